@@ -1,0 +1,112 @@
+// The Device seam: everything the gRPC service layer asks of a board, in plain C++ types.
+// The service layer never knows which backend it has (SimDevice, ZynqDevice); backends
+// never see protobuf. Every call is thread-safe and returns a value or a DeviceError.
+#ifndef PYNQ_REMOTE_SERVER_DEVICE_DEVICE_H_
+#define PYNQ_REMOTE_SERVER_DEVICE_DEVICE_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "device/device_error.h"
+
+namespace pynq_remote {
+
+/// A bus window the host may address with MMIO (a PL GP port, a PS register block).
+struct AddressWindow {
+  std::string name;  // "M_AXI_HPM0_FPD", "FPD_SLCR", ...
+  uint64_t base = 0;
+  uint64_t size = 0;
+  bool Contains(uint64_t addr, uint64_t len) const {
+    return addr >= base && len <= size && addr - base <= size - len;
+  }
+};
+
+/// What `download` / the fpga_manager sysfs files report.
+struct FpgaState {
+  std::string state = "unknown";  // fpga_manager's word: "operating" or "unknown"
+  std::string design;             // the loaded design's name, empty when none
+  std::string error;              // why the last programming failed, empty when it did not
+};
+
+/// Static and slowly-changing facts about the board.
+struct DeviceInfo {
+  std::string board;    // "ZCU104"
+  std::string part;     // "xczu7ev-ffvc1156-2-e"
+  std::string arch;     // "aarch64" or "armv7l"
+  std::string backend;  // "sim" or "zynq"
+  std::vector<std::string> capabilities;  // "sim_time", "deterministic", "irq", ...
+  std::vector<AddressWindow> windows;     // every window MMIO may reach
+  std::vector<double> pl_clocks_mhz;      // PL clock n, as the PS clock registers set it
+  uint64_t sim_time_ps = 0;               // simulated time (0 on hardware)
+  uint64_t pl_cycles = 0;                 // PL clock-0 cycles simulated (0 on hardware)
+  bool deterministic = false;             // time advances only through Advance()
+};
+
+/// One element of an MMIO batch. Reads fill `value`; writes take it.
+struct MmioOp {
+  enum class Kind { kRead, kWrite };
+  Kind kind = Kind::kRead;
+  uint64_t addr = 0;
+  int width = 4;  // 1, 2, 4 or 8 bytes, naturally aligned
+  uint64_t value = 0;
+};
+
+/// A physically contiguous buffer handed out by Alloc.
+struct Allocation {
+  uint64_t handle = 0;  // backend's identity for Free
+  uint64_t phys = 0;    // the address a PL master uses
+  uint64_t size = 0;    // bytes usable (at least what was asked)
+};
+
+class Device {
+ public:
+  virtual ~Device() = default;
+
+  virtual DeviceInfo Info() const = 0;
+
+  /// Loads a bitstream (the raw or byte-swapped .bin, or a .bit) into the PL.
+  /// On failure the PL is left empty and State().error says why (kBadBitstream).
+  virtual Status Program(const std::string& bitstream, const std::string& name,
+                         bool partial) = 0;
+  virtual FpgaState State() const = 0;
+
+  /// width is 1, 2, 4 or 8; addr must be aligned to it and lie inside a window.
+  /// Bus errors come back as kBusSlvErr / kBusDecErr / kTimeout, never as a hang.
+  virtual Result<uint64_t> MmioRead(uint64_t addr, int width) = 0;
+  virtual Status MmioWrite(uint64_t addr, int width, uint64_t value) = 0;
+
+  /// Runs ops in order, stopping at the first failure. Returns how many completed and
+  /// the error that stopped it, if any. Backends override it to pay one hand-off per batch.
+  struct BatchResult {
+    size_t completed = 0;
+    Status status;
+  };
+  virtual BatchResult MmioBatch(std::vector<MmioOp>& ops);
+
+  /// Physically contiguous memory the PL can reach. align is a power of two >= 4096.
+  virtual Result<Allocation> Alloc(uint64_t size, uint64_t align, bool cacheable) = 0;
+  virtual Status Free(uint64_t handle) = 0;
+  /// CPU-side access to memory at a physical address (inside an allocation).
+  virtual Status MemRead(uint64_t phys, void* dst, size_t len) = 0;
+  virtual Status MemWrite(uint64_t phys, const void* src, size_t len) = 0;
+  /// Cache maintenance for cacheable buffers; no-ops where the port is coherent.
+  virtual Status Flush(uint64_t phys, size_t len) = 0;
+  virtual Status Invalidate(uint64_t phys, size_t len) = 0;
+
+  /// Waits until PL interrupt `line` is asserted. true: fired; false: timed out.
+  virtual Result<bool> WaitIrq(int line, std::chrono::milliseconds timeout) = 0;
+
+  /// Sets PL clock `index` (0..3) as the PS clock registers would, nearest achievable rate.
+  virtual Status SetPlClock(int index, double mhz) = 0;
+
+  /// Simulation only: runs `cycles` PL cycles now (the way time moves in deterministic
+  /// mode). Returns the PL cycle count afterwards. kUnsupported on hardware.
+  virtual Result<uint64_t> Advance(uint64_t cycles) = 0;
+};
+
+}  // namespace pynq_remote
+
+#endif  // PYNQ_REMOTE_SERVER_DEVICE_DEVICE_H_
