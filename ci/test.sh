@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every test: install deps, configure, build, run ctest. This is the README's test
+# command and what CI runs (.ci/run). Exits non-zero on any failure.
+#
+# Usage: ci/test.sh [extra ctest args, e.g. -R sim]
+#   BUILD_DIR=build        build directory
+#   CTEST_PARALLEL=1       tests run one at a time by default: suites that start a
+#                          server must not race for ports or for the 2 CI cores
+#   CTEST_TIMEOUT=600      seconds before ctest kills a single hung test
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "${root}"
+BUILD_DIR=${BUILD_DIR:-build}
+
+"${root}/ci/install-deps.sh"
+"${root}/ci/build.sh"
+
+# --no-tests=error: a build that registered no tests is a broken build, not a pass.
+# --output-on-failure: CI logs must show why a test failed.
+ctest --test-dir "${BUILD_DIR}" \
+  --output-on-failure \
+  --no-tests=error \
+  --timeout "${CTEST_TIMEOUT:-600}" \
+  -j "${CTEST_PARALLEL:-1}" \
+  "$@"
