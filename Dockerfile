@@ -1,0 +1,63 @@
+# The simulated board as an image:  docker run -p 7967:7967 pynq-remote-sim
+# Build:  docker build -t pynq-remote-sim .
+# (Where no registry is reachable, make debian:bookworm first: ci/make-base-image.sh.)
+# Plain Dockerfile syntax only (no RUN --mount, no heredocs): it must build with the
+# classic builder too, which is what Debian's docker.io uses.
+
+# ---- build stage: the same scripts as CI and the README ----
+FROM debian:bookworm AS build
+SHELL ["/bin/bash", "-euo", "pipefail", "-c"]
+WORKDIR /src
+
+# Packages first and alone: this layer is reused until the package list changes.
+COPY ci/install-deps.sh ci/debian-packages.txt ci/
+RUN ci/install-deps.sh && rm -rf /var/lib/apt/lists/*
+
+COPY . .
+# Parallel compile jobs; empty means all the cores docker gives us.
+ARG JOBS=
+RUN JOBS="${JOBS}" BUILD_DIR=/src/build ci/build.sh
+
+# Stage exactly what the final image gets: the stripped server and every generated
+# design's .bit and .hwh, keeping the build's designs/<name>/ layout.
+RUN mkdir -p /out/designs \
+ && cp build/server/pynq-remote-server /out/ \
+ && strip --strip-unneeded /out/pynq-remote-server \
+ && shopt -s nullglob \
+ && for dir in build/designs/*/; do \
+      name=$(basename "${dir}"); \
+      files=("${dir}"*.bit "${dir}"*.hwh); \
+      if [[ ${#files[@]} -gt 0 ]]; then \
+        mkdir -p "/out/designs/${name}" && cp "${files[@]}" "/out/designs/${name}/"; \
+      fi; \
+    done \
+ && ls -R /out
+
+# ---- final stage: runtime libraries, the server, the designs ----
+FROM debian:bookworm
+SHELL ["/bin/bash", "-euo", "pipefail", "-c"]
+
+COPY ci/install-deps.sh ci/debian-runtime-packages.txt /tmp/ci/
+RUN /tmp/ci/install-deps.sh -f /tmp/ci/debian-runtime-packages.txt \
+ && rm -rf /var/lib/apt/lists/* /tmp/ci
+
+COPY --from=build /out/pynq-remote-server /usr/bin/pynq-remote-server
+COPY --from=build /out/designs /usr/share/pynq-remote/designs
+
+# Fail here, not at the first `docker run`, if the runtime list misses a library.
+RUN if ldd /usr/bin/pynq-remote-server | grep 'not found'; then exit 1; fi \
+ && pynq-remote-server --version
+
+# A simulated board needs no privileges: run as a plain user in a directory it owns.
+RUN useradd --system --home-dir /var/lib/pynq-remote --create-home pynq
+USER pynq
+WORKDIR /var/lib/pynq-remote
+
+EXPOSE 7967
+# Cheap liveness: the port accepts a TCP connection (bash only, nothing installed).
+# For the real gRPC health check from the host: /usr/bin/python3 ci/health_check.py.
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/7967"]
+# Extra server flags go after the image name: docker run ... pynq-remote-sim --deterministic
+ENTRYPOINT ["pynq-remote-server", "--backend", "sim", "--listen", "0.0.0.0:7967"]
+CMD []
