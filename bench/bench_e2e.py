@@ -1,0 +1,254 @@
+#!/usr/bin/python3
+"""End-to-end figures from Python, each printed beside a bare-gRPC baseline of the same run.
+
+Starts ``baseline-server`` (the transport and nothing else) and ``pynq-remote-server
+--backend sim``, programs the reference design through the fpga_manager files the way
+the PYNQ client does, then measures over loopback:
+
+* a single MMIO read (p50/p90), against a bare unary call;
+* a 64 MiB buffer write and read in 2 MiB chunks, against bare client/server streams;
+* one element of a 16 MiB buffer against the whole buffer.
+
+Usage: bench_e2e.py --build BUILD_DIR [--quick]
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import grpc
+import numpy as np
+
+MIB = 1 << 20
+CHUNK = 2 * MIB
+
+
+def _start(argv, ready_text):
+    """Starts a server process and waits for its 'listening' line; returns (proc, line)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if ready_text in line:
+            return proc, line.strip()
+    proc.kill()
+    raise RuntimeError(f"{argv[0]} did not start: no '{ready_text}' line")
+
+
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _channel(port):
+    opts = [("grpc.max_receive_message_length", 64 * MIB),
+            ("grpc.max_send_message_length", 64 * MIB)]
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=opts)
+    grpc.channel_ready_future(channel).result(timeout=10)
+    return channel
+
+
+def _percentiles(samples_s):
+    samples = sorted(samples_s)
+    return (samples[len(samples) // 2] * 1e6, samples[int(len(samples) * 0.9)] * 1e6)
+
+
+def _time_unary(call, count):
+    for _ in range(min(200, count)):  # warm the channel and the allocator
+        call()
+    samples = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - t0)
+    return _percentiles(samples)
+
+
+def _best_rate(fn, nbytes, repeat):
+    """Best of `repeat` runs, in GB/s: the figure least disturbed by the other core."""
+    best = min(_timed(fn) for _ in range(repeat))
+    return nbytes / best / 1e9
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def bit_to_bin(bit):
+    """The PYNQ client's .bit -> .bin: strip the header, swap every 32-bit word."""
+    length = int.from_bytes(bit[0:2], "big")
+    pos = 2 + length + 2
+    while True:
+        tag = bit[pos]
+        if tag == ord("e"):
+            size = int.from_bytes(bit[pos + 1:pos + 5], "big")
+            data = bit[pos + 5:pos + 5 + size]
+            return np.frombuffer(data, dtype=">u4").astype("<u4").tobytes()
+        size = int.from_bytes(bit[pos + 1:pos + 3], "big")
+        pos += 3 + size
+
+
+def bench_baseline(build, quick, results):
+    sys.path.insert(0, os.path.join(build, "bench", "python"))
+    import baseline_pb2 as pb
+    import baseline_pb2_grpc as pb_grpc
+
+    port = _free_port()
+    proc, _ = _start([os.path.join(build, "bench", "baseline-server"), f"127.0.0.1:{port}"],
+                     "listening")
+    try:
+        stub = pb_grpc.BaselineStub(_channel(port))
+        word = pb.Word(value=1)
+        results["unary"] = _time_unary(lambda: stub.Echo(word), 500 if quick else 3000)
+        total = 64 * MIB
+        payload = [pb.Chunk(data=bytes(CHUNK)) for _ in range(total // CHUNK)]
+        results["up"] = _best_rate(lambda: stub.Up(iter(payload)), total, 3 if quick else 5)
+        req = pb.Size(total=total, chunk_size=CHUNK)
+
+        def down_join():
+            return b"".join(c.data for c in stub.Down(req))
+
+        target = np.empty(total, dtype=np.uint8)
+
+        def down_prealloc():
+            pos = 0
+            for c in stub.Down(req):
+                n = len(c.data)
+                target[pos:pos + n] = np.frombuffer(c.data, dtype=np.uint8)
+                pos += n
+
+        results["down"] = _best_rate(down_join, total, 3 if quick else 5)
+        results["down_prealloc"] = _best_rate(down_prealloc, total, 3 if quick else 5)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def bench_ours(build, quick, results):
+    sys.path.insert(0, os.path.join(build, "proto", "python"))
+    import buffer_pb2
+    import buffer_pb2_grpc
+    import mmio_pb2
+    import mmio_pb2_grpc
+    import remote_device_pb2 as rd_pb2
+    import remote_device_pb2_grpc as rd_grpc
+
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as root:
+        proc, _ = _start([os.path.join(build, "server", "pynq-remote-server"), "--backend",
+                          "sim", "--listen", f"127.0.0.1:{port}", "--root", root,
+                          "--log-level", "warn"], "listening")
+        try:
+            channel = _channel(port)
+            rd = rd_grpc.RemoteDeviceStub(channel)
+            mmio = mmio_pb2_grpc.MmioStub(channel)
+            buf = buffer_pb2_grpc.RemoteBufferStub(channel)
+
+            # Program ref_accel the way PYNQ does: firmware file, flags, firmware name.
+            with open(os.path.join(build, "designs", "ref_accel", "ref_accel.bit"), "rb") as f:
+                binfile = bit_to_bin(f.read())
+            rd.writefile(iter([rd_pb2.WriteFileRequest(file_path="/lib/firmware/ref_accel.bin",
+                                                       data=binfile)]))
+            rd.writefile(iter([rd_pb2.WriteFileRequest(
+                file_path="/sys/class/fpga_manager/fpga0/flags", data=b"0")]))
+            rd.writefile(iter([rd_pb2.WriteFileRequest(
+                file_path="/sys/class/fpga_manager/fpga0/firmware", data=b"ref_accel.bin")]))
+
+            reply = mmio.get_mmio(mmio_pb2.GetMmioRequest(base_addr=0xA0000000, length=0x1000))
+            if reply.msg:
+                raise RuntimeError(reply.msg)
+            read_req = mmio_pb2.ReadRequest(mmio_id=reply.mmio_id, offset=0, length=4,
+                                            word_order="little")
+            first = mmio.read(read_req)
+            if first.msg:
+                raise RuntimeError(first.msg)
+            results["mmio"] = _time_unary(lambda: mmio.read(read_req), 500 if quick else 3000)
+
+            total = 64 * MIB
+            alloc = buf.allocate(buffer_pb2.AllocateRequest(size=total, dtype="|u1",
+                                                            cacheable=True))
+            if alloc.msg:
+                raise RuntimeError(alloc.msg)
+            bid = alloc.buffer_id
+            src = np.random.default_rng(1).integers(0, 256, total, dtype=np.uint8).tobytes()
+            chunks = [buffer_pb2.BufferWriteRequest(buffer_id=bid, data=src[i:i + CHUNK])
+                      for i in range(0, total, CHUNK)]
+            results["write"] = _best_rate(lambda: buf.write(iter(chunks)), total,
+                                          3 if quick else 5)
+            target = np.empty(total, dtype=np.uint8)
+
+            def read_all():
+                pos = 0
+                for r in buf.read(buffer_pb2.BufferReadRequest(buffer_id=bid)):
+                    n = len(r.data)
+                    target[pos:pos + n] = np.frombuffer(r.data, dtype=np.uint8)
+                    pos += n
+                if pos != total:
+                    raise RuntimeError(f"read {pos} of {total} bytes")
+
+            results["read"] = _best_rate(read_all, total, 3 if quick else 5)
+            if target.tobytes() != src:
+                raise RuntimeError("64 MiB buffer read back differs from what was written")
+            buf.freebuffer(buffer_pb2.FreeBufferRequest(buffer_id=bid))
+
+            # One element of a 16 MiB buffer (a ranged read) against the whole buffer.
+            small_total = 16 * MIB
+            alloc = buf.allocate(buffer_pb2.AllocateRequest(size=small_total, dtype="<u4",
+                                                            cacheable=True))
+            bid = alloc.buffer_id
+            elem_req = buffer_pb2.BufferReadRequest(buffer_id=bid, start=4096, end=4100)
+            results["element"] = _time_unary(lambda: list(buf.read(elem_req)),
+                                             200 if quick else 1000)
+            whole_req = buffer_pb2.BufferReadRequest(buffer_id=bid)
+            results["whole16"] = min(
+                _timed(lambda: b"".join(r.data for r in buf.read(whole_req)))
+                for _ in range(3 if quick else 5))
+            buf.freebuffer(buffer_pb2.FreeBufferRequest(buffer_id=bid))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default="build", help="the CMake build directory")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+
+    base, ours = {}, {}
+    bench_baseline(args.build, args.quick, base)
+    bench_ours(args.build, args.quick, ours)
+
+    print(f"{'figure':44} {'pynq-remote':>14} {'bare gRPC':>12} {'ratio':>7}")
+
+    def row(name, value, baseline, unit, fmt="{:.2f}"):
+        ratio = value / baseline if baseline else float("nan")
+        print(f"{name:44} {fmt.format(value) + ' ' + unit:>14} "
+              f"{fmt.format(baseline) + ' ' + unit:>12} {ratio:7.2f}")
+
+    row("MMIO read from Python, p50", ours["mmio"][0], base["unary"][0], "us", "{:.0f}")
+    row("MMIO read from Python, p90", ours["mmio"][1], base["unary"][1], "us", "{:.0f}")
+    row("64 MiB buffer write (2 MiB chunks)", ours["write"], base["up"], "GB/s")
+    row("64 MiB buffer read, into preallocated array", ours["read"], base["down_prealloc"],
+        "GB/s")
+    print(f"{'  (bare read, chunks joined into bytes)':44} {'':>14} "
+          f"{base['down']:>7.2f} GB/s")
+    elem_us = ours["element"][0]
+    whole_us = ours["whole16"] * 1e6
+    print(f"{'one element of 16 MiB buffer, p50':44} {elem_us:>11.0f} us")
+    print(f"{'whole 16 MiB buffer read':44} {whole_us:>11.0f} us")
+    print(f"{'element speed-up over whole-buffer read':44} {whole_us / elem_us:>12.0f}x")
+
+
+if __name__ == "__main__":
+    main()

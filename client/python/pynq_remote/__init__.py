@@ -1,0 +1,19 @@
+"""pynq_remote: the PYNQ API for boards on the network and simulated boards.
+
+``import pynq_remote as pynq`` is all a classic PYNQ notebook changes. Boards come from
+``PYNQ_REMOTE_DEVICES`` (comma-separated ``host[:port]``, port 7967 by default) or from a
+``RemoteDevice`` passed explicitly.
+"""
+
+from .bitstream import Bitstream
+from .buffer import allocate
+from .mmio import MMIO
+from .pl_server.device import Device
+from .pl_server.remote_buffer import RemoteBuffer
+from .pl_server.remote_device import RemoteDevice
+from .pl_server.remote_mmio import RemoteMMIO
+
+__version__ = "0.1.0"
+
+__all__ = ["Bitstream", "Device", "MMIO", "RemoteBuffer", "RemoteDevice", "RemoteMMIO",
+           "allocate"]

@@ -1,0 +1,1 @@
+"""The PYNQ.remote server side of the host package: devices, buffers, MMIO, bitstreams."""

@@ -1,0 +1,298 @@
+"""RemoteBuffer: a NumPy array whose memory lives on the board.
+
+The array's own memory is a host-side mirror. Writes go through to the board at once,
+moving only the bytes they touch; element and slice reads fetch only the bytes they
+touch. Whole-array operations (ufuncs and arithmetic, ``np.array_equal`` and other NumPy
+functions, ``tobytes``, ``__array_interface__`` as PIL reads it, printing) refresh the
+whole mirror first, so they see what the PL wrote. ``np.asarray(buf)`` has no hook in
+NumPy: it sees the mirror as of the last refresh, which ``invalidate()`` /
+``sync_from_device()`` (the PYNQ contract after the PL writes a buffer) brings up to date.
+"""
+
+import numpy as np
+
+from .._proto import buffer_pb2
+
+CHUNK_BYTES = 2 * 1024 * 1024  # the chunk PYNQ.remote streams with
+
+
+def _check_msg(response, what):
+    if response.HasField("msg") and response.msg:
+        raise RuntimeError(f"{what}: {response.msg}")
+
+
+class RemoteBuffer(np.ndarray):
+    """A buffer allocated on a remote device, usable as a ``numpy.ndarray``.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to ``numpy.ndarray`` (shape, dtype).
+    stub : RemoteBufferStub
+        The buffer service of the device that owns the memory.
+    buffer_id : str
+        The server's id for the allocation.
+    coherent : bool
+        True when the PL port is cache-coherent (flush/invalidate are then no-ops).
+    """
+
+    def __new__(cls, *args, stub, buffer_id, coherent=False, cacheable=False,
+                physical_address=None, **kwargs):
+        self = super().__new__(cls, *args, **kwargs)
+        self.stub = stub
+        self.buffer_id = buffer_id
+        self.coherent = coherent
+        self._cacheable = bool(cacheable)
+        self._physical_address = physical_address
+        self.freed = False
+        self._root = self
+        return self
+
+    def __array_finalize__(self, obj):
+        if obj is None:
+            return
+        # Views (reshape, .T, .view) share the mirror and keep talking to the owner.
+        self._root = getattr(obj, "_root", None)
+        self.stub = getattr(obj, "stub", None)
+        self.buffer_id = getattr(obj, "buffer_id", None)
+        self.coherent = getattr(obj, "coherent", False)
+
+    # -- byte ranges -------------------------------------------------------------------
+
+    def _owner(self):
+        root = self._root
+        if root is None or root.stub is None:
+            return None
+        if root.freed:
+            raise RuntimeError(f"buffer {root.buffer_id} has been freed")
+        return root
+
+    def _span(self, key):
+        """(view, lo, hi): the plain view `key` selects and the byte range it touches,
+        relative to the owner's first byte; the whole buffer for fancy indexing."""
+        plain = self.view(np.ndarray)
+        root_plain = self._root.view(np.ndarray)
+        start = root_plain.__array_interface__["data"][0]
+        try:
+            view = plain[_as_slices(key, plain.shape)]
+        except (TypeError, IndexError):
+            return None, 0, root_plain.nbytes
+        if not np.shares_memory(view, root_plain) and view.size:
+            return None, 0, root_plain.nbytes
+        if view.size == 0:
+            return view, 0, 0
+        lo, hi = np.byte_bounds(view)
+        return view, lo - start, hi - start
+
+    def _fetch(self, lo, hi):
+        """Copies bytes [lo, hi) of the board's buffer into the mirror."""
+        root = self._owner()
+        if root is None or hi <= lo:
+            return
+        mirror = root.view(np.ndarray).reshape(-1).view(np.uint8)
+        pos = lo
+        request = buffer_pb2.BufferReadRequest(buffer_id=root.buffer_id, start=lo, end=hi)
+        for response in root.stub.read(request):
+            _check_msg(response, f"reading buffer {root.buffer_id}")
+            data = response.data
+            mirror[pos:pos + len(data)] = np.frombuffer(data, dtype=np.uint8)
+            pos += len(data)
+        if pos != hi:
+            raise RuntimeError(f"reading buffer {root.buffer_id}: got {pos - lo} of "
+                               f"{hi - lo} bytes")
+
+    def _push(self, lo, hi):
+        """Sends bytes [lo, hi) of the mirror to the board."""
+        root = self._owner()
+        if root is None or hi <= lo:
+            return
+        mirror = root.view(np.ndarray).reshape(-1).view(np.uint8)
+
+        def requests():
+            for pos in range(lo, hi, CHUNK_BYTES):
+                end = min(pos + CHUNK_BYTES, hi)
+                yield buffer_pb2.BufferWriteRequest(
+                    buffer_id=root.buffer_id, data=mirror[pos:end].tobytes(),
+                    start=pos, end=end)
+
+        _check_msg(root.stub.write(requests()), f"writing buffer {root.buffer_id}")
+
+    def _refresh(self):
+        root = self._owner()
+        if root is not None:
+            self._fetch(0, root.nbytes)
+        return self.view(np.ndarray)
+
+    # -- NumPy protocol ----------------------------------------------------------------
+
+    def __getitem__(self, key):
+        view, lo, hi = self._span(key)
+        self._fetch(lo, hi)
+        result = self.view(np.ndarray)[key]
+        return result.copy() if isinstance(result, np.ndarray) else result
+
+    def __setitem__(self, key, value):
+        if isinstance(value, RemoteBuffer):
+            value = value._refresh()
+        view, lo, hi = self._span(key)
+        # A strided or fancy store leaves gaps in [lo, hi): bring them up to date first
+        # so the write-back does not overwrite the board with stale bytes.
+        if view is None or not view.flags.c_contiguous or view.nbytes != hi - lo:
+            self._fetch(lo, hi)
+        self.view(np.ndarray)[key] = value
+        self._push(lo, hi)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        inputs = tuple(_plain(x) for x in inputs)
+        outs = out or ()
+        if outs:
+            kwargs["out"] = tuple(_plain(x) for x in outs)
+        result = getattr(ufunc, method)(*inputs, **kwargs)
+        for target in outs:
+            if isinstance(target, RemoteBuffer):
+                _, lo, hi = target._span(Ellipsis)
+                target._push(lo, hi)
+        return result
+
+    def __array_function__(self, func, types, args, kwargs):
+        return func(*_plain(args), **_plain(kwargs))
+
+    def __array__(self, dtype=None):
+        plain = self._refresh()
+        return plain if dtype is None else plain.astype(dtype)
+
+    @property
+    def __array_interface__(self):
+        self._refresh()
+        return np.ndarray.__array_interface__.__get__(self)
+
+    def tobytes(self, order="C"):
+        return self._refresh().tobytes(order)
+
+    def __iter__(self):
+        return iter(self._refresh().copy())
+
+    def __repr__(self):
+        return f"RemoteBuffer({np.array2string(self._refresh())}, dtype={self.dtype})"
+
+    def __str__(self):
+        return str(self._refresh())
+
+    def __reduce__(self):
+        return (np.array, (self._refresh().copy(),))
+
+    # -- PYNQ buffer API ---------------------------------------------------------------
+
+    def freebuffer(self):
+        """Releases the board memory; later access raises RuntimeError."""
+        root = self._root
+        if root is not self or self.freed or self.stub is None:
+            return
+        self.freed = True
+        _check_msg(self.stub.freebuffer(buffer_pb2.FreeBufferRequest(buffer_id=self.buffer_id)),
+                   f"freeing buffer {self.buffer_id}")
+
+    def close(self):
+        self.freebuffer()
+
+    def __del__(self):
+        try:
+            if self._root is self and not self.freed:
+                self.freebuffer()
+        except Exception:  # noqa: BLE001 - interpreter shutdown or the server is gone
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.freebuffer()
+
+    @property
+    def cacheable(self):
+        return self._root._cacheable
+
+    @property
+    def physical_address(self):
+        root = self._owner()
+        if root._physical_address is None:
+            response = root.stub.physical_address(
+                buffer_pb2.AddressRequest(buffer_id=root.buffer_id))
+            _check_msg(response, f"physical address of buffer {root.buffer_id}")
+            root._physical_address = response.address
+        offset = (np.ndarray.__array_interface__.__get__(self)["data"][0]
+                  - np.ndarray.__array_interface__.__get__(root)["data"][0])
+        return root._physical_address + offset
+
+    @property
+    def device_address(self):
+        return self.physical_address
+
+    @property
+    def virtual_address(self):
+        root = self._owner()
+        response = root.stub.virtual_address(buffer_pb2.AddressRequest(buffer_id=root.buffer_id))
+        _check_msg(response, f"virtual address of buffer {root.buffer_id}")
+        return response.address
+
+    def flush(self):
+        """Writes the CPU cache back so the PL sees the buffer (no-op when coherent)."""
+        root = self._owner()
+        if not self.coherent:
+            _check_msg(root.stub.flush(buffer_pb2.FlushRequest(buffer_id=root.buffer_id)),
+                       f"flushing buffer {root.buffer_id}")
+
+    def invalidate(self):
+        """Drops stale cache lines so the CPU sees what the PL wrote; refreshes the mirror."""
+        root = self._owner()
+        if not self.coherent:
+            _check_msg(root.stub.invalidate(
+                buffer_pb2.InvalidateRequest(buffer_id=root.buffer_id)),
+                f"invalidating buffer {root.buffer_id}")
+        root._fetch(0, root.nbytes)
+
+    def sync_to_device(self):
+        self.flush()
+
+    def sync_from_device(self):
+        self.invalidate()
+
+
+def _plain(obj):
+    """Refreshed plain ndarrays in place of RemoteBuffers, through lists/tuples/dicts."""
+    if isinstance(obj, RemoteBuffer):
+        return obj._refresh()
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_plain(x) for x in obj)
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    return obj
+
+
+def _as_slices(key, shape):
+    """Turns integer indices into one-element slices so the result stays a view whose
+    byte bounds can be read; other basic indices pass through."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    dim = 0
+    for k in key:
+        if k is Ellipsis:
+            out.append(k)
+            dim = len(shape) - (len(key) - 1 - sum(1 for x in key if x is None)) + 1
+            continue
+        if k is None:
+            out.append(k)
+            continue
+        if isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)):
+            n = shape[dim] if dim < len(shape) else 0
+            i = int(k) + n if k < 0 else int(k)
+            if not 0 <= i < n:
+                raise IndexError(f"index {k} is out of bounds for axis {dim} with size {n}")
+            out.append(slice(i, i + 1))
+        elif isinstance(k, slice):
+            out.append(k)
+        else:
+            raise TypeError("advanced index")
+        dim += 1
+    return tuple(out)

@@ -1,0 +1,122 @@
+"""RemoteMMIO: register access to a window of the board's physical address space."""
+
+import numpy as np
+
+from .._proto import mmio_pb2
+
+_WIDTHS = (1, 2, 4, 8)
+
+
+class RemoteMMIO:
+    """Reads and writes registers at ``address .. address + length`` on a remote device.
+
+    Parameters
+    ----------
+    stub : MmioStub
+        The MMIO service of the device.
+    address : int
+        Physical base address of the window.
+    length : int
+        Length of the window in bytes.
+
+    Raises
+    ------
+    RuntimeError
+        When the server refuses the window (outside every bus window of the board).
+    """
+
+    def __init__(self, stub, address, length):
+        self._stub = stub
+        self.base_addr = address
+        self.length = length
+        response = stub.get_mmio(mmio_pb2.GetMmioRequest(base_addr=address, length=length))
+        if response.HasField("msg") and response.msg:
+            raise RuntimeError(f"MMIO window {address:#x}+{length:#x}: {response.msg}")
+        self.mmio_id = response.mmio_id
+        self.array = _RegisterArray(self, length // 4)
+
+    def _check(self, offset, length):
+        if offset < 0:
+            raise ValueError("Offset cannot be negative.")
+        if offset % min(length, 4) or (length == 8 and offset % 4):
+            raise MemoryError(f"Unaligned access: offset {offset:#x} is not a multiple of "
+                              f"{min(length, 4)}.")
+        if offset + length > self.length:
+            raise IndexError(f"offset {offset:#x} + {length} bytes is outside the "
+                             f"{self.length:#x}-byte window at {self.base_addr:#x}")
+
+    def read(self, offset=0, length=4, word_order="little"):
+        """Reads 1, 2, 4 or 8 bytes at ``offset``; returns an unsigned int.
+
+        ``word_order`` matters for 8-byte reads only: "big" puts the word at ``offset``
+        in the high half, as PYNQ's MMIO does.
+        """
+        if length not in _WIDTHS:
+            raise ValueError("MMIO currently only supports 1, 2, 4 and 8-byte reads.")
+        if word_order not in ("big", "little"):
+            raise ValueError("MMIO only supports big and little endian.")
+        self._check(offset, length)
+        response = self._stub.read(mmio_pb2.ReadRequest(
+            mmio_id=self.mmio_id, offset=offset, length=length, word_order=word_order))
+        if response.HasField("msg") and response.msg:
+            raise RuntimeError(f"MMIO read of {length} bytes at "
+                               f"{self.base_addr + offset:#x}: {response.msg}")
+        if response.HasField("data64"):
+            return response.data64
+        # A 3.1 server: only the low 32 bits, as a signed int32.
+        return response.data & 0xFFFFFFFF
+
+    def write(self, offset, data):
+        """Writes an int (4 bytes), a NumPy integer (its own width) or bytes (a multiple
+        of 4 bytes, or exactly 1, 2 or 8) at ``offset``."""
+        if isinstance(data, (np.integer,)):
+            payload = data.astype(data.dtype.newbyteorder("<")).tobytes()
+            if len(payload) < 4:
+                payload = int(data).to_bytes(4, "little", signed=bool(int(data) < 0))
+        elif isinstance(data, (int,)) and not isinstance(data, bool):
+            if not -(1 << 31) <= data < (1 << 32):
+                raise ValueError(f"{data:#x} does not fit a 32-bit register; write a "
+                                 "numpy.uint64 or 8 bytes for a 64-bit access")
+            payload = (data & 0xFFFFFFFF).to_bytes(4, "little")
+        elif isinstance(data, (bytes, bytearray, memoryview)):
+            payload = bytes(data)
+        else:
+            raise ValueError("Data type must be int or bytes.")
+        if len(payload) % 4 and len(payload) not in (1, 2):
+            raise MemoryError("Unaligned write: data length must be multiple of 4.")
+        self._check(offset, min(len(payload), 8) if len(payload) <= 8 else 4)
+        if offset + len(payload) > self.length:
+            raise IndexError(f"{len(payload)} bytes at offset {offset:#x} overrun the "
+                             f"{self.length:#x}-byte window at {self.base_addr:#x}")
+        response = self._stub.write(mmio_pb2.WriteRequest(
+            mmio_id=self.mmio_id, offset=offset, data=payload))
+        if response.HasField("msg") and response.msg:
+            raise RuntimeError(f"MMIO write of {len(payload)} bytes at "
+                               f"{self.base_addr + offset:#x}: {response.msg}")
+
+
+class _RegisterArray:
+    """``mmio.array``: the window as 32-bit words, each access one MMIO call."""
+
+    def __init__(self, mmio, words):
+        self._mmio = mmio
+        self.shape = (words,)
+        self.dtype = np.dtype("u4")
+
+    def __len__(self):
+        return self.shape[0]
+
+    def _indices(self, key):
+        return range(*key.indices(len(self))) if isinstance(key, slice) else [
+            key + len(self) if key < 0 else key]
+
+    def __getitem__(self, key):
+        values = [self._mmio.read(i * 4) for i in self._indices(key)]
+        return np.array(values, dtype=self.dtype) if isinstance(key, slice) else \
+            np.uint32(values[0])
+
+    def __setitem__(self, key, value):
+        indices = self._indices(key)
+        values = np.broadcast_to(np.asarray(value, dtype=np.uint32), (len(indices),))
+        for i, v in zip(indices, values):
+            self._mmio.write(i * 4, int(v))
