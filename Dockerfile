@@ -56,8 +56,9 @@ WORKDIR /var/lib/pynq-remote
 EXPOSE 7967
 # Cheap liveness: the port accepts a TCP connection (bash only, nothing installed).
 # For the real gRPC health check from the host: /usr/bin/python3 ci/health_check.py.
-HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/7967"]
 # Extra server flags go after the image name: docker run ... pynq-remote-sim --deterministic
-ENTRYPOINT ["pynq-remote-server", "--backend", "sim", "--listen", "0.0.0.0:7967"]
+# tini as PID 1 (see ci/debian-runtime-packages.txt) so `docker stop` is immediate.
+ENTRYPOINT ["tini", "--", "pynq-remote-server", "--backend", "sim", "--listen", "0.0.0.0:7967"]
 CMD []
