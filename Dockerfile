@@ -31,6 +31,9 @@ RUN mkdir -p /out/designs \
         mkdir -p "/out/designs/${name}" && cp "${files[@]}" "/out/designs/${name}/"; \
       fi; \
     done \
+ && if ! compgen -G '/out/designs/*/*.bit' >/dev/null; then \
+      echo 'no design .bit under build/designs: a board with nothing to load' >&2; exit 1; \
+    fi \
  && ls -R /out
 
 # ---- final stage: runtime libraries, the server, the designs ----
