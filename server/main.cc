@@ -1,0 +1,239 @@
+// pynq-remote-server: serves the PYNQ.remote services (and ours) over one Device backend.
+// main reads the flags; RunServer builds the backend, registers the services and waits
+// until SIGINT/SIGTERM.
+#include <ftw.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "service/log.h"
+#include "service/services.h"
+#include "sim/sim_device.h"
+
+namespace pynq_remote {
+namespace {
+
+using service::LogError;
+using service::LogInfo;
+
+constexpr char kUsage[] =
+    "usage: pynq-remote-server [flags]\n"
+    "  --backend sim|zynq     the board behind the server (default sim; zynq: not built yet)\n"
+    "  --listen HOST:PORT     address to serve on (default 127.0.0.1:7967; port 0 picks one)\n"
+    "  --root DIR             the target's filesystem root (default: a fresh temporary\n"
+    "                         directory for sim, removed at exit)\n"
+    "  --deterministic        sim: time moves only through Board.Advance\n"
+    "  --pl-clock-mhz MHZ     sim: PL clock 0 frequency (default 100)\n"
+    "  --trace FILE           sim: write a waveform of the PL (FST/VCD)\n"
+    "  --log-level LEVEL      error|warn|info|debug (default info)\n"
+    "  --max-message-mb N     largest gRPC message, in MiB (default 64)\n"
+    "  --help, --version\n";
+
+struct Flags {
+  std::string backend = "sim";
+  std::string listen = "127.0.0.1:7967";
+  std::string root;
+  bool deterministic = false;
+  double pl_clock_mhz = 100.0;
+  std::string trace;
+  service::LogLevel log_level = service::LogLevel::kInfo;
+  size_t max_message_mb = 64;
+};
+
+// Exits 0 for --help/--version, 2 for a malformed command line.
+Flags ParseFlags(int argc, char** argv) {
+  Flags flags;
+  auto value = [&](int& i, const std::string& name) -> std::string {
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "pynq-remote-server: %s needs a value\n%s", name.c_str(), kUsage);
+      std::exit(2);
+    }
+    return argv[++i];
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::printf("%s", kUsage);
+      std::exit(0);
+    } else if (arg == "--version") {
+      std::printf("pynq-remote-server %s\n", PYNQ_REMOTE_VERSION);
+      std::exit(0);
+    } else if (arg == "--backend") {
+      flags.backend = value(i, arg);
+    } else if (arg == "--listen") {
+      flags.listen = value(i, arg);
+    } else if (arg == "--root") {
+      flags.root = value(i, arg);
+    } else if (arg == "--deterministic") {
+      flags.deterministic = true;
+    } else if (arg == "--pl-clock-mhz") {
+      std::string text = value(i, arg);
+      char* end = nullptr;
+      flags.pl_clock_mhz = std::strtod(text.c_str(), &end);
+      if (*end != '\0' || !(flags.pl_clock_mhz > 0)) {
+        std::fprintf(stderr, "pynq-remote-server: --pl-clock-mhz wants a positive number\n");
+        std::exit(2);
+      }
+    } else if (arg == "--trace") {
+      flags.trace = value(i, arg);
+    } else if (arg == "--log-level") {
+      std::optional<service::LogLevel> level = service::ParseLogLevel(value(i, arg));
+      if (!level) {
+        std::fprintf(stderr, "pynq-remote-server: --log-level is error|warn|info|debug\n");
+        std::exit(2);
+      }
+      flags.log_level = *level;
+    } else if (arg == "--max-message-mb") {
+      std::string text = value(i, arg);
+      char* end = nullptr;
+      unsigned long mb = std::strtoul(text.c_str(), &end, 10);
+      if (*end != '\0' || mb < 4 || mb > 2000) {
+        std::fprintf(stderr, "pynq-remote-server: --max-message-mb wants 4..2000\n");
+        std::exit(2);
+      }
+      flags.max_message_mb = mb;
+    } else {
+      std::fprintf(stderr, "pynq-remote-server: unknown flag %s\n%s", arg.c_str(), kUsage);
+      std::exit(2);
+    }
+  }
+  return flags;
+}
+
+// HOST:PORT with a numeric port 0..65535; HOST may be [v6].
+bool ValidListenAddress(const std::string& address) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return false;
+  std::string port = address.substr(colon + 1);
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  return std::stoul(port) <= 65535;
+}
+
+// A fresh temporary root, removed (recursively) when destroyed.
+class TempDir {
+ public:
+  TempDir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/pynq-remote-root.XXXXXX";
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~TempDir() {
+    if (path_.empty()) return;
+    nftw(
+        path_.c_str(),
+        [](const char* path, const struct stat*, int, struct FTW*) { return remove(path); }, 16,
+        FTW_DEPTH | FTW_PHYS);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+int RunServer(const Flags& flags) {
+  if (flags.backend == "zynq") {
+    LogError("--backend zynq: the Zynq hardware backend is not built yet; use --backend sim");
+    return 1;
+  }
+  if (flags.backend != "sim") {
+    LogError("--backend " + flags.backend + ": unknown backend (sim or zynq)");
+    return 1;
+  }
+  if (!ValidListenAddress(flags.listen)) {
+    LogError("--listen " + flags.listen + ": want HOST:PORT, e.g. 127.0.0.1:7967");
+    return 1;
+  }
+
+  std::optional<TempDir> temp_root;
+  std::string root = flags.root;
+  if (root.empty()) {
+    temp_root.emplace();
+    root = temp_root->path();
+    if (root.empty()) {
+      LogError("cannot create a temporary root directory");
+      return 1;
+    }
+  }
+
+  sim::SimOptions sim_options;
+  sim_options.deterministic = flags.deterministic;
+  sim_options.pl_clock_mhz = flags.pl_clock_mhz;
+  sim_options.trace_path = flags.trace;
+  auto device = sim::CreateSimDevice(sim_options);
+  if (!device) {
+    LogError("cannot create the simulated board");
+    return 1;
+  }
+
+  service::ServiceOptions options;
+  options.max_message_bytes = flags.max_message_mb << 20;
+  options.server_version = PYNQ_REMOTE_VERSION;
+  Result<std::unique_ptr<service::Services>> services =
+      service::Services::Create(*device, root, /*populate_sim_root=*/true, options);
+  if (!services.ok()) {
+    LogError("cannot prepare the target root " + root + ": " + services.error().message);
+    return 1;
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  // Without this Linux lets a second server bind the same port (SO_REUSEPORT).
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  int port = 0;
+  builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(), &port);
+  services.value()->RegisterWith(builder);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    LogError("cannot listen on " + flags.listen + " (address in use or not local?)");
+    return 1;
+  }
+
+  // SIGINT/SIGTERM are blocked in every thread (see main); this one waits for them.
+  std::thread stopper([&server] {
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    int signal = 0;
+    sigwait(&stop, &signal);
+    LogInfo(std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+            ", shutting down");
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  });
+
+  std::string host = flags.listen.substr(0, flags.listen.rfind(':'));
+  LogInfo("backend sim, root " + root + ", max message " + std::to_string(flags.max_message_mb) +
+          " MiB");
+  std::printf("pynq-remote-server listening on %s:%d\n", host.c_str(), port);
+  std::fflush(stdout);
+  server->Wait();
+  stopper.join();
+  LogInfo("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace pynq_remote
+
+int main(int argc, char** argv) {
+  pynq_remote::Flags flags = pynq_remote::ParseFlags(argc, argv);
+  pynq_remote::service::SetLogLevel(flags.log_level);
+  // Block the stop signals before any thread exists, so only the stopper thread sees them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  return pynq_remote::RunServer(flags);
+}

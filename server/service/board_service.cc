@@ -1,0 +1,162 @@
+#include "service/board_service.h"
+
+#include <string>
+#include <vector>
+
+#include "service/access.h"
+#include "service/buffer_stream.h"
+#include "service/error_mapping.h"
+
+namespace pynq_remote::service {
+namespace {
+
+// Validates every op up to the first bad one; returns how many are valid and why the
+// next is not.
+size_t ValidOpsPrefix(const std::vector<AddressWindow>& windows, const std::vector<MmioOp>& ops,
+                      Status* why) {
+  for (size_t i = 0; i < ops.size(); ++i) {
+    *why = CheckMmioAccess(windows, ops[i].addr, ops[i].width);
+    if (!why->ok()) return i;
+  }
+  return ops.size();
+}
+
+std::vector<MmioOp> ToOps(const v1::MmioBatchRequest& request) {
+  std::vector<MmioOp> ops;
+  ops.reserve(request.ops_size());
+  for (const v1::MmioOp& op : request.ops()) {
+    MmioOp::Kind kind = op.kind() == v1::MmioOp::WRITE ? MmioOp::Kind::kWrite : MmioOp::Kind::kRead;
+    int width = op.width() > 8 ? 0 : static_cast<int>(op.width());
+    ops.push_back(MmioOp{kind, op.address(), width, op.value()});
+  }
+  return ops;
+}
+
+}  // namespace
+
+grpc::Status BoardService::GetInfo(grpc::ServerContext*, const v1::GetInfoRequest*,
+                                   v1::BoardInfo* response) {
+  DeviceInfo info = state_.device.Info();
+  FpgaState fpga = state_.device.State();
+  response->set_board(info.board);
+  response->set_part(info.part);
+  response->set_arch(info.arch);
+  response->set_backend(info.backend);
+  response->set_server_version(state_.options.server_version);
+  for (const std::string& cap : info.capabilities) response->add_capabilities(cap);
+  for (const char* cap : kServerCapabilities) response->add_capabilities(cap);
+  for (const AddressWindow& window : info.windows) {
+    v1::AddressWindow* out = response->add_windows();
+    out->set_name(window.name);
+    out->set_base(window.base);
+    out->set_size(window.size);
+  }
+  for (double mhz : info.pl_clocks_mhz) response->add_pl_clocks_mhz(mhz);
+  response->set_sim_time_ps(info.sim_time_ps);
+  response->set_pl_cycles(info.pl_cycles);
+  response->set_deterministic(info.deterministic);
+  response->set_loaded_design(fpga.design);
+  response->set_fpga_state(fpga.state);
+  response->set_fpga_error(fpga.error);
+  response->set_max_message_bytes(state_.options.max_message_bytes);
+  return grpc::Status::OK;
+}
+
+grpc::Status BoardService::MmioRead(grpc::ServerContext*, const v1::MmioReadRequest* request,
+                                    v1::MmioReadResponse* response) {
+  int width = request->width() > 8 ? 0 : static_cast<int>(request->width());
+  Status valid = CheckMmioAccess(state_.windows, request->address(), width);
+  if (!valid.ok()) return ToGrpcStatus(valid.error());
+  Result<uint64_t> value = state_.device.MmioRead(request->address(), width);
+  if (!value.ok()) return ToGrpcStatus(value.error());
+  response->set_value(value.value());
+  return grpc::Status::OK;
+}
+
+grpc::Status BoardService::MmioWrite(grpc::ServerContext*, const v1::MmioWriteRequest* request,
+                                     v1::MmioWriteResponse*) {
+  int width = request->width() > 8 ? 0 : static_cast<int>(request->width());
+  Status valid = CheckMmioAccess(state_.windows, request->address(), width);
+  if (!valid.ok()) return ToGrpcStatus(valid.error());
+  Status status = state_.device.MmioWrite(request->address(), width, request->value());
+  if (!status.ok()) return ToGrpcStatus(status.error());
+  return grpc::Status::OK;
+}
+
+grpc::Status BoardService::MmioBatch(grpc::ServerContext*, const v1::MmioBatchRequest* request,
+                                     v1::MmioBatchResponse* response) {
+  std::vector<MmioOp> ops = ToOps(*request);
+  Status invalid;
+  size_t valid = ValidOpsPrefix(state_.windows, ops, &invalid);
+  std::vector<MmioOp> runnable(ops.begin(), ops.begin() + valid);
+  Device::BatchResult result = state_.device.MmioBatch(runnable);
+  for (size_t i = 0; i < result.completed; ++i) response->add_values(runnable[i].value);
+  response->set_completed(static_cast<uint32_t>(result.completed));
+  const Status& failure = result.status.ok() ? invalid : result.status;
+  if (!failure.ok()) {
+    v1::MmioBatchError* error = response->mutable_error();
+    error->set_op_index(static_cast<uint32_t>(result.completed));
+    error->set_grpc_code(static_cast<int32_t>(ToGrpcCode(failure.error().code)));
+    error->set_message("op " + std::to_string(result.completed) + ": " +
+                       ErrorText(failure.error()));
+    error->set_address(failure.error().addr);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status BoardService::Advance(grpc::ServerContext*, const v1::AdvanceRequest* request,
+                                   v1::AdvanceResponse* response) {
+  Result<uint64_t> cycles = state_.device.Advance(request->cycles());
+  if (!cycles.ok()) return ToGrpcStatus(cycles.error());
+  response->set_pl_cycles(cycles.value());
+  response->set_sim_time_ps(state_.device.Info().sim_time_ps);
+  return grpc::Status::OK;
+}
+
+grpc::Status BoardService::AllocateBuffer(grpc::ServerContext*,
+                                          const v1::AllocateBufferRequest* request,
+                                          v1::AllocateBufferResponse* response) {
+  Result<std::string> id =
+      service::AllocateBuffer(state_, request->size(), request->dtype(), request->cacheable());
+  if (!id.ok()) return ToGrpcStatus(id.error());
+  const BufferEntry entry = FindBuffer(state_, id.value()).value();
+  response->set_buffer_id(id.value());
+  response->set_size(entry.size);
+  response->set_physical_address(entry.allocation.phys);
+  return grpc::Status::OK;
+}
+
+grpc::Status BoardService::ReadBuffer(grpc::ServerContext*, const v1::ReadBufferRequest* request,
+                                      grpc::ServerWriter<v1::BufferChunk>* writer) {
+  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  if (!entry.ok()) return ToGrpcStatus(entry.error());
+  uint64_t end = request->length() == 0 ? 0 : request->offset() + request->length();
+  if (request->length() != 0 && end < request->offset()) end = UINT64_MAX;  // overflow
+  Result<ByteRange> range = ResolveRange(entry.value().size, request->offset(), end);
+  if (!range.ok()) return ToGrpcStatus(range.error());
+  return StreamBufferRange(state_.device, entry.value(), range.value(), writer,
+                           [](v1::BufferChunk& chunk, uint64_t at) { chunk.set_offset(at); });
+}
+
+grpc::Status BoardService::WriteBuffer(grpc::ServerContext*,
+                                       grpc::ServerReader<v1::BufferChunk>* reader,
+                                       v1::WriteBufferResponse* response) {
+  v1::BufferChunk chunk;
+  if (!reader->Read(&chunk)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "WriteBuffer: the stream carried no chunk");
+  }
+  Result<BufferEntry> entry = FindBuffer(state_, chunk.buffer_id());
+  if (!entry.ok()) return ToGrpcStatus(entry.error());
+  Result<ByteRange> range = ResolveRange(entry.value().size, chunk.offset(), 0);
+  if (!range.ok()) return ToGrpcStatus(range.error());
+  BufferWriteCursor cursor(state_.device, entry.value(), range.value());
+  do {
+    Status status = cursor.Append(chunk.data().data(), chunk.data().size());
+    if (!status.ok()) return ToGrpcStatus(status.error());
+  } while (reader->Read(&chunk));
+  response->set_bytes_written(cursor.written());
+  return grpc::Status::OK;
+}
+
+}  // namespace pynq_remote::service

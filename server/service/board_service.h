@@ -1,0 +1,46 @@
+// pynq_remote.v1.Board: our extension. Full-width MMIO by physical address, batches,
+// simulated time, 64-bit buffer ranges. Errors are gRPC status codes (error_mapping.h).
+#ifndef PYNQ_REMOTE_SERVER_SERVICE_BOARD_SERVICE_H_
+#define PYNQ_REMOTE_SERVER_SERVICE_BOARD_SERVICE_H_
+
+#include "pynq_remote/v1/board.grpc.pb.h"
+#include "service/shared_state.h"
+
+namespace pynq_remote::service {
+
+namespace v1 = ::pynq_remote::v1;
+
+class BoardService final : public v1::Board::Service {
+ public:
+  explicit BoardService(SharedState& state) : state_(state) {}
+
+  grpc::Status GetInfo(grpc::ServerContext* context, const v1::GetInfoRequest* request,
+                       v1::BoardInfo* response) override;
+  grpc::Status MmioRead(grpc::ServerContext* context, const v1::MmioReadRequest* request,
+                        v1::MmioReadResponse* response) override;
+  grpc::Status MmioWrite(grpc::ServerContext* context, const v1::MmioWriteRequest* request,
+                         v1::MmioWriteResponse* response) override;
+  grpc::Status MmioBatch(grpc::ServerContext* context, const v1::MmioBatchRequest* request,
+                         v1::MmioBatchResponse* response) override;
+  grpc::Status Advance(grpc::ServerContext* context, const v1::AdvanceRequest* request,
+                       v1::AdvanceResponse* response) override;
+  grpc::Status AllocateBuffer(grpc::ServerContext* context,
+                              const v1::AllocateBufferRequest* request,
+                              v1::AllocateBufferResponse* response) override;
+  grpc::Status ReadBuffer(grpc::ServerContext* context, const v1::ReadBufferRequest* request,
+                          grpc::ServerWriter<v1::BufferChunk>* writer) override;
+  grpc::Status WriteBuffer(grpc::ServerContext* context,
+                           grpc::ServerReader<v1::BufferChunk>* reader,
+                           v1::WriteBufferResponse* response) override;
+
+ private:
+  SharedState& state_;
+};
+
+/// Capabilities the service layer adds to the Device's own.
+inline constexpr const char* kServerCapabilities[] = {"mmio64", "mmio_batch", "buffer_range64",
+                                                      "fpga_manager"};
+
+}  // namespace pynq_remote::service
+
+#endif  // PYNQ_REMOTE_SERVER_SERVICE_BOARD_SERVICE_H_

@@ -1,0 +1,143 @@
+#include "service/buffer_service.h"
+
+#include <limits>
+#include <string>
+
+#include "service/buffer_stream.h"
+#include "service/error_mapping.h"
+
+namespace pynq_remote::service {
+namespace {
+
+template <typename Response>
+grpc::Status Fail(Response* response, const DeviceError& error) {
+  response->set_msg(ErrorText(error));
+  return grpc::Status::OK;
+}
+
+// 3.1's int32 start/end, or our 64-bit fields when set. Negative 3.1 values are errors.
+Result<ByteRange> RequestRange(uint64_t size, int32_t start, int32_t end, bool has64,
+                               uint64_t start64, uint64_t end64) {
+  if (has64) return ResolveRange(size, start64, end64);
+  if (start < 0 || end < 0) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "negative buffer range [" + std::to_string(start) + ", " + std::to_string(end) + ")");
+  }
+  return ResolveRange(size, static_cast<uint64_t>(start), static_cast<uint64_t>(end));
+}
+
+}  // namespace
+
+grpc::Status BufferService::allocate(grpc::ServerContext*, const buffer::AllocateRequest* request,
+                                     buffer::AllocateResponse* response) {
+  if (!request->has_size64() && request->size() <= 0) {
+    return Fail(response, MakeError(ErrorCode::kInvalidArgument,
+                                    "cannot allocate a buffer of " +
+                                        std::to_string(request->size()) + " bytes"));
+  }
+  uint64_t size = request->has_size64() ? request->size64() : request->size();
+  Result<std::string> id = AllocateBuffer(state_, size, request->dtype(), request->cacheable());
+  if (!id.ok()) return Fail(response, id.error());
+  const BufferEntry entry = FindBuffer(state_, id.value()).value();
+  response->set_buffer_id(id.value());
+  response->set_size(entry.size);
+  response->set_physical_address(entry.allocation.phys);
+  return grpc::Status::OK;
+}
+
+grpc::Status BufferService::write(grpc::ServerContext*,
+                                  grpc::ServerReader<buffer::BufferWriteRequest>* reader,
+                                  buffer::BufferWriteResponse* response) {
+  buffer::BufferWriteRequest request;
+  if (!reader->Read(&request)) {
+    return Fail(response, MakeError(ErrorCode::kInvalidArgument,
+                                    "buffer write: the stream carried no message"));
+  }
+  Result<BufferEntry> entry = FindBuffer(state_, request.buffer_id());
+  if (!entry.ok()) return Fail(response, entry.error());
+  Result<ByteRange> range = RequestRange(entry.value().size, request.start(), request.end(),
+                                         request.has_start64() || request.has_end64(),
+                                         request.start64(), request.end64());
+  if (!range.ok()) return Fail(response, range.error());
+  const std::string buffer_id = request.buffer_id();
+  BufferWriteCursor cursor(state_.device, entry.value(), range.value());
+  do {
+    if (!request.buffer_id().empty() && request.buffer_id() != buffer_id) {
+      return Fail(response, MakeError(ErrorCode::kInvalidArgument,
+                                      "buffer write: one stream names two buffers"));
+    }
+    Status status = cursor.Append(request.data().data(), request.data().size());
+    if (!status.ok()) return Fail(response, status.error());
+  } while (reader->Read(&request));
+  return grpc::Status::OK;
+}
+
+grpc::Status BufferService::read(grpc::ServerContext*, const buffer::BufferReadRequest* request,
+                                 grpc::ServerWriter<buffer::BufferReadResponse>* writer) {
+  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  if (!entry.ok()) return ToGrpcStatus(entry.error());
+  Result<ByteRange> range = RequestRange(entry.value().size, request->start(), request->end(),
+                                         request->has_start64() || request->has_end64(),
+                                         request->start64(), request->end64());
+  if (!range.ok()) return ToGrpcStatus(range.error());
+  return StreamBufferRange(state_.device, entry.value(), range.value(), writer,
+                           [](buffer::BufferReadResponse&, uint64_t) {});
+}
+
+grpc::Status BufferService::freebuffer(grpc::ServerContext*,
+                                       const buffer::FreeBufferRequest* request,
+                                       buffer::FreeBufferResponse* response) {
+  Status status = FreeBuffer(state_, request->buffer_id());
+  if (!status.ok()) return Fail(response, status.error());
+  return grpc::Status::OK;
+}
+
+grpc::Status BufferService::flush(grpc::ServerContext*, const buffer::FlushRequest* request,
+                                  buffer::FlushResponse* response) {
+  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  if (!entry.ok()) return Fail(response, entry.error());
+  Status status = state_.device.Flush(entry.value().allocation.phys, entry.value().size);
+  if (!status.ok()) return Fail(response, status.error());
+  return grpc::Status::OK;
+}
+
+grpc::Status BufferService::invalidate(grpc::ServerContext*,
+                                       const buffer::InvalidateRequest* request,
+                                       buffer::InvalidateResponse* response) {
+  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  if (!entry.ok()) return Fail(response, entry.error());
+  Status status = state_.device.Invalidate(entry.value().allocation.phys, entry.value().size);
+  if (!status.ok()) return Fail(response, status.error());
+  return grpc::Status::OK;
+}
+
+grpc::Status BufferService::physical_address(grpc::ServerContext*,
+                                             const buffer::AddressRequest* request,
+                                             buffer::AddressResponse* response) {
+  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  if (!entry.ok()) return Fail(response, entry.error());
+  response->set_address(entry.value().allocation.phys);
+  return grpc::Status::OK;
+}
+
+// A remote client has no use for a server-process pointer: the board-side CPU view of a
+// buffer is its physical address (identity-mapped on the simulated board).
+grpc::Status BufferService::virtual_address(grpc::ServerContext*,
+                                            const buffer::AddressRequest* request,
+                                            buffer::AddressResponse* response) {
+  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  if (!entry.ok()) return Fail(response, entry.error());
+  response->set_address(entry.value().allocation.phys);
+  return grpc::Status::OK;
+}
+
+grpc::Status BufferService::cacheable(grpc::ServerContext*, const buffer::CacheableRequest* request,
+                                      buffer::CacheableResponse* response) {
+  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  if (!entry.ok()) return Fail(response, entry.error());
+  response->set_cacheable(entry.value().cacheable);
+  return grpc::Status::OK;
+}
+
+}  // namespace pynq_remote::service

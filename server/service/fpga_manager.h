@@ -1,0 +1,64 @@
+// The fpga_manager view of the target root: sys/class/fpga_manager/fpga0/{flags,firmware,
+// state,name} and lib/firmware/, as Linux presents them to PYNQ. Writing `firmware`
+// programs the Device with lib/firmware/<name>, honouring `flags`; `state` follows.
+#ifndef PYNQ_REMOTE_SERVER_SERVICE_FPGA_MANAGER_H_
+#define PYNQ_REMOTE_SERVER_SERVICE_FPGA_MANAGER_H_
+
+#include <mutex>
+#include <string>
+
+#include "device/device.h"
+#include "service/root_fs.h"
+
+namespace pynq_remote::service {
+
+inline constexpr char kFpgaManagerDir[] = "/sys/class/fpga_manager/fpga0";
+inline constexpr char kFirmwareDir[] = "/lib/firmware";
+
+/// Creates what the PYNQ client reads on connect and before a download: proc/version (an
+/// `arch` Linux version string), proc/device-tree/chosen/pynq_board (NUL-padded board
+/// name), the fpga_manager files and lib/firmware/. For the sim backend's fresh root.
+Status PopulateSimRoot(const RootFs& root, const DeviceInfo& info);
+
+/// A firmware file name as fpga_manager takes it: one path component under lib/firmware.
+Status CheckFirmwareName(const std::string& name);
+
+class FpgaManager {
+ public:
+  /// Bitstreams larger than max_bitstream_bytes are refused (kNoMemory).
+  FpgaManager(Device& device, const RootFs& root, size_t max_bitstream_bytes);
+
+  /// True when the host path (RootFs::Resolve's answer) is fpga0/firmware.
+  bool IsFirmwareTrigger(const std::string& host_path) const;
+  /// True for fpga0 files a client may not write (state, name).
+  bool IsReadOnly(const std::string& host_path) const;
+
+  /// What writing `firmware` does: programs lib/firmware/<name> (name as written, trailing
+  /// whitespace ignored), full or partial per the `flags` file. Errors: kBadBitstream,
+  /// kUnknownId (no such firmware), kInvalidArgument (bad name or flags).
+  Status ProgramFirmware(const std::string& written_name);
+
+  /// set_bitstream_attrs: remembers the name and kind `download` will use.
+  Status SetAttrs(const std::string& binfile_name, bool partial);
+  /// download: stores `bitstream` as lib/firmware/<attrs name>, then programs it.
+  /// Errors: kInvalidArgument when no attrs were set, else as Device::Program.
+  Status Download(const std::string& bitstream);
+
+  /// Rewrites fpga0/state and fpga0/firmware from Device::State().
+  Status RefreshState();
+
+ private:
+  Status ProgramLocked(const std::string& name, const std::string& bits, bool partial);
+  Result<bool> ReadPartialFlag() const;
+
+  Device& device_;
+  const RootFs& root_;
+  size_t max_bitstream_bytes_;
+  mutable std::mutex mu_;   // serialises programming and the sysfs files
+  std::string attrs_name_;  // set_bitstream_attrs: binfile_name
+  bool attrs_partial_ = false;
+};
+
+}  // namespace pynq_remote::service
+
+#endif  // PYNQ_REMOTE_SERVER_SERVICE_FPGA_MANAGER_H_

@@ -1,0 +1,157 @@
+#include "service/remote_device_service.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "service/error_mapping.h"
+#include "service/log.h"
+
+namespace pynq_remote::service {
+namespace {
+
+// The 3.1 target answers this pseudo-path with the device name.
+constexpr char kXrtDevicePath[] = "xrt_device";
+
+grpc::Status InvalidArgument(const std::string& text) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, text);
+}
+
+// Streams the file at fd in chunks. Errors: INTERNAL (read), CANCELLED (client gone).
+grpc::Status StreamFile(int fd, const std::string& path,
+                        grpc::ServerWriter<remote_device::ReadFileResponse>* writer) {
+  remote_device::ReadFileResponse response;
+  std::string* data = response.mutable_data();
+  for (;;) {
+    data->resize(kChunkBytes);
+    ssize_t n = read(fd, data->data(), data->size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return grpc::Status(grpc::StatusCode::INTERNAL,
+                          "reading \"" + path + "\": " + std::strerror(errno));
+    }
+    if (n == 0) return grpc::Status::OK;
+    data->resize(static_cast<size_t>(n));
+    if (!writer->Write(response)) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+    }
+  }
+}
+
+}  // namespace
+
+grpc::Status RemoteDeviceService::set_bitstream_attrs(
+    grpc::ServerContext*, const remote_device::SetBitstreamAttrsRequest* request,
+    remote_device::SetBitstreamAttrsResponse* response) {
+  Status status = state_.fpga.SetAttrs(request->binfile_name(), request->partial());
+  if (!status.ok()) return ToGrpcStatus(status.error());
+  response->set_status(true);
+  return grpc::Status::OK;
+}
+
+grpc::Status RemoteDeviceService::download(
+    grpc::ServerContext*, grpc::ServerReader<remote_device::DownloadRequest>* reader,
+    remote_device::DownloadResponse* response) {
+  remote_device::DownloadRequest request;
+  std::string bitstream;
+  size_t messages = 0;
+  while (reader->Read(&request)) {
+    ++messages;
+    if (bitstream.size() + request.buffer().size() > state_.options.max_message_bytes) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "download: bitstream too large");
+    }
+    bitstream += request.buffer();
+  }
+  if (messages == 0 || bitstream.empty()) {
+    return InvalidArgument("download: the stream carried no bitstream bytes");
+  }
+  Status status = state_.fpga.Download(bitstream);
+  if (!status.ok()) return ToGrpcStatus(status.error());
+  response->set_status(true);
+  return grpc::Status::OK;
+}
+
+grpc::Status RemoteDeviceService::set_pl_clk(grpc::ServerContext*,
+                                             const remote_device::SetPlClkRequest* request,
+                                             remote_device::SetPlClkResponse* response) {
+  if (request->i() < 0 || request->i() > 3) {
+    return InvalidArgument("set_pl_clk: clock index " + std::to_string(request->i()) +
+                           " is not 0..3");
+  }
+  if (request->clk_mhz() <= 0) {
+    return InvalidArgument("set_pl_clk: clk_mhz must be a positive frequency in MHz, got " +
+                           std::to_string(request->clk_mhz()));
+  }
+  Status status = state_.device.SetPlClock(request->i(), request->clk_mhz());
+  if (!status.ok()) return ToGrpcStatus(status.error());
+  response->set_status(true);
+  return grpc::Status::OK;
+}
+
+grpc::Status RemoteDeviceService::shutdown(grpc::ServerContext*,
+                                           const remote_device::ShutdownRequest*,
+                                           remote_device::ShutdownResponse*) {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "shutdown: not supported; PYNQ isolates the PL through its AXI shutdown "
+                      "managers with MMIO writes, and the server is stopped with SIGTERM");
+}
+
+grpc::Status RemoteDeviceService::readfile(
+    grpc::ServerContext*, const remote_device::ReadFileRequest* request,
+    grpc::ServerWriter<remote_device::ReadFileResponse>* writer) {
+  if (request->file_path() == kXrtDevicePath) {
+    remote_device::ReadFileResponse response;
+    response.set_data(state_.options.device_name);
+    writer->Write(response);
+    return grpc::Status::OK;
+  }
+  Result<UniqueFd> fd = state_.root.OpenRead(request->file_path());
+  if (!fd.ok()) return ToGrpcStatus(fd.error());
+  return StreamFile(fd.value().get(), request->file_path(), writer);
+}
+
+grpc::Status RemoteDeviceService::writefile(
+    grpc::ServerContext*, grpc::ServerReader<remote_device::WriteFileRequest>* reader,
+    remote_device::WriteFileResponse*) {
+  remote_device::WriteFileRequest request;
+  if (!reader->Read(&request)) {
+    return InvalidArgument("writefile: the stream carried no message, so no file path");
+  }
+  const std::string path = request.file_path();
+  Result<std::string> host = state_.root.Resolve(path);
+  if (!host.ok()) return ToGrpcStatus(host.error());
+  if (state_.fpga.IsReadOnly(host.value())) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "\"" + path + "\" is read-only");
+  }
+  Result<UniqueFd> fd = state_.root.OpenWrite(path);
+  if (!fd.ok()) return ToGrpcStatus(fd.error());
+  std::string written;  // kept only for the firmware trigger (a file name)
+  const bool trigger = state_.fpga.IsFirmwareTrigger(host.value());
+  do {
+    if (request.file_path() != path) {
+      return InvalidArgument("writefile: one stream names two paths, \"" + path + "\" and \"" +
+                             request.file_path() + "\"");
+    }
+    Status status = WriteFully(fd.value().get(), request.data().data(), request.data().size(),
+                               "\"" + path + "\"");
+    if (!status.ok()) return ToGrpcStatus(status.error());
+    if (trigger) written += request.data();
+  } while (reader->Read(&request));
+  if (!trigger) return grpc::Status::OK;
+  Status programmed = state_.fpga.ProgramFirmware(written);
+  if (!programmed.ok()) return ToGrpcStatus(programmed.error());
+  return grpc::Status::OK;
+}
+
+grpc::Status RemoteDeviceService::existsfile(grpc::ServerContext*,
+                                             const remote_device::ExistsFileRequest* request,
+                                             remote_device::ExistsFileResponse* response) {
+  Result<bool> exists = state_.root.Exists(request->file_path());
+  if (!exists.ok()) return ToGrpcStatus(exists.error());
+  response->set_exists(exists.value());
+  return grpc::Status::OK;
+}
+
+}  // namespace pynq_remote::service

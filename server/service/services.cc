@@ -1,0 +1,39 @@
+#include "service/services.h"
+
+#include <utility>
+
+namespace pynq_remote::service {
+
+Services::Services(Device& device, RootFs root, ServiceOptions options)
+    : state_(device, std::move(root), std::move(options)) {}
+
+Result<std::unique_ptr<Services>> Services::Create(Device& device, const std::string& root_dir,
+                                                   bool populate_sim_root, ServiceOptions options) {
+  Result<RootFs> root = RootFs::Open(root_dir);
+  if (!root.ok()) return root.error();
+  if (populate_sim_root) {
+    Status populated = PopulateSimRoot(root.value(), device.Info());
+    if (!populated.ok()) return populated.error();
+  }
+  std::unique_ptr<Services> services(
+      new Services(device, std::move(root).value(), std::move(options)));
+  if (populate_sim_root) {
+    Status state = services->state_.fpga.RefreshState();
+    if (!state.ok()) return state.error();
+  }
+  return services;
+}
+
+void Services::RegisterWith(grpc::ServerBuilder& builder) {
+  int limit = static_cast<int>(state_.options.max_message_bytes);
+  builder.SetMaxReceiveMessageSize(limit);
+  builder.SetMaxSendMessageSize(limit);
+  builder.RegisterService(&remote_device_);
+  builder.RegisterService(&mmio_);
+  builder.RegisterService(&buffer_);
+  builder.RegisterService(&board_);
+  builder.RegisterService(&interrupt_);
+  builder.RegisterService(&gpio_);
+}
+
+}  // namespace pynq_remote::service

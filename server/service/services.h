@@ -1,0 +1,46 @@
+// Every service the server exposes, over one SharedState; main and the tests build the
+// gRPC server from this.
+#ifndef PYNQ_REMOTE_SERVER_SERVICE_SERVICES_H_
+#define PYNQ_REMOTE_SERVER_SERVICE_SERVICES_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+
+#include "service/board_service.h"
+#include "service/buffer_service.h"
+#include "service/gpio_service.h"
+#include "service/interrupt_service.h"
+#include "service/mmio_service.h"
+#include "service/remote_device_service.h"
+#include "service/shared_state.h"
+
+namespace pynq_remote::service {
+
+class Services {
+ public:
+  /// When populate_sim_root, fills the root as a simulated board's (PopulateSimRoot).
+  /// Errors: as RootFs::Open and PopulateSimRoot.
+  static Result<std::unique_ptr<Services>> Create(Device& device, const std::string& root_dir,
+                                                  bool populate_sim_root, ServiceOptions options);
+
+  /// Registers every service and sets the message size limits.
+  void RegisterWith(grpc::ServerBuilder& builder);
+
+  SharedState& state() { return state_; }
+
+ private:
+  Services(Device& device, RootFs root, ServiceOptions options);
+
+  SharedState state_;
+  RemoteDeviceService remote_device_{state_};
+  MmioService mmio_{state_};
+  BufferService buffer_{state_};
+  BoardService board_{state_};
+  InterruptService interrupt_;
+  GpioService gpio_;
+};
+
+}  // namespace pynq_remote::service
+
+#endif  // PYNQ_REMOTE_SERVER_SERVICE_SERVICES_H_
