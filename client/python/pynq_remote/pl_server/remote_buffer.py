@@ -276,10 +276,11 @@ def _as_slices(key, shape):
         key = (key,)
     out = []
     dim = 0
+    real = sum(1 for k in key if k is not None and k is not Ellipsis)
     for k in key:
         if k is Ellipsis:
             out.append(k)
-            dim = len(shape) - (len(key) - 1 - sum(1 for x in key if x is None)) + 1
+            dim += len(shape) - real  # the axes the ellipsis stands for
             continue
         if k is None:
             out.append(k)

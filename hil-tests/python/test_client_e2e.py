@@ -1,0 +1,222 @@
+"""pynq_remote end to end: connect, program, MMIO, buffers and the accelerator, on the
+board under test (a simulated board by default; PYNQ_REMOTE_DEVICES for hardware)."""
+
+import grpc
+import numpy as np
+import pytest
+
+import pynq_remote as pynq
+
+REGS = 0xA0000000
+ACCEL = 0xA0010000
+ID, VERSION, SCRATCH0, CYCLE_LO = 0x00, 0x04, 0x10, 0x20
+CTRL, SRC_LO, SRC_HI, DST_LO, DST_HI, LENGTH, OP, CONSTANT = (
+    0x00, 0x10, 0x14, 0x1C, 0x20, 0x28, 0x30, 0x38)
+AP_START, AP_DONE, AP_IDLE = 0x1, 0x2, 0x4
+
+
+def test_connect_reports_arch_and_board(device):
+    assert device.arch in ("aarch64", "armv7l")
+    assert device.get_arch() == device.arch
+    assert device.exists_file("/proc/version").exists
+    assert not device.exists_file("/no/such/file").exists
+
+
+def test_program_leaves_fpga_manager_operating(device, ref_accel):
+    state, flags = device.initial_global_state_file_boot_check()
+    assert state == "operating"
+    assert flags == "0"
+
+
+def test_scratch_round_trip_at_every_value_range(device, ref_accel):
+    regs = pynq.MMIO(REGS, 0x1000, device=device)
+    for value in (0, 1, 0x7FFFFFFF, 0x80000000, 0xDEADBEEF, 0xFFFFFFFF):
+        regs.write(SCRATCH0, value)
+        assert regs.read(SCRATCH0) == value
+
+
+def test_sub_word_and_64_bit_access(device, ref_accel):
+    regs = pynq.MMIO(REGS, 0x1000, device=device)
+    regs.write(SCRATCH0, np.uint64(0x0123456789ABCDEF))
+    assert regs.read(SCRATCH0, 8) == 0x0123456789ABCDEF
+    assert regs.read(SCRATCH0) == 0x89ABCDEF
+    assert regs.read(SCRATCH0 + 4) == 0x01234567
+    assert regs.read(SCRATCH0, 1) == 0xEF
+    assert regs.read(SCRATCH0 + 2, 2) == 0x89AB
+    regs.write(SCRATCH0, b"\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc")
+    assert [regs.read(SCRATCH0 + 4 * i) for i in range(3)] == [
+        0x44332211, 0x88776655, 0xCCBBAA99]
+
+
+def test_register_array_view(device, ref_accel):
+    regs = pynq.MMIO(REGS, 0x1000, device=device)
+    regs.array[SCRATCH0 // 4] = 0xA5A5A5A5
+    assert regs.array[SCRATCH0 // 4] == 0xA5A5A5A5
+
+
+def test_cycle_counter_advances(device, ref_accel):
+    regs = pynq.MMIO(REGS, 0x1000, device=device)
+    first = regs.read(CYCLE_LO, 8)
+    second = regs.read(CYCLE_LO, 8)
+    assert second > first
+
+
+@pytest.mark.parametrize("dtype", ["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8",
+                                   "c8", "c16", "?"])
+def test_buffer_round_trip_per_dtype(device, dtype):
+    rng = np.random.default_rng(7)
+    data = rng.integers(0, 255, 1000).astype(dtype)
+    with pynq.allocate(shape=data.shape, dtype=dtype, target=device) as buf:
+        buf[:] = data
+        assert np.array_equal(buf, data)
+        assert buf.dtype == np.dtype(dtype)
+        assert buf.physical_address % 4096 == 0
+
+
+@pytest.mark.parametrize("nbytes", [1, 4095, 4096, 4097, 3 << 20, 64 << 20])
+def test_buffer_sizes(device, nbytes):
+    data = np.random.default_rng(nbytes).integers(0, 256, nbytes, dtype=np.uint8)
+    buf = pynq.allocate(shape=(nbytes,), dtype=np.uint8, target=device)
+    buf[:] = data
+    buf.invalidate()
+    assert buf.tobytes() == data.tobytes()
+    assert buf[nbytes - 1] == data[-1]
+    buf.freebuffer()
+
+
+def test_element_and_slice_access_move_only_their_bytes(device):
+    buf = pynq.allocate(shape=(1 << 20,), dtype=np.uint32, target=device)
+    buf[:] = np.arange(1 << 20, dtype=np.uint32)
+    assert buf[12345] == 12345
+    assert list(buf[10:14]) == [10, 11, 12, 13]
+    assert list(buf[-2:]) == [(1 << 20) - 2, (1 << 20) - 1]
+    buf[5] = 99
+    buf[100:104] = [1, 2, 3, 4]
+    buf[200:210:3] = 7  # strided: the gaps between must survive
+    buf.invalidate()
+    assert buf[5] == 99 and list(buf[100:104]) == [1, 2, 3, 4]
+    assert list(buf[200:210]) == [7, 201, 202, 7, 204, 205, 7, 207, 208, 7]
+    buf.freebuffer()
+
+
+def test_numpy_sees_the_buffer_without_slicing(device):
+    data = np.arange(64, dtype=np.uint8).reshape(8, 8)
+    buf = pynq.allocate(shape=(8, 8), dtype=np.uint8, target=device)
+    buf[:] = data
+    assert np.array_equal(buf, data)
+    assert np.array_equal(np.asarray(buf), data)
+    assert buf.tobytes() == data.tobytes()
+    assert np.array_equal(buf + 1, data + 1)
+    assert int(buf.sum()) == int(data.sum())
+    from PIL import Image
+    image = Image.fromarray(buf)
+    assert image.size == (8, 8) and image.getpixel((3, 2)) == data[2, 3]
+    buf.freebuffer()
+
+
+def run_accel(accel, src, dst, nbytes, op, constant=0):
+    for offset, value in ((SRC_LO, src.physical_address & 0xFFFFFFFF),
+                          (SRC_HI, src.physical_address >> 32),
+                          (DST_LO, dst.physical_address & 0xFFFFFFFF),
+                          (DST_HI, dst.physical_address >> 32),
+                          (LENGTH, nbytes), (OP, op), (CONSTANT, constant)):
+        accel.write(offset, value)
+    accel.write(CTRL, AP_START)
+    for _ in range(20000):
+        if accel.read(CTRL) & (AP_DONE | AP_IDLE):
+            return
+    raise AssertionError("accelerator did not finish")
+
+
+@pytest.mark.parametrize("op,constant", [(0, 0), (1, 7), (1, 0xFFFFFFFF)])
+def test_accelerator_against_numpy(device, ref_accel, op, constant):
+    n = 256 * 1024
+    data = np.random.default_rng(op + constant).integers(0, 1 << 32, n, dtype=np.uint32)
+    src = pynq.allocate(shape=(n,), dtype=np.uint32, target=device)
+    dst = pynq.allocate(shape=(n,), dtype=np.uint32, target=device)
+    src[:] = data
+    src.flush()
+    accel = pynq.MMIO(ACCEL, 0x1000, device=device)
+    run_accel(accel, src, dst, src.nbytes, op, constant)
+    dst.invalidate()
+    expected = data if op == 0 else data + np.uint32(constant)
+    assert np.array_equal(dst, expected)
+    src.freebuffer()
+    dst.freebuffer()
+
+
+def test_many_buffers(device):
+    buffers = [pynq.allocate(shape=(1024,), dtype=np.uint32, target=device)
+               for _ in range(200)]
+    for i, buf in enumerate(buffers):
+        buf[0] = i
+    assert [int(buf[0]) for buf in buffers] == list(range(200))
+    addresses = {buf.physical_address for buf in buffers}
+    assert len(addresses) == 200
+    for buf in buffers:
+        buf.freebuffer()
+
+
+# -- errors ------------------------------------------------------------------------------
+
+def test_freed_buffer_refuses_access(device):
+    buf = pynq.allocate(shape=(16,), dtype=np.uint32, target=device)
+    buf.freebuffer()
+    with pytest.raises(RuntimeError, match="freed"):
+        buf[0]
+
+
+def test_mmio_outside_every_window_is_refused(device):
+    with pytest.raises(RuntimeError):
+        pynq.MMIO(0x12345000, 0x1000, device=device)
+
+
+def test_unaligned_and_bad_width_mmio(device, ref_accel):
+    regs = pynq.MMIO(REGS, 0x1000, device=device)
+    with pytest.raises(MemoryError):
+        regs.read(2)
+    with pytest.raises(ValueError):
+        regs.read(0, 3)
+    with pytest.raises(IndexError):
+        regs.read(0x1000)
+
+
+def test_unmapped_register_is_a_bus_error_not_a_hang(device, ref_accel):
+    hole = pynq.MMIO(0xA0F00000, 0x1000, device=device)
+    with pytest.raises(RuntimeError, match="DECERR|decode"):
+        hole.read(0)
+    assert pynq.MMIO(REGS, 0x1000, device=device).read(SCRATCH0) is not None
+
+
+def test_huge_and_negative_allocations(device):
+    with pytest.raises(ValueError):
+        pynq.allocate(shape=(-1,), dtype=np.uint8, target=device)
+    with pytest.raises(MemoryError):
+        pynq.allocate(shape=(64 << 30,), dtype=np.uint8, target=device)
+    pynq.allocate(shape=(16,), dtype=np.uint8, target=device).freebuffer()
+
+
+def test_unknown_bitstream_leaves_board_usable(device, designs, tmp_path):
+    bad = tmp_path / "garbage.bin"
+    bad.write_bytes(b"\x00\x01\x02\x03" * 64)
+    with pytest.raises(RuntimeError, match="garbage.bin|bitstream"):
+        pynq.Bitstream(str(bad), device=device).download()
+    pynq.Bitstream(f"{designs}/ref_accel/ref_accel.bit", device=device).download()
+    regs = pynq.MMIO(REGS, 0x1000, device=device)
+    regs.write(SCRATCH0, 5)
+    assert regs.read(SCRATCH0) == 5
+
+
+def test_connect_to_nothing_names_the_address():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(RuntimeError, match=f"127.0.0.1:{port}"):
+        pynq.RemoteDevice(0, f"127.0.0.1:{port}")
+
+
+def test_server_errors_keep_the_channel_healthy(device):
+    with pytest.raises((RuntimeError, grpc.RpcError)):
+        device.read_file("/../../etc/passwd")
+    assert device.exists_file("/proc/version").exists
