@@ -1,0 +1,56 @@
+// BoardTop: the SystemC top of the simulated board. The host-side TLM initiator (HostThread)
+// -> Interconnect -> {DDR, PS registers, PL socket}; the PL's AXI master -> DDR.
+// One per process (SystemC has one kernel); SimDevice instances take turns on it.
+// Every method must be called with the owner's board mutex held.
+#ifndef PYNQ_REMOTE_SIM_BOARD_BOARD_TOP_H_
+#define PYNQ_REMOTE_SIM_BOARD_BOARD_TOP_H_
+
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "board/interconnect.h"
+#include "device/device.h"
+#include "memory/ddr_memory.h"
+#include "pl/pl_socket.h"
+#include "ps/ps_registers.h"
+#include "ps/ps_target.h"
+
+namespace pynq_remote::sim {
+
+class BoardTop : public sc_core::sc_module {
+ public:
+  PsRegisters ps_regs;
+  DdrMemory ddr;
+  PsTarget ps;
+  PlSocket pl;
+  Interconnect bus;
+  tlm_utils::simple_initiator_socket<BoardTop> host_socket;
+
+  SC_HAS_PROCESS(BoardTop);
+  explicit BoardTop(sc_core::sc_module_name name);
+
+  /// The process-wide board, elaborated on first use.
+  static BoardTop& Get();
+
+  /// Runs `ops` through the bus from the host initiator, in order, stopping at the first
+  /// failure (one sc_start for the whole batch). Returns the ops completed; `status` per op.
+  size_t RunHostOps(MmioOp* ops, size_t count, tlm::tlm_response_status* status);
+  /// Runs `cycles` PL cycles as one quantum (one sc_start).
+  void RunQuantum(uint64_t cycles);
+
+ private:
+  void HostThread();
+
+  sc_core::sc_event host_event_;
+  MmioOp* ops_ = nullptr;
+  size_t count_ = 0;
+  size_t completed_ = 0;
+  tlm::tlm_response_status status_ = tlm::TLM_OK_RESPONSE;
+};
+
+}  // namespace pynq_remote::sim
+
+#endif  // PYNQ_REMOTE_SIM_BOARD_BOARD_TOP_H_

@@ -1,0 +1,60 @@
+// Interconnect: the board's address decoder. DDR low, the PS register windows, and the PL
+// windows M_AXI_HPM0_FPD (0xA000_0000) and M_AXI_HPM1_FPD (0xB000_0000), 256 MiB each.
+// Addresses pass through untranslated (the PL sees the full physical address, low 32 bits).
+// Anything else: TLM_ADDRESS_ERROR_RESPONSE (DECERR).
+#ifndef PYNQ_REMOTE_SIM_BOARD_INTERCONNECT_H_
+#define PYNQ_REMOTE_SIM_BOARD_INTERCONNECT_H_
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "ps/ps_registers.h"
+
+namespace pynq_remote::sim {
+
+inline constexpr uint64_t kHpm0Base = 0xA0000000, kHpm1Base = 0xB0000000;
+inline constexpr uint64_t kHpmSize = 256ull << 20;
+
+class Interconnect : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Interconnect> tgt_socket;
+  tlm_utils::simple_initiator_socket<Interconnect> ddr_socket;
+  tlm_utils::simple_initiator_socket<Interconnect> ps_socket;
+  tlm_utils::simple_initiator_socket<Interconnect> pl_socket;
+
+  Interconnect(sc_core::sc_module_name name, const PsRegisters* ps)
+      : sc_module(name), tgt_socket("tgt_socket"), ddr_socket("ddr_socket"),
+        ps_socket("ps_socket"), pl_socket("pl_socket"), ps_(ps) {
+    tgt_socket.register_b_transport(this, &Interconnect::BTransport);
+  }
+
+  void SetDdrSize(uint64_t size) { ddr_size_ = size; }
+
+  static bool InPl(uint64_t addr, uint64_t len) {
+    return (addr >= kHpm0Base && addr + len <= kHpm0Base + kHpmSize) ||
+           (addr >= kHpm1Base && addr + len <= kHpm1Base + kHpmSize);
+  }
+
+ private:
+  void BTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    const uint64_t addr = gp.get_address(), len = gp.get_data_length();
+    if (InPl(addr, len)) {
+      pl_socket->b_transport(gp, delay);
+    } else if (ps_->Decodes(addr, len)) {
+      ps_socket->b_transport(gp, delay);
+    } else if (len <= ddr_size_ && addr <= ddr_size_ - len) {
+      ddr_socket->b_transport(gp, delay);
+    } else {
+      gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    }
+  }
+
+  const PsRegisters* ps_;
+  uint64_t ddr_size_ = 0;
+};
+
+}  // namespace pynq_remote::sim
+
+#endif  // PYNQ_REMOTE_SIM_BOARD_INTERCONNECT_H_

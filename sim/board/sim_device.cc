@@ -1,0 +1,413 @@
+// SimDevice: Device on the simulated board. Threading: the SystemC kernel is run by whichever
+// thread holds board_mu_ (host calls, Advance, the runner). The runner thread runs quanta
+// while the PL is busy or inside the trailing window after a host access, releasing the
+// mutex between quanta so host calls interleave; otherwise it sleeps on a condition variable.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "bitstream/sim_bitstream.h"
+#include "board/board_top.h"
+#include "device/region_allocator.h"
+#include "memory/sparse_store.h"
+#include "pl/design_registry.h"
+#include "sim_device.h"
+
+// libsystemc's main() wants an sc_main; executables with their own main never call it.
+int __attribute__((weak)) sc_main(int, char**) { return 1; }
+
+namespace pynq_remote::sim {
+namespace {
+
+std::atomic<bool> g_board_taken{false};
+
+const char* Verb(const MmioOp& op) { return op.kind == MmioOp::Kind::kWrite ? "write" : "read"; }
+
+std::string Describe(const MmioOp& op) {
+  return std::to_string(op.width) + "-byte " + Verb(op) + " at " + Hex(op.addr);
+}
+
+class SimDevice final : public Device {
+ public:
+  explicit SimDevice(const SimOptions& options);
+  ~SimDevice() override;
+
+  DeviceInfo Info() const override;
+  Status Program(const std::string& bitstream, const std::string& name, bool partial) override;
+  FpgaState State() const override;
+  Result<uint64_t> MmioRead(uint64_t addr, int width) override;
+  Status MmioWrite(uint64_t addr, int width, uint64_t value) override;
+  BatchResult MmioBatch(std::vector<MmioOp>& ops) override;
+  Result<Allocation> Alloc(uint64_t size, uint64_t align, bool cacheable) override;
+  Status Free(uint64_t handle) override;
+  Status MemRead(uint64_t phys, void* dst, size_t len) override;
+  Status MemWrite(uint64_t phys, const void* src, size_t len) override;
+  Status Flush(uint64_t phys, size_t len) override;
+  Status Invalidate(uint64_t phys, size_t len) override;
+  Result<bool> WaitIrq(int line, std::chrono::milliseconds timeout) override;
+  Status SetPlClock(int index, double mhz) override;
+  Result<uint64_t> Advance(uint64_t cycles) override;
+
+ private:
+  /// Takes board_mu_ ahead of the runner (which yields while a host call waits).
+  std::unique_lock<std::mutex> LockBoard();
+  BatchResult RunOps(MmioOp* ops, size_t count);
+  DeviceError CheckOp(const MmioOp& op) const;
+  /// After any simulation: publish counters and irq, follow PL clock 0, wake the runner.
+  void AfterRunLocked(bool host_access);
+  bool NeedsRunLocked() const;
+  void RunnerLoop();
+  void ApplyClockLocked();
+  Status CheckDdr(uint64_t phys, size_t len, const char* what) const;
+
+  const SimOptions options_;
+  BoardTop& board_;
+  SparseStore store_;
+  RegionAllocator allocator_;
+  std::vector<AddressWindow> windows_;
+
+  mutable std::mutex board_mu_;
+  std::condition_variable runner_cv_;
+  std::atomic<int> host_waiting_{0};
+  bool stop_ = false;
+  uint64_t run_until_ = 0;  // PL cycle up to which the trailing window extends
+  uint64_t clock_generation_ = ~0ull;
+  FpgaState state_;
+
+  std::atomic<uint64_t> pl_cycles_{0};
+  std::atomic<uint64_t> time_ps_{0};
+  std::mutex irq_mu_;
+  std::condition_variable irq_cv_;
+  uint16_t irq_ = 0;
+
+  std::thread runner_;
+};
+
+SimDevice::SimDevice(const SimOptions& options)
+    : options_(options),
+      board_(BoardTop::Get()),
+      store_(options.ddr_size),
+      allocator_(options.cma_base,
+                 options.cma_base < options.ddr_size
+                     ? std::min(options.cma_size, options.ddr_size - options.cma_base)
+                     : 0) {
+  windows_.push_back({"M_AXI_HPM0_FPD", kHpm0Base, kHpmSize});
+  windows_.push_back({"M_AXI_HPM1_FPD", kHpm1Base, kHpmSize});
+  for (const AddressWindow& w : board_.ps_regs.windows()) windows_.push_back(w);
+  {
+    std::lock_guard<std::mutex> lock(board_mu_);
+    board_.ps_regs.Reset();  // boot values
+    board_.ps_regs.SetPlClock(0, options_.pl_clock_mhz);
+    board_.ddr.SetStore(&store_);
+    board_.bus.SetDdrSize(store_.size());
+    board_.pl.Load(nullptr);
+    board_.pl.ResetCounters();
+    board_.pl.axil_bridge.SetTimeoutCycles(options_.mmio_timeout_cycles);
+    ApplyClockLocked();
+  }
+  if (!options_.deterministic) runner_ = std::thread([this] { RunnerLoop(); });
+}
+
+SimDevice::~SimDevice() {
+  {
+    std::lock_guard<std::mutex> lock(board_mu_);
+    stop_ = true;
+  }
+  runner_cv_.notify_all();
+  if (runner_.joinable()) runner_.join();
+  std::lock_guard<std::mutex> lock(board_mu_);
+  board_.pl.Load(nullptr);
+  board_.ddr.SetStore(nullptr);
+  g_board_taken = false;
+}
+
+std::unique_lock<std::mutex> SimDevice::LockBoard() {
+  ++host_waiting_;
+  std::unique_lock<std::mutex> lock(board_mu_);
+  --host_waiting_;
+  return lock;
+}
+
+void SimDevice::ApplyClockLocked() {
+  const uint64_t generation = board_.ps_regs.clock_generation();
+  if (generation == clock_generation_) return;
+  clock_generation_ = generation;
+  const double mhz = board_.ps_regs.PlClockMhz(0);
+  if (mhz > 0) board_.pl.SetPeriodPs(static_cast<uint64_t>(std::llround(1e6 / mhz)));
+}
+
+bool SimDevice::NeedsRunLocked() const {
+  return !stop_ && !options_.deterministic && board_.pl.loaded() &&
+         (board_.pl.busy() || board_.pl.cycles() < run_until_);
+}
+
+void SimDevice::AfterRunLocked(bool host_access) {
+  ApplyClockLocked();
+  const uint64_t cycles = board_.pl.cycles();
+  if (host_access) run_until_ = cycles + options_.trailing_cycles;
+  pl_cycles_ = cycles;
+  time_ps_ = board_.pl.time_ps();
+  const uint16_t irq = board_.pl.irq();
+  {
+    std::lock_guard<std::mutex> lock(irq_mu_);
+    if (irq != irq_) {
+      irq_ = irq;
+      irq_cv_.notify_all();
+    }
+  }
+  if (NeedsRunLocked()) runner_cv_.notify_one();
+}
+
+void SimDevice::RunnerLoop() {
+  std::unique_lock<std::mutex> lock(board_mu_);
+  while (true) {
+    runner_cv_.wait(lock, [this] { return stop_ || NeedsRunLocked(); });
+    if (stop_) return;
+    uint64_t quantum = options_.quantum_cycles;
+    if (!board_.pl.busy()) quantum = std::min(quantum, run_until_ - board_.pl.cycles());
+    board_.RunQuantum(std::max<uint64_t>(quantum, 1));
+    AfterRunLocked(false);
+    // Let a waiting host call in before the next quantum.
+    if (host_waiting_.load() > 0) {
+      lock.unlock();
+      while (host_waiting_.load() > 0) std::this_thread::yield();
+      lock.lock();
+    }
+  }
+}
+
+DeviceInfo SimDevice::Info() const {
+  DeviceInfo info;
+  info.board = options_.board;
+  info.part = options_.part;
+  info.arch = "aarch64";
+  info.backend = "sim";
+  info.capabilities = {"sim_time", "deterministic", "irq", "advance", "waveforms"};
+  info.windows = windows_;
+  for (int i = 0; i < 4; ++i) info.pl_clocks_mhz.push_back(board_.ps_regs.PlClockMhz(i));
+  info.sim_time_ps = time_ps_;
+  info.pl_cycles = pl_cycles_;
+  info.deterministic = options_.deterministic;
+  return info;
+}
+
+Status SimDevice::Program(const std::string& bitstream, const std::string& name, bool partial) {
+  auto fail = [this](DeviceError error) -> Status {
+    std::lock_guard<std::mutex> lock(board_mu_);
+    board_.pl.Load(nullptr);
+    state_ = FpgaState{"unknown", "", error.message};
+    return error;
+  };
+  if (partial) {
+    return fail(MakeError(ErrorCode::kUnsupported,
+                          "partial reconfiguration is not modelled on the simulated board"));
+  }
+  Result<SimBitstream> parsed = ParseSimBitstream(bitstream);
+  if (!parsed.ok()) {
+    DeviceError e = parsed.error();
+    if (!name.empty()) e.message = name + ": " + e.message;
+    return fail(e);
+  }
+  const SimBitstream& bit = parsed.value();
+  const DesignEntry* entry = FindDesign(bit.design);
+  if (entry == nullptr) {
+    std::string known;
+    for (const std::string& n : RegisteredDesigns()) known += (known.empty() ? "" : ", ") + n;
+    return fail(MakeError(ErrorCode::kBadBitstream, "bad bitstream: design '" + bit.design +
+                                                        "' is not built into this board (" +
+                                                        "known: " + known + ")"));
+  }
+  if (entry->content_hash != bit.content_hash) {
+    return fail(MakeError(ErrorCode::kBadBitstream,
+                          "bad bitstream: design '" + bit.design + "' was built from other " +
+                              "sources (bitstream hash " + bit.content_hash.substr(0, 12) +
+                              "..., board has " + entry->content_hash.substr(0, 12) + "...)"));
+  }
+  if (!bit.part.empty() && bit.part != options_.part) {
+    return fail(MakeError(ErrorCode::kBadBitstream, "bad bitstream: built for part " + bit.part +
+                                                        ", the board is " + options_.part));
+  }
+  DesignOptions design_options;
+  design_options.trace_path = options_.trace_path;
+  std::unique_ptr<PlDesign> design = entry->create(design_options);
+  std::unique_lock<std::mutex> lock = LockBoard();
+  board_.pl.Load(std::move(design));
+  state_ = FpgaState{"operating", entry->name, ""};
+  AfterRunLocked(true);
+  return Status();
+}
+
+FpgaState SimDevice::State() const {
+  std::lock_guard<std::mutex> lock(board_mu_);
+  return state_;
+}
+
+DeviceError SimDevice::CheckOp(const MmioOp& op) const {
+  if (op.width != 1 && op.width != 2 && op.width != 4 && op.width != 8) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "MMIO width " + std::to_string(op.width) + " at " + Hex(op.addr) +
+                         ": must be 1, 2, 4 or 8", op.addr);
+  }
+  if (op.addr % static_cast<uint64_t>(op.width) != 0) {
+    return MakeError(ErrorCode::kUnaligned,
+                     Describe(op) + ": not aligned to " + std::to_string(op.width) + " bytes",
+                     op.addr);
+  }
+  for (const AddressWindow& w : windows_) {
+    if (w.Contains(op.addr, op.width)) {
+      if (Interconnect::InPl(op.addr, op.width) && !board_.pl.loaded()) {
+        return MakeError(ErrorCode::kNotProgrammed,
+                         Describe(op) + ": the PL holds no design (program a bitstream first)",
+                         op.addr);
+      }
+      return DeviceError{ErrorCode::kInternal, "", 0};  // message empty: fine
+    }
+  }
+  return MakeError(ErrorCode::kOutOfWindow, Describe(op) + ": outside every MMIO window", op.addr);
+}
+
+Device::BatchResult SimDevice::RunOps(MmioOp* ops, size_t count) {
+  BatchResult result;
+  std::unique_lock<std::mutex> lock = LockBoard();
+  // Validate up front: the bus only sees the prefix that is well formed.
+  size_t valid = 0;
+  DeviceError first_error;
+  for (; valid < count; ++valid) {
+    DeviceError e = CheckOp(ops[valid]);
+    if (!e.message.empty()) {
+      first_error = e;
+      break;
+    }
+  }
+  tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;
+  result.completed = valid > 0 ? board_.RunHostOps(ops, valid, &status) : 0;
+  AfterRunLocked(true);
+  if (status != tlm::TLM_OK_RESPONSE) {
+    const MmioOp& op = ops[result.completed];
+    switch (status) {
+      case tlm::TLM_ADDRESS_ERROR_RESPONSE:
+        result.status = MakeError(ErrorCode::kBusDecErr,
+                                  Describe(op) + ": AXI DECERR (nothing decodes the address)",
+                                  op.addr);
+        break;
+      case tlm::TLM_GENERIC_ERROR_RESPONSE:
+        result.status = MakeError(ErrorCode::kBusSlvErr, Describe(op) + ": AXI SLVERR", op.addr);
+        break;
+      case tlm::TLM_INCOMPLETE_RESPONSE:
+        result.status = MakeError(ErrorCode::kTimeout,
+                                  Describe(op) + ": no AXI response within " +
+                                      std::to_string(options_.mmio_timeout_cycles) + " PL cycles",
+                                  op.addr);
+        break;
+      default:
+        result.status = MakeError(ErrorCode::kInternal, Describe(op) + ": TLM status " +
+                                                            std::to_string(static_cast<int>(status)),
+                                  op.addr);
+    }
+  } else if (valid < count) {
+    result.status = first_error;
+  }
+  return result;
+}
+
+Result<uint64_t> SimDevice::MmioRead(uint64_t addr, int width) {
+  MmioOp op{MmioOp::Kind::kRead, addr, width, 0};
+  BatchResult r = RunOps(&op, 1);
+  if (!r.status.ok()) return r.status.error();
+  return op.value;
+}
+
+Status SimDevice::MmioWrite(uint64_t addr, int width, uint64_t value) {
+  MmioOp op{MmioOp::Kind::kWrite, addr, width, value};
+  return RunOps(&op, 1).status;
+}
+
+Device::BatchResult SimDevice::MmioBatch(std::vector<MmioOp>& ops) {
+  return RunOps(ops.data(), ops.size());
+}
+
+Result<Allocation> SimDevice::Alloc(uint64_t size, uint64_t align, bool) {
+  return allocator_.Alloc(size, align);
+}
+
+Status SimDevice::Free(uint64_t handle) { return allocator_.Free(handle); }
+
+Status SimDevice::CheckDdr(uint64_t phys, size_t len, const char* what) const {
+  if (!store_.Contains(phys, len)) {
+    return MakeError(ErrorCode::kOutOfWindow,
+                     std::string(what) + " of " + std::to_string(len) + " bytes at " + Hex(phys) +
+                         ": outside DDR (0x0.." + Hex(store_.size()) + ")",
+                     phys);
+  }
+  return Status();
+}
+
+Status SimDevice::MemRead(uint64_t phys, void* dst, size_t len) {
+  Status s = CheckDdr(phys, len, "memory read");
+  if (s.ok() && len > 0) std::memcpy(dst, store_.data() + phys, len);
+  return s;
+}
+
+Status SimDevice::MemWrite(uint64_t phys, const void* src, size_t len) {
+  Status s = CheckDdr(phys, len, "memory write");
+  if (s.ok() && len > 0) std::memcpy(store_.data() + phys, src, len);
+  return s;
+}
+
+Status SimDevice::Flush(uint64_t phys, size_t len) { return CheckDdr(phys, len, "flush"); }
+Status SimDevice::Invalidate(uint64_t phys, size_t len) {
+  return CheckDdr(phys, len, "invalidate");
+}
+
+Result<bool> SimDevice::WaitIrq(int line, std::chrono::milliseconds timeout) {
+  if (line < 0 || line > 15) {
+    return MakeError(ErrorCode::kUnknownId,
+                     "interrupt line " + std::to_string(line) + ": the PL has lines 0..15");
+  }
+  std::unique_lock<std::mutex> lock(irq_mu_);
+  return irq_cv_.wait_for(lock, timeout, [&] { return (irq_ >> line) & 1; });
+}
+
+Status SimDevice::SetPlClock(int index, double mhz) {
+  if (index < 0 || index > 3 || !(mhz > 0) || mhz > 1000) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "PL clock " + std::to_string(index) + " at " + std::to_string(mhz) +
+                         " MHz: index must be 0..3 and the rate in (0, 1000] MHz");
+  }
+  std::unique_lock<std::mutex> lock = LockBoard();
+  board_.ps_regs.SetPlClock(index, mhz);
+  ApplyClockLocked();
+  return Status();
+}
+
+Result<uint64_t> SimDevice::Advance(uint64_t cycles) {
+  uint64_t left = cycles;
+  while (left > 0) {
+    const uint64_t chunk = std::min<uint64_t>(left, std::max<uint64_t>(options_.quantum_cycles, 1) * 8);
+    std::unique_lock<std::mutex> lock = LockBoard();
+    board_.RunQuantum(chunk);
+    AfterRunLocked(false);
+    left -= chunk;
+  }
+  return pl_cycles_.load();
+}
+
+}  // namespace
+
+std::unique_ptr<Device> CreateSimDevice(const SimOptions& options) {
+  bool expected = false;
+  if (!g_board_taken.compare_exchange_strong(expected, true)) return nullptr;
+  return std::make_unique<SimDevice>(options);
+}
+
+std::vector<std::string> RegisteredDesigns() {
+  std::vector<std::string> names;
+  for (const DesignEntry& e : BuiltinDesigns()) names.push_back(e.name);
+  return names;
+}
+
+}  // namespace pynq_remote::sim

@@ -1,0 +1,37 @@
+// The simulated board behind the Device seam: a SystemC/TLM-2.0 ZynqMP board model with the
+// PL as Verilated RTL. This header includes neither SystemC nor Verilator.
+#ifndef PYNQ_REMOTE_SIM_SIM_DEVICE_H_
+#define PYNQ_REMOTE_SIM_SIM_DEVICE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "device/device.h"
+
+namespace pynq_remote::sim {
+
+struct SimOptions {
+  std::string board = "ZCU104";
+  std::string part = "xczu7ev-ffvc1156-2-e";
+  double pl_clock_mhz = 100.0;              // PL clock 0 at start (written into PL0_REF_CTRL)
+  uint64_t ddr_size = 2ull << 30;           // DDR low at 0, sparse (committed when touched)
+  uint64_t cma_base = 0x40000000, cma_size = 1ull << 30;  // where Alloc hands out buffers
+  bool deterministic = false;               // time advances only through Advance()
+  uint64_t mmio_timeout_cycles = 100000;    // a stalled slave becomes kTimeout, never a hang
+  uint64_t trailing_cycles = 256;           // keep running this long after the last host access
+  std::string trace_path;                   // non-empty: dump PL waveforms (.fst: FST, else VCD)
+  uint64_t quantum_cycles = 2000;           // PL cycles per background quantum
+};
+
+/// The board. One alive per process (SystemC has one kernel): while one exists, another call
+/// returns null. Destroy it and a new one gets a fresh board (empty PL, new DDR, boot PS).
+std::unique_ptr<Device> CreateSimDevice(const SimOptions& options);
+
+/// Names of the designs the simulated board can load.
+std::vector<std::string> RegisteredDesigns();
+
+}  // namespace pynq_remote::sim
+
+#endif  // PYNQ_REMOTE_SIM_SIM_DEVICE_H_

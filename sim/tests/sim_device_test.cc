@@ -1,0 +1,374 @@
+#include "sim/sim_device.h"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "bitstream/sim_bitstream.h"
+
+namespace pynq_remote::sim {
+namespace {
+
+constexpr uint64_t kRegs = 0xA0000000, kAccel = 0xA0010000;
+constexpr uint64_t kId = 0x00, kVersion = 0x04, kScratch0 = 0x10, kCycleLo = 0x20,
+                   kCycleHi = 0x24, kStall = 0x28;
+constexpr uint64_t kCtrl = 0x00, kGier = 0x04, kIer = 0x08, kIsr = 0x0C, kSrc = 0x10,
+                   kDst = 0x1C, kLength = 0x28, kOp = 0x30, kConst = 0x38;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string RefBit() { return ReadFile(std::string(PYNQ_REMOTE_DESIGNS_DIR) + "/ref_accel/ref_accel.bit"); }
+
+uint64_t CpuMicros() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000ull + u.ru_utime.tv_usec +
+         u.ru_stime.tv_usec;
+}
+
+class SimDeviceTest : public ::testing::Test {
+ protected:
+  void Make(SimOptions options = {}) {
+    dev_.reset();
+    dev_ = CreateSimDevice(options);
+    ASSERT_NE(dev_, nullptr);
+  }
+  void MakeProgrammed(SimOptions options = {}) {
+    Make(options);
+    Status s = dev_->Program(RefBit(), "ref_accel.bit", false);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+  }
+  uint64_t Read(uint64_t addr, int width = 4) {
+    Result<uint64_t> r = dev_->MmioRead(addr, width);
+    EXPECT_TRUE(r.ok()) << Hex(addr) << ": " << (r.ok() ? "" : r.error().message);
+    return r.ok() ? r.value() : ~0ull;
+  }
+  void Write(uint64_t addr, uint64_t value, int width = 4) {
+    Status s = dev_->MmioWrite(addr, width, value);
+    EXPECT_TRUE(s.ok()) << Hex(addr) << ": " << (s.ok() ? "" : s.error().message);
+  }
+  // Sets up the accelerator: `words` 32-bit words from src to dst.
+  void Start(uint64_t src, uint64_t dst, uint32_t bytes, uint32_t op, uint32_t k) {
+    Write(kAccel + kSrc, src & 0xFFFFFFFF);
+    Write(kAccel + kSrc + 4, src >> 32);
+    Write(kAccel + kDst, dst & 0xFFFFFFFF);
+    Write(kAccel + kDst + 4, dst >> 32);
+    Write(kAccel + kLength, bytes);
+    Write(kAccel + kOp, op);
+    Write(kAccel + kConst, k);
+    Write(kAccel + kCtrl, 1);
+  }
+
+  std::unique_ptr<Device> dev_;
+};
+
+TEST_F(SimDeviceTest, OnePerProcess) {
+  Make();
+  EXPECT_EQ(CreateSimDevice({}), nullptr);
+  dev_.reset();
+  dev_ = CreateSimDevice({});
+  EXPECT_NE(dev_, nullptr);
+}
+
+TEST_F(SimDeviceTest, InfoDescribesTheBoard) {
+  Make();
+  DeviceInfo info = dev_->Info();
+  EXPECT_EQ(info.board, "ZCU104");
+  EXPECT_EQ(info.backend, "sim");
+  EXPECT_EQ(info.arch, "aarch64");
+  ASSERT_EQ(info.pl_clocks_mhz.size(), 4u);
+  EXPECT_NEAR(info.pl_clocks_mhz[0], 100.0, 0.01);
+  std::vector<std::string> names;
+  for (const AddressWindow& w : info.windows) names.push_back(w.name);
+  for (const char* n : {"M_AXI_HPM0_FPD", "M_AXI_HPM1_FPD", "CRF_APB", "CRL_APB", "FPD_SLCR",
+                        "LPD_SLCR", "AFIFM_HP0", "AFIFM_LPD"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+  }
+  EXPECT_EQ(RegisteredDesigns(), std::vector<std::string>{"ref_accel"});
+  EXPECT_EQ(dev_->State().state, "unknown");
+}
+
+TEST_F(SimDeviceTest, NotProgrammed) {
+  Make();
+  Result<uint64_t> r = dev_->MmioRead(kRegs, 4);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kNotProgrammed);
+  // The PS registers answer without a design.
+  EXPECT_EQ(Read(0xFF5E00C0), 0x01010F00u);
+}
+
+TEST_F(SimDeviceTest, ProgramAcceptsBitBinAndSwappedBin) {
+  Make();
+  const std::string bit = RefBit();
+  Result<SimBitstream> parsed = ParseSimBitstream(bit);
+  ASSERT_TRUE(parsed.ok());
+  const std::string payload = MakeSimPayload(parsed.value().design, parsed.value().content_hash);
+  for (const std::string& bytes : {bit, payload, SwapWords(payload)}) {
+    Status s = dev_->Program(bytes, "ref_accel", false);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(dev_->State().state, "operating");
+    EXPECT_EQ(dev_->State().design, "ref_accel");
+    EXPECT_EQ(Read(kRegs + kId), 0x52454641u);
+  }
+}
+
+TEST_F(SimDeviceTest, BadBitstreamsLeaveThePlEmpty) {
+  MakeProgrammed();
+  const std::string good_hash(64, '0');
+  struct Case {
+    std::string bytes, fragment;
+  } cases[] = {
+      {"garbage!", "not a pynq-remote sim bitstream"},
+      {RefBit().substr(0, 40), "truncated"},
+      {MakeSimPayload("no_such_design", good_hash), "not built into this board"},
+      {MakeSimPayload("ref_accel", good_hash), "built from other sources"},
+      {MakeBitFile("ref_accel", "xc7z020clg400-1",
+                   MakeSimPayload("ref_accel", ParseSimBitstream(RefBit()).value().content_hash)),
+       "built for part xc7z020"},
+  };
+  for (const Case& c : cases) {
+    Status s = dev_->Program(c.bytes, "x.bit", false);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::kBadBitstream);
+    EXPECT_NE(s.error().message.find(c.fragment), std::string::npos) << s.error().message;
+    FpgaState st = dev_->State();
+    EXPECT_EQ(st.state, "unknown");
+    EXPECT_EQ(st.design, "");
+    EXPECT_EQ(st.error, s.error().message);
+    EXPECT_EQ(dev_->MmioRead(kRegs, 4).error().code, ErrorCode::kNotProgrammed);
+  }
+}
+
+TEST_F(SimDeviceTest, RegistersAtEveryWidth) {
+  MakeProgrammed();
+  EXPECT_EQ(Read(kRegs + kId), 0x52454641u);
+  EXPECT_EQ(Read(kRegs + kVersion), 0x00010000u);
+  Write(kRegs + kScratch0, 0x11223344);
+  EXPECT_EQ(Read(kRegs + kScratch0), 0x11223344u);
+  Write(kRegs + kScratch0 + 1, 0xAB, 1);
+  EXPECT_EQ(Read(kRegs + kScratch0), 0x1122AB44u);
+  EXPECT_EQ(Read(kRegs + kScratch0 + 2, 2), 0x1122u);
+  EXPECT_EQ(Read(kRegs + kScratch0 + 1, 1), 0xABu);
+  Write(kRegs + kScratch0 + 2, 0xBEEF, 2);
+  EXPECT_EQ(Read(kRegs + kScratch0), 0xBEEFAB44u);
+  Write(kRegs + kScratch0 + 8, 0x0123456789ABCDEFull, 8);
+  EXPECT_EQ(Read(kRegs + kScratch0 + 8), 0x89ABCDEFu);  // low word first, at the low address
+  EXPECT_EQ(Read(kRegs + kScratch0 + 12), 0x01234567u);
+  EXPECT_EQ(Read(kRegs + kScratch0 + 8, 8), 0x0123456789ABCDEFull);
+}
+
+TEST_F(SimDeviceTest, CycleCounterAdvancesAndReprogramResets) {
+  MakeProgrammed({.deterministic = true});
+  const uint64_t a = Read(kRegs + kCycleLo, 8);
+  const uint64_t b = Read(kRegs + kCycleLo, 8);
+  EXPECT_GT(b, a);
+  ASSERT_TRUE(dev_->Advance(10000).ok());
+  const uint64_t c = Read(kRegs + kCycleLo, 8);
+  EXPECT_GE(c - b, 10000u);
+  Write(kRegs + kScratch0, 77);
+  ASSERT_TRUE(dev_->Program(RefBit(), "ref_accel.bit", false).ok());
+  EXPECT_EQ(Read(kRegs + kScratch0), 0u);
+  EXPECT_LT(Read(kRegs + kCycleLo), 100u);
+  DeviceInfo info = dev_->Info();
+  EXPECT_GT(info.pl_cycles, 10000u);
+  EXPECT_EQ(info.sim_time_ps, info.pl_cycles * 10000);
+}
+
+TEST_F(SimDeviceTest, BusErrors) {
+  MakeProgrammed();
+  struct Case {
+    uint64_t addr;
+    int width;
+    ErrorCode code;
+  } cases[] = {
+      {kRegs + 0x2000, 4, ErrorCode::kBusDecErr},    // inside HPM0, no instance
+      {0xB0000000, 4, ErrorCode::kBusDecErr},        // HPM1: nothing there
+      {kRegs + 0x08, 4, ErrorCode::kBusSlvErr},      // a hole in ref_regs
+      {kAccel + 0x800, 4, ErrorCode::kBusSlvErr},    // a hole in mem_accel
+      {0x90000000, 4, ErrorCode::kOutOfWindow},
+      {kRegs + 2, 4, ErrorCode::kUnaligned},
+      {kRegs + 4, 8, ErrorCode::kUnaligned},
+      {kRegs, 3, ErrorCode::kInvalidArgument},
+  };
+  for (const Case& c : cases) {
+    Result<uint64_t> r = dev_->MmioRead(c.addr, c.width);
+    ASSERT_FALSE(r.ok()) << Hex(c.addr);
+    EXPECT_EQ(r.error().code, c.code) << Hex(c.addr) << ": " << r.error().message;
+    EXPECT_NE(r.error().message.find(Hex(c.addr)), std::string::npos) << r.error().message;
+  }
+  EXPECT_EQ(dev_->MmioWrite(kRegs + kId, 4, 1).error().code, ErrorCode::kBusSlvErr);
+  // The board still works afterwards.
+  EXPECT_EQ(Read(kRegs + kId), 0x52454641u);
+}
+
+TEST_F(SimDeviceTest, StalledSlaveTimesOut) {
+  MakeProgrammed({.mmio_timeout_cycles = 1000});
+  Write(kRegs + kStall, 3000);
+  Result<uint64_t> r = dev_->MmioRead(kRegs + kId, 4);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
+  EXPECT_NE(r.error().message.find("1000 PL cycles"), std::string::npos) << r.error().message;
+  // The late answer is drained; the next accesses get their own answers.
+  ASSERT_TRUE(dev_->Advance(3000).ok());
+  EXPECT_EQ(Read(kRegs + kVersion), 0x00010000u);
+  EXPECT_EQ(Read(kRegs + kId), 0x52454641u);
+}
+
+TEST_F(SimDeviceTest, BatchPaysOneHandOff) {
+  MakeProgrammed();
+  std::vector<MmioOp> ops;
+  for (int i = 0; i < 100; ++i) {
+    ops.push_back({MmioOp::Kind::kWrite, kRegs + kScratch0 + 4 * (i % 4), 4, uint64_t(i)});
+    ops.push_back({MmioOp::Kind::kRead, kRegs + kScratch0 + 4 * (i % 4), 4, 0});
+  }
+  ops.push_back({MmioOp::Kind::kRead, kRegs + 0x2000, 4, 0});
+  ops.push_back({MmioOp::Kind::kRead, kRegs, 4, 0});
+  Device::BatchResult r = dev_->MmioBatch(ops);
+  EXPECT_EQ(r.completed, 200u);
+  EXPECT_EQ(r.status.error().code, ErrorCode::kBusDecErr);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(ops[2 * i + 1].value, uint64_t(i));
+}
+
+TEST_F(SimDeviceTest, AcceleratorCopiesAndAddsWithInterrupt) {
+  MakeProgrammed();
+  Allocation src = dev_->Alloc(64 * 1024, 4096, true).value();
+  Allocation dst = dev_->Alloc(64 * 1024, 4096, true).value();
+  const uint32_t words = 10000 + 1;  // not a multiple of a burst, odd word count
+  std::vector<uint32_t> in(words), out(words, 0);
+  for (uint32_t i = 0; i < words; ++i) in[i] = i * 2654435761u;
+  ASSERT_TRUE(dev_->MemWrite(src.phys, in.data(), words * 4).ok());
+  // A guard word after the destination must survive the half-beat at the end.
+  const uint32_t guard = 0xCAFEF00D;
+  ASSERT_TRUE(dev_->MemWrite(dst.phys + words * 4, &guard, 4).ok());
+  for (uint32_t op : {0u, 1u, 2u}) {
+    Write(kAccel + kGier, 1);
+    Write(kAccel + kIer, 1);
+    Start(src.phys, dst.phys, words * 4, op, 0x01010101);
+    Result<bool> fired = dev_->WaitIrq(0, std::chrono::seconds(10));
+    ASSERT_TRUE(fired.ok());
+    ASSERT_TRUE(fired.value()) << "op " << op;
+    const uint64_t ctrl = Read(kAccel + kCtrl);
+    EXPECT_EQ(ctrl & 0x6, 0x6u) << Hex(ctrl);  // ap_done, ap_idle
+    EXPECT_EQ(Read(kAccel + kCtrl) & 0x2, 0u);  // ap_done cleared on read
+    ASSERT_TRUE(dev_->MemRead(dst.phys, out.data(), words * 4).ok());
+    for (uint32_t i = 0; i < words; ++i) {
+      const uint32_t want = op == 0 ? in[i] : op == 1 ? in[i] + 0x01010101 : in[i] ^ 0x01010101;
+      ASSERT_EQ(out[i], want) << "op " << op << " word " << i;
+    }
+    uint32_t g = 0;
+    ASSERT_TRUE(dev_->MemRead(dst.phys + words * 4, &g, 4).ok());
+    EXPECT_EQ(g, guard);
+    Write(kAccel + kIsr, 1);  // toggle: acknowledge
+    EXPECT_EQ(Read(kAccel + kIsr), 0u);
+    EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(0)).value());
+  }
+}
+
+TEST_F(SimDeviceTest, AcceleratorFinishesWithoutPollingOrInterrupt) {
+  MakeProgrammed();
+  Allocation buf = dev_->Alloc(1 << 20, 4096, false).value();
+  std::vector<uint8_t> in(1 << 19, 0x5A);
+  ASSERT_TRUE(dev_->MemWrite(buf.phys, in.data(), in.size()).ok());
+  Start(buf.phys, buf.phys + in.size(), static_cast<uint32_t>(in.size()), 0, 0);
+  // Nobody touches the board: the runner keeps simulating while the design is busy.
+  std::vector<uint8_t> out(in.size());
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(dev_->MemRead(buf.phys + in.size(), out.data(), out.size()).ok());
+    if (out == in) break;
+  }
+  EXPECT_EQ(out, in);
+  EXPECT_EQ(Read(kAccel + kCtrl) & 0x2, 0x2u);
+}
+
+TEST_F(SimDeviceTest, DeterministicModeWaitsForAdvance) {
+  MakeProgrammed({.deterministic = true});
+  Allocation buf = dev_->Alloc(8192, 4096, false).value();
+  std::vector<uint32_t> in(1024, 7);
+  ASSERT_TRUE(dev_->MemWrite(buf.phys, in.data(), 4096).ok());
+  Write(kAccel + kGier, 1);
+  Write(kAccel + kIer, 1);
+  Start(buf.phys, buf.phys + 4096, 4096, 1, 1);
+  const uint64_t cycles = dev_->Info().pl_cycles;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(dev_->Info().pl_cycles, cycles);
+  EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(50)).value());
+  EXPECT_EQ(Read(kAccel + kCtrl) & 0x2, 0u);
+  Result<uint64_t> after = dev_->Advance(5000);
+  ASSERT_TRUE(after.ok());
+  EXPECT_GE(after.value(), cycles + 5000);
+  EXPECT_TRUE(dev_->WaitIrq(0, std::chrono::milliseconds(0)).value());
+  uint32_t v = 0;
+  ASSERT_TRUE(dev_->MemRead(buf.phys + 4096 + 4092, &v, 4).ok());
+  EXPECT_EQ(v, 8u);
+}
+
+TEST_F(SimDeviceTest, PlClockFollowsPsRegisters) {
+  MakeProgrammed({.deterministic = true});
+  EXPECT_EQ(Read(0xFF5E00C0), 0x01010F00u);
+  ASSERT_TRUE(dev_->SetPlClock(0, 250.0).ok());
+  EXPECT_NEAR(dev_->Info().pl_clocks_mhz[0], 250.0, 0.1);
+  DeviceInfo before = dev_->Info();
+  ASSERT_TRUE(dev_->Advance(1000).ok());
+  DeviceInfo after = dev_->Info();
+  EXPECT_EQ(after.sim_time_ps - before.sim_time_ps, (after.pl_cycles - before.pl_cycles) * 4000);
+  // The PYNQ client's way: write PL0_REF_CTRL through MMIO.
+  Write(0xFF5E00C0, 0x01010A00);  // IOPLL / 10 = 150 MHz
+  EXPECT_NEAR(dev_->Info().pl_clocks_mhz[0], 150.0, 0.1);
+  EXPECT_EQ(dev_->SetPlClock(4, 100).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(SimDeviceTest, MemoryBoundsAndAllocErrors) {
+  Make({.ddr_size = 1ull << 30, .cma_base = 0x20000000, .cma_size = 1 << 24});
+  EXPECT_EQ(dev_->Alloc(0, 4096, true).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(dev_->Alloc(1ull << 30, 4096, true).error().code, ErrorCode::kNoMemory);
+  Allocation a = dev_->Alloc(100, 4096, true).value();
+  EXPECT_EQ(a.phys, 0x20000000u);
+  uint8_t byte = 1;
+  EXPECT_EQ(dev_->MemWrite((1ull << 30) - 1, &byte, 2).error().code, ErrorCode::kOutOfWindow);
+  EXPECT_TRUE(dev_->MemWrite((1ull << 30) - 1, &byte, 1).ok());
+  EXPECT_TRUE(dev_->Free(a.handle).ok());
+  EXPECT_EQ(dev_->Free(a.handle).error().code, ErrorCode::kUnknownId);
+  EXPECT_EQ(dev_->WaitIrq(16, std::chrono::milliseconds(1)).error().code, ErrorCode::kUnknownId);
+}
+
+TEST_F(SimDeviceTest, IdleBoardCostsNoCpu) {
+  MakeProgrammed();
+  EXPECT_EQ(Read(kRegs + kId), 0x52454641u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // trailing window ends
+  const uint64_t cycles = dev_->Info().pl_cycles;
+  const uint64_t cpu0 = CpuMicros();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const uint64_t cpu = CpuMicros() - cpu0;
+  EXPECT_LT(cpu, 10000u) << cpu << " us of CPU in 1 s idle";
+  EXPECT_EQ(dev_->Info().pl_cycles, cycles);
+}
+
+TEST_F(SimDeviceTest, WaveformTrace) {
+  const std::string path = ::testing::TempDir() + "/sim_trace.fst";
+  std::remove(path.c_str());
+  {
+    MakeProgrammed({.deterministic = true, .trace_path = path});
+    Write(kRegs + kScratch0, 5);
+    ASSERT_TRUE(dev_->Advance(100).ok());
+    dev_.reset();
+  }
+  struct stat st{};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_GT(st.st_size, 100);
+}
+
+}  // namespace
+}  // namespace pynq_remote::sim
