@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "board/board_top.h"
 #include "bridges/axi2tlm_bridge.h"
 #include "bridges/tlm2axilite_bridge.h"
 #include "memory/ddr_memory.h"
@@ -108,9 +109,14 @@ class BridgeBench : public sc_core::sc_module, public AxiLiteClock {
   }
 };
 
-// Elaborated before any sc_start (a SimDevice test in the same process would end elaboration).
+// Elaborated with the board, before its first sc_start (there is one SystemC kernel per
+// process; multi-sockets bind at the end of elaboration).
 BridgeBench& Bench() {
-  static BridgeBench* bench = new BridgeBench("bridge_bench");
+  static BridgeBench* bench = [] {
+    auto* b = new BridgeBench("bridge_bench");
+    BoardTop::Get();
+    return b;
+  }();
   return *bench;
 }
 [[maybe_unused]] BridgeBench& g_elaborate_early = Bench();

@@ -84,7 +84,8 @@ module mem_accel (
   wire [4:0]  next_beats = beats_left < {27'd0, burst_cap} ? beats_left[4:0] : burst_cap;
   wire [4:0]  beats = next_beats;  // beats in this burst (stable during it), 0 when done
   wire        last_beat = index == beats - 5'd1;
-  wire        half_beat = last_beat && remaining < 32'd8;  // a final 4-byte word
+  wire        last_burst = remaining <= {24'd0, beats, 3'd0};
+  wire        half_beat = last_beat && last_burst && remaining[2];  // a final 4-byte word
 
   assign m_axi_araddr = cur_src;
   assign m_axi_arlen = {3'd0, beats - 5'd1};
