@@ -22,7 +22,7 @@ struct SimOptions {
   uint64_t mmio_timeout_cycles = 100000;    // a stalled slave becomes kTimeout, never a hang
   uint64_t trailing_cycles = 256;           // keep running this long after the last host access
   std::string trace_path;                   // non-empty: dump PL waveforms (.fst: FST, else VCD)
-  uint64_t quantum_cycles = 2000;           // PL cycles per background quantum
+  uint64_t quantum_cycles = 1000;           // PL cycles per quantum (host calls wait at most one)
 };
 
 /// The board. One alive per process (SystemC has one kernel): while one exists, another call

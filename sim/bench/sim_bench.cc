@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include "Vref_accel.h"
 #include "sim/sim_device.h"
@@ -24,15 +25,18 @@ std::string RefBit() {
   return s.str();
 }
 
-// The board, shared by the benchmarks of this process (one SimDevice at a time).
-Device& Board() {
-  static std::unique_ptr<Device> dev = [] {
+// The board, shared by the benchmarks of this process (one SimDevice at a time); remade when
+// a benchmark wants the other mode (free-running: the background runner thread is live).
+Device& Board(bool deterministic = true) {
+  static std::unique_ptr<Device> dev;
+  static bool mode = false;
+  if (!dev || mode != deterministic) {
+    dev.reset();
     SimOptions options;
-    options.deterministic = true;
-    std::unique_ptr<Device> d = CreateSimDevice(options);
-    if (!d->Program(RefBit(), "ref_accel.bit", false).ok()) std::abort();
-    return d;
-  }();
+    options.deterministic = mode = deterministic;
+    dev = CreateSimDevice(options);
+    if (!dev || !dev->Program(RefBit(), "ref_accel.bit", false).ok()) std::abort();
+  }
   return *dev;
 }
 
@@ -64,7 +68,7 @@ void BM_RawVerilatedCycles(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations() * kChunk),
                          benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_RawVerilatedCycles)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RawVerilatedCycles)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Board: Advance(N) through SystemC, bridges on every cycle, quanta of 2000 cycles.
 void BM_BoardAdvanceCycles(benchmark::State& state) {
@@ -76,7 +80,7 @@ void BM_BoardAdvanceCycles(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations() * kChunk),
                          benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_BoardAdvanceCycles)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BoardAdvanceCycles)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_MmioRead(benchmark::State& state) {
   Device& dev = Board();
@@ -87,6 +91,30 @@ void BM_MmioRead(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_MmioRead)->Unit(benchmark::kMicrosecond);
+
+// Free-running board: every access re-arms the trailing window, so the runner thread
+// competes for the board between accesses (the server's normal mode).
+void BM_MmioReadFreeRunning(benchmark::State& state) {
+  Device& dev = Board(false);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(dev.MmioRead(0xA0000000, 4));
+  }
+  state.counters["ops_per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_MmioReadFreeRunning)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// Free-running, idle board (trailing window over): one read, then a pause.
+void BM_MmioReadIdleBoard(benchmark::State& state) {
+  Device& dev = Board(false);
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(dev.MmioRead(0xA0000000, 4));
+  }
+}
+BENCHMARK(BM_MmioReadIdleBoard)->Unit(benchmark::kMicrosecond)->UseRealTime()->Iterations(300);
 
 void BM_MmioWrite(benchmark::State& state) {
   Device& dev = Board();
@@ -123,7 +151,7 @@ void BM_MmioBatch(benchmark::State& state) {
   state.counters["ops_per_second"] = benchmark::Counter(
       static_cast<double>(state.iterations() * ops.size()), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_MmioBatch)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MmioBatch)->Arg(1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 }  // namespace pynq_remote::sim
