@@ -503,7 +503,7 @@ TEST_F(Conformance, T03_ProgramRefAccelThroughFpgaManager) {
   grpc::ClientContext ctx;
   v1::BoardInfo info;
   ASSERT_TRUE(board_->GetInfo(&ctx, v1::GetInfoRequest(), &info).ok());
-  EXPECT_EQ(info.loaded_design(), "ref_accel.bin") << "loaded design";
+  EXPECT_EQ(info.loaded_design(), "ref_accel");
   EXPECT_EQ(info.fpga_state(), "operating");
 }
 
