@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -342,6 +343,35 @@ TEST_F(SimDeviceTest, MemoryBoundsAndAllocErrors) {
   EXPECT_TRUE(dev_->Free(a.handle).ok());
   EXPECT_EQ(dev_->Free(a.handle).error().code, ErrorCode::kUnknownId);
   EXPECT_EQ(dev_->WaitIrq(16, std::chrono::milliseconds(1)).error().code, ErrorCode::kUnknownId);
+}
+
+TEST_F(SimDeviceTest, ConcurrentHostThreadsWhileTheAcceleratorRuns) {
+  MakeProgrammed();
+  Allocation buf = dev_->Alloc(4 << 20, 4096, false).value();
+  std::vector<uint32_t> in(1 << 19);
+  for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<uint32_t>(i);
+  ASSERT_TRUE(dev_->MemWrite(buf.phys, in.data(), in.size() * 4).ok());
+  Write(kAccel + kGier, 1);
+  Write(kAccel + kIer, 1);
+  Start(buf.phys, buf.phys + (2 << 20), 2 << 20, 1, 3);
+  std::vector<std::thread> threads;
+  std::atomic<int> errors{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const uint64_t reg = kRegs + kScratch0 + 4 * t;
+      for (uint32_t i = 0; i < 500; ++i) {
+        if (!dev_->MmioWrite(reg, 4, i * 4 + t).ok()) ++errors;
+        Result<uint64_t> r = dev_->MmioRead(reg, 4);
+        if (!r.ok() || r.value() != i * 4 + t) ++errors;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  ASSERT_TRUE(dev_->WaitIrq(0, std::chrono::seconds(20)).value());
+  std::vector<uint32_t> out(in.size());
+  ASSERT_TRUE(dev_->MemRead(buf.phys + (2 << 20), out.data(), out.size() * 4).ok());
+  for (size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], in[i] + 3) << i;
 }
 
 TEST_F(SimDeviceTest, IdleBoardCostsNoCpu) {
