@@ -21,7 +21,7 @@ struct SimOptions {
   bool deterministic = false;               // time advances only through Advance()
   uint64_t mmio_timeout_cycles = 100000;    // a stalled slave becomes kTimeout, never a hang
   uint64_t trailing_cycles = 256;           // keep running this long after the last host access
-  std::string trace_path;                   // non-empty: dump PL waveforms (.fst: FST, else VCD)
+  std::string trace_path;                   // non-empty: PL waveforms (FST) there, rewritten per Program
   uint64_t quantum_cycles = 1000;           // PL cycles per quantum (host calls wait at most one)
 };
 

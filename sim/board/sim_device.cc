@@ -6,7 +6,9 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
+#include <exception>
 #include <mutex>
 #include <thread>
 
@@ -56,7 +58,8 @@ class SimDevice final : public Device {
   /// Takes board_mu_ ahead of the runner (which yields while a host call waits).
   std::unique_lock<std::mutex> LockBoard();
   BatchResult RunOps(MmioOp* ops, size_t count);
-  DeviceError CheckOp(const MmioOp& op) const;
+  /// Width, alignment, window and programmed checks, before anything reaches the bus.
+  Status CheckOp(const MmioOp& op) const;
   /// After any simulation: publish counters and irq, follow PL clock 0, wake the runner.
   void AfterRunLocked(bool host_access);
   bool NeedsRunLocked() const;
@@ -169,7 +172,13 @@ void SimDevice::RunnerLoop() {
     if (stop_) return;
     uint64_t quantum = options_.quantum_cycles;
     if (!board_.pl.busy()) quantum = std::min(quantum, run_until_ - board_.pl.cycles());
-    board_.RunQuantum(std::max<uint64_t>(quantum, 1));
+    try {
+      board_.RunQuantum(std::max<uint64_t>(quantum, 1));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "pynq-remote sim: simulation error, PL emptied: %s\n", e.what());
+      board_.pl.Load(nullptr);
+      state_ = FpgaState{"unknown", "", std::string("simulation error: ") + e.what()};
+    }
     AfterRunLocked(false);
     // Let a waiting host call in before the next quantum.
     if (host_waiting_.load() > 0) {
@@ -246,7 +255,7 @@ FpgaState SimDevice::State() const {
   return state_;
 }
 
-DeviceError SimDevice::CheckOp(const MmioOp& op) const {
+Status SimDevice::CheckOp(const MmioOp& op) const {
   if (op.width != 1 && op.width != 2 && op.width != 4 && op.width != 8) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "MMIO width " + std::to_string(op.width) + " at " + Hex(op.addr) +
@@ -264,7 +273,7 @@ DeviceError SimDevice::CheckOp(const MmioOp& op) const {
                          Describe(op) + ": the PL holds no design (program a bitstream first)",
                          op.addr);
       }
-      return DeviceError{ErrorCode::kInternal, "", 0};  // message empty: fine
+      return Status();
     }
   }
   return MakeError(ErrorCode::kOutOfWindow, Describe(op) + ": outside every MMIO window", op.addr);
@@ -275,16 +284,18 @@ Device::BatchResult SimDevice::RunOps(MmioOp* ops, size_t count) {
   std::unique_lock<std::mutex> lock = LockBoard();
   // Validate up front: the bus only sees the prefix that is well formed.
   size_t valid = 0;
-  DeviceError first_error;
+  Status first_error;
   for (; valid < count; ++valid) {
-    DeviceError e = CheckOp(ops[valid]);
-    if (!e.message.empty()) {
-      first_error = e;
-      break;
-    }
+    first_error = CheckOp(ops[valid]);
+    if (!first_error.ok()) break;
   }
   tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;
-  result.completed = valid > 0 ? board_.RunHostOps(ops, valid, &status) : 0;
+  try {
+    result.completed = valid > 0 ? board_.RunHostOps(ops, valid, &status) : 0;
+  } catch (const std::exception& e) {  // a SystemC report: never let it cross the seam
+    result.status = MakeError(ErrorCode::kInternal, std::string("simulation error: ") + e.what());
+    return result;
+  }
   AfterRunLocked(true);
   if (status != tlm::TLM_OK_RESPONSE) {
     const MmioOp& op = ops[result.completed];
@@ -389,7 +400,11 @@ Result<uint64_t> SimDevice::Advance(uint64_t cycles) {
   while (left > 0) {
     const uint64_t chunk = std::min<uint64_t>(left, std::max<uint64_t>(options_.quantum_cycles, 1) * 8);
     std::unique_lock<std::mutex> lock = LockBoard();
-    board_.RunQuantum(chunk);
+    try {
+      board_.RunQuantum(chunk);
+    } catch (const std::exception& e) {
+      return MakeError(ErrorCode::kInternal, std::string("simulation error: ") + e.what());
+    }
     AfterRunLocked(false);
     left -= chunk;
   }

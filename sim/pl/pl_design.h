@@ -89,7 +89,7 @@ class PlDesign {
   /// Runs up to `cycles` clock cycles; each cycle: inputs -> clk low, eval -> outputs ->
   /// hook (may stop) -> clk high, eval. Returns the cycles run.
   virtual uint64_t Run(uint64_t cycles, EdgeHook& hook) = 0;
-  /// Starts a waveform dump (FST when the path ends in .fst, else VCD). false: not built in.
+  /// Starts a waveform dump in the format the model was built with (FST). false: not built in.
   virtual bool OpenTrace(const std::string& path) = 0;
   /// Trace time step per half cycle, in ps (the PL clock period / 2).
   virtual void SetHalfPeriodPs(uint64_t ps) = 0;
