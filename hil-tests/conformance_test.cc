@@ -302,7 +302,7 @@ class Conformance : public ::testing::Test {
     for (size_t at = 0; at < data.size(); at += kChunk) {
       buffer::BufferWriteRequest req;
       req.set_buffer_id(id);
-      req.set_data(data.substr(at, kChunk));
+      req.mutable_data()->assign(data, at, kChunk);
       writer->Write(req);
     }
     writer->WritesDone();
@@ -311,13 +311,14 @@ class Conformance : public ::testing::Test {
     EXPECT_TRUE(resp.msg().empty()) << resp.msg();
   }
 
-  std::string BufferRead(const std::string& id) {
+  std::string BufferRead(const std::string& id, size_t expected_bytes = 0) {
     grpc::ClientContext ctx;
     buffer::BufferReadRequest req;
     req.set_buffer_id(id);
     auto reader = buffer_->read(&ctx, req);
     buffer::BufferReadResponse resp;
     std::string data;
+    data.reserve(expected_bytes);
     while (reader->Read(&resp)) data += resp.data();
     grpc::Status status = reader->Finish();
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -739,6 +740,48 @@ TEST_F(Conformance, T11_BoardExtension) {
   EXPECT_EQ(resp.values(2), 0xFEEDFACEu);
   ASSERT_TRUE(resp.has_error());
   EXPECT_EQ(resp.error().op_index(), 3u);
+  EXPECT_EQ(resp.error().grpc_code(), static_cast<int>(grpc::StatusCode::OUT_OF_RANGE));
+
+  // Advance: simulated time moves by at least what was asked (hardware: UNIMPLEMENTED).
+  grpc::ClientContext actx;
+  v1::AdvanceRequest advance;
+  advance.set_cycles(1000);
+  v1::AdvanceResponse advanced;
+  grpc::Status status = board_->Advance(&actx, advance, &advanced);
+  if (info.backend() == "sim") {
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_GE(advanced.pl_cycles(), info.pl_cycles() + 1000);
+    EXPECT_GT(advanced.sim_time_ps(), info.sim_time_ps());
+  } else {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  }
+}
+
+// The throughput path: 64 MiB through buffer write and read, the 3.1 client's way. The
+// rate is recorded; PYNQ_REMOTE_MIN_GBPS (e.g. 1.0) turns it into a check.
+TEST_F(Conformance, T13_BufferThroughput64MiB) {
+  const size_t n = 64u << 20;
+  std::string id = Allocate(n, "|u1");
+  ASSERT_FALSE(id.empty());
+  std::string data(n, '\0');
+  for (size_t i = 0; i < n; i += 4096) data[i] = static_cast<char>(i >> 12);
+  auto start = Clock::now();
+  BufferWrite(id, data);
+  double write_s = std::chrono::duration<double>(Clock::now() - start).count();
+  start = Clock::now();
+  std::string back = BufferRead(id, n);
+  double read_s = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_TRUE(back == data);
+  double write_gbps = n / write_s / 1e9, read_gbps = n / read_s / 1e9;
+  std::printf("64 MiB buffer: write %.2f GB/s, read %.2f GB/s\n", write_gbps, read_gbps);
+  RecordProperty("write_gbps", std::to_string(write_gbps));
+  RecordProperty("read_gbps", std::to_string(read_gbps));
+  if (const char* min = std::getenv("PYNQ_REMOTE_MIN_GBPS")) {
+    EXPECT_GE(write_gbps, std::atof(min));
+    EXPECT_GE(read_gbps, std::atof(min));
+  }
+  NoMsg<buffer::FreeBufferRequest, buffer::FreeBufferResponse>(
+      &buffer::RemoteBuffer::Stub::freebuffer, id);
 }
 
 TEST_F(Conformance, T12_FilePathsStayInTheRoot) {

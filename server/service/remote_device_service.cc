@@ -40,6 +40,28 @@ grpc::Status StreamFile(int fd, const std::string& path,
   }
 }
 
+// Writes the stream (starting with *first) to its one path. `keep`, when set, also
+// receives the bytes. Errors: INVALID_ARGUMENT when a chunk names another path; as RootFs.
+grpc::Status CopyStreamToFile(const RootFs& root, remote_device::WriteFileRequest* first,
+                              grpc::ServerReader<remote_device::WriteFileRequest>* reader,
+                              std::string* keep) {
+  const std::string path = first->file_path();
+  Result<UniqueFd> fd = root.OpenWrite(path);
+  if (!fd.ok()) return ToGrpcStatus(fd.error());
+  remote_device::WriteFileRequest* request = first;
+  do {
+    if (request->file_path() != path) {
+      return InvalidArgument("writefile: one stream names two paths, \"" + path + "\" and \"" +
+                             request->file_path() + "\"");
+    }
+    Status status = WriteFully(fd.value().get(), request->data().data(), request->data().size(),
+                               "\"" + path + "\"");
+    if (!status.ok()) return ToGrpcStatus(status.error());
+    if (keep) *keep += request->data();
+  } while (reader->Read(request));
+  return grpc::Status::OK;
+}
+
 }  // namespace
 
 grpc::Status RemoteDeviceService::set_bitstream_attrs(
@@ -119,27 +141,17 @@ grpc::Status RemoteDeviceService::writefile(
   if (!reader->Read(&request)) {
     return InvalidArgument("writefile: the stream carried no message, so no file path");
   }
-  const std::string path = request.file_path();
-  Result<std::string> host = state_.root.Resolve(path);
+  Result<std::string> host = state_.root.Resolve(request.file_path());
   if (!host.ok()) return ToGrpcStatus(host.error());
   if (state_.fpga.IsReadOnly(host.value())) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "\"" + path + "\" is read-only");
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "\"" + request.file_path() + "\" is read-only");
   }
-  Result<UniqueFd> fd = state_.root.OpenWrite(path);
-  if (!fd.ok()) return ToGrpcStatus(fd.error());
-  std::string written;  // kept only for the firmware trigger (a file name)
   const bool trigger = state_.fpga.IsFirmwareTrigger(host.value());
-  do {
-    if (request.file_path() != path) {
-      return InvalidArgument("writefile: one stream names two paths, \"" + path + "\" and \"" +
-                             request.file_path() + "\"");
-    }
-    Status status = WriteFully(fd.value().get(), request.data().data(), request.data().size(),
-                               "\"" + path + "\"");
-    if (!status.ok()) return ToGrpcStatus(status.error());
-    if (trigger) written += request.data();
-  } while (reader->Read(&request));
-  if (!trigger) return grpc::Status::OK;
+  std::string written;  // kept only for the firmware trigger (a file name)
+  grpc::Status copied =
+      CopyStreamToFile(state_.root, &request, reader, trigger ? &written : nullptr);
+  if (!copied.ok() || !trigger) return copied;
   Status programmed = state_.fpga.ProgramFirmware(written);
   if (!programmed.ok()) return ToGrpcStatus(programmed.error());
   return grpc::Status::OK;
