@@ -1,4 +1,4 @@
-// BoardTop: the SystemC top of the simulated board. The host-side TLM initiator (HostThread)
+// BoardTop: the SystemC top of the simulated board. The host-side TLM initiator (HostInitiator)
 // -> Interconnect -> {DDR, PS registers, PL socket}; the PL's AXI master -> DDR.
 // One per process (SystemC has one kernel); SimDevice instances take turns on it.
 // Every method must be called with the owner's board mutex held.
@@ -9,8 +9,8 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
+#include "board/host_initiator.h"
 #include "board/interconnect.h"
 #include "device/device.h"
 #include "memory/ddr_memory.h"
@@ -27,9 +27,8 @@ class BoardTop : public sc_core::sc_module {
   PsTarget ps;
   PlSocket pl;
   Interconnect bus;
-  tlm_utils::simple_initiator_socket<BoardTop> host_socket;
+  HostInitiator host;
 
-  SC_HAS_PROCESS(BoardTop);
   explicit BoardTop(sc_core::sc_module_name name);
 
   /// The process-wide board, elaborated on first use.
@@ -40,15 +39,6 @@ class BoardTop : public sc_core::sc_module {
   size_t RunHostOps(MmioOp* ops, size_t count, tlm::tlm_response_status* status);
   /// Runs `cycles` PL cycles as one quantum (one sc_start).
   void RunQuantum(uint64_t cycles);
-
- private:
-  void HostThread();
-
-  sc_core::sc_event host_event_;
-  MmioOp* ops_ = nullptr;
-  size_t count_ = 0;
-  size_t completed_ = 0;
-  tlm::tlm_response_status status_ = tlm::TLM_OK_RESPONSE;
 };
 
 }  // namespace pynq_remote::sim
