@@ -792,6 +792,63 @@ TEST_F(Conformance, T12_FilePathsStayInTheRoot) {
   EXPECT_TRUE(Exists("/proc/version"));
 }
 
+// Runs the server binary with `args` to completion (at most 30 s); returns its exit code
+// and its stderr.
+int RunServerOnce(const std::vector<std::string>& args, std::string* err) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipe_fds[1], STDERR_FILENO);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    std::vector<char*> argv{const_cast<char*>(PYNQ_REMOTE_SERVER_PATH)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  auto deadline = Clock::now() + std::chrono::seconds(30);
+  char buf[512];
+  for (;;) {
+    pollfd fd{pipe_fds[0], POLLIN, 0};
+    if (Clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      break;
+    }
+    if (poll(&fd, 1, 100) <= 0) continue;
+    ssize_t n = read(pipe_fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    err->append(buf, static_cast<size_t>(n));
+  }
+  close(pipe_fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The command line: a port in use, a bad --listen, the missing zynq backend: exit code 1
+// and a sentence saying why.
+TEST_F(Conformance, T14_ServerCommandLineErrors) {
+  if (!g_server->started_here()) GTEST_SKIP() << "needs the local server binary";
+  std::string err;
+  EXPECT_EQ(RunServerOnce({"--listen", g_server->address()}, &err), 1);
+  EXPECT_NE(err.find("cannot listen on " + g_server->address()), std::string::npos) << err;
+  err.clear();
+  EXPECT_EQ(RunServerOnce({"--listen", "localhost"}, &err), 1);
+  EXPECT_NE(err.find("--listen localhost"), std::string::npos) << err;
+  err.clear();
+  EXPECT_EQ(RunServerOnce({"--backend", "zynq"}, &err), 1);
+  EXPECT_NE(err.find("not built yet"), std::string::npos) << err;
+  err.clear();
+  EXPECT_EQ(RunServerOnce({"--root", "/nonexistent/pynq-remote", "--listen", "127.0.0.1:0"}, &err),
+            1);
+  EXPECT_NE(err.find("/nonexistent/pynq-remote"), std::string::npos) << err;
+  // The running server did not notice.
+  EXPECT_TRUE(Exists("/proc/version"));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
