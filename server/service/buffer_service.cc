@@ -1,6 +1,7 @@
 #include "service/buffer_service.h"
 
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "service/buffer_stream.h"
@@ -56,18 +57,26 @@ grpc::Status BufferService::write(grpc::ServerContext*,
   }
   Result<BufferEntry> entry = FindBuffer(state_, request.buffer_id());
   if (!entry.ok()) return Fail(response, entry.error());
-  Result<ByteRange> range = RequestRange(entry.value().size, request.start(), request.end(),
-                                         request.has_start64() || request.has_end64(),
-                                         request.start64(), request.end64());
-  if (!range.ok()) return Fail(response, range.error());
   const std::string buffer_id = request.buffer_id();
-  BufferWriteCursor cursor(state_.device, entry.value(), range.value());
+  std::optional<BufferWriteCursor> cursor;
   do {
     if (!request.buffer_id().empty() && request.buffer_id() != buffer_id) {
       return Fail(response, MakeError(ErrorCode::kInvalidArgument,
                                       "buffer write: one stream names two buffers"));
     }
-    Status status = cursor.Append(request.data().data(), request.data().size());
+    // A chunk that names a range starts writing there; one that does not continues where
+    // the last ended. The first chunk without a range means the whole buffer (3.1).
+    const bool names_range = request.start() != 0 || request.end() != 0 ||
+                             request.has_start64() || request.has_end64();
+    if (!cursor || names_range) {
+      Result<ByteRange> range =
+          RequestRange(entry.value().size, request.start(), request.end(),
+                       request.has_start64() || request.has_end64(), request.start64(),
+                       request.end64());
+      if (!range.ok()) return Fail(response, range.error());
+      cursor.emplace(state_.device, entry.value(), range.value());
+    }
+    Status status = cursor->Append(request.data().data(), request.data().size());
     if (!status.ok()) return Fail(response, status.error());
   } while (reader->Read(&request));
   return grpc::Status::OK;

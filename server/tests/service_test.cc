@@ -670,6 +670,34 @@ TEST_F(ServiceTest, BufferSixtyFourBitRangeFieldsWin) {
   EXPECT_TRUE(reader->Finish().ok());
 }
 
+TEST_F(ServiceTest, BufferWriteChunksEachNamingTheirRange) {
+  std::string id = Allocate(16).buffer_id();
+  ASSERT_FALSE(BufferWrite(id, std::string(16, '.')).has_msg());
+  auto write = [&](std::vector<std::tuple<int, int, std::string>> chunks) {
+    grpc::ClientContext ctx;
+    buffer::BufferWriteResponse resp;
+    auto writer = buffer_stub_->write(&ctx, &resp);
+    for (const auto& [start, end, data] : chunks) {
+      buffer::BufferWriteRequest req;
+      req.set_buffer_id(id);
+      req.set_start(start);  // 0/0: no range, continue within the last one
+      req.set_end(end);
+      req.set_data(data);
+      writer->Write(req);
+    }
+    writer->WritesDone();
+    EXPECT_TRUE(writer->Finish().ok());
+    return resp;
+  };
+  buffer::BufferWriteResponse resp = write({{12, 14, "XY"}, {2, 8, "ABC"}, {0, 0, "DEF"}});
+  EXPECT_FALSE(resp.has_msg()) << resp.msg();
+  std::string back;
+  ASSERT_TRUE(BufferRead(id, &back).ok());
+  EXPECT_EQ(back, "..ABCDEF....XY..");
+  // Continuing past the last named range is an overrun, not a silent wrap.
+  EXPECT_FALSE(write({{2, 4, "ab"}, {0, 0, "cd"}}).msg().empty());
+}
+
 TEST_F(ServiceTest, BufferBadRangesAndOverruns) {
   std::string id = Allocate(64).buffer_id();
   EXPECT_FALSE(BufferWrite(id, std::string(65, 'x')).msg().empty());  // longer than buffer
