@@ -29,6 +29,13 @@ if [[ -x ${bench_bin} ]]; then
   ran=1
 fi
 
+# The board against the raw Verilated model of the same RTL (sim/bench).
+sim_bench="${BUILD_DIR}/sim/sim_bench"
+if [[ -x ${sim_bench} ]]; then
+  "${sim_bench}" --benchmark_out="${BUILD_DIR}/sim/sim_bench.json" --benchmark_out_format=json
+  ran=1
+fi
+
 if [[ -f bench/bench_e2e.py ]]; then
   export PYTHONPATH=${root}/client/python${PYTHONPATH:+:${PYTHONPATH}}
   # Debian's interpreter: the one with python3-grpcio and python3-numpy.
@@ -36,6 +43,9 @@ if [[ -f bench/bench_e2e.py ]]; then
   /usr/bin/python3 bench/bench_e2e.py --build "${BUILD_DIR}" ${E2E_ARGS:-}
   ran=1
 fi
+
+# Each figure beside its same-run baseline, as a ratio.
+/usr/bin/python3 bench/ratios.py "${BUILD_DIR}"
 
 if [[ ${ran} -eq 0 ]]; then
   echo "bench: nothing to run: neither ${bench_bin} nor bench/bench_e2e.py exists" >&2
