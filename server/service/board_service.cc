@@ -1,5 +1,6 @@
 #include "service/board_service.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,17 @@
 
 namespace pynq_remote::service {
 namespace {
+
+// A unary range answer must fit one message with room for its envelope.
+constexpr uint64_t kMaxUnaryRange = 16u << 20;
+constexpr uint64_t kEnvelopeBytes = 4096;
+
+// offset/length of a v1 request as a byte range of the buffer; length 0 = to the end.
+Result<ByteRange> RequestedRange(const BufferEntry& entry, const v1::ReadBufferRequest& request) {
+  uint64_t end = request.length() == 0 ? 0 : request.offset() + request.length();
+  if (request.length() != 0 && end < request.offset()) end = UINT64_MAX;  // overflow
+  return ResolveRange(entry.size, request.offset(), end);
+}
 
 // Validates every op up to the first bad one; returns how many are valid and why the
 // next is not.
@@ -130,9 +142,7 @@ grpc::Status BoardService::ReadBuffer(grpc::ServerContext*, const v1::ReadBuffer
                                       grpc::ServerWriter<v1::BufferChunk>* writer) {
   Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
   if (!entry.ok()) return ToGrpcStatus(entry.error());
-  uint64_t end = request->length() == 0 ? 0 : request->offset() + request->length();
-  if (request->length() != 0 && end < request->offset()) end = UINT64_MAX;  // overflow
-  Result<ByteRange> range = ResolveRange(entry.value().size, request->offset(), end);
+  Result<ByteRange> range = RequestedRange(entry.value(), *request);
   if (!range.ok()) return ToGrpcStatus(range.error());
   return StreamBufferRange(state_.device, entry.value(), range.value(), writer,
                            [](v1::BufferChunk& chunk, uint64_t at) { chunk.set_offset(at); });
@@ -150,11 +160,55 @@ grpc::Status BoardService::WriteBuffer(grpc::ServerContext*,
   if (!entry.ok()) return ToGrpcStatus(entry.error());
   Result<ByteRange> range = ResolveRange(entry.value().size, chunk.offset(), 0);
   if (!range.ok()) return ToGrpcStatus(range.error());
+  const std::string buffer_id = chunk.buffer_id();
   BufferWriteCursor cursor(state_.device, entry.value(), range.value());
   do {
+    if (!chunk.buffer_id().empty() && chunk.buffer_id() != buffer_id) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "WriteBuffer: one stream names two buffers (" + buffer_id + ", " +
+                              chunk.buffer_id() + ")");
+    }
     Status status = cursor.Append(chunk.data().data(), chunk.data().size());
     if (!status.ok()) return ToGrpcStatus(status.error());
   } while (reader->Read(&chunk));
+  response->set_bytes_written(cursor.written());
+  return grpc::Status::OK;
+}
+
+grpc::Status BoardService::ReadBufferRange(grpc::ServerContext*,
+                                           const v1::ReadBufferRequest* request,
+                                           v1::BufferChunk* response) {
+  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  if (!entry.ok()) return ToGrpcStatus(entry.error());
+  Result<ByteRange> range = RequestedRange(entry.value(), *request);
+  if (!range.ok()) return ToGrpcStatus(range.error());
+  const uint64_t length = range.value().end - range.value().begin;
+  const uint64_t limit =
+      std::min<uint64_t>(kMaxUnaryRange, state_.options.max_message_bytes - kEnvelopeBytes);
+  if (length > limit) {
+    return grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
+                        "ReadBufferRange: " + std::to_string(length) + " bytes is more than the " +
+                            std::to_string(limit) + " one call carries; use ReadBuffer");
+  }
+  std::string* data = response->mutable_data();
+  data->resize(length);
+  Status status = state_.device.MemRead(entry.value().allocation.phys + range.value().begin,
+                                        data->data(), length);
+  if (!status.ok()) return ToGrpcStatus(status.error());
+  response->set_buffer_id(request->buffer_id());
+  response->set_offset(range.value().begin);
+  return grpc::Status::OK;
+}
+
+grpc::Status BoardService::WriteBufferRange(grpc::ServerContext*, const v1::BufferChunk* request,
+                                            v1::WriteBufferResponse* response) {
+  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  if (!entry.ok()) return ToGrpcStatus(entry.error());
+  Result<ByteRange> range = ResolveRange(entry.value().size, request->offset(), 0);
+  if (!range.ok()) return ToGrpcStatus(range.error());
+  BufferWriteCursor cursor(state_.device, entry.value(), range.value());
+  Status status = cursor.Append(request->data().data(), request->data().size());
+  if (!status.ok()) return ToGrpcStatus(status.error());
   response->set_bytes_written(cursor.written());
   return grpc::Status::OK;
 }

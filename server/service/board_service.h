@@ -32,6 +32,10 @@ class BoardService final : public v1::Board::Service {
   grpc::Status WriteBuffer(grpc::ServerContext* context,
                            grpc::ServerReader<v1::BufferChunk>* reader,
                            v1::WriteBufferResponse* response) override;
+  grpc::Status ReadBufferRange(grpc::ServerContext* context, const v1::ReadBufferRequest* request,
+                               v1::BufferChunk* response) override;
+  grpc::Status WriteBufferRange(grpc::ServerContext* context, const v1::BufferChunk* request,
+                                v1::WriteBufferResponse* response) override;
 
  private:
   SharedState& state_;

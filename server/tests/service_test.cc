@@ -800,6 +800,60 @@ TEST_F(ServiceTest, BufferUnaryRpcsAndFree) {
 
 // ---- pynq_remote.v1.Board ----
 
+TEST_F(ServiceTest, BoardBufferRangesInOneRoundTrip) {
+  std::string id = Allocate(64).buffer_id();
+  ASSERT_FALSE(BufferWrite(id, std::string(64, '.')).has_msg());
+  grpc::ClientContext wctx;
+  v1::BufferChunk chunk;
+  chunk.set_buffer_id(id);
+  chunk.set_offset(60);
+  chunk.set_data("WXYZ");
+  v1::WriteBufferResponse wresp;
+  ASSERT_TRUE(board_stub_->WriteBufferRange(&wctx, chunk, &wresp).ok());
+  EXPECT_EQ(wresp.bytes_written(), 4u);
+  grpc::ClientContext rctx;
+  v1::ReadBufferRequest req;
+  req.set_buffer_id(id);
+  req.set_offset(58);
+  req.set_length(6);
+  v1::BufferChunk back;
+  ASSERT_TRUE(board_stub_->ReadBufferRange(&rctx, req, &back).ok());
+  EXPECT_EQ(back.data(), "..WXYZ");
+  EXPECT_EQ(back.offset(), 58u);
+
+  auto read_status = [&](const std::string& buffer, uint64_t offset, uint64_t length) {
+    grpc::ClientContext ctx;
+    v1::ReadBufferRequest r;
+    r.set_buffer_id(buffer);
+    r.set_offset(offset);
+    r.set_length(length);
+    v1::BufferChunk c;
+    return board_stub_->ReadBufferRange(&ctx, r, &c).error_code();
+  };
+  EXPECT_EQ(read_status(id, 60, 5), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(read_status(id, UINT64_MAX, 2), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(read_status("nope", 0, 1), grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext octx;
+  chunk.set_offset(62);  // 4 bytes from 62 overrun the 64-byte buffer
+  EXPECT_EQ(board_stub_->WriteBufferRange(&octx, chunk, &wresp).error_code(),
+            grpc::StatusCode::OUT_OF_RANGE);
+}
+
+TEST_F(ServiceTest, BoardWriteBufferStreamNamingTwoBuffersIsRefused) {
+  std::string a = Allocate(16).buffer_id(), b = Allocate(16).buffer_id();
+  grpc::ClientContext ctx;
+  v1::WriteBufferResponse resp;
+  auto writer = board_stub_->WriteBuffer(&ctx, &resp);
+  v1::BufferChunk chunk;
+  chunk.set_buffer_id(a);
+  chunk.set_data("ab");
+  writer->Write(chunk);
+  chunk.set_buffer_id(b);
+  writer->Write(chunk);
+  writer->WritesDone();
+  EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(ServiceTest, BoardGetInfo) {
   grpc::ClientContext ctx;
   v1::BoardInfo info;

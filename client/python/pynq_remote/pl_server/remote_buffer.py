@@ -12,8 +12,10 @@ NumPy: it sees the mirror as of the last refresh, which ``invalidate()`` /
 import numpy as np
 
 from .._proto import buffer_pb2
+from .._proto.pynq_remote.v1 import board_pb2
 
 CHUNK_BYTES = 2 * 1024 * 1024  # the chunk PYNQ.remote streams with
+UNARY_BYTES = 1024 * 1024  # ranges up to this go in one plain call where the server has it
 
 
 def _check_msg(response, what):
@@ -37,9 +39,10 @@ class RemoteBuffer(np.ndarray):
     """
 
     def __new__(cls, *args, stub, buffer_id, coherent=False, cacheable=False,
-                physical_address=None, **kwargs):
+                physical_address=None, board_stub=None, **kwargs):
         self = super().__new__(cls, *args, **kwargs)
         self.stub = stub
+        self._board = board_stub  # pynq_remote.v1.Board, or None on a PYNQ 3.1 target
         self.buffer_id = buffer_id
         self.coherent = coherent
         self._cacheable = bool(cacheable)
@@ -54,6 +57,7 @@ class RemoteBuffer(np.ndarray):
         # Views (reshape, .T, .view) share the mirror and keep talking to the owner.
         self._root = getattr(obj, "_root", None)
         self.stub = getattr(obj, "stub", None)
+        self._board = getattr(obj, "_board", None)
         self.buffer_id = getattr(obj, "buffer_id", None)
         self.coherent = getattr(obj, "coherent", False)
 
@@ -90,6 +94,11 @@ class RemoteBuffer(np.ndarray):
         if root is None or hi <= lo:
             return
         mirror = root.view(np.ndarray).reshape(-1).view(np.uint8)
+        if root._board is not None and hi - lo <= UNARY_BYTES:
+            chunk = root._board.ReadBufferRange(board_pb2.ReadBufferRequest(
+                buffer_id=root.buffer_id, offset=lo, length=hi - lo))
+            mirror[lo:hi] = np.frombuffer(chunk.data, dtype=np.uint8)
+            return
         pos = lo
         request = buffer_pb2.BufferReadRequest(buffer_id=root.buffer_id, start=lo, end=hi)
         for response in root.stub.read(request):
@@ -107,6 +116,10 @@ class RemoteBuffer(np.ndarray):
         if root is None or hi <= lo:
             return
         mirror = root.view(np.ndarray).reshape(-1).view(np.uint8)
+        if root._board is not None and hi - lo <= UNARY_BYTES:
+            root._board.WriteBufferRange(board_pb2.BufferChunk(
+                buffer_id=root.buffer_id, offset=lo, data=mirror[lo:hi].tobytes()))
+            return
 
         def requests():
             for pos in range(lo, hi, CHUNK_BYTES):

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._proto import (buffer_pb2, buffer_pb2_grpc, mmio_pb2_grpc, remote_device_pb2,
                       remote_device_pb2_grpc)
+from .._proto.pynq_remote.v1 import board_pb2, board_pb2_grpc
 from .bitstream_file import bit_to_bin, read_xsa
 from .device import Device
 from .remote_buffer import RemoteBuffer
@@ -199,6 +200,7 @@ class RemoteDevice(Device):
         self.arch = self.get_arch()
         self.board = self._board_name()
         self.capabilities = {"REMOTE": True, "MEMORY_MAPPED": True}
+        self.info = self._extension_info(channel)
 
     def __repr__(self):
         return f"<RemoteDevice {self.name} at {self.ip_addr}:{self.port}>"
@@ -250,6 +252,19 @@ class RemoteDevice(Device):
                                f"{self.ip_addr}:{self.port}: /proc/version is missing")
         version = self.read_file("/proc/version").decode("utf-8", "replace")
         return "aarch64" if "aarch64" in version else "armv7l"
+
+    def _extension_info(self, channel):
+        """pynq-remote's own Board service, when the server has it (a PYNQ 3.1 target
+        does not): BoardInfo, and the stub kept in ``self._stub["board"]``."""
+        stub = board_pb2_grpc.BoardStub(channel)
+        try:
+            info = stub.GetInfo(board_pb2.GetInfoRequest(), timeout=CONNECT_TIMEOUT_S)
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise RuntimeError(f"{self.ip_addr}:{self.port}: {error.details()}") from None
+            return None
+        self._stub["board"] = stub
+        return info
 
     def _board_name(self):
         if self.exists_file(BOARD_NAME_FILE).exists:
@@ -354,6 +369,7 @@ class RemoteDevice(Device):
             raise MemoryError(f"allocating {size} bytes on {self.name}: {response.msg}")
         return RemoteBuffer(shape, dtype, stub=self._stub["buffer"],
                             buffer_id=response.buffer_id, coherent=False,
+                            board_stub=self._stub.get("board"),
                             cacheable=bool(cacheable),
                             physical_address=response.physical_address
                             if response.HasField("physical_address") else None)

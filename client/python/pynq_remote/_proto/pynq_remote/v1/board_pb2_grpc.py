@@ -54,6 +54,16 @@ class BoardStub(object):
                 request_serializer=pynq__remote_dot_v1_dot_board__pb2.BufferChunk.SerializeToString,
                 response_deserializer=pynq__remote_dot_v1_dot_board__pb2.WriteBufferResponse.FromString,
                 )
+        self.ReadBufferRange = channel.unary_unary(
+                '/pynq_remote.v1.Board/ReadBufferRange',
+                request_serializer=pynq__remote_dot_v1_dot_board__pb2.ReadBufferRequest.SerializeToString,
+                response_deserializer=pynq__remote_dot_v1_dot_board__pb2.BufferChunk.FromString,
+                )
+        self.WriteBufferRange = channel.unary_unary(
+                '/pynq_remote.v1.Board/WriteBufferRange',
+                request_serializer=pynq__remote_dot_v1_dot_board__pb2.BufferChunk.SerializeToString,
+                response_deserializer=pynq__remote_dot_v1_dot_board__pb2.WriteBufferResponse.FromString,
+                )
 
 
 class BoardServicer(object):
@@ -112,6 +122,20 @@ class BoardServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReadBufferRange(self, request, context):
+        """One plain round trip for a range that fits one message: what element and slice access
+        use, at a fraction of a stream's cost. Larger ranges: OUT_OF_RANGE, use the streams.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WriteBufferRange(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BoardServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -152,6 +176,16 @@ def add_BoardServicer_to_server(servicer, server):
             ),
             'WriteBuffer': grpc.stream_unary_rpc_method_handler(
                     servicer.WriteBuffer,
+                    request_deserializer=pynq__remote_dot_v1_dot_board__pb2.BufferChunk.FromString,
+                    response_serializer=pynq__remote_dot_v1_dot_board__pb2.WriteBufferResponse.SerializeToString,
+            ),
+            'ReadBufferRange': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReadBufferRange,
+                    request_deserializer=pynq__remote_dot_v1_dot_board__pb2.ReadBufferRequest.FromString,
+                    response_serializer=pynq__remote_dot_v1_dot_board__pb2.BufferChunk.SerializeToString,
+            ),
+            'WriteBufferRange': grpc.unary_unary_rpc_method_handler(
+                    servicer.WriteBufferRange,
                     request_deserializer=pynq__remote_dot_v1_dot_board__pb2.BufferChunk.FromString,
                     response_serializer=pynq__remote_dot_v1_dot_board__pb2.WriteBufferResponse.SerializeToString,
             ),
@@ -296,6 +330,40 @@ class Board(object):
             timeout=None,
             metadata=None):
         return grpc.experimental.stream_unary(request_iterator, target, '/pynq_remote.v1.Board/WriteBuffer',
+            pynq__remote_dot_v1_dot_board__pb2.BufferChunk.SerializeToString,
+            pynq__remote_dot_v1_dot_board__pb2.WriteBufferResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ReadBufferRange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/pynq_remote.v1.Board/ReadBufferRange',
+            pynq__remote_dot_v1_dot_board__pb2.ReadBufferRequest.SerializeToString,
+            pynq__remote_dot_v1_dot_board__pb2.BufferChunk.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def WriteBufferRange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/pynq_remote.v1.Board/WriteBufferRange',
             pynq__remote_dot_v1_dot_board__pb2.BufferChunk.SerializeToString,
             pynq__remote_dot_v1_dot_board__pb2.WriteBufferResponse.FromString,
             options, channel_credentials,
