@@ -14,7 +14,6 @@ Usage: bench_e2e.py --build BUILD_DIR [--quick]
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,10 @@ import time
 
 import grpc
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "client",
+                                "python"))
+from pynq_remote.pl_server.bitstream_file import bit_to_bin  # noqa: E402
 
 MIB = 1 << 20
 CHUNK = 2 * MIB
@@ -82,20 +85,6 @@ def _timed(fn):
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
-
-
-def bit_to_bin(bit):
-    """The PYNQ client's .bit -> .bin: strip the header, swap every 32-bit word."""
-    length = int.from_bytes(bit[0:2], "big")
-    pos = 2 + length + 2
-    while True:
-        tag = bit[pos]
-        if tag == ord("e"):
-            size = int.from_bytes(bit[pos + 1:pos + 5], "big")
-            data = bit[pos + 5:pos + 5 + size]
-            return np.frombuffer(data, dtype=">u4").astype("<u4").tobytes()
-        size = int.from_bytes(bit[pos + 1:pos + 3], "big")
-        pos += 3 + size
 
 
 def bench_baseline(build, quick, results):

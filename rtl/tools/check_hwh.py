@@ -21,7 +21,8 @@ def check(path):
     else:
         params = {p.get("NAME"): p.get("VALUE") for p in ps[0].iter("PARAMETER")}
         for key in ("PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ", "PSU__MAXIGP0__DATA_WIDTH",
-                    "PSU__SAXIGP2__DATA_WIDTH", "PSU__USE__M_AXI_GP0"):
+                    "PSU__SAXIGP2__DATA_WIDTH", "PSU__USE__M_AXI_GP0",
+                    "C_MAXIGP0_DATA_WIDTH", "C_SAXIGP2_DATA_WIDTH"):
             if key not in params:
                 errors.append("PS parameter %s missing" % key)
         ranges = ps[0].findall("./MEMORYMAP/MEMRANGE")

@@ -89,11 +89,14 @@ def ps_parameters(manifest):
         width = manifest["ps"]["master_ports"].get(port)
         params["PSU__USE__%s" % use] = "1" if width else "0"
         params["PSU__MAXIGP%d__DATA_WIDTH" % n] = str(width or 128)
+        # Vivado also writes the C_ form; it is the one PYNQ's set_axi_port_width reads.
+        params["C_MAXIGP%d_DATA_WIDTH" % n] = str(width or 128)
     for n in range(7):
         port = "S_AXI_HP%d_FPD" % (n - 2) if 2 <= n <= 5 else None
         width = manifest["ps"]["slave_ports"].get(port) if port else None
         params["PSU__USE__S_AXI_GP%d" % n] = "1" if width else "0"
         params["PSU__SAXIGP%d__DATA_WIDTH" % n] = str(width or 128)
+        params["C_SAXIGP%d_DATA_WIDTH" % n] = str(width or 128)
     return params
 
 
