@@ -258,14 +258,18 @@ def main(argv):
             else datetime.datetime.utcnow().replace(microsecond=0))
     os.makedirs(args.out_dir, exist_ok=True)
     name = manifest["name"]
-    # Regenerate the dated files only when the content changed, so rebuilds are no-ops.
+    # Regenerate the dated files only when the design or this generator changed, so rebuilds
+    # are no-ops and a generator fix reaches every design.
+    with open(os.path.abspath(__file__), "rb") as f:
+        generator = hashlib.sha256(f.read()).hexdigest()
     stamp = os.path.join(args.out_dir, ".%s.sha256" % name)
     old = open(stamp).read() if os.path.exists(stamp) else ""
-    if old != sha or not os.path.exists(os.path.join(args.out_dir, name + ".bit")):
+    if (old != sha + " " + generator or
+            not os.path.exists(os.path.join(args.out_dir, name + ".bit"))):
         write_if_changed(os.path.join(args.out_dir, name + ".bit"),
                          bit_file(manifest, bit_payload(name, sha), when))
         write_if_changed(os.path.join(args.out_dir, name + ".hwh"), hwh_text(manifest, sha, when))
-        write_if_changed(stamp, sha)
+        write_if_changed(stamp, sha + " " + generator)
     else:  # unchanged content: keep the dated files, but mark them up to date for the build
         for ext in (".bit", ".hwh"):
             os.utime(os.path.join(args.out_dir, name + ext))
