@@ -220,3 +220,35 @@ def test_server_errors_keep_the_channel_healthy(device):
     with pytest.raises((RuntimeError, grpc.RpcError)):
         device.read_file("/../../etc/passwd")
     assert device.exists_file("/proc/version").exists
+
+
+def test_views_and_copies(device):
+    buf = pynq.allocate(shape=(64,), dtype=np.uint16, target=device)
+    buf[:] = np.arange(64, dtype=np.uint16)
+    grid = buf.reshape(8, 8)
+    assert grid[2, 3] == 19
+    grid[7, 7] = 1000  # a view writes through to the board
+    snapshot = buf.copy()
+    assert type(snapshot) is np.ndarray and snapshot[63] == 1000
+    buf[0] = 5
+    assert snapshot[0] == 0  # a copy is the contents at the time, not a live view
+    buf.invalidate()
+    assert buf[63] == 1000 and buf[0] == 5
+    buf.freebuffer()
+
+
+def test_deleted_and_with_buffers_are_freed_on_the_board(device):
+    # 40 x 64 MiB is more than the board's buffer memory: it only fits if every
+    # buffer is given back when the object goes away.
+    for i in range(20):
+        buf = pynq.allocate(shape=(64 << 20,), dtype=np.uint8, target=device)
+        buf[i] = 1
+        del buf
+    for _ in range(20):
+        with pynq.allocate(shape=(64 << 20,), dtype=np.uint8, target=device) as buf:
+            buf[0] = 1
+
+
+def test_server_message_reaches_the_exception(device):
+    with pytest.raises(RuntimeError, match=r"0x12345000.*window|window.*0x12345000"):
+        pynq.MMIO(0x12345000, 0x1000, device=device)

@@ -48,14 +48,28 @@ class RemoteBuffer(np.ndarray):
         self._cacheable = bool(cacheable)
         self._physical_address = physical_address
         self.freed = False
-        self._root = self
+        # The owner holds no reference to itself (that cycle would keep `del buf` from
+        # freeing the board memory until a garbage collection); views hold the owner.
+        self._is_owner = True
+        self._owner_obj = None
         return self
 
+    @property
+    def _root(self):
+        """The RemoteBuffer that owns the board memory; None for a detached local copy."""
+        return self if self._is_owner else self._owner_obj
+
     def __array_finalize__(self, obj):
+        self._is_owner = False
+        self._owner_obj = None
         if obj is None:
             return
-        # Views (reshape, .T, .view) share the mirror and keep talking to the owner.
-        self._root = getattr(obj, "_root", None)
+        # Views (reshape, .T, .view) share the mirror and keep talking to the owner; an
+        # array with memory of its own (a copy NumPy made) is a plain local array.
+        root = obj._root if isinstance(obj, RemoteBuffer) else None
+        if root is not None and np.may_share_memory(self.view(np.ndarray),
+                                                    root.view(np.ndarray)):
+            self._owner_obj = root
         self.stub = getattr(obj, "stub", None)
         self._board = getattr(obj, "_board", None)
         self.buffer_id = getattr(obj, "buffer_id", None)
@@ -131,9 +145,11 @@ class RemoteBuffer(np.ndarray):
         _check_msg(root.stub.write(requests()), f"writing buffer {root.buffer_id}")
 
     def _refresh(self):
+        """The mirror brought up to date, as a plain ndarray view of this array."""
         root = self._owner()
         if root is not None:
-            self._fetch(0, root.nbytes)
+            _, lo, hi = self._span(Ellipsis)
+            self._fetch(lo, hi)
         return self.view(np.ndarray)
 
     # -- NumPy protocol ----------------------------------------------------------------
@@ -178,6 +194,10 @@ class RemoteBuffer(np.ndarray):
     def __array_interface__(self):
         self._refresh()
         return np.ndarray.__array_interface__.__get__(self)
+
+    def copy(self, order="C"):
+        """A plain ``numpy.ndarray`` holding the buffer's current contents."""
+        return self._refresh().copy(order)
 
     def tobytes(self, order="C"):
         return self._refresh().tobytes(order)
