@@ -252,3 +252,41 @@ def test_deleted_and_with_buffers_are_freed_on_the_board(device):
 def test_server_message_reaches_the_exception(device):
     with pytest.raises(RuntimeError, match=r"0x12345000.*window|window.*0x12345000"):
         pynq.MMIO(0x12345000, 0x1000, device=device)
+
+
+def test_bad_bitstream_files(device, tmp_path):
+    with pytest.raises(IOError, match="does not exist"):
+        pynq.Bitstream(str(tmp_path / "missing.bit"), device=device)
+    odd = tmp_path / "design.txt"
+    odd.write_text("x")
+    with pytest.raises(RuntimeError, match="Unknown file format"):
+        pynq.Bitstream(str(odd), device=device).download()
+    truncated = tmp_path / "cut.bit"
+    truncated.write_bytes(b"\x00\x09\x0f\xf0")
+    with pytest.raises(ValueError, match="truncated"):
+        pynq.Bitstream(str(truncated), device=device).download()
+
+
+def test_mmio_write_values_that_do_not_fit(device, ref_accel):
+    regs = pynq.MMIO(REGS, 0x1000, device=device)
+    with pytest.raises(ValueError, match="32-bit"):
+        regs.write(SCRATCH0, 1 << 32)
+    with pytest.raises(ValueError):
+        regs.write(SCRATCH0, "text")
+    with pytest.raises(MemoryError):
+        regs.write(SCRATCH0, b"\x01\x02\x03")
+    regs.write(SCRATCH0, -1)  # a negative int32 is its two's complement, as in PYNQ
+    assert regs.read(SCRATCH0) == 0xFFFFFFFF
+
+
+def test_freed_buffer_twice_and_its_address(device):
+    buf = pynq.allocate(shape=(16,), dtype=np.uint8, target=device)
+    buf.freebuffer()
+    buf.freebuffer()  # a second free is a no-op, as in PYNQ
+    with pytest.raises(RuntimeError, match="freed"):
+        buf.physical_address
+
+
+def test_missing_file_carries_the_server_message(device):
+    with pytest.raises(RuntimeError, match="/no/such/file"):
+        device.read_file("/no/such/file")
