@@ -290,3 +290,21 @@ def test_freed_buffer_twice_and_its_address(device):
 def test_missing_file_carries_the_server_message(device):
     with pytest.raises(RuntimeError, match="/no/such/file"):
         device.read_file("/no/such/file")
+
+
+def test_download_with_parser_sets_ps_port_widths(device, designs):
+    from pynq_remote.pl_server.remote_device import RemoteBitfileHandler
+    bitfile = f"{designs}/ref_accel/ref_accel.bit"
+    parser = RemoteBitfileHandler(bitfile).get_parser()
+    assert parser.family_ps == "zynq_ultra_ps_e"
+    params = parser.ip_dict[parser.ps_name]["parameters"]
+    ps = pynq.MMIO(0xFD380000, 0x1000, device=device)  # AFIFM2: S_AXI_HP0_FPD
+    ps.write(0x0, 0x3)
+    ps.write(0x14, 0x3)
+    device.download(pynq.Bitstream(bitfile, device=device), parser)
+    expected = {"32": 2, "64": 1, "128": 0}[params["C_SAXIGP2_DATA_WIDTH"]]
+    assert ps.read(0x0) & 0x3 == expected
+    assert ps.read(0x14) & 0x3 == expected
+    slcr = pynq.MMIO(0xFD615000, 0x1000, device=device)  # FPD_SLCR AXI_FS
+    width = {"32": 0, "64": 1, "128": 2}[params["C_MAXIGP0_DATA_WIDTH"]]
+    assert (slcr.read(0x0) >> 8) & 0x3 == width
