@@ -308,3 +308,29 @@ def test_download_with_parser_sets_ps_port_widths(device, designs):
     slcr = pynq.MMIO(0xFD615000, 0x1000, device=device)  # FPD_SLCR AXI_FS
     width = {"32": 0, "64": 1, "128": 2}[params["C_MAXIGP0_DATA_WIDTH"]]
     assert (slcr.read(0x0) >> 8) & 0x3 == width
+
+
+@pytest.mark.parametrize("kind", ["bin", "xsa"])
+def test_download_bin_and_xsa(device, designs, tmp_path, kind):
+    import zipfile
+    from pynq_remote.pl_server.bitstream_file import bit_to_bin
+    bit = open(f"{designs}/ref_accel/ref_accel.bit", "rb").read()
+    if kind == "bin":
+        path = tmp_path / "ref_accel.bin"
+        path.write_bytes(bit_to_bin(bit))
+    else:
+        path = tmp_path / "ref_accel.xsa"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("ref_accel.bit", bit)
+            z.write(f"{designs}/ref_accel/ref_accel.hwh", "ref_accel.hwh")
+        from pynq_remote.pl_server.remote_device import RemoteXsafileHandler
+        assert "ref_regs_0" in RemoteXsafileHandler(path).get_parser().ip_dict
+    pynq.Bitstream(str(path), device=device).download()
+    regs = pynq.MMIO(REGS, 0x1000, device=device)
+    assert regs.read(ID) == 0x52454641
+
+
+def test_read_file_to_a_local_copy(device, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = device.read_file("/proc/version", output_as_string=False)
+    assert (tmp_path / name).read_bytes() == device.read_file("/proc/version")
