@@ -8,12 +8,16 @@
 from .bitstream import Bitstream
 from .buffer import allocate
 from .mmio import MMIO
+from .overlay import DefaultHierarchy, DefaultIP, Overlay, RegisterIP
 from .pl_server.device import Device
 from .pl_server.remote_buffer import RemoteBuffer
 from .pl_server.remote_device import RemoteDevice
 from .pl_server.remote_mmio import RemoteMMIO
+from .registers import Register, RegisterMap
+from . import lib  # noqa: E402,F401 - importing the drivers binds them to their VLNVs
 
 __version__ = "0.1.0"
 
-__all__ = ["Bitstream", "Device", "MMIO", "RemoteBuffer", "RemoteDevice", "RemoteMMIO",
-           "allocate"]
+__all__ = ["Bitstream", "DefaultHierarchy", "DefaultIP", "Device", "MMIO", "Overlay",
+           "Register", "RegisterIP", "RegisterMap", "RemoteBuffer", "RemoteDevice", "RemoteMMIO",
+           "allocate", "lib"]

@@ -1,0 +1,196 @@
+"""The AXI DMA driver (AXI DMA v7.1, PG021) in direct register mode, PYNQ's API.
+
+``dma.sendchannel.transfer(buf)`` / ``dma.recvchannel.transfer(buf)`` then ``wait()``; the
+driver configures itself from the IP's ``.hwh`` parameters: the length-register width
+(``c_sg_length_width``) bounds a transfer, the memory-map data width sets the alignment a
+transfer needs when the data realignment engine (DRE) is absent.
+"""
+
+import time
+
+from ..overlay import DefaultIP
+
+# Channel register offsets (PG021, "Direct Register Mode Register Address Map").
+_MM2S, _S2MM = 0x00, 0x30
+_DMACR, _DMASR, _ADDR, _ADDR_MSB, _LENGTH = 0x00, 0x04, 0x18, 0x1C, 0x28
+# DMACR bits
+_RS, _RESET, _IOC_IRQ_EN, _ERR_IRQ_EN = 0x1, 0x4, 0x1000, 0x4000
+# DMASR bits
+_HALTED, _IDLE, _INT_ERR, _SLV_ERR, _DEC_ERR, _IOC_IRQ = 0x1, 0x2, 0x10, 0x20, 0x40, 0x1000
+_DEFAULT_LENGTH_WIDTH = 14  # PG021's default c_sg_length_width
+
+
+def _param(params, name, default=None):
+    """A .hwh parameter, whichever case Vivado wrote it in."""
+    for key in (name, name.upper(), name.lower()):
+        if key in params:
+            return params[key]
+    return default
+
+
+class _SDMAChannel:
+    """One direction of the DMA (MM2S = send, S2MM = receive) in direct register mode."""
+
+    def __init__(self, mmio, max_size, width, tx_rx, dre, name):
+        self._mmio = mmio
+        self._offset = _MM2S if tx_rx else _S2MM
+        self._max_size = max_size
+        self._align = width
+        self._tx = tx_rx
+        self._dre = dre
+        self._name = name
+        self._active_buffer = None
+        self._active_nbytes = 0
+        self.transferred = 0
+        self.start()
+
+    def _status(self):
+        return self._mmio.read(self._offset + _DMASR)
+
+    @property
+    def running(self):
+        """True when the channel is not halted."""
+        return self._status() & _HALTED == 0
+
+    @property
+    def idle(self):
+        """True when the channel has finished its last transfer."""
+        return self._status() & _IDLE == _IDLE
+
+    @property
+    def error(self):
+        """True when the channel stopped on an internal, slave or decode error."""
+        return self._status() & (_INT_ERR | _SLV_ERR | _DEC_ERR) != 0
+
+    def start(self):
+        """Sets the channel running, with its completion and error interrupts enabled."""
+        self._mmio.write(self._offset + _DMACR, _RS | _IOC_IRQ_EN | _ERR_IRQ_EN)
+        self._wait_for(lambda: self.running, "start")
+
+    def stop(self):
+        """Halts the channel."""
+        self._mmio.write(self._offset + _DMACR, 0)
+        self._wait_for(lambda: not self.running, "stop")
+
+    def reset(self):
+        """Soft-resets the whole DMA (both channels, as PG021 says), then restarts this one."""
+        self._mmio.write(self._offset + _DMACR, _RESET)
+        self._wait_for(lambda: self._mmio.read(self._offset + _DMACR) & _RESET == 0, "reset")
+        self._active_buffer = None
+        self.start()
+
+    def _wait_for(self, condition, what, timeout_s=5.0):
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self._name}: the DMA did not {what} within {timeout_s} s")
+
+    def _clear_interrupt(self):
+        self._mmio.write(self._offset + _DMASR, _IOC_IRQ)
+
+    def transfer(self, array, start=0, nbytes=0):
+        """Starts moving ``nbytes`` (all of ``array`` from ``start`` when 0) to or from
+        the stream.
+
+        Raises
+        ------
+        RuntimeError
+            The channel is halted or still busy, the buffer was freed, or the start address
+            is unaligned and the DMA has no realignment engine.
+        ValueError
+            The transfer is longer than the DMA's length register can hold, or runs past
+            the end of the buffer.
+        """
+        if not self.running:
+            raise RuntimeError(f"{self._name}: DMA channel not started")
+        if not self.idle and self._active_buffer is not None:
+            raise RuntimeError(f"{self._name}: DMA channel not idle")
+        if nbytes == 0:
+            nbytes = array.nbytes - start
+        if start < 0 or nbytes < 0 or start + nbytes > array.nbytes:
+            raise ValueError(f"{self._name}: {nbytes} bytes from offset {start} run past the "
+                             f"{array.nbytes}-byte buffer")
+        if nbytes > self._max_size:
+            raise ValueError(f"{self._name}: Transfer size is {nbytes} bytes, which exceeds "
+                             f"the maximum DMA buffer size {self._max_size}.")
+        address = array.physical_address + start  # raises on a freed buffer
+        if not self._dre and address % self._align:
+            raise RuntimeError(f"{self._name}: DMA does not support unaligned transfers; "
+                               f"starting address must be aligned to {self._align} bytes.")
+        self._clear_interrupt()
+        if self._tx:
+            array.flush()
+        self._mmio.write(self._offset + _ADDR, address & 0xFFFFFFFF)
+        self._mmio.write(self._offset + _ADDR_MSB, (address >> 32) & 0xFFFFFFFF)
+        self._mmio.write(self._offset + _LENGTH, nbytes)
+        self._active_buffer = array
+        self._active_nbytes = nbytes
+
+    def wait(self, timeout=None):
+        """Waits until the transfer completes; on a receive, makes the data visible.
+
+        Raises
+        ------
+        RuntimeError
+            The channel was not started, stopped on an error (named from the status
+            bits), or did not finish within ``timeout`` seconds (when given).
+        """
+        if self._active_buffer is None:
+            raise RuntimeError(f"{self._name}: DMA channel not started")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            status = self._status()
+            if status & (_INT_ERR | _SLV_ERR | _DEC_ERR):
+                self._active_buffer = None
+                if status & _INT_ERR:
+                    raise RuntimeError(f"{self._name}: DMA Internal Error (transfer length 0?)")
+                if status & _SLV_ERR:
+                    raise RuntimeError(f"{self._name}: DMA Slave Error (cannot access memory "
+                                       "map interface)")
+                raise RuntimeError(f"{self._name}: DMA Decode Error (invalid address)")
+            if status & _IDLE:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                raise RuntimeError(f"{self._name}: the transfer did not finish within "
+                                   f"{timeout} s")
+        if not self._tx:
+            self._active_buffer.invalidate()
+        self.transferred = self._mmio.read(self._offset + _LENGTH)
+        self._active_buffer = None
+
+
+class DMA(DefaultIP):
+    """The AXI DMA in direct register mode: ``sendchannel`` (MM2S) and ``recvchannel``
+    (S2MM).
+
+    Parameters
+    ----------
+    description : dict
+        The IP's ``ip_dict`` entry.
+
+    Raises
+    ------
+    RuntimeError
+        For a DMA built with scatter-gather, which this driver does not drive.
+    """
+
+    bindto = ["xilinx.com:ip:axi_dma:7.1"]
+
+    def __init__(self, description):
+        super().__init__(description)
+        params = description.get("parameters", {})
+        if str(_param(params, "c_include_sg", "0")) == "1":
+            raise RuntimeError(f"{self.ip_name}: scatter-gather DMA is not supported by "
+                               "pynq_remote's driver; build it in direct register mode")
+        length_width = int(_param(params, "c_sg_length_width", _DEFAULT_LENGTH_WIDTH))
+        self.buffer_max_size = (1 << length_width) - 1
+        self.sendchannel = self._channel(params, "mm2s", True)
+        self.recvchannel = self._channel(params, "s2mm", False)
+
+    def _channel(self, params, kind, tx):
+        if str(_param(params, f"c_include_{kind}", "1")) != "1":
+            return None
+        width = int(_param(params, f"c_m_axi_{kind}_data_width", 32)) // 8
+        dre = str(_param(params, f"c_include_{kind}_dre", "0")) == "1"
+        return _SDMAChannel(self.mmio, self.buffer_max_size, width, tx, dre,
+                            f"{self.ip_name}.{'sendchannel' if tx else 'recvchannel'}")
