@@ -1,0 +1,808 @@
+// pr_axi_dma: xilinx.com:ip:axi_dma:7.1 in Direct Register mode (C_INCLUDE_SG = 0), register
+// compatible with PG021 ("Direct Register Mode Register Address Map"):
+//   0x00 MM2S_DMACR  RS bit0, reserved bit1 (reads 1), Reset bit2 (self-clearing, resets both
+//                    channels once they are quiet), Keyhole bit3 and Cyclic bit4 (stored, no
+//                    effect), IOC_IrqEn bit12, Dly_IrqEn bit13, Err_IrqEn bit14,
+//                    IRQThreshold 23:16 and IRQDelay 31:24 (stored, no effect). Reset 0x00010002.
+//   0x04 MM2S_DMASR  Halted bit0, Idle bit1, DMAIntErr bit4, DMASlvErr bit5, DMADecErr bit6 (RO);
+//                    IOC_Irq bit12, Dly_Irq bit13, Err_Irq bit14 (W1C). Reset 0x00000001.
+//   0x18 MM2S_SA, 0x1C MM2S_SA_MSB (C_ADDR_WIDTH = 64 only), 0x28 MM2S_LENGTH (writing it
+//        while running starts the transfer; C_SG_LENGTH_WIDTH bits, higher bits dropped)
+//   0x30 S2MM_DMACR, 0x34 S2MM_DMASR, 0x48 S2MM_DA, 0x4C S2MM_DA_MSB, 0x58 S2MM_LENGTH (the
+//        buffer size; after completion it reads the bytes actually received)
+// Other offsets read 0 and ignore writes (OKAY). An AXI SLVERR/DECERR on the memory side sets
+// DMASlvErr/DMADecErr and Err_Irq, clears RS and halts the channel once its bursts have
+// drained; a zero LENGTH written while running sets DMAIntErr the same way. Only a soft
+// (DMACR.Reset) or hard reset brings an errored channel back.
+// Memory side: 40-bit address, 64-bit data, INCR bursts of at most 16 beats never crossing
+// 4 KiB, any start alignment and length (what the IP does with its DRE). MM2S keeps up to
+// 64 beats in flight (several bursts outstanding) into a data FIFO and a byte packer, so the
+// stream moves a beat every cycle; S2MM packs stream bytes into 64-bit beats at the
+// destination alignment and issues a burst once its data is buffered (or the packet ended).
+// S2MM ends a transfer at TLAST or when LENGTH bytes arrived (the rest of that beat is
+// dropped and TREADY stays low until the next transfer). Stream TKEEP: MM2S gives low bytes
+// on the last beat; S2MM takes the bytes whose TKEEP bit is set, packed in order.
+`default_nettype none
+/* verilator lint_off DECLFILENAME */  // file <core>.v holds module pr_<core> (README.md)
+module pr_axi_dma #(
+    parameter integer C_S_AXI_LITE_ADDR_WIDTH = 10,
+    parameter integer C_M_AXIS_MM2S_TDATA_WIDTH = 32,  // 32 or 64
+    parameter integer C_S_AXIS_S2MM_TDATA_WIDTH = 32,  // 32 or 64
+    parameter integer C_SG_LENGTH_WIDTH = 26,          // 8..26
+    parameter integer C_ADDR_WIDTH = 64                // 32 or 64 (then the _MSB registers)
+) (
+    input  wire        clk,
+    input  wire        rst_n,
+    // AXI4-Lite slave
+    /* verilator lint_off UNUSEDSIGNAL */  // byte offset within a word
+    input  wire [C_S_AXI_LITE_ADDR_WIDTH-1:0] s_axi_lite_awaddr,
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire        s_axi_lite_awvalid,
+    output reg         s_axi_lite_awready,
+    input  wire [31:0] s_axi_lite_wdata,
+    input  wire [3:0]  s_axi_lite_wstrb,
+    input  wire        s_axi_lite_wvalid,
+    output reg         s_axi_lite_wready,
+    output wire [1:0]  s_axi_lite_bresp,
+    output reg         s_axi_lite_bvalid,
+    input  wire        s_axi_lite_bready,
+    input  wire [C_S_AXI_LITE_ADDR_WIDTH-1:0] s_axi_lite_araddr,
+    input  wire        s_axi_lite_arvalid,
+    output reg         s_axi_lite_arready,
+    output reg  [31:0] s_axi_lite_rdata,
+    output wire [1:0]  s_axi_lite_rresp,
+    output reg         s_axi_lite_rvalid,
+    input  wire        s_axi_lite_rready,
+    // AXI4 master, MM2S (read only)
+    output wire [39:0] m_axi_mm2s_araddr,
+    output wire [7:0]  m_axi_mm2s_arlen,
+    output wire [2:0]  m_axi_mm2s_arsize,
+    output wire [1:0]  m_axi_mm2s_arburst,
+    output wire        m_axi_mm2s_arvalid,
+    input  wire        m_axi_mm2s_arready,
+    input  wire [63:0] m_axi_mm2s_rdata,
+    input  wire [1:0]  m_axi_mm2s_rresp,
+    input  wire        m_axi_mm2s_rlast,
+    input  wire        m_axi_mm2s_rvalid,
+    output wire        m_axi_mm2s_rready,
+    // AXI4 master, S2MM (write only)
+    output wire [39:0] m_axi_s2mm_awaddr,
+    output wire [7:0]  m_axi_s2mm_awlen,
+    output wire [2:0]  m_axi_s2mm_awsize,
+    output wire [1:0]  m_axi_s2mm_awburst,
+    output wire        m_axi_s2mm_awvalid,
+    input  wire        m_axi_s2mm_awready,
+    output wire [63:0] m_axi_s2mm_wdata,
+    output wire [7:0]  m_axi_s2mm_wstrb,
+    output wire        m_axi_s2mm_wlast,
+    output wire        m_axi_s2mm_wvalid,
+    input  wire        m_axi_s2mm_wready,
+    input  wire [1:0]  m_axi_s2mm_bresp,
+    input  wire        m_axi_s2mm_bvalid,
+    output wire        m_axi_s2mm_bready,
+    // AXI4-Stream out (MM2S) and in (S2MM)
+    output wire [C_M_AXIS_MM2S_TDATA_WIDTH-1:0]   m_axis_mm2s_tdata,
+    output wire [C_M_AXIS_MM2S_TDATA_WIDTH/8-1:0] m_axis_mm2s_tkeep,
+    output wire        m_axis_mm2s_tlast,
+    output wire        m_axis_mm2s_tvalid,
+    input  wire        m_axis_mm2s_tready,
+    input  wire [C_S_AXIS_S2MM_TDATA_WIDTH-1:0]   s_axis_s2mm_tdata,
+    input  wire [C_S_AXIS_S2MM_TDATA_WIDTH/8-1:0] s_axis_s2mm_tkeep,
+    input  wire        s_axis_s2mm_tlast,
+    input  wire        s_axis_s2mm_tvalid,
+    output wire        s_axis_s2mm_tready,
+    // interrupts (level) and activity
+    output wire        mm2s_introut,
+    output wire        s2mm_introut,
+    output wire        busy
+);
+  localparam integer kAw = C_S_AXI_LITE_ADDR_WIDTH, kLw = C_SG_LENGTH_WIDTH;
+
+  // ---- AXI4-Lite slave: address and data together, one access at a time ----
+  wire aw_take = s_axi_lite_awvalid && s_axi_lite_wvalid && !s_axi_lite_bvalid &&
+                 !s_axi_lite_awready;
+  wire ar_take = s_axi_lite_arvalid && !s_axi_lite_arready && !s_axi_lite_rvalid;
+  reg         wr_en;
+  reg  [31:0] wr_addr, wr_data;
+  reg  [3:0]  wr_strb;
+  reg  [31:0] ar_addr32;
+  always @(*) begin
+    ar_addr32 = 32'd0;
+    ar_addr32[kAw-1:0] = s_axi_lite_araddr;
+  end
+  assign s_axi_lite_bresp = 2'b00;
+  assign s_axi_lite_rresp = 2'b00;
+
+  // channel windows: 0x00..0x2C MM2S, 0x30..0x5C S2MM
+  wire        wr_mm2s = wr_en && wr_addr[31:6] == 26'd0 && wr_addr[5:4] != 2'b11;
+  wire        wr_s2mm = wr_en && wr_addr >= 32'h30 && wr_addr < 32'h60;
+  wire [5:0]  wr_off_s2mm = wr_addr[5:0] - 6'h30;
+  wire        rd_mm2s = ar_addr32[31:6] == 26'd0 && ar_addr32[5:4] != 2'b11;
+  wire        rd_s2mm = ar_addr32 >= 32'h30 && ar_addr32 < 32'h60;
+  wire [5:0]  rd_off_s2mm = ar_addr32[5:0] - 6'h30;
+  wire [31:0] mm2s_rdata, s2mm_rdata;
+
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      s_axi_lite_awready <= 1'b0;
+      s_axi_lite_wready <= 1'b0;
+      s_axi_lite_bvalid <= 1'b0;
+      s_axi_lite_arready <= 1'b0;
+      s_axi_lite_rvalid <= 1'b0;
+      s_axi_lite_rdata <= 32'd0;
+      wr_en <= 1'b0;
+      wr_addr <= 32'd0;
+      wr_data <= 32'd0;
+      wr_strb <= 4'd0;
+    end else begin
+      s_axi_lite_awready <= aw_take;
+      s_axi_lite_wready <= aw_take;
+      wr_en <= aw_take;
+      if (aw_take) begin
+        wr_addr <= 32'd0;
+        wr_addr[kAw-1:0] <= {s_axi_lite_awaddr[kAw-1:2], 2'b00};
+        wr_data <= s_axi_lite_wdata;
+        wr_strb <= s_axi_lite_wstrb;
+      end
+      if (wr_en) s_axi_lite_bvalid <= 1'b1;
+      else if (s_axi_lite_bvalid && s_axi_lite_bready) s_axi_lite_bvalid <= 1'b0;
+      s_axi_lite_arready <= ar_take;
+      if (ar_take) begin
+        s_axi_lite_rvalid <= 1'b1;
+        s_axi_lite_rdata <= rd_mm2s ? mm2s_rdata : rd_s2mm ? s2mm_rdata : 32'd0;
+      end else if (s_axi_lite_rvalid && s_axi_lite_rready) begin
+        s_axi_lite_rvalid <= 1'b0;
+      end
+    end
+  end
+
+  // ---- soft reset: DMACR.Reset on either channel; done once both channels are quiet ----
+  wire mm2s_reset_req, s2mm_reset_req, mm2s_active, s2mm_active;
+  reg  reset_pending;
+  wire soft_rst = reset_pending && !mm2s_active && !s2mm_active;
+  always @(posedge clk) begin
+    if (!rst_n || soft_rst) reset_pending <= 1'b0;
+    else if (mm2s_reset_req || s2mm_reset_req) reset_pending <= 1'b1;
+  end
+
+  // ---- MM2S ----
+  wire             mm2s_start, mm2s_abort, mm2s_done, mm2s_err;
+  wire [1:0]       mm2s_err_code;
+  wire [39:0]      mm2s_addr;
+  wire [kLw-1:0]   mm2s_len;
+  pr_axi_dma_regs #(.LW(kLw), .ADDR64(C_ADDR_WIDTH > 32 ? 1 : 0), .RX(0)) mm2s_regs (
+      .clk(clk), .rst_n(rst_n), .soft_rst(soft_rst), .reset_pending(reset_pending),
+      .reset_req(mm2s_reset_req),
+      .wr_en(wr_mm2s), .wr_off(wr_addr[5:0]), .wr_data(wr_data), .wr_strb(wr_strb),
+      .rd_off(ar_addr32[5:0]), .rd_data(mm2s_rdata),
+      .ch_start(mm2s_start), .ch_addr(mm2s_addr), .ch_len(mm2s_len), .ch_abort(mm2s_abort),
+      .ch_active(mm2s_active), .ch_done(mm2s_done), .ch_done_bytes({kLw{1'b0}}),
+      .ch_err(mm2s_err), .ch_err_code(mm2s_err_code), .introut(mm2s_introut));
+
+  wire mm2s_busy;
+  pr_axi_dma_mm2s #(.NB(C_M_AXIS_MM2S_TDATA_WIDTH / 8), .LW(kLw)) mm2s (
+      .clk(clk), .rst_n(rst_n),
+      .start(mm2s_start), .start_addr(mm2s_addr), .start_len(mm2s_len), .abort(mm2s_abort),
+      .active(mm2s_active), .busy(mm2s_busy), .done(mm2s_done), .err(mm2s_err),
+      .err_code(mm2s_err_code),
+      .araddr(m_axi_mm2s_araddr), .arlen(m_axi_mm2s_arlen), .arvalid(m_axi_mm2s_arvalid),
+      .arready(m_axi_mm2s_arready), .rdata(m_axi_mm2s_rdata), .rresp(m_axi_mm2s_rresp),
+      .rlast(m_axi_mm2s_rlast), .rvalid(m_axi_mm2s_rvalid), .rready(m_axi_mm2s_rready),
+      .tdata(m_axis_mm2s_tdata), .tkeep(m_axis_mm2s_tkeep), .tlast(m_axis_mm2s_tlast),
+      .tvalid(m_axis_mm2s_tvalid), .tready(m_axis_mm2s_tready));
+  assign m_axi_mm2s_arsize = 3'd3;
+  assign m_axi_mm2s_arburst = 2'b01;
+
+  // ---- S2MM ----
+  wire             s2mm_start, s2mm_abort, s2mm_done, s2mm_err;
+  wire [1:0]       s2mm_err_code;
+  wire [39:0]      s2mm_addr;
+  wire [kLw-1:0]   s2mm_len, s2mm_bytes;
+  pr_axi_dma_regs #(.LW(kLw), .ADDR64(C_ADDR_WIDTH > 32 ? 1 : 0), .RX(1)) s2mm_regs (
+      .clk(clk), .rst_n(rst_n), .soft_rst(soft_rst), .reset_pending(reset_pending),
+      .reset_req(s2mm_reset_req),
+      .wr_en(wr_s2mm), .wr_off(wr_off_s2mm), .wr_data(wr_data), .wr_strb(wr_strb),
+      .rd_off(rd_off_s2mm), .rd_data(s2mm_rdata),
+      .ch_start(s2mm_start), .ch_addr(s2mm_addr), .ch_len(s2mm_len), .ch_abort(s2mm_abort),
+      .ch_active(s2mm_active), .ch_done(s2mm_done), .ch_done_bytes(s2mm_bytes),
+      .ch_err(s2mm_err), .ch_err_code(s2mm_err_code), .introut(s2mm_introut));
+
+  wire s2mm_busy;
+  pr_axi_dma_s2mm #(.NB(C_S_AXIS_S2MM_TDATA_WIDTH / 8), .LW(kLw)) s2mm (
+      .clk(clk), .rst_n(rst_n),
+      .start(s2mm_start), .start_addr(s2mm_addr), .start_len(s2mm_len), .abort(s2mm_abort),
+      .active(s2mm_active), .busy(s2mm_busy), .done(s2mm_done), .done_bytes(s2mm_bytes),
+      .err(s2mm_err), .err_code(s2mm_err_code),
+      .awaddr(m_axi_s2mm_awaddr), .awlen(m_axi_s2mm_awlen), .awvalid(m_axi_s2mm_awvalid),
+      .awready(m_axi_s2mm_awready), .wdata(m_axi_s2mm_wdata), .wstrb(m_axi_s2mm_wstrb),
+      .wlast(m_axi_s2mm_wlast), .wvalid(m_axi_s2mm_wvalid), .wready(m_axi_s2mm_wready),
+      .bresp(m_axi_s2mm_bresp), .bvalid(m_axi_s2mm_bvalid), .bready(m_axi_s2mm_bready),
+      .tdata(s_axis_s2mm_tdata), .tkeep(s_axis_s2mm_tkeep), .tlast(s_axis_s2mm_tlast),
+      .tvalid(s_axis_s2mm_tvalid), .tready(s_axis_s2mm_tready));
+  assign m_axi_s2mm_awsize = 3'd3;
+  assign m_axi_s2mm_awburst = 2'b01;
+
+  assign busy = mm2s_busy || s2mm_busy || reset_pending;
+endmodule
+
+// One channel's registers (DMACR, DMASR, address, LENGTH at channel offsets 0x00, 0x04,
+// 0x18/0x1C, 0x28) and its run/halt/idle/interrupt state.
+module pr_axi_dma_regs #(
+    parameter integer LW = 26,
+    parameter integer ADDR64 = 1,
+    parameter integer RX = 0  // S2MM: LENGTH reads back the bytes received
+) (
+    input  wire          clk,
+    input  wire          rst_n,
+    input  wire          soft_rst,
+    input  wire          reset_pending,
+    output wire          reset_req,
+    input  wire          wr_en,
+    input  wire [5:0]    wr_off,
+    input  wire [31:0]   wr_data,
+    input  wire [3:0]    wr_strb,
+    input  wire [5:0]    rd_off,
+    output reg  [31:0]   rd_data,
+    output reg           ch_start,
+    output wire [39:0]   ch_addr,
+    output wire [LW-1:0] ch_len,
+    output wire          ch_abort,
+    input  wire          ch_active,
+    input  wire          ch_done,
+    input  wire [LW-1:0] ch_done_bytes,
+    input  wire          ch_err,
+    input  wire [1:0]    ch_err_code,
+    output wire          introut
+);
+  reg          rs, halted, idle, int_err, slv_err, dec_err, ioc_irq, dly_irq, err_irq;
+  reg  [2:0]   irq_en;   // DMACR 14:12
+  reg  [1:0]   cr_mode;  // DMACR 4:3
+  reg  [15:0]  cr_hi;    // DMACR 31:16
+  reg  [31:0]  addr_lo, addr_hi;
+  reg  [LW-1:0] length;
+
+  wire [31:0] cr = {cr_hi, 1'b0, irq_en, 7'd0, cr_mode, reset_pending, 1'b1, rs};
+  wire [31:0] sr = {17'd0, err_irq, dly_irq, ioc_irq, 5'd0, dec_err, slv_err, int_err, 2'd0,
+                    idle, halted};
+  wire [31:0] len32 = {{(32 - LW){1'b0}}, length};
+
+  function automatic [31:0] merge(input [31:0] old, input [31:0] data, input [3:0] strb);
+    merge = {strb[3] ? data[31:24] : old[31:24], strb[2] ? data[23:16] : old[23:16],
+             strb[1] ? data[15:8] : old[15:8], strb[0] ? data[7:0] : old[7:0]};
+  endfunction
+
+  always @(*) begin
+    case (rd_off)
+      6'h00: rd_data = cr;
+      6'h04: rd_data = sr;
+      6'h18: rd_data = addr_lo;
+      6'h1C: rd_data = ADDR64 != 0 ? addr_hi : 32'd0;
+      6'h28: rd_data = len32;
+      default: rd_data = 32'd0;
+    endcase
+  end
+
+  /* verilator lint_off UNUSEDSIGNAL */  // read-only and reserved bits
+  wire [31:0] cr_new = merge(cr, wr_data, wr_strb);
+  wire [31:0] sr_w1c = wr_data & {{8{wr_strb[3]}}, {8{wr_strb[2]}}, {8{wr_strb[1]}},
+                                  {8{wr_strb[0]}}};
+  wire [31:0] len_new = merge(len32, wr_data, wr_strb);
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire        wr_cr = wr_en && wr_off == 6'h00;
+  wire        wr_len = wr_en && wr_off == 6'h28;
+  wire        any_err = int_err || slv_err || dec_err;
+  wire        running = rs && !halted;
+  assign reset_req = wr_cr && cr_new[2];
+  assign ch_addr = {addr_hi[7:0], addr_lo};
+  assign ch_len = length;
+  assign ch_abort = !rs || reset_pending;
+  assign introut = (ioc_irq && irq_en[0]) || (dly_irq && irq_en[1]) || (err_irq && irq_en[2]);
+
+  always @(posedge clk) begin
+    if (!rst_n || soft_rst) begin
+      rs <= 1'b0;
+      halted <= 1'b1;
+      idle <= 1'b0;
+      int_err <= 1'b0;
+      slv_err <= 1'b0;
+      dec_err <= 1'b0;
+      ioc_irq <= 1'b0;
+      dly_irq <= 1'b0;
+      err_irq <= 1'b0;
+      irq_en <= 3'd0;
+      cr_mode <= 2'd0;
+      cr_hi <= 16'h0001;
+      addr_lo <= 32'd0;
+      addr_hi <= 32'd0;
+      length <= {LW{1'b0}};
+      ch_start <= 1'b0;
+    end else begin
+      ch_start <= 1'b0;
+      if (wr_en) begin
+        case (wr_off)
+          6'h00: begin
+            rs <= cr_new[0] && !any_err && !reset_pending;  // errors need a reset
+            cr_mode <= cr_new[4:3];
+            irq_en <= cr_new[14:12];
+            cr_hi <= cr_new[31:16];
+          end
+          6'h04: begin
+            if (sr_w1c[12]) ioc_irq <= 1'b0;
+            if (sr_w1c[13]) dly_irq <= 1'b0;
+            if (sr_w1c[14]) err_irq <= 1'b0;
+          end
+          6'h18: addr_lo <= merge(addr_lo, wr_data, wr_strb);
+          6'h1C: if (ADDR64 != 0) addr_hi <= merge(addr_hi, wr_data, wr_strb);
+          6'h28: length <= len_new[LW-1:0];
+          default: ;
+        endcase
+      end
+      // LENGTH written while running starts a transfer (ignored while one is under way)
+      if (wr_len && running && !ch_active && !ch_start && !reset_pending) begin
+        if (len_new[LW-1:0] == {LW{1'b0}}) begin
+          int_err <= 1'b1;
+          err_irq <= 1'b1;
+          rs <= 1'b0;
+        end else begin
+          ch_start <= 1'b1;
+          idle <= 1'b0;
+        end
+      end
+      if (ch_done) begin
+        idle <= 1'b1;
+        ioc_irq <= 1'b1;
+        if (RX != 0) length <= ch_done_bytes;
+      end
+      if (ch_err) begin
+        if (ch_err_code == 2'b11) dec_err <= 1'b1;
+        else slv_err <= 1'b1;
+        err_irq <= 1'b1;
+        rs <= 1'b0;
+      end
+      if (rs && !(wr_cr && !cr_new[0])) halted <= 1'b0;
+      else if (!rs && !ch_active && !ch_start) halted <= 1'b1;
+    end
+  end
+endmodule
+
+// MM2S datapath: AR bursts (up to 64 beats in flight) -> 64-beat FIFO -> byte packer ->
+// stream beats of NB bytes.
+module pr_axi_dma_mm2s #(
+    parameter integer NB = 4,
+    parameter integer LW = 26
+) (
+    input  wire            clk,
+    input  wire            rst_n,
+    input  wire            start,
+    input  wire [39:0]     start_addr,
+    input  wire [LW-1:0]   start_len,
+    input  wire            abort,
+    output wire            active,
+    output wire            busy,
+    output reg             done,
+    output reg             err,
+    output reg  [1:0]      err_code,
+    output wire [39:0]     araddr,
+    output wire [7:0]      arlen,
+    output wire            arvalid,
+    input  wire            arready,
+    input  wire [63:0]     rdata,
+    input  wire [1:0]      rresp,
+    input  wire            rlast,
+    input  wire            rvalid,
+    output wire            rready,
+    output reg  [8*NB-1:0] tdata,
+    output reg  [NB-1:0]   tkeep,
+    output reg             tlast,
+    output reg             tvalid,
+    input  wire            tready
+);
+  localparam integer kDepth = 64;
+  localparam [6:0] kDepth7 = 7'd64;
+
+  reg          running;
+  // address generator
+  reg [39:0]   ar_next;
+  reg [LW-1:0] ar_beats_left;
+  reg          ar_valid_q;
+  reg [39:0]   araddr_q;
+  reg [3:0]    arlen_q;
+  reg [6:0]    rd_out;    // bursts requested, last beat not yet received
+  reg [6:0]    reserved;  // FIFO beats claimed: held or still to arrive
+  // FIFO of 64-bit beats
+  reg [63:0]   fifo [0:kDepth-1];
+  reg [5:0]    fifo_wp, fifo_rp;
+  reg [6:0]    fifo_cnt;
+  // byte packer
+  reg [2:0]    in_skip;   // bytes to skip in the next beat taken from the FIFO
+  reg [LW-1:0] in_left;   // bytes still to take from the FIFO
+  reg [127:0]  acc;
+  reg [4:0]    acc_n;
+  reg [LW-1:0] out_left;  // bytes still to put on the stream
+
+  assign araddr = araddr_q;
+  assign arlen = {4'd0, arlen_q};
+  assign arvalid = ar_valid_q;
+  assign rready = 1'b1;  // room was reserved when the burst was requested
+  assign active = running || ar_valid_q || rd_out != 7'd0;
+  assign busy = active;
+
+  // bytes from the 8-byte boundary below the start to the end, rounded up to whole beats
+  /* verilator lint_off UNUSEDSIGNAL */  // [2:0] is below a beat
+  wire [LW:0] start_span = {1'b0, start_len} + {{(LW - 2){1'b0}}, start_addr[2:0]} +
+                           {{(LW - 2){1'b0}}, 3'd7};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [9:0]  page_beats = 10'd512 - {1'b0, ar_next[11:3]};
+  wire [4:0]  burst_cap = page_beats < 10'd16 ? page_beats[4:0] : 5'd16;
+  wire [4:0]  burst = ar_beats_left < {{(LW - 5){1'b0}}, burst_cap} ? ar_beats_left[4:0]
+                                                                    : burst_cap;
+  wire        can_issue = running && !abort && ar_beats_left != {LW{1'b0}} &&
+                          {1'b0, reserved} + {3'd0, burst} <= {1'b0, kDepth7};
+  wire        ar_load = (!ar_valid_q || arready) && can_issue;
+  wire        r_take = rvalid;  // rready is 1
+  wire        r_bad = r_take && rresp != 2'b00;
+  wire        stop = running && (abort || r_bad);
+
+  // stream side: a beat of min(NB, out_left) bytes once the packer holds them
+  localparam [4:0] kNb5 = NB[4:0];
+  wire [4:0]  take_n = out_left < {{(LW - 5){1'b0}}, kNb5} ? out_left[4:0] : kNb5;
+  wire        emit = running && !stop && out_left != {LW{1'b0}} && acc_n >= take_n &&
+                     (!tvalid || tready);
+  wire [4:0]  emitted = emit ? take_n : 5'd0;
+  wire [4:0]  n_after = acc_n - emitted;
+  wire [3:0]  room_in_beat = 4'd8 - {1'b0, in_skip};
+  wire [3:0]  pop_n = in_left < {{(LW - 4){1'b0}}, room_in_beat} ? in_left[3:0] : room_in_beat;
+  wire        pop = running && !stop && in_left != {LW{1'b0}} && fifo_cnt != 7'd0 &&
+                    n_after <= 5'd8;
+  wire [63:0] head = fifo[fifo_rp];
+  wire [63:0] head_shifted = head >> {in_skip, 3'b000};
+  reg  [63:0] pop_mask;
+  reg  [8*NB-1:0] emit_mask;
+  integer i;
+  always @(*) begin
+    for (i = 0; i < 8; i = i + 1) pop_mask[8*i+:8] = {8{i < pop_n}};
+    for (i = 0; i < NB; i = i + 1) emit_mask[8*i+:8] = {8{i < take_n}};
+  end
+  wire [127:0] acc_after = acc >> {emitted, 3'b000};
+  wire [127:0] acc_next = pop ? acc_after | ({64'd0, head_shifted & pop_mask} << {n_after, 3'b000})
+                              : acc_after;
+
+  always @(posedge clk) begin
+    if (r_take && running && !stop) fifo[fifo_wp] <= rdata;
+  end
+
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      running <= 1'b0;
+      done <= 1'b0;
+      err <= 1'b0;
+      err_code <= 2'b00;
+      ar_next <= 40'd0;
+      ar_beats_left <= {LW{1'b0}};
+      ar_valid_q <= 1'b0;
+      araddr_q <= 40'd0;
+      arlen_q <= 4'd0;
+      rd_out <= 7'd0;
+      reserved <= 7'd0;
+      fifo_wp <= 6'd0;
+      fifo_rp <= 6'd0;
+      fifo_cnt <= 7'd0;
+      in_skip <= 3'd0;
+      in_left <= {LW{1'b0}};
+      acc <= 128'd0;
+      acc_n <= 5'd0;
+      out_left <= {LW{1'b0}};
+      tdata <= {8 * NB{1'b0}};
+      tkeep <= {NB{1'b0}};
+      tlast <= 1'b0;
+      tvalid <= 1'b0;
+    end else begin
+      done <= 1'b0;
+      err <= 1'b0;
+      if (start && !active) begin
+        running <= 1'b1;
+        ar_next <= {start_addr[39:3], 3'b000};
+        ar_beats_left <= {2'd0, start_span[LW:3]};
+        reserved <= 7'd0;
+        fifo_wp <= 6'd0;
+        fifo_rp <= 6'd0;
+        fifo_cnt <= 7'd0;
+        in_skip <= start_addr[2:0];
+        in_left <= start_len;
+        acc <= 128'd0;
+        acc_n <= 5'd0;
+        out_left <= start_len;
+      end else begin
+        // address channel
+        if (ar_load) begin
+          ar_valid_q <= 1'b1;
+          araddr_q <= ar_next;
+          arlen_q <= burst[3:0] - 4'd1;
+          ar_next <= ar_next + {32'd0, burst, 3'b000};
+          ar_beats_left <= ar_beats_left - {{(LW - 5){1'b0}}, burst};
+        end else if (arready) begin
+          ar_valid_q <= 1'b0;
+        end
+        rd_out <= rd_out + {6'd0, ar_load} - {6'd0, r_take && rlast};
+        reserved <= reserved + (ar_load ? {2'd0, burst} : 7'd0) - {6'd0, pop};
+        // data
+        if (r_take && running && !stop) fifo_wp <= fifo_wp + 6'd1;
+        if (pop) fifo_rp <= fifo_rp + 6'd1;
+        fifo_cnt <= fifo_cnt + {6'd0, r_take && running && !stop} - {6'd0, pop};
+        if (pop) begin
+          in_skip <= 3'd0;
+          in_left <= in_left - {{(LW - 4){1'b0}}, pop_n};
+        end
+        acc <= acc_next;
+        acc_n <= n_after + (pop ? {1'b0, pop_n} : 5'd0);
+        if (emit) begin
+          tvalid <= 1'b1;
+          tdata <= acc[8*NB-1:0] & emit_mask;
+          for (i = 0; i < NB; i = i + 1) tkeep[i] <= i < take_n;
+          tlast <= out_left == {{(LW - 5){1'b0}}, take_n};
+          out_left <= out_left - {{(LW - 5){1'b0}}, take_n};
+        end else if (tready || stop) begin
+          tvalid <= 1'b0;
+        end
+        // completion and errors
+        if (stop) begin
+          running <= 1'b0;
+          if (r_bad) begin
+            err <= 1'b1;
+            err_code <= rresp;
+          end
+        end else if (running && out_left == {LW{1'b0}} && !tvalid && !ar_valid_q &&
+                     rd_out == 7'd0) begin
+          running <= 1'b0;
+          done <= 1'b1;
+        end
+      end
+    end
+  end
+endmodule
+
+// S2MM datapath: stream beats of NB bytes -> packer into 64-bit beats at the destination
+// alignment -> 64-beat FIFO -> AW bursts (issued once their beats are buffered) and W beats.
+module pr_axi_dma_s2mm #(
+    parameter integer NB = 4,
+    parameter integer LW = 26
+) (
+    input  wire            clk,
+    input  wire            rst_n,
+    input  wire            start,
+    input  wire [39:0]     start_addr,
+    input  wire [LW-1:0]   start_len,
+    input  wire            abort,
+    output wire            active,
+    output wire            busy,
+    output reg             done,
+    output reg  [LW-1:0]   done_bytes,
+    output reg             err,
+    output reg  [1:0]      err_code,
+    output wire [39:0]     awaddr,
+    output wire [7:0]      awlen,
+    output wire            awvalid,
+    input  wire            awready,
+    output wire [63:0]     wdata,
+    output wire [7:0]      wstrb,
+    output wire            wlast,
+    output wire            wvalid,
+    input  wire            wready,
+    input  wire [1:0]      bresp,
+    input  wire            bvalid,
+    output wire            bready,
+    input  wire [8*NB-1:0] tdata,
+    input  wire [NB-1:0]   tkeep,
+    input  wire            tlast,
+    input  wire            tvalid,
+    output wire            tready
+);
+  localparam integer kDepth = 64;
+
+  reg          running, rx_end, flush_pending;
+  reg [LW-1:0] len_left, bytes_rx;
+  reg [63:0]   acc;
+  reg [7:0]    acc_strb;
+  reg [2:0]    acc_n;     // next byte lane
+  reg [71:0]   fifo [0:kDepth-1];  // {strb, data}
+  reg [5:0]    fifo_wp, fifo_rp;
+  reg [6:0]    fifo_cnt;
+  reg [6:0]    unassigned;  // FIFO beats not yet part of a requested burst
+  reg [39:0]   aw_next;
+  reg [LW-1:0] aw_beats_left;
+  reg          aw_valid_q;
+  reg [39:0]   awaddr_q;
+  reg [3:0]    awlen_q;
+  reg [3:0]    wq [0:7];    // lengths (beats - 1) of bursts whose data is still to go
+  reg [2:0]    wq_wp, wq_rp;
+  reg [3:0]    wq_cnt;
+  reg [3:0]    w_idx;
+  reg [3:0]    wr_out;      // bursts requested, response not yet received
+
+  assign tready = running && !rx_end && !flush_pending && fifo_cnt < 7'd63;
+  assign awaddr = awaddr_q;
+  assign awlen = {4'd0, awlen_q};
+  assign awvalid = aw_valid_q;
+  wire [71:0] head = fifo[fifo_rp];
+  assign wdata = head[63:0];
+  assign wstrb = head[71:64];
+  assign wvalid = wq_cnt != 4'd0;
+  assign wlast = w_idx == wq[wq_rp];
+  assign bready = 1'b1;
+  assign active = running || aw_valid_q || wq_cnt != 4'd0 || wr_out != 4'd0;
+  assign busy = aw_valid_q || wq_cnt != 4'd0 || wr_out != 4'd0 ||
+                (running && (rx_end || flush_pending || fifo_cnt != 7'd0 || acc_strb != 8'd0));
+
+  // ---- input: kept bytes packed, at most len_left of them ----
+  reg [8*NB-1:0] in_bytes;
+  reg [4:0]      in_n;
+  integer i;
+  always @(*) begin
+    in_bytes = {8 * NB{1'b0}};
+    in_n = 5'd0;
+    for (i = 0; i < NB; i = i + 1) begin
+      if (tkeep[i]) begin
+        in_bytes[8*in_n[3:0]+:8] = tdata[8*i+:8];
+        in_n = in_n + 5'd1;
+      end
+    end
+  end
+  wire        take = tvalid && tready;
+  wire [4:0]  n_take = len_left < {{(LW - 5){1'b0}}, in_n} ? len_left[4:0] : in_n;
+  wire        is_end = tlast || {{(LW - 5){1'b0}}, n_take} == len_left;
+  reg  [15:0] take_mask;
+  always @(*) begin
+    for (i = 0; i < 16; i = i + 1) take_mask[i] = i < n_take;
+  end
+  wire [127:0] merged = {64'd0, acc} | ({{(128 - 8 * NB){1'b0}}, in_bytes} << {acc_n, 3'b000});
+  wire [15:0]  merged_strb = {8'd0, acc_strb} | (take_mask << acc_n);
+  wire [4:0]   total = {2'd0, acc_n} + n_take;
+  wire         push_take = take && (total >= 5'd8 || (is_end && total != 5'd0));
+  wire         push_flush = flush_pending && running;
+  wire         push = push_take || push_flush;
+  wire [71:0]  push_beat = push_flush ? {acc_strb, acc} : {merged_strb[7:0], merged[63:0]};
+
+  // ---- bursts: once their beats are buffered, or the rest after the packet ended ----
+  // bytes from the 8-byte boundary below the start to the end, rounded up to whole beats
+  /* verilator lint_off UNUSEDSIGNAL */  // [2:0] is below a beat
+  wire [LW:0] start_span = {1'b0, start_len} + {{(LW - 2){1'b0}}, start_addr[2:0]} +
+                           {{(LW - 2){1'b0}}, 3'd7};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [9:0]  page_beats = 10'd512 - {1'b0, aw_next[11:3]};
+  wire [4:0]  burst_cap = page_beats < 10'd16 ? page_beats[4:0] : 5'd16;
+  wire [4:0]  plan = aw_beats_left < {{(LW - 5){1'b0}}, burst_cap} ? aw_beats_left[4:0]
+                                                                   : burst_cap;
+  wire [4:0]  burst = unassigned < {2'd0, plan} ? unassigned[4:0] : plan;
+  wire        can_issue = running && !abort && plan != 5'd0 && unassigned != 7'd0 &&
+                          (unassigned >= {2'd0, plan} || rx_end) &&
+                          wq_cnt != 4'd8 && wr_out != 4'd15;
+  wire        aw_load = (!aw_valid_q || awready) && can_issue;
+  wire        w_take = wvalid && wready;
+  wire        b_take = bvalid;
+  wire        b_bad = b_take && bresp != 2'b00;
+  wire        stop = running && (abort || b_bad);
+
+  always @(posedge clk) begin
+    if (push) fifo[fifo_wp] <= push_beat;
+    if (aw_load) wq[wq_wp] <= burst[3:0] - 4'd1;
+  end
+
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      running <= 1'b0;
+      rx_end <= 1'b0;
+      flush_pending <= 1'b0;
+      len_left <= {LW{1'b0}};
+      bytes_rx <= {LW{1'b0}};
+      acc <= 64'd0;
+      acc_strb <= 8'd0;
+      acc_n <= 3'd0;
+      fifo_wp <= 6'd0;
+      fifo_rp <= 6'd0;
+      fifo_cnt <= 7'd0;
+      unassigned <= 7'd0;
+      aw_next <= 40'd0;
+      aw_beats_left <= {LW{1'b0}};
+      aw_valid_q <= 1'b0;
+      awaddr_q <= 40'd0;
+      awlen_q <= 4'd0;
+      wq_wp <= 3'd0;
+      wq_rp <= 3'd0;
+      wq_cnt <= 4'd0;
+      w_idx <= 4'd0;
+      wr_out <= 4'd0;
+      done <= 1'b0;
+      done_bytes <= {LW{1'b0}};
+      err <= 1'b0;
+      err_code <= 2'b00;
+    end else begin
+      done <= 1'b0;
+      err <= 1'b0;
+      if (start && !active) begin
+        running <= 1'b1;
+        rx_end <= 1'b0;
+        flush_pending <= 1'b0;
+        len_left <= start_len;
+        bytes_rx <= {LW{1'b0}};
+        acc <= 64'd0;
+        acc_strb <= 8'd0;
+        acc_n <= start_addr[2:0];
+        fifo_wp <= 6'd0;
+        fifo_rp <= 6'd0;
+        fifo_cnt <= 7'd0;
+        unassigned <= 7'd0;
+        aw_next <= {start_addr[39:3], 3'b000};
+        aw_beats_left <= {2'd0, start_span[LW:3]};
+      end else begin
+        // stream in
+        if (take) begin
+          bytes_rx <= bytes_rx + {{(LW - 5){1'b0}}, n_take};
+          len_left <= len_left - {{(LW - 5){1'b0}}, n_take};
+          if (total >= 5'd8) begin
+            acc <= merged[127:64];
+            acc_strb <= merged_strb[15:8];
+            acc_n <= total[2:0];
+            if (is_end) begin
+              if (total > 5'd8) flush_pending <= 1'b1;
+              else rx_end <= 1'b1;
+            end
+          end else if (is_end) begin
+            acc <= 64'd0;
+            acc_strb <= 8'd0;
+            acc_n <= 3'd0;
+            rx_end <= 1'b1;
+          end else begin
+            acc <= merged[63:0];
+            acc_strb <= merged_strb[7:0];
+            acc_n <= total[2:0];
+          end
+        end
+        if (push_flush) begin
+          flush_pending <= 1'b0;
+          rx_end <= 1'b1;
+          acc_strb <= 8'd0;
+        end
+        if (push) fifo_wp <= fifo_wp + 6'd1;
+        if (w_take) fifo_rp <= fifo_rp + 6'd1;
+        fifo_cnt <= fifo_cnt + {6'd0, push} - {6'd0, w_take};
+        unassigned <= unassigned + {6'd0, push} - (aw_load ? {2'd0, burst} : 7'd0);
+        // address channel
+        if (aw_load) begin
+          aw_valid_q <= 1'b1;
+          awaddr_q <= aw_next;
+          awlen_q <= burst[3:0] - 4'd1;
+          aw_next <= aw_next + {32'd0, burst, 3'b000};
+          aw_beats_left <= aw_beats_left - {{(LW - 5){1'b0}}, burst};
+          wq_wp <= wq_wp + 3'd1;
+        end else if (awready) begin
+          aw_valid_q <= 1'b0;
+        end
+        // data channel
+        if (w_take) begin
+          if (wlast) begin
+            w_idx <= 4'd0;
+            wq_rp <= wq_rp + 3'd1;
+          end else begin
+            w_idx <= w_idx + 4'd1;
+          end
+        end
+        wq_cnt <= wq_cnt + {3'd0, aw_load} - {3'd0, w_take && wlast};
+        wr_out <= wr_out + {3'd0, aw_load} - {3'd0, b_take};
+        // completion and errors
+        if (stop) begin
+          running <= 1'b0;
+          if (b_bad) begin
+            err <= 1'b1;
+            err_code <= bresp;
+          end
+        end else if (running && rx_end && unassigned == 7'd0 && !aw_valid_q &&
+                     wq_cnt == 4'd0 && wr_out == 4'd0) begin
+          running <= 1'b0;
+          done <= 1'b1;
+          done_bytes <= bytes_rx;
+        end
+      end
+    end
+  end
+endmodule
+`default_nettype wire
