@@ -1,0 +1,182 @@
+// pr_axi_intc: register-compatible with xilinx.com:ip:axi_intc:4.1 in normal (not fast)
+// interrupt mode (PG099, "AXI Interrupt Controller v4.1 Product Guide", chapter "Register
+// Space"), as PYNQ's pynq/interrupt.py drives it: IER = 0 at start; SIE(1 << n) and
+// MER = 0x3 to wait; on irq read IPR, CIE each pending bit, IAR the bits read.
+//
+// 0x00 ISR  status, one bit per input. Set by an enabled hardware input (MER.HIE = 1);
+//           while MER.HIE = 0 software may write it (software-generated interrupts), after
+//           that writes are ignored.
+// 0x04 IPR  pending = ISR & IER (RO)
+// 0x08 IER  enable (RW)
+// 0x0C IAR  write 1s: acknowledge, clear those ISR bits (WO, reads 0). A level input still
+//           active sets its bit again on the next cycle, as PG099 describes.
+// 0x10 SIE  write 1s: set those IER bits (WO, reads 0)
+// 0x14 CIE  write 1s: clear those IER bits (WO, reads 0)
+// 0x18 IVR  ordinal of the lowest-numbered (highest-priority) pending interrupt, all ones
+//           when none (RO)
+// 0x1C MER  bit 0 ME (master enable of the irq output), bit 1 HIE (hardware interrupt
+//           enable: inputs are recorded only once it is set; write-once, only reset clears it)
+// 0x20 IMR  interrupt mode (fast interrupts, C_HAS_FAST = 1): not implemented, reads 0
+// 0x24 ILR  interrupt level (C_HAS_ILR = 1): interrupts numbered >= ILR are masked from irq
+//           and IVR; reset all ones. Without C_HAS_ILR (the default) reads 0.
+// Bits at and above C_NUM_INTR_INPUTS read 0; other offsets read 0 and ignore writes, OKAY.
+//
+// irq = MER.ME & |(IPR & ILR mask), level high (C_IRQ_IS_LEVEL = 1, active high).
+//
+// C_KIND_OF_INTR: bit i = 1 edge, 0 level. The IP catalogue default is 0xFFFFFFFF, but
+// Vivado's IP integrator clears the bit of every input driven by a LEVEL_HIGH source, and
+// every interrupt source in this library (GPIO ip2intc_irpt, HLS interrupt, DMA introut) is
+// level high, so the default here is 0 (all level). C_KIND_OF_EDGE bit i: 1 rising, 0 falling;
+// C_KIND_OF_LVL bit i: 1 high, 0 low (IP defaults: all ones). Inputs are sampled once
+// (synchronous sources).
+`default_nettype none
+/* verilator lint_off DECLFILENAME */  // README: file <core>.v holds module pr_<core>
+module pr_axi_intc #(
+    parameter integer C_S_AXI_ADDR_WIDTH = 9,
+    parameter integer C_NUM_INTR_INPUTS = 1,
+    parameter [31:0]  C_KIND_OF_INTR = 32'h00000000,
+    parameter [31:0]  C_KIND_OF_EDGE = 32'hFFFFFFFF,
+    parameter [31:0]  C_KIND_OF_LVL = 32'hFFFFFFFF,
+    parameter integer C_HAS_ILR = 0
+) (
+    input  wire                          clk,
+    input  wire                          rst_n,
+    input  wire [C_S_AXI_ADDR_WIDTH-1:0] s_axi_awaddr,
+    input  wire                          s_axi_awvalid,
+    output wire                          s_axi_awready,
+    input  wire [31:0]                   s_axi_wdata,
+    input  wire [3:0]                    s_axi_wstrb,
+    input  wire                          s_axi_wvalid,
+    output wire                          s_axi_wready,
+    output wire [1:0]                    s_axi_bresp,
+    output reg                           s_axi_bvalid,
+    input  wire                          s_axi_bready,
+    input  wire [C_S_AXI_ADDR_WIDTH-1:0] s_axi_araddr,
+    input  wire                          s_axi_arvalid,
+    output wire                          s_axi_arready,
+    output reg  [31:0]                   s_axi_rdata,
+    output wire [1:0]                    s_axi_rresp,
+    output reg                           s_axi_rvalid,
+    input  wire                          s_axi_rready,
+    input  wire [C_NUM_INTR_INPUTS-1:0]  intr,
+    output wire                          irq
+);
+  localparam [31:0] kIsr = 32'h00, kIpr = 32'h04, kIer = 32'h08, kIar = 32'h0C, kSie = 32'h10,
+                    kCie = 32'h14, kIvr = 32'h18, kMer = 32'h1C, kImr = 32'h20, kIlr = 32'h24;
+  localparam [31:0] kMask = 32'hFFFFFFFF >> (32 - C_NUM_INTR_INPUTS);
+
+  function automatic [31:0] merge(input [31:0] old, input [31:0] d, input [3:0] strb);
+    merge = {strb[3] ? d[31:24] : old[31:24], strb[2] ? d[23:16] : old[23:16],
+             strb[1] ? d[15:8] : old[15:8], strb[0] ? d[7:0] : old[7:0]};
+  endfunction
+
+  // ---- AXI4-Lite slave: a write takes address and data together, a read answers next cycle
+  wire [31:0] waddr, raddr, intr_ext;
+  generate
+    if (C_S_AXI_ADDR_WIDTH < 32) begin : g_ext
+      assign waddr = {{(32 - C_S_AXI_ADDR_WIDTH){1'b0}}, s_axi_awaddr};
+      assign raddr = {{(32 - C_S_AXI_ADDR_WIDTH){1'b0}}, s_axi_araddr};
+    end else begin : g_full
+      assign waddr = s_axi_awaddr[31:0];
+      assign raddr = s_axi_araddr[31:0];
+    end
+    if (C_NUM_INTR_INPUTS < 32) begin : g_intr_ext
+      assign intr_ext = {{(32 - C_NUM_INTR_INPUTS){1'b0}}, intr};
+    end else begin : g_intr_full
+      assign intr_ext = intr[31:0];
+    end
+  endgenerate
+  wire wr = s_axi_awvalid && s_axi_wvalid && !s_axi_bvalid;
+  wire rd = s_axi_arvalid && !s_axi_rvalid;
+  assign s_axi_awready = wr;
+  assign s_axi_wready = wr;
+  assign s_axi_arready = rd;
+  assign s_axi_bresp = 2'b00;
+  assign s_axi_rresp = 2'b00;
+  wire [31:0] wdata = merge(32'd0, s_axi_wdata, s_axi_wstrb) & kMask;  // set/clear masks
+
+  // ---- interrupt state
+  reg [31:0] isr, ier, ilr, intr_q, intr_prev;
+  reg        me, hie;
+
+  wire [31:0] rising = intr_q & ~intr_prev;
+  wire [31:0] falling = ~intr_q & intr_prev;
+  wire [31:0] edge_hit = (rising & C_KIND_OF_EDGE) | (falling & ~C_KIND_OF_EDGE);
+  wire [31:0] level_hit = (intr_q & C_KIND_OF_LVL) | (~intr_q & ~C_KIND_OF_LVL);
+  wire [31:0] hw_event = hie ? ((edge_hit & C_KIND_OF_INTR) | (level_hit & ~C_KIND_OF_INTR)) &
+                               kMask : 32'd0;
+  wire [31:0] ipr = isr & ier;
+
+  // ILR: interrupt i takes part only while i < ILR
+  reg [31:0] level_mask;
+  integer i;
+  always @(*) begin
+    for (i = 0; i < 32; i = i + 1) level_mask[i] = C_HAS_ILR == 0 || i < ilr;
+  end
+  wire [31:0] visible = ipr & level_mask;
+
+  reg [31:0] ivr;
+  always @(*) begin
+    ivr = 32'hFFFFFFFF;
+    for (i = 31; i >= 0; i = i - 1) begin
+      if (visible[i]) ivr = i;
+    end
+  end
+
+  assign irq = me && visible != 32'd0;
+
+  reg [31:0] rdata;
+  always @(*) begin
+    case (raddr)
+      kIsr: rdata = isr;
+      kIpr: rdata = ipr;
+      kIer: rdata = ier;
+      kIvr: rdata = ivr;
+      kMer: rdata = {30'd0, hie, me};
+      kImr: rdata = 32'd0;
+      kIlr: rdata = C_HAS_ILR != 0 ? ilr : 32'd0;
+      default: rdata = 32'd0;  // IAR, SIE, CIE are write-only
+    endcase
+  end
+
+  wire wr_isr = wr && waddr == kIsr && !hie;
+  wire [31:0] ack = wr && waddr == kIar ? wdata : 32'd0;
+
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      s_axi_bvalid <= 1'b0;
+      s_axi_rvalid <= 1'b0;
+      s_axi_rdata <= 32'd0;
+      isr <= 32'd0;
+      ier <= 32'd0;
+      ilr <= 32'hFFFFFFFF;
+      me <= 1'b0;
+      hie <= 1'b0;
+      intr_q <= intr_ext;  // no edge for the level present at reset
+      intr_prev <= intr_ext;
+    end else begin
+      if (wr) s_axi_bvalid <= 1'b1;
+      else if (s_axi_bready) s_axi_bvalid <= 1'b0;
+      if (rd) begin
+        s_axi_rvalid <= 1'b1;
+        s_axi_rdata <= rdata;
+      end else if (s_axi_rready) begin
+        s_axi_rvalid <= 1'b0;
+      end
+      intr_q <= intr_ext;
+      intr_prev <= intr_q;
+      // an input event in the same cycle as its acknowledge is kept
+      if (wr_isr) isr <= (merge(isr, s_axi_wdata, s_axi_wstrb) & kMask) | hw_event;
+      else isr <= (isr & ~ack) | hw_event;
+      if (wr && waddr == kIer) ier <= merge(ier, s_axi_wdata, s_axi_wstrb) & kMask;
+      if (wr && waddr == kSie) ier <= ier | wdata;
+      if (wr && waddr == kCie) ier <= ier & ~wdata;
+      if (wr && waddr == kMer && s_axi_wstrb[0]) begin
+        me <= s_axi_wdata[0];
+        if (s_axi_wdata[1]) hie <= 1'b1;  // write-once: a 0 does not clear it
+      end
+      if (wr && waddr == kIlr && C_HAS_ILR != 0) ilr <= merge(ilr, s_axi_wdata, s_axi_wstrb);
+    end
+  end
+endmodule
+`default_nettype wire
