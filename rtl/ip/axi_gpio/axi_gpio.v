@@ -146,7 +146,8 @@ module pr_axi_gpio #(
       if (kIrq) begin
         if (wr && waddr == kGier && s_axi_wstrb[3]) gier <= s_axi_wdata[31];
         if (wr && waddr == kIer && s_axi_wstrb[0]) ier <= s_axi_wdata[1:0] & kIrqBits;
-        if (wr && waddr == kIsr && s_axi_wstrb[0]) isr <= (isr ^ (s_axi_wdata[1:0] & kIrqBits)) | events;
+        if (wr && waddr == kIsr && s_axi_wstrb[0])
+          isr <= (isr ^ (s_axi_wdata[1:0] & kIrqBits)) | events;
         else isr <= isr | events;
       end
     end
