@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "Vresize_accel_test.h"
@@ -403,6 +404,52 @@ TEST_F(ResizeTest, HeavyBackPressureOnBothSides) {
   dst_.set_backpressure(0.8, 32);
   RunFrame(RandomImage({40, 50}, 8), {40, 50}, {40, 50}, "identity, stalled");
   RunFrame(RandomImage({60, 33}, 9), {60, 33}, {17, 71}, "mixed, stalled");
+}
+
+// Independent ratios per axis, larger frames, every size drawn over the whole range.
+TEST_F(ResizeTest, LargeRandomSizesAgainstTheModel) {
+  std::mt19937 rng(99);
+  src_.set_gaps(0.1, 41);
+  dst_.set_backpressure(0.2, 42);
+  const std::vector<std::pair<Size, Size>> fixed = {
+      {{17, 300}, {400, 19}}, {{1080, 3}, {2, 1920}}, {{2, 1920}, {1080, 5}}};
+  for (int i = 0; i < 7; ++i) {
+    Size src, dst;
+    if (i < 3) {
+      std::tie(src, dst) = fixed[i];
+    } else {
+      auto draw = [&](uint32_t max) { return static_cast<uint32_t>(rng() % max + 1); };
+      src = {draw(300), draw(600)};
+      dst = {draw(300), draw(600)};
+    }
+    char what[64];
+    std::snprintf(what, sizeof what, "%ux%u -> %ux%u (rows x cols)", src.rows, src.cols, dst.rows,
+                  dst.cols);
+    RunFrame(i & 1 ? RandomImage(src, 70 + i) : SmoothImage(src, i), src, dst, what);
+    if (HasFailure()) return;
+  }
+}
+
+// A stalled destination stops the core without losing anything, and the core is not busy
+// while it can do nothing; it resumes where it stopped.
+TEST_F(ResizeTest, StalledDestinationIsNotBusyAndResumes) {
+  const Size src{20, 30}, dst{25, 20};
+  const auto img = RandomImage(src, 12);
+  SetSizes(src, dst);
+  PushImage(img);
+  dst_.set_backpressure(1.0);
+  Write(kCtrl, kApStart);
+  clock_.Run(2000);
+  EXPECT_EQ(model_.busy, 0);
+  EXPECT_TRUE(dst_.beats().empty());
+  EXPECT_FALSE(src_.empty());  // the line buffers are full: the input waits too
+  EXPECT_EQ(Read(kCtrl) & kApIdle, 0u);
+  dst_.set_backpressure(0.0);
+  WaitBeats(0, 500, 10000);
+  WaitDone(1000);
+  EXPECT_TRUE(src_.empty());
+  ExpectSameImage(Collect(0, 500), rz::Resize(img, 20, 30, 25, 20), dst, "after the stall");
+  EXPECT_TRUE(dst_.violations().empty());
 }
 
 // The notebook: write(0x00, 0x81). The core restarts after each frame and waits for the next.

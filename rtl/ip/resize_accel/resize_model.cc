@@ -83,7 +83,9 @@ std::vector<uint8_t> ResizeFloat(const std::vector<uint8_t>& src, uint32_t src_r
       double fx;
       coord(src_cols, dst_cols, x, &x0, &x1, &fx);
       for (int c = 0; c < 3; ++c) {
-        auto at = [&](uint32_t r, uint32_t k) { return double{src[(size_t{r} * src_cols + k) * 3 + c]}; };
+        auto at = [&](uint32_t r, uint32_t k) {
+          return static_cast<double>(src[(size_t{r} * src_cols + k) * 3 + c]);
+        };
         const double top = at(y0, x0) * (1 - fx) + at(y0, x1) * fx;
         const double bottom = at(y1, x0) * (1 - fx) + at(y1, x1) * fx;
         const double v = top * (1 - fy) + bottom * fy;

@@ -13,7 +13,7 @@
 // Per axis, with n source and m destination samples (rows or columns), output index x:
 //   R  = floor(((n << 24) + floor(m / 2)) / m)          ratio n/m in Q24, rounded (36 bits)
 //   t  = (2x + 1) * R - 2^24                             source coordinate (x + 0.5) * n/m - 0.5
-//                                                        in Q25 (signed, |t| < 2^37)
+//                                                        in Q25 (signed; -2^24 <= t < 2^36)
 //   t  = max(t, 0)                                       clamp below
 //   i0 = t >> 25,  f = t & (2^25 - 1)                    integer part, fraction in Q25
 //   w  = (f + 2^12) >> 13                                weight in Q12, rounded (0..4096)
