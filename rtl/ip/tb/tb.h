@@ -91,7 +91,7 @@ class Clock {
 // ---- AXI4-Lite master ---------------------------------------------------------------------
 
 struct AxiLitePins {
-  IData* awaddr;
+  std::function<void(uint32_t)> set_awaddr;  // any address width Verilator picks
   CData* awvalid;
   CData* awready;
   IData* wdata;
@@ -101,7 +101,7 @@ struct AxiLitePins {
   CData* bresp;
   CData* bvalid;
   CData* bready;
-  IData* araddr;
+  std::function<void(uint32_t)> set_araddr;
   CData* arvalid;
   CData* arready;
   IData* rdata;
@@ -109,14 +109,15 @@ struct AxiLitePins {
   CData* rvalid;
   CData* rready;
 };
-// PR_AXIL_PINS(model, s_axi_lite_) bundles model.s_axi_lite_awaddr, ... (address ports of up
-// to 32 bits are IData in Verilator).
-#define PR_AXIL_PINS(m, p)                                                                     \
-  ::pynq_remote::tb::AxiLitePins {                                                             \
-    &(m).p##awaddr, &(m).p##awvalid, &(m).p##awready, &(m).p##wdata, &(m).p##wstrb,            \
-        &(m).p##wvalid, &(m).p##wready, &(m).p##bresp, &(m).p##bvalid, &(m).p##bready,         \
-        &(m).p##araddr, &(m).p##arvalid, &(m).p##arready, &(m).p##rdata, &(m).p##rresp,        \
-        &(m).p##rvalid, &(m).p##rready                                                         \
+// PR_AXIL_PINS(model, s_axi_lite_) bundles model.s_axi_lite_awaddr, ...; works on a member
+// (`model_`) as well as a local, and for any address width.
+#define PR_AXIL_PINS(m, p)                                                                    \
+  ::pynq_remote::tb::AxiLitePins {                                                            \
+    [&mm = (m)](uint32_t a) { mm.p##awaddr = a; }, &(m).p##awvalid, &(m).p##awready,          \
+        &(m).p##wdata, &(m).p##wstrb, &(m).p##wvalid, &(m).p##wready, &(m).p##bresp,          \
+        &(m).p##bvalid, &(m).p##bready, [&mm = (m)](uint32_t a) { mm.p##araddr = a; },        \
+        &(m).p##arvalid, &(m).p##arready, &(m).p##rdata, &(m).p##rresp, &(m).p##rvalid,       \
+        &(m).p##rready                                                                        \
   }
 
 /// Blocking AXI4-Lite accesses, one at a time, as the PS makes them.
@@ -163,7 +164,8 @@ class AxiLiteMaster : public Agent {
     *p_.bready = active && op_.write;
     *p_.arvalid = active && !op_.write && !op_.addr_taken;
     *p_.rready = active && !op_.write;
-    *p_.awaddr = *p_.araddr = op_.addr;
+    p_.set_awaddr(op_.addr);
+    p_.set_araddr(op_.addr);
     *p_.wdata = op_.data;
     *p_.wstrb = op_.strb;
   }
@@ -414,16 +416,19 @@ struct StreamPins {
 };
 #define PR_STREAM_PINS(m, p)                                                              \
   ::pynq_remote::tb::StreamPins {                                                         \
-    [&m](uint64_t v) { (m).p##tdata = v; }, [&m]() -> uint64_t { return (m).p##tdata; },  \
-        [&m](uint8_t v) { (m).p##tkeep = v; }, [&m]() -> uint8_t { return (m).p##tkeep; }, \
-        &(m).p##tlast, &(m).p##tvalid, &(m).p##tready                                     \
+    [&mm = (m)](uint64_t v) { mm.p##tdata = v; },                                           \
+        [&mm = (m)]() -> uint64_t { return mm.p##tdata; },                                  \
+        [&mm = (m)](uint8_t v) { mm.p##tkeep = v; },                                        \
+        [&mm = (m)]() -> uint8_t { return mm.p##tkeep; }, &(m).p##tlast, &(m).p##tvalid,    \
+        &(m).p##tready                                                                      \
   }
 
 // For a stream port without TKEEP (every byte valid).
 #define PR_STREAM_PINS_NOKEEP(m, p)                                                      \
   ::pynq_remote::tb::StreamPins {                                                        \
-    [&m](uint64_t v) { (m).p##tdata = v; }, [&m]() -> uint64_t { return (m).p##tdata; }, \
-        nullptr, nullptr, &(m).p##tlast, &(m).p##tvalid, &(m).p##tready                 \
+    [&mm = (m)](uint64_t v) { mm.p##tdata = v; },                                        \
+        [&mm = (m)]() -> uint64_t { return mm.p##tdata; }, nullptr, nullptr, &(m).p##tlast, \
+        &(m).p##tvalid, &(m).p##tready                                                   \
   }
 
 /// Offers queued beats on a stream input of the core, with optional random gaps.
@@ -447,7 +452,8 @@ class StreamSource : public Agent {
       *p_.last = queue_.front().last;
     }
   }
-  void Sample() override { taken_ = *p_.valid && *p_.ready; }
+  // Only a beat this source offered can be taken (another agent may share the pins).
+  void Sample() override { taken_ = offer_ && *p_.ready; }
   void Update() override {
     if (taken_) {
       queue_.pop_front();
