@@ -3,7 +3,11 @@
 
 Every REGISTER has a NAME and ADDRESS_OFFSET/SIZE/ACCESS properties, every MEMRANGE on the
 PS memory map has BASEVALUE/HIGHVALUE/INSTANCE/SLAVEBUSINTERFACE, and the PS carries the
-PL clock parameters PYNQ reads. Usage: check_hwh.py FILE.hwh...
+PL clock parameters PYNQ reads. Nets: every PORT with a SIGNAME agrees with its CONNECTIONS
+(each named module and port exists and is on the same net), interrupt sources are
+SIGIS="INTERRUPT" SENSITIVITY="LEVEL_HIGH", every xlconcat has In0..In<NUM_PORTS-1> and dout,
+every axi_intc has intr and irq, and each AXI4-Stream bus joins one initiator and one target.
+Usage: check_hwh.py FILE.hwh...
 """
 import sys
 import xml.etree.ElementTree as ET
@@ -46,6 +50,53 @@ def check(path):
         int(props.get("SIZE", "0"))
     if count == 0:
         errors.append("no registers")
+    errors += check_nets(modules)
+    return errors
+
+
+def check_nets(modules):
+    errors = []
+    by_name = {m.get("INSTANCE"): m for m in modules}
+    ports = {}
+    for m in modules:
+        for port in m.findall("./PORTS/PORT"):
+            ports[(m.get("INSTANCE"), port.get("NAME"))] = port
+    for (inst, name), port in ports.items():
+        signame = port.get("SIGNAME")
+        for c in port.findall("./CONNECTIONS/CONNECTION"):
+            other = ports.get((c.get("INSTANCE"), c.get("PORT")))
+            if c.get("INSTANCE") not in by_name or other is None:
+                errors.append("%s/%s connects to missing %s/%s" %
+                              (inst, name, c.get("INSTANCE"), c.get("PORT")))
+            elif other.get("SIGNAME") != signame:
+                errors.append("%s/%s (net %s) connects to %s/%s on net %s" %
+                              (inst, name, signame, c.get("INSTANCE"), c.get("PORT"),
+                               other.get("SIGNAME")))
+        if port.get("SIGIS") == "INTERRUPT" and port.get("SENSITIVITY") != "LEVEL_HIGH":
+            errors.append("%s/%s: interrupt without SENSITIVITY=LEVEL_HIGH" % (inst, name))
+    for m in modules:
+        inst = m.get("INSTANCE")
+        if m.get("MODTYPE") == "xlconcat":
+            params = {p.get("NAME"): p.get("VALUE") for p in m.iter("PARAMETER")}
+            n = int(params.get("NUM_PORTS", "0"))
+            for pin in ["In%d" % i for i in range(n)] + ["dout"]:
+                if (inst, pin) not in ports:
+                    errors.append("xlconcat %s: no port %s" % (inst, pin))
+        if m.get("MODTYPE") == "axi_intc":
+            for pin in ("intr", "irq"):
+                if (inst, pin) not in ports:
+                    errors.append("axi_intc %s: no port %s" % (inst, pin))
+    buses = {}
+    for m in modules:
+        for bus in m.findall("./BUSINTERFACES/BUSINTERFACE"):
+            if bus.get("VLNV", "").startswith("xilinx.com:interface:axis:"):
+                if not bus.get("BUSNAME"):
+                    errors.append("%s/%s: AXI4-Stream interface without BUSNAME" %
+                                  (m.get("INSTANCE"), bus.get("NAME")))
+                buses.setdefault(bus.get("BUSNAME"), []).append(bus.get("TYPE"))
+    for name, types in buses.items():
+        if sorted(types) not in (["INITIATOR", "TARGET"], ["MASTER", "SLAVE"]):
+            errors.append("AXI4-Stream bus %s joins %s" % (name, types))
     return errors
 
 

@@ -19,6 +19,9 @@ import os
 import struct
 import sys
 import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_top  # noqa: E402  (format 2: the design model)
 from xml.sax.saxutils import quoteattr
 
 BIT_MAGIC = b"PYNQSIM\x00"
@@ -172,8 +175,32 @@ def instance_module(inst):
            'IS_ENABLE="1" MODCLASS="PERIPHERAL" MODTYPE=%s VLNV=%s>' %
            (inst["name"], quoteattr(version), quoteattr(inst["name"]), quoteattr(name),
             quoteattr(inst["vlnv"])),
-           "      <DOCUMENTS/>",
-           '      <ADDRESSBLOCKS>',
+           "      <DOCUMENTS/>"]
+    out += address_blocks(inst)
+    out += ["      <PARAMETERS>",
+            '        <PARAMETER NAME="Component_Name" VALUE=%s/>' % quoteattr(inst["name"]),
+            '        <PARAMETER NAME="C_BASEADDR" VALUE="0x%08X"/>' % base,
+            '        <PARAMETER NAME="C_HIGHADDR" VALUE="0x%08X"/>' % (base + rng - 1),
+            "      </PARAMETERS>", "      <PORTS>"]
+    if "interrupt" in inst:
+        port = inst["interrupt"]["port"]
+        out += ['        <PORT DIR="O" NAME=%s SENSITIVITY="LEVEL_HIGH" SIGIS="INTERRUPT" '
+                'SIGNAME=%s>' % (quoteattr(port), quoteattr("%s_%s" % (inst["name"], port))),
+                "          <CONNECTIONS>",
+                '            <CONNECTION INSTANCE="zynq_ultra_ps_e_0" PORT="pl_ps_irq0"/>',
+                "          </CONNECTIONS>", "        </PORT>"]
+    out += ["      </PORTS>", "      <BUSINTERFACES>",
+            '        <BUSINTERFACE BUSNAME="ps8_0_%s" DATAWIDTH="32" NAME=%s TYPE="SLAVE" '
+            'VLNV="xilinx.com:interface:aximm:1.0"/>' % (inst["ps_port"].lower(),
+                                                         quoteattr(inst["interface"])),
+            "      </BUSINTERFACES>", "    </MODULE>"]
+    return out
+
+
+def address_blocks(inst):
+    """ADDRESSBLOCKS with one "Reg" block of the instance's registers (PG names)."""
+    rng = int(inst["range"], 16)
+    out = ['      <ADDRESSBLOCKS>',
            '        <ADDRESSBLOCK ACCESS="read-write" INTERFACE=%s NAME="Reg" RANGE="%d" '
            'USAGE="register">' % (quoteattr(inst["interface"]), rng),
            "          <REGISTERS>"]
@@ -201,25 +228,272 @@ def instance_module(inst):
             out.append("                </FIELD>")
         out.append("              </FIELDS>")
         out.append("            </REGISTER>")
-    out += ["          </REGISTERS>", "        </ADDRESSBLOCK>", "      </ADDRESSBLOCKS>",
-            "      <PARAMETERS>",
-            '        <PARAMETER NAME="Component_Name" VALUE=%s/>' % quoteattr(inst["name"]),
-            '        <PARAMETER NAME="C_BASEADDR" VALUE="0x%08X"/>' % base,
-            '        <PARAMETER NAME="C_HIGHADDR" VALUE="0x%08X"/>' % (base + rng - 1),
-            "      </PARAMETERS>", "      <PORTS>"]
-    if "interrupt" in inst:
-        port = inst["interrupt"]["port"]
-        out += ['        <PORT DIR="O" NAME=%s SENSITIVITY="LEVEL_HIGH" SIGIS="INTERRUPT" '
-                'SIGNAME=%s>' % (quoteattr(port), quoteattr("%s_%s" % (inst["name"], port))),
-                "          <CONNECTIONS>",
-                '            <CONNECTION INSTANCE="zynq_ultra_ps_e_0" PORT="pl_ps_irq0"/>',
-                "          </CONNECTIONS>", "        </PORT>"]
-    out += ["      </PORTS>", "      <BUSINTERFACES>",
-            '        <BUSINTERFACE BUSNAME="ps8_0_%s" DATAWIDTH="32" NAME=%s TYPE="SLAVE" '
-            'VLNV="xilinx.com:interface:aximm:1.0"/>' % (inst["ps_port"].lower(),
-                                                         quoteattr(inst["interface"])),
-            "      </BUSINTERFACES>", "    </MODULE>"]
+    out += ["          </REGISTERS>", "        </ADDRESSBLOCK>", "      </ADDRESSBLOCKS>"]
     return out
+
+
+# ---- format 2: the .hwh of a generated design (rtl/README.md, manifest format 2) ---------------
+
+PS_INSTANCE = "zynq_ultra_ps_e_0"
+# AXI4-Stream and GPIO interface roles as Vivado 2020.2 writes them (INITIATOR/TARGET, see
+# shared/testdata/hwh/zcu104_resizer.hwh); memory-mapped interfaces keep MASTER/SLAVE there.
+STREAM_TYPES = {"master": "INITIATOR", "slave": "TARGET"}
+INTERFACE_VLNV = {"axilite": "xilinx.com:interface:aximm:1.0",
+                  "aximm": "xilinx.com:interface:aximm:1.0",
+                  "axis": "xilinx.com:interface:axis:1.0",
+                  "gpio": "xilinx.com:interface:gpio:1.0"}
+DDR_LOW = (0x00000000, 0x7FFFFFFF)  # the HP ports' view of DDR low, as Vivado assigns it
+
+
+class _Nets:
+    """Nets between module pins: name -> [(instance, port)], and pin -> net."""
+
+    def __init__(self):
+        self.pins = {}      # (instance, port) -> net name
+        self.members = {}   # net name -> [(instance, port)]
+        self.info = {}      # (instance, port) -> dict(dir, width, interrupt)
+
+    def connect(self, name, *pins):
+        for pin, info in pins:
+            if pin in self.pins:
+                raise gen_top.DesignError("%s/%s is on two nets" % pin)
+            self.pins[pin] = name
+            self.members.setdefault(name, []).append(pin)
+            self.info[pin] = info
+
+    def ports_of(self, instance):
+        return sorted((p, self.pins[(i, p)], self.info[(i, p)])
+                      for (i, p) in self.pins if i == instance)
+
+
+def _port_lines(nets, instance, extra=()):
+    """PORT elements of `instance`: direction, width, SIGIS, SIGNAME and CONNECTIONS."""
+    out = []
+    ports = [(p, n, i) for p, n, i in nets.ports_of(instance)] + list(extra)
+    for port, net, info in sorted(ports):
+        attrs = 'DIR="%s"' % info["dir"]
+        if info["width"] > 1 or info.get("vector"):
+            attrs += ' LEFT="%d"' % (info["width"] - 1)
+        attrs += " NAME=%s" % quoteattr(port)
+        if info["width"] > 1 or info.get("vector"):
+            attrs += ' RIGHT="0"'
+        if info.get("interrupt"):
+            attrs += ' SENSITIVITY="LEVEL_HIGH" SIGIS="INTERRUPT"'
+        if net is None:
+            out.append("        <PORT %s/>" % attrs)
+            continue
+        attrs += " SIGNAME=%s" % quoteattr(net)
+        others = [pin for pin in nets.members[net] if pin != (instance, port)]
+        out.append("        <PORT %s>" % attrs)
+        out.append("          <CONNECTIONS>")
+        for inst, other in others:
+            out.append("            <CONNECTION INSTANCE=%s PORT=%s/>" %
+                       (quoteattr(inst), quoteattr(other)))
+        out.append("          </CONNECTIONS>")
+        out.append("        </PORT>")
+    return out
+
+
+def _interrupt_nets(design, nets):
+    """Wires the interrupt sinks as Vivado does: a lone source on input 0 connects directly,
+    several (or one elsewhere) go through an xlconcat. Returns the xlconcat cells and the
+    width of pl_ps_irq0."""
+    concats = []
+    ps_width = 1
+    taken = set(design.instances)
+    sinks = design.interrupt_sinks()
+    order = sorted(sinks, key=lambda k: (k == gen_top.PS_IRQ, str(k)))
+    for sink in order:
+        bits = sinks[sink]
+        if sink == gen_top.PS_IRQ:
+            sink_pin, width = (PS_INSTANCE, gen_top.PS_IRQ), None
+        else:
+            sink_pin = sink
+            width = design.instances[sink[0]]["ports"][sink[1]][1]
+        src = {"dir": "O", "width": 1, "interrupt": True}
+        if len(bits) == 1 and 0 in bits:
+            inst, port = bits[0]
+            nets.connect("%s_%s" % (inst, port), ((inst, port), src),
+                         (sink_pin, {"dir": "I", "width": width or 1, "interrupt": True,
+                                     "vector": sink == gen_top.PS_IRQ}))
+            continue
+        k = 0
+        while "xlconcat_%d" % k in taken:
+            k += 1
+        cell = "xlconcat_%d" % k
+        taken.add(cell)
+        count = max(bits) + 1
+        for i, (inst, port) in sorted(bits.items()):
+            nets.connect("%s_%s" % (inst, port), ((inst, port), src),
+                         ((cell, "In%d" % i), {"dir": "I", "width": 1, "interrupt": True}))
+        if sink == gen_top.PS_IRQ:
+            ps_width = count
+        nets.connect("%s_dout" % cell,
+                     ((cell, "dout"), {"dir": "O", "width": count, "interrupt": True,
+                                       "vector": True}),
+                     (sink_pin, {"dir": "I", "width": width or count, "interrupt": True,
+                                 "vector": True}))
+        concats.append((cell, count))
+    return concats, ps_width
+
+
+def hwh_text_v2(manifest, design, sha, when):
+    device, package, speed = split_part(manifest["part"])
+    nets = _Nets()
+    concats, _ = _interrupt_nets(design, nets)
+    for w in manifest.get("wires", []):
+        fi, fp, fw = design.port(w["from"], "wires", "O")
+        ti, tp, tw = design.port(w["to"], "wires", "I")
+        if (fi, fp) in nets.pins:  # one output feeding several inputs
+            nets.connect(nets.pins[(fi, fp)], ((ti, tp), {"dir": "I", "width": tw}))
+        else:
+            nets.connect("%s_%s" % (fi, fp), ((fi, fp), {"dir": "O", "width": fw}),
+                         ((ti, tp), {"dir": "I", "width": tw}))
+    stream_bus = {}
+    for s in manifest.get("streams", []):
+        stream_bus[s["from"]] = stream_bus[s["to"]] = s["from"].replace("/", "_")
+    master_ifs = {(e["instance"], e["interface"]): e for e in manifest.get("masters", [])}
+    slaves = design.slaves()
+    slave_bus = {name: "ps8_0_axi_periph_M%02d_AXI" % i
+                 for i, (name, _, _, _) in enumerate(slaves)}
+
+    lines = ['<?xml version="1.0" encoding="UTF-8" standalone="no" ?>',
+             '<EDKSYSTEM EDWVERSION="1.2" TIMESTAMP=%s VIVADOVERSION="2020.2">' %
+             quoteattr(when.strftime("%a %b %d %H:%M:%S %Y")),
+             '  <SYSTEMINFO ARCH="zynquplus" BOARD=%s DEVICE=%s NAME=%s PACKAGE=%s SPEEDGRADE=%s/>'
+             % (quoteattr(manifest["board"]), quoteattr(device), quoteattr(manifest["name"]),
+                quoteattr(package), quoteattr(speed)),
+             '  <!-- pynq-remote sim design, content sha256 %s -->' % sha,
+             "  <EXTERNALPORTS/>", "  <EXTERNALINTERFACES/>", "  <MODULES>"]
+    # The PS.
+    lines.append('    <MODULE CONFIGURABLE="TRUE" COREREVISION="0" FULLNAME="/%s" '
+                 'HWVERSION="3.3" INSTANCE="%s" IPTYPE="PERIPHERAL" IS_ENABLE="1" '
+                 'IS_PL="FALSE" MODTYPE="zynq_ultra_ps_e" VLNV="xilinx.com:ip:zynq_ultra_ps_e:3.3">'
+                 % (PS_INSTANCE, PS_INSTANCE))
+    lines.append("      <PARAMETERS>")
+    for key, value in sorted(ps_parameters(manifest).items()):
+        lines.append("        <PARAMETER NAME=%s VALUE=%s/>" % (quoteattr(key), quoteattr(value)))
+    lines.append("      </PARAMETERS>")
+    lines.append("      <PORTS>")
+    for clk in manifest.get("clocks", []):
+        lines.append('        <PORT CLKFREQUENCY="%d" DIR="O" NAME="pl_clk%d" SIGIS="clk" '
+                     'SIGNAME="%s_pl_clk%d"/>' %
+                     (int(float(clk["freq_mhz"]) * 1e6), clk["index"], PS_INSTANCE, clk["index"]))
+    lines.append('        <PORT DIR="O" NAME="pl_resetn0" SIGIS="rst" SIGNAME="%s_pl_resetn0"/>'
+                 % PS_INSTANCE)
+    lines += _port_lines(nets, PS_INSTANCE)
+    lines.append("      </PORTS>")
+    lines.append("      <BUSINTERFACES>")
+    for port, width in manifest["ps"]["master_ports"].items():
+        lines.append('        <BUSINTERFACE BUSNAME="ps8_0_%s" DATAWIDTH="%d" NAME=%s TYPE="MASTER" '
+                     'VLNV="xilinx.com:interface:aximm:1.0"/>' % (port.lower(), width,
+                                                                  quoteattr(port)))
+    for port, width in manifest["ps"]["slave_ports"].items():
+        lines.append('        <BUSINTERFACE BUSNAME="%s_bus" DATAWIDTH="%d" NAME=%s TYPE="SLAVE" '
+                     'VLNV="xilinx.com:interface:aximm:1.0"/>' % (port.lower(), width,
+                                                                 quoteattr(port)))
+    lines.append("      </BUSINTERFACES>")
+    lines.append("      <MEMORYMAP>")
+    for name, base, rng, _ in slaves:
+        inst = design.instances[name]["manifest"]
+        lines.append('        <MEMRANGE ADDRESSBLOCK="Reg" BASENAME="C_BASEADDR" BASEVALUE="0x%08X" '
+                     'HIGHNAME="C_HIGHADDR" HIGHVALUE="0x%08X" INSTANCE=%s IS_DATA="TRUE" '
+                     'IS_INSTRUCTION="TRUE" MASTERBUSINTERFACE=%s MEMTYPE="REGISTER" '
+                     'SLAVEBUSINTERFACE=%s/>' % (base, base + rng - 1, quoteattr(name),
+                                                 quoteattr(inst["ps_port"]),
+                                                 quoteattr(inst["interface"])))
+    lines.append("      </MEMORYMAP>")
+    lines.append("    </MODULE>")
+    # The instances.
+    for name, info in design.instances.items():
+        inst = info["manifest"]
+        version = inst["vlnv"].split(":")[3]
+        modtype = inst["vlnv"].split(":")[2]
+        lines.append('    <MODULE COREREVISION="1" FULLNAME="/%s" HWVERSION=%s INSTANCE=%s '
+                     'IPTYPE="PERIPHERAL" IS_ENABLE="1" MODCLASS="PERIPHERAL" MODTYPE=%s VLNV=%s>'
+                     % (name, quoteattr(version), quoteattr(name), quoteattr(modtype),
+                        quoteattr(inst["vlnv"])))
+        lines.append("      <DOCUMENTS/>")
+        if "base" in inst:
+            lines += address_blocks(inst)
+        lines.append("      <PARAMETERS>")
+        params = dict(inst.get("hwh_parameters", {}))
+        params.setdefault("Component_Name", "%s_%s_0" % (manifest["name"], name))
+        if "base" in inst:
+            base, rng = int(inst["base"], 16), int(inst["range"], 16)
+            params["C_BASEADDR"] = "0x%08X" % base
+            params["C_HIGHADDR"] = "0x%08X" % (base + rng - 1)
+        for key, value in params.items():
+            lines.append("        <PARAMETER NAME=%s VALUE=%s/>" % (quoteattr(key),
+                                                                   quoteattr(str(value))))
+        lines.append("      </PARAMETERS>")
+        lines.append("      <PORTS>")
+        lines += _port_lines(nets, name)
+        lines.append("      </PORTS>")
+        lines.append("      <BUSINTERFACES>")
+        for ifname, spec in info["interfaces"].items():
+            kind, mode = spec["type"], spec.get("mode", "slave")
+            ref = "%s/%s" % (name, ifname)
+            width = ""
+            if kind == "axilite":
+                bus, role = slave_bus.get(name, "%s_%s" % (name, ifname)), "SLAVE"
+                width = ' DATAWIDTH="32"'
+            elif kind == "aximm":
+                bus, role = "%s_%s" % (name, ifname), "MASTER" if mode == "master" else "SLAVE"
+                data = spec["ports"].get("rdata") or spec["ports"].get("wdata")
+                if data:
+                    width = ' DATAWIDTH="%d"' % info["ports"][data][1]
+            else:
+                bus = stream_bus.get(ref, "%s_%s" % (name, ifname))
+                role = STREAM_TYPES.get(mode, mode.upper())
+            lines.append('        <BUSINTERFACE BUSNAME=%s%s NAME=%s TYPE="%s" VLNV=%s>' %
+                         (quoteattr(bus), width, quoteattr(ifname), role,
+                          quoteattr(INTERFACE_VLNV.get(kind, "xilinx.com:interface:%s:1.0" % kind))))
+            lines.append("          <PORTMAPS>")
+            for logical, physical in sorted(spec["ports"].items()):
+                if kind == "gpio":
+                    logical = "TRI_" + logical.replace("io_", "")
+                lines.append('            <PORTMAP LOGICAL=%s PHYSICAL=%s/>' %
+                             (quoteattr(logical.upper()), quoteattr(physical)))
+            lines.append("          </PORTMAPS>")
+            lines.append("        </BUSINTERFACE>")
+        lines.append("      </BUSINTERFACES>")
+        ddr = [(ifname, e) for (i, ifname), e in master_ifs.items() if i == name]
+        if ddr:
+            lines.append("      <MEMORYMAP>")
+            for ifname, entry in ddr:
+                lines.append('        <MEMRANGE ADDRESSBLOCK="HP0_DDR_LOW" BASENAME="C_BASEADDR" '
+                             'BASEVALUE="0x%08X" HIGHNAME="C_HIGHADDR" HIGHVALUE="0x%08X" '
+                             'INSTANCE="%s" IS_DATA="TRUE" IS_INSTRUCTION="TRUE" '
+                             'MASTERBUSINTERFACE=%s MEMTYPE="MEMORY" SLAVEBUSINTERFACE=%s/>' %
+                             (DDR_LOW[0], DDR_LOW[1], PS_INSTANCE, quoteattr(ifname),
+                              quoteattr(entry["ps_port"])))
+            lines.append("      </MEMORYMAP>")
+        lines.append("    </MODULE>")
+    # The xlconcat cells Vivado would put in front of a multi-input interrupt sink.
+    for cell, count in concats:
+        lines.append('    <MODULE COREREVISION="2" FULLNAME="/%s" HWVERSION="2.1" INSTANCE="%s" '
+                     'IPTYPE="PERIPHERAL" IS_ENABLE="1" MODCLASS="PERIPHERAL" MODTYPE="xlconcat" '
+                     'VLNV="xilinx.com:ip:xlconcat:2.1">' % (cell, cell))
+        lines.append("      <DOCUMENTS/>")
+        lines.append("      <PARAMETERS>")
+        for i in range(count):
+            lines.append('        <PARAMETER NAME="IN%d_WIDTH" VALUE="1"/>' % i)
+        lines.append('        <PARAMETER NAME="dout_width" VALUE="%d"/>' % count)
+        lines.append('        <PARAMETER NAME="NUM_PORTS" VALUE="%d"/>' % count)
+        lines.append('        <PARAMETER NAME="Component_Name" VALUE="%s_%s_0"/>' %
+                     (manifest["name"], cell))
+        lines.append('        <PARAMETER NAME="EDK_IPTYPE" VALUE="PERIPHERAL"/>')
+        lines.append("      </PARAMETERS>")
+        lines.append("      <PORTS>")
+        unconnected = [("In%d" % i, None, {"dir": "I", "width": 1, "vector": True})
+                       for i in range(count) if (cell, "In%d" % i) not in nets.pins]
+        lines += _port_lines(nets, cell, unconnected)
+        lines.append("      </PORTS>")
+        lines.append("      <BUSINTERFACES/>")
+        lines.append("    </MODULE>")
+    lines += ["  </MODULES>", "</EDKSYSTEM>", ""]
+    return "\n".join(lines)
 
 
 def header_text(manifest, sha):
@@ -260,15 +534,22 @@ def main(argv):
     name = manifest["name"]
     # Regenerate the dated files only when the design or this generator changed, so rebuilds
     # are no-ops and a generator fix reaches every design.
-    with open(os.path.abspath(__file__), "rb") as f:
-        generator = hashlib.sha256(f.read()).hexdigest()
+    generator = hashlib.sha256()
+    for tool in (os.path.abspath(__file__), os.path.abspath(gen_top.__file__)):
+        with open(tool, "rb") as f:
+            generator.update(f.read())
+    generator = generator.hexdigest()
     stamp = os.path.join(args.out_dir, ".%s.sha256" % name)
     old = open(stamp).read() if os.path.exists(stamp) else ""
     if (old != sha + " " + generator or
             not os.path.exists(os.path.join(args.out_dir, name + ".bit"))):
         write_if_changed(os.path.join(args.out_dir, name + ".bit"),
                          bit_file(manifest, bit_payload(name, sha), when))
-        write_if_changed(os.path.join(args.out_dir, name + ".hwh"), hwh_text(manifest, sha, when))
+        if manifest.get("format", 1) >= 2:
+            hwh = hwh_text_v2(manifest, gen_top.Design(args.manifest, manifest), sha, when)
+        else:
+            hwh = hwh_text(manifest, sha, when)
+        write_if_changed(os.path.join(args.out_dir, name + ".hwh"), hwh)
         write_if_changed(stamp, sha + " " + generator)
     else:  # unchanged content: keep the dated files, but mark them up to date for the build
         for ext in (".bit", ".hwh"):

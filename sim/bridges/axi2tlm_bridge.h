@@ -48,6 +48,10 @@ class Axi2TlmBridge : public sc_core::sc_module {
 
   /// Per clock edge: handshakes seen on `p` now; sets what the subordinate drives next.
   void Edge(AxiMasterPins& p) {
+    // The ready levels the design saw this cycle: a burst ending below raises arready/awready
+    // for the *next* cycle; taking an address now would be a handshake the master never saw
+    // (a master with a second address already valid would issue it again).
+    const bool arready_seen = p.arready, awready_seen = p.awready;
     // read data channel (before the address channel: a new burst's data starts next cycle)
     if (p.rvalid && p.rready) {
       ++beats_read_;
@@ -60,7 +64,7 @@ class Axi2TlmBridge : public sc_core::sc_module {
       }
     }
     // read address channel
-    if (p.arvalid && p.arready) {
+    if (p.arvalid && arready_seen) {
       rd_.Start(p.araddr, p.arlen, p.arsize, p.arburst);
       p.arready = false;
       LoadBeat(p);
@@ -85,7 +89,7 @@ class Axi2TlmBridge : public sc_core::sc_module {
       }
     }
     // write address channel
-    if (p.awvalid && p.awready) {
+    if (p.awvalid && awready_seen) {
       wr_.Start(p.awaddr, p.awlen, p.awsize, p.awburst);
       p.awready = false;
       p.wready = true;

@@ -97,7 +97,9 @@ TEST_F(SimDeviceTest, InfoDescribesTheBoard) {
                         "LPD_SLCR", "AFIFM_HP0", "AFIFM_LPD"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
   }
-  EXPECT_EQ(RegisteredDesigns(), std::vector<std::string>{"ref_accel"});
+  // ref_accel first; the generated designs (rtl/designs, tests in designs_test.cc) follow.
+  ASSERT_FALSE(RegisteredDesigns().empty());
+  EXPECT_EQ(RegisteredDesigns().front(), "ref_accel");
   EXPECT_EQ(dev_->State().state, "unknown");
 }
 
