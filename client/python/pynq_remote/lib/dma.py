@@ -18,6 +18,8 @@ _RS, _RESET, _IOC_IRQ_EN, _ERR_IRQ_EN = 0x1, 0x4, 0x1000, 0x4000
 # DMASR bits
 _HALTED, _IDLE, _INT_ERR, _SLV_ERR, _DEC_ERR, _IOC_IRQ = 0x1, 0x2, 0x10, 0x20, 0x40, 0x1000
 _DEFAULT_LENGTH_WIDTH = 14  # PG021's default c_sg_length_width
+_EAGER_POLLS = 20            # status reads before wait() starts to sleep between them
+_POLL_BACKOFF_S = 0.001
 
 
 def _param(params, name, default=None):
@@ -138,7 +140,14 @@ class _SDMAChannel:
         if self._active_buffer is None:
             raise RuntimeError(f"{self._name}: DMA channel not started")
         deadline = None if timeout is None else time.monotonic() + timeout
+        polls = 0
         while True:
+            # Short transfers finish within a few polls; for long ones, back off so the
+            # client does not compete for the CPU with the board (a simulated board's PL
+            # runs on the same machine) or flood the network with status reads.
+            if polls > _EAGER_POLLS:
+                time.sleep(_POLL_BACKOFF_S)
+            polls += 1
             status = self._status()
             if status & (_INT_ERR | _SLV_ERR | _DEC_ERR):
                 self._active_buffer = None
