@@ -98,3 +98,14 @@ def test_field_value_out_of_range(overlay):
     with pytest.raises(ValueError, match="AP_START"):
         overlay.mem_accel_0.register_map.CTRL.AP_START = 2
     assert overlay.ref_regs_0.read(0x0) == 0x52454641  # the board is still usable
+
+
+def test_overlay_from_an_xsa(device, designs, tmp_path):
+    import zipfile
+    xsa = tmp_path / "ref_accel.xsa"
+    with zipfile.ZipFile(xsa, "w") as z:
+        z.write(f"{designs}/ref_accel/ref_accel.bit", "ref_accel.bit")
+        z.write(f"{designs}/ref_accel/ref_accel.hwh", "ref_accel.hwh")
+    ol = pynq.Overlay(str(xsa), device=device)
+    assert ol.ip_dict["mem_accel_0"]["phys_addr"] == 0xA0010000
+    assert ol.ref_regs_0.read(0x0) == 0x52454641
