@@ -160,3 +160,19 @@ def test_hls_block_started_through_register_map(scale_overlay, device):
     dma.recvchannel.wait()
     assert np.array_equal(dst, data * 3 - 7)
     assert hls.CTRL.AP_IDLE == 1
+
+
+def test_dma_wait_on_a_flow_that_cannot_complete_raises(dma_overlay, device):
+    dma = dma_overlay.axi_dma_0
+    src = pynq.allocate(shape=(1 << 20,), dtype=np.uint8, target=device)
+    src[:] = 1
+    # MM2S alone: the FIFO fills and nothing drains it, since S2MM was never started.
+    dma.sendchannel.transfer(src)
+    with pytest.raises(RuntimeError, match="cannot complete"):
+        dma.sendchannel.wait()
+    src.freebuffer()
+    # A DMA reset does not empty the stream FIFO behind it (on hardware neither): reloading
+    # the overlay resets the whole PL, and the board is usable again.
+    dma_overlay.download()
+    data = np.arange(100, dtype=np.uint8)
+    assert np.array_equal(loopback(dma_overlay.axi_dma_0, device, data), data)

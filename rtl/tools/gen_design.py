@@ -419,7 +419,10 @@ def hwh_text_v2(manifest, design, sha, when):
         lines.append("      <PARAMETERS>")
         params = dict(inst.get("hwh_parameters", {}))
         params.setdefault("Component_Name", "%s_%s_0" % (manifest["name"], name))
-        if "base" in inst:
+        # Vivado names the address parameters after the slave interface
+        # (C_S_AXI_AXILITES_BASEADDR); add the generic pair only where the manifest has none.
+        named = any(k.endswith("_BASEADDR") and k != "C_BASEADDR" for k in params)
+        if "base" in inst and not named:
             base, rng = int(inst["base"], 16), int(inst["range"], 16)
             params["C_BASEADDR"] = "0x%08X" % base
             params["C_HIGHADDR"] = "0x%08X" % (base + rng - 1)

@@ -43,6 +43,7 @@ struct DeviceInfo {
   uint64_t sim_time_ps = 0;               // simulated time (0 on hardware)
   uint64_t pl_cycles = 0;                 // PL clock-0 cycles simulated (0 on hardware)
   bool deterministic = false;             // time advances only through Advance()
+  bool pl_active = false;                 // the PL can move on its own (sim: its busy output)
 };
 
 /// One element of an MMIO batch. Reads fill `value`; writes take it.

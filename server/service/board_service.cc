@@ -67,6 +67,7 @@ grpc::Status BoardService::GetInfo(grpc::ServerContext*, const v1::GetInfoReques
   response->set_sim_time_ps(info.sim_time_ps);
   response->set_pl_cycles(info.pl_cycles);
   response->set_deterministic(info.deterministic);
+  response->set_pl_active(info.pl_active);
   response->set_loaded_design(fpga.design);
   response->set_fpga_state(fpga.state);
   response->set_fpga_error(fpga.error);

@@ -55,8 +55,10 @@ class SimDevice final : public Device {
   Result<uint64_t> Advance(uint64_t cycles) override;
 
  private:
-  /// Takes board_mu_ ahead of the runner (which yields while a host call waits).
-  std::unique_lock<std::mutex> LockBoard();
+  /// Takes board_mu_ ahead of the runner (which yields while a host call waits). Every
+  /// lock taken outside the runner goes through here: std::mutex is not fair, and a runner
+  /// simulating a busy design would otherwise starve the caller.
+  std::unique_lock<std::mutex> LockBoard() const;
   BatchResult RunOps(MmioOp* ops, size_t count);
   /// Width, alignment, window and programmed checks, before anything reaches the bus.
   Status CheckOp(const MmioOp& op) const;
@@ -75,7 +77,7 @@ class SimDevice final : public Device {
 
   mutable std::mutex board_mu_;
   std::condition_variable runner_cv_;
-  std::atomic<int> host_waiting_{0};
+  mutable std::atomic<int> host_waiting_{0};
   bool stop_ = false;
   uint64_t run_until_ = 0;  // PL cycle up to which the trailing window extends
   uint64_t clock_generation_ = ~0ull;
@@ -83,6 +85,7 @@ class SimDevice final : public Device {
 
   std::atomic<uint64_t> pl_cycles_{0};
   std::atomic<uint64_t> time_ps_{0};
+  std::atomic<bool> pl_active_{false};
   std::mutex irq_mu_;
   std::condition_variable irq_cv_;
   uint16_t irq_ = 0;
@@ -117,18 +120,18 @@ SimDevice::SimDevice(const SimOptions& options)
 
 SimDevice::~SimDevice() {
   {
-    std::lock_guard<std::mutex> lock(board_mu_);
+    std::unique_lock<std::mutex> lock = LockBoard();
     stop_ = true;
   }
   runner_cv_.notify_all();
   if (runner_.joinable()) runner_.join();
-  std::lock_guard<std::mutex> lock(board_mu_);
+  std::unique_lock<std::mutex> lock = LockBoard();
   board_.pl.Load(nullptr);
   board_.ddr.SetStore(nullptr);
   g_board_taken = false;
 }
 
-std::unique_lock<std::mutex> SimDevice::LockBoard() {
+std::unique_lock<std::mutex> SimDevice::LockBoard() const {
   ++host_waiting_;
   std::unique_lock<std::mutex> lock(board_mu_);
   --host_waiting_;
@@ -154,6 +157,7 @@ void SimDevice::AfterRunLocked(bool host_access) {
   if (host_access) run_until_ = cycles + options_.trailing_cycles;
   pl_cycles_ = cycles;
   time_ps_ = board_.pl.time_ps();
+  pl_active_ = board_.pl.busy();
   const uint16_t irq = board_.pl.irq();
   {
     std::lock_guard<std::mutex> lock(irq_mu_);
@@ -201,12 +205,13 @@ DeviceInfo SimDevice::Info() const {
   info.sim_time_ps = time_ps_;
   info.pl_cycles = pl_cycles_;
   info.deterministic = options_.deterministic;
+  info.pl_active = pl_active_;
   return info;
 }
 
 Status SimDevice::Program(const std::string& bitstream, const std::string& name, bool partial) {
   auto fail = [this](DeviceError error) -> Status {
-    std::lock_guard<std::mutex> lock(board_mu_);
+    std::unique_lock<std::mutex> lock = LockBoard();
     board_.pl.Load(nullptr);
     state_ = FpgaState{"unknown", "", error.message};
     return error;
@@ -251,7 +256,7 @@ Status SimDevice::Program(const std::string& bitstream, const std::string& name,
 }
 
 FpgaState SimDevice::State() const {
-  std::lock_guard<std::mutex> lock(board_mu_);
+  std::unique_lock<std::mutex> lock = LockBoard();
   return state_;
 }
 

@@ -425,7 +425,10 @@ module pr_axi_dma_mm2s #(
   assign arvalid = ar_valid_q;
   assign rready = 1'b1;  // room was reserved when the burst was requested
   assign active = running || ar_valid_q || rd_out != 7'd0;
-  assign busy = active;
+  // Busy means "can move on its own": a read in flight, or a running channel that is not
+  // just holding a beat the stream consumer refuses. A channel stalled by its consumer
+  // waits for the consumer's activity, so an abandoned flow leaves the board idle.
+  assign busy = ar_valid_q || rd_out != 7'd0 || (running && !(tvalid && !tready));
 
   // bytes from the 8-byte boundary below the start to the end, rounded up to whole beats
   /* verilator lint_off UNUSEDSIGNAL */  // [2:0] is below a beat
@@ -630,8 +633,6 @@ module pr_axi_dma_s2mm #(
   assign wlast = w_idx == wq[wq_rp];
   assign bready = 1'b1;
   assign active = running || aw_valid_q || wq_cnt != 4'd0 || wr_out != 4'd0;
-  assign busy = aw_valid_q || wq_cnt != 4'd0 || wr_out != 4'd0 ||
-                (running && (rx_end || flush_pending || fifo_cnt != 7'd0 || acc_strb != 8'd0));
 
   // ---- input: kept bytes packed, at most len_left of them ----
   reg [8*NB-1:0] in_bytes;
@@ -677,6 +678,10 @@ module pr_axi_dma_s2mm #(
                           (unassigned >= {2'd0, plan} || rx_end) &&
                           wq_cnt != 4'd8 && wr_out != 4'd15;
   wire        aw_load = (!aw_valid_q || awready) && can_issue;
+  // Busy means "can move on its own": a burst to issue or write back, a response due, or
+  // the end of the packet to flush. Bytes waiting for the rest of a burst wait for input.
+  assign busy = aw_valid_q || wq_cnt != 4'd0 || wr_out != 4'd0 || can_issue ||
+                (running && (rx_end || flush_pending));
   wire        w_take = wvalid && wready;
   wire        b_take = bvalid;
   wire        b_bad = b_take && bresp != 2'b00;

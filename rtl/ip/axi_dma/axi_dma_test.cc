@@ -507,11 +507,24 @@ TEST_F(DmaTest, BusyOnlyWhileMovingData) {
   EXPECT_EQ(model_.busy, 0);  // waiting for a stream that does not come
   PushPacket(RandomBytes(40, 900), false);
   clock_.Run(30);
-  EXPECT_EQ(model_.busy, 1);  // holds data
+  EXPECT_EQ(model_.busy, 0);  // 40 bytes buffered wait for the rest of their burst
   PushPacket(RandomBytes(8, 901), true);
   WaitIdle(kS2mmCr);
   clock_.Run(2);
   EXPECT_EQ(model_.busy, 0);
+}
+
+TEST_F(DmaTest, Mm2sStalledByItsConsumerIsNotBusy) {
+  sink_.set_backpressure(1.0);  // a consumer that never takes a beat
+  Start(kMm2sCr);
+  memory_.Write(0x3000, RandomBytes(4096, 902));
+  Transfer(kMm2sCr, 0x3000, 4096);
+  clock_.Run(400);              // reads fill the FIFO, then the channel can only wait
+  EXPECT_EQ(model_.busy, 0);
+  EXPECT_EQ(R(kMm2sSr) & kIdle, 0u);
+  sink_.set_backpressure(0.0);  // the consumer wakes up: the transfer completes
+  WaitIdle(kMm2sCr);
+  EXPECT_EQ(sink_.beats().size(), 4096u / kNb);
 }
 
 TEST_F(DmaTest, ThroughputLoopback) {

@@ -39,7 +39,9 @@ module pr_axis_data_fifo #(
   assign m_axis_tdata = head[kW-1:TDATA_NUM_BYTES+1];
   assign m_axis_tkeep = head[TDATA_NUM_BYTES:1];
   assign m_axis_tlast = head[0];
-  assign busy = m_axis_tvalid;
+  // Busy means "a beat moves": data that waits for its consumer does not keep the board
+  // simulating (rtl/ip/README.md).
+  assign busy = push || pop;
 
   always @(posedge clk) begin
     if (push) mem[wr_ptr] <= {s_axis_tdata, s_axis_tkeep, s_axis_tlast};

@@ -75,9 +75,12 @@ module pr_axis_dwidth_converter #(
 
   localparam integer kRoom = kCap - kS;  // most bytes held that still leave room for a beat
   assign s_axis_tready = count <= kRoom[kCw-1:0];
-  assign busy = count != {kCw{1'b0}};
 
   wire          take = s_axis_tvalid && s_axis_tready;
+  // Busy means "a beat moves": held bytes that wait for the consumer, or for the rest of a
+  // beat, do not keep the board simulating (rtl/ip/README.md). Output is combinational
+  // over the held bytes, so nothing moves without a handshake.
+  assign busy = take || (m_axis_tvalid && m_axis_tready);
   wire [kCw-1:0] popped = (m_axis_tvalid && m_axis_tready) ? out_n : {kCw{1'b0}};
   wire [kCw-1:0] kept = count - popped;  // held bytes that stay
   wire [8*kCap-1:0] kept_bytes = bytes >> (8 * popped);

@@ -20,6 +20,7 @@ _HALTED, _IDLE, _INT_ERR, _SLV_ERR, _DEC_ERR, _IOC_IRQ = 0x1, 0x2, 0x10, 0x20, 0
 _DEFAULT_LENGTH_WIDTH = 14  # PG021's default c_sg_length_width
 _EAGER_POLLS = 20            # status reads before wait() starts to sleep between them
 _POLL_BACKOFF_S = 0.001
+_STALL_CHECK_S = 0.25        # how often wait() asks a simulated board whether the PL moves
 
 
 def _param(params, name, default=None):
@@ -33,8 +34,9 @@ def _param(params, name, default=None):
 class _SDMAChannel:
     """One direction of the DMA (MM2S = send, S2MM = receive) in direct register mode."""
 
-    def __init__(self, mmio, max_size, width, tx_rx, dre, name):
+    def __init__(self, mmio, max_size, width, tx_rx, dre, name, device=None):
         self._mmio = mmio
+        self._device = device
         self._offset = _MM2S if tx_rx else _S2MM
         self._max_size = max_size
         self._align = width
@@ -86,6 +88,11 @@ class _SDMAChannel:
         while not condition():
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self._name}: the DMA did not {what} within {timeout_s} s")
+
+    def _pl_idle(self):
+        """True only when the board says its PL cannot move on its own (simulated boards)."""
+        pl_active = getattr(self._device, "pl_active", None)
+        return pl_active is not None and pl_active() is False
 
     def _clear_interrupt(self):
         self._mmio.write(self._offset + _DMASR, _IOC_IRQ)
@@ -140,6 +147,8 @@ class _SDMAChannel:
         if self._active_buffer is None:
             raise RuntimeError(f"{self._name}: DMA channel not started")
         deadline = None if timeout is None else time.monotonic() + timeout
+        next_stall_check = time.monotonic() + _STALL_CHECK_S
+        idle_checks = 0
         polls = 0
         while True:
             # Short transfers finish within a few polls; for long ones, back off so the
@@ -159,6 +168,16 @@ class _SDMAChannel:
                 raise RuntimeError(f"{self._name}: DMA Decode Error (invalid address)")
             if status & _IDLE:
                 break
+            if time.monotonic() > next_stall_check:
+                idle_checks = idle_checks + 1 if self._pl_idle() else 0
+                next_stall_check = time.monotonic() + _STALL_CHECK_S
+                if idle_checks >= 2 and not self._status() & _IDLE:
+                    self._active_buffer = None
+                    raise RuntimeError(
+                        f"{self._name}: the transfer cannot complete: the PL has gone idle "
+                        "with the channel still waiting for its stream (a producer or "
+                        "consumer was not started, stopped early, or its sizes do not match "
+                        "the buffer). Reset the DMA (.reset()) or download the overlay again.")
             if deadline is not None and time.monotonic() > deadline:
                 raise RuntimeError(f"{self._name}: the transfer did not finish within "
                                    f"{timeout} s")
@@ -202,4 +221,5 @@ class DMA(DefaultIP):
         width = int(_param(params, f"c_m_axi_{kind}_data_width", 32)) // 8
         dre = str(_param(params, f"c_include_{kind}_dre", "0")) == "1"
         return _SDMAChannel(self.mmio, self.buffer_max_size, width, tx, dre,
-                            f"{self.ip_name}.{'sendchannel' if tx else 'recvchannel'}")
+                            f"{self.ip_name}.{'sendchannel' if tx else 'recvchannel'}",
+                            self.device)

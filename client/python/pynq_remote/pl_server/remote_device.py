@@ -266,6 +266,14 @@ class RemoteDevice(Device):
         self._stub["board"] = stub
         return info
 
+    def pl_active(self):
+        """Whether the PL can move on its own: True or False on a simulated board (its
+        design's busy output); None where the board cannot tell (hardware, a 3.1 server)."""
+        stub = self._stub.get("board")
+        if stub is None or self.info is None or self.info.backend != "sim":
+            return None
+        return stub.GetInfo(board_pb2.GetInfoRequest()).pl_active
+
     def _board_name(self):
         if self.exists_file(BOARD_NAME_FILE).exists:
             return self.read_file(BOARD_NAME_FILE).rstrip(b"\0").decode("utf-8", "replace")
