@@ -16,7 +16,9 @@ RUN ci/install-deps.sh && rm -rf /var/lib/apt/lists/*
 COPY . .
 # Parallel compile jobs; empty means all the cores docker gives us.
 ARG JOBS=
-RUN JOBS="${JOBS}" BUILD_DIR=/src/build ci/build.sh
+# Only the server: it depends on every design library, whose build also generates each
+# design's .bit and .hwh. The tests are built and run by ci/test.sh, not in the image.
+RUN JOBS="${JOBS}" TARGETS=pynq-remote-server BUILD_DIR=/src/build ci/build.sh
 
 # Stage exactly what the final image gets: the stripped server and every generated
 # design's .bit and .hwh, keeping the build's designs/<name>/ layout.

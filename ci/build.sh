@@ -25,4 +25,7 @@ cmake -S . -B "${BUILD_DIR}" "${generator[@]}" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DPYTHON3=/usr/bin/python3 \
   ${CMAKE_ARGS:-}
-cmake --build "${BUILD_DIR}" -j"${JOBS}"
+# TARGETS: build only these (e.g. the Docker image needs the server and its designs, not
+# the test benches); empty builds everything.
+# shellcheck disable=SC2086  # TARGETS is a space-separated list on purpose
+cmake --build "${BUILD_DIR}" -j"${JOBS}" ${TARGETS:+--target ${TARGETS}}
