@@ -28,6 +28,17 @@ Result<ByteRange> RequestRange(uint64_t size, int32_t start, int32_t end, bool h
   return ResolveRange(size, static_cast<uint64_t>(start), static_cast<uint64_t>(end));
 }
 
+// Cache maintenance over a whole buffer (flush or invalidate): the 3.1 `msg` on failure.
+template <typename Response>
+grpc::Status SyncWholeBuffer(SharedState& state, const std::string& buffer_id,
+                             Status (Device::*sync)(uint64_t, size_t), Response* response) {
+  Result<BufferEntry> entry = FindBuffer(state, buffer_id);
+  if (!entry.ok()) return Fail(response, entry.error());
+  Status status = (state.device.*sync)(entry.value().allocation.phys, entry.value().size);
+  if (!status.ok()) return Fail(response, status.error());
+  return grpc::Status::OK;
+}
+
 }  // namespace
 
 grpc::Status BufferService::allocate(grpc::ServerContext*, const buffer::AllocateRequest* request,
@@ -104,21 +115,13 @@ grpc::Status BufferService::freebuffer(grpc::ServerContext*,
 
 grpc::Status BufferService::flush(grpc::ServerContext*, const buffer::FlushRequest* request,
                                   buffer::FlushResponse* response) {
-  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
-  if (!entry.ok()) return Fail(response, entry.error());
-  Status status = state_.device.Flush(entry.value().allocation.phys, entry.value().size);
-  if (!status.ok()) return Fail(response, status.error());
-  return grpc::Status::OK;
+  return SyncWholeBuffer(state_, request->buffer_id(), &Device::Flush, response);
 }
 
 grpc::Status BufferService::invalidate(grpc::ServerContext*,
                                        const buffer::InvalidateRequest* request,
                                        buffer::InvalidateResponse* response) {
-  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
-  if (!entry.ok()) return Fail(response, entry.error());
-  Status status = state_.device.Invalidate(entry.value().allocation.phys, entry.value().size);
-  if (!status.ok()) return Fail(response, status.error());
-  return grpc::Status::OK;
+  return SyncWholeBuffer(state_, request->buffer_id(), &Device::Invalidate, response);
 }
 
 grpc::Status BufferService::physical_address(grpc::ServerContext*,
