@@ -14,8 +14,7 @@ class BaselineImpl final : public Baseline::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status Up(grpc::ServerContext*, grpc::ServerReader<Chunk>* reader,
-                  Size* reply) override {
+  grpc::Status Up(grpc::ServerContext*, grpc::ServerReader<Chunk>* reader, Size* reply) override {
     Chunk chunk;
     uint64_t total = 0;
     while (reader->Read(&chunk)) total += chunk.data().size();

@@ -139,9 +139,9 @@ struct Servers {
     ours_channel = Connect(ours_port);
     bare_channel = Connect(bare_port);
     auto device = remote_device::RemoteDevice::NewStub(ours_channel);
-    WriteRemoteFile(*device, "/lib/firmware/ref_accel.bin",
-                    BitToBin(ReadFile(std::string(PYNQ_REMOTE_DESIGNS_DIR) +
-                                      "/ref_accel/ref_accel.bit")));
+    WriteRemoteFile(
+        *device, "/lib/firmware/ref_accel.bin",
+        BitToBin(ReadFile(std::string(PYNQ_REMOTE_DESIGNS_DIR) + "/ref_accel/ref_accel.bit")));
     WriteRemoteFile(*device, "/sys/class/fpga_manager/fpga0/flags", "0");
     WriteRemoteFile(*device, "/sys/class/fpga_manager/fpga0/firmware", "ref_accel.bin");
   }
@@ -207,9 +207,7 @@ BENCHMARK(BM_MmioBatch)->Arg(64)->Arg(1024)->Arg(8192)->UseRealTime();
 
 // -- 64 MiB in 2 MiB chunks --------------------------------------------------------------
 
-void SetBytes(benchmark::State& state) {
-  state.SetBytesProcessed(state.iterations() * kBig);
-}
+void SetBytes(benchmark::State& state) { state.SetBytesProcessed(state.iterations() * kBig); }
 
 void BM_Baseline_Up64MiB(benchmark::State& state) {
   auto stub = pynq_remote::bench::Baseline::NewStub(TheServers().bare_channel);

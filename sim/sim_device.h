@@ -15,14 +15,14 @@ namespace pynq_remote::sim {
 struct SimOptions {
   std::string board = "ZCU104";
   std::string part = "xczu7ev-ffvc1156-2-e";
-  double pl_clock_mhz = 100.0;              // PL clock 0 at start (written into PL0_REF_CTRL)
-  uint64_t ddr_size = 2ull << 30;           // DDR low at 0, sparse (committed when touched)
+  double pl_clock_mhz = 100.0;     // PL clock 0 at start (written into PL0_REF_CTRL)
+  uint64_t ddr_size = 2ull << 30;  // DDR low at 0, sparse (committed when touched)
   uint64_t cma_base = 0x40000000, cma_size = 1ull << 30;  // where Alloc hands out buffers
-  bool deterministic = false;               // time advances only through Advance()
-  uint64_t mmio_timeout_cycles = 100000;    // a stalled slave becomes kTimeout, never a hang
-  uint64_t trailing_cycles = 256;           // keep running this long after the last host access
-  std::string trace_path;                   // non-empty: PL waveforms (FST) there, rewritten per Program
-  uint64_t quantum_cycles = 1000;           // PL cycles per quantum (host calls wait at most one)
+  bool deterministic = false;                             // time advances only through Advance()
+  uint64_t mmio_timeout_cycles = 100000;  // a stalled slave becomes kTimeout, never a hang
+  uint64_t trailing_cycles = 256;         // keep running this long after the last host access
+  std::string trace_path;          // non-empty: PL waveforms (FST) there, rewritten per Program
+  uint64_t quantum_cycles = 1000;  // PL cycles per quantum (host calls wait at most one)
 };
 
 /// The board. One alive per process (SystemC has one kernel): while one exists, another call

@@ -6,18 +6,30 @@ namespace pynq_remote {
 
 const char* ErrorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return "invalid argument";
-    case ErrorCode::kUnaligned: return "unaligned access";
-    case ErrorCode::kBadBitstream: return "bad bitstream";
-    case ErrorCode::kOutOfWindow: return "out of window";
-    case ErrorCode::kUnknownId: return "unknown id";
-    case ErrorCode::kNotProgrammed: return "not programmed";
-    case ErrorCode::kBusSlvErr: return "AXI SLVERR";
-    case ErrorCode::kBusDecErr: return "AXI DECERR";
-    case ErrorCode::kTimeout: return "timeout";
-    case ErrorCode::kNoMemory: return "out of memory";
-    case ErrorCode::kUnsupported: return "unsupported";
-    case ErrorCode::kInternal: return "internal error";
+    case ErrorCode::kInvalidArgument:
+      return "invalid argument";
+    case ErrorCode::kUnaligned:
+      return "unaligned access";
+    case ErrorCode::kBadBitstream:
+      return "bad bitstream";
+    case ErrorCode::kOutOfWindow:
+      return "out of window";
+    case ErrorCode::kUnknownId:
+      return "unknown id";
+    case ErrorCode::kNotProgrammed:
+      return "not programmed";
+    case ErrorCode::kBusSlvErr:
+      return "AXI SLVERR";
+    case ErrorCode::kBusDecErr:
+      return "AXI DECERR";
+    case ErrorCode::kTimeout:
+      return "timeout";
+    case ErrorCode::kNoMemory:
+      return "out of memory";
+    case ErrorCode::kUnsupported:
+      return "unsupported";
+    case ErrorCode::kInternal:
+      return "internal error";
   }
   return "unknown error";
 }

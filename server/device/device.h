@@ -33,10 +33,10 @@ struct FpgaState {
 
 /// Static and slowly-changing facts about the board.
 struct DeviceInfo {
-  std::string board;    // "ZCU104"
-  std::string part;     // "xczu7ev-ffvc1156-2-e"
-  std::string arch;     // "aarch64" or "armv7l"
-  std::string backend;  // "sim" or "zynq"
+  std::string board;                      // "ZCU104"
+  std::string part;                       // "xczu7ev-ffvc1156-2-e"
+  std::string arch;                       // "aarch64" or "armv7l"
+  std::string backend;                    // "sim" or "zynq"
   std::vector<std::string> capabilities;  // "sim_time", "deterministic", "irq", ...
   std::vector<AddressWindow> windows;     // every window MMIO may reach
   std::vector<double> pl_clocks_mhz;      // PL clock n, as the PS clock registers set it
@@ -70,8 +70,7 @@ class Device {
 
   /// Loads a bitstream (the raw or byte-swapped .bin, or a .bit) into the PL.
   /// On failure the PL is left empty and State().error says why (kBadBitstream).
-  virtual Status Program(const std::string& bitstream, const std::string& name,
-                         bool partial) = 0;
+  virtual Status Program(const std::string& bitstream, const std::string& name, bool partial) = 0;
   virtual FpgaState State() const = 0;
 
   /// width is 1, 2, 4 or 8; addr must be aligned to it and lie inside a window.

@@ -55,10 +55,10 @@ Result<Allocation> RegionAllocator::Alloc(uint64_t size, uint64_t align) {
     largest = len > largest ? len : largest;
     total += len;
   }
-  return MakeError(ErrorCode::kNoMemory,
-                   "no free range of " + std::to_string(rounded) + " bytes aligned to " +
-                       std::to_string(align) + " (" + std::to_string(total) +
-                       " bytes free, largest range " + std::to_string(largest) + ")");
+  return MakeError(ErrorCode::kNoMemory, "no free range of " + std::to_string(rounded) +
+                                             " bytes aligned to " + std::to_string(align) + " (" +
+                                             std::to_string(total) + " bytes free, largest range " +
+                                             std::to_string(largest) + ")");
 }
 
 Status RegionAllocator::Free(uint64_t handle) {

@@ -35,8 +35,8 @@ class RegionAllocator {
   uint64_t base_;
   uint64_t size_;
   mutable std::mutex mu_;
-  std::map<uint64_t, uint64_t> free_;  // start -> length, non-adjacent (coalesced)
-  std::map<uint64_t, Allocation> live_;  // phys -> allocation
+  std::map<uint64_t, uint64_t> free_;     // start -> length, non-adjacent (coalesced)
+  std::map<uint64_t, Allocation> live_;   // phys -> allocation
   std::map<uint64_t, uint64_t> handles_;  // handle -> phys
   uint64_t next_handle_ = 1;
 };

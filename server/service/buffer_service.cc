@@ -77,13 +77,12 @@ grpc::Status BufferService::write(grpc::ServerContext*,
     }
     // A chunk that names a range starts writing there; one that does not continues where
     // the last ended. The first chunk without a range means the whole buffer (3.1).
-    const bool names_range = request.start() != 0 || request.end() != 0 ||
-                             request.has_start64() || request.has_end64();
+    const bool names_range =
+        request.start() != 0 || request.end() != 0 || request.has_start64() || request.has_end64();
     if (!cursor || names_range) {
-      Result<ByteRange> range =
-          RequestRange(entry.value().size, request.start(), request.end(),
-                       request.has_start64() || request.has_end64(), request.start64(),
-                       request.end64());
+      Result<ByteRange> range = RequestRange(entry.value().size, request.start(), request.end(),
+                                             request.has_start64() || request.has_end64(),
+                                             request.start64(), request.end64());
       if (!range.ok()) return Fail(response, range.error());
       cursor.emplace(state_.device, entry.value(), range.value());
     }

@@ -65,9 +65,8 @@ void BM_RawVerilatedCycles(benchmark::State& state) {
       model.eval();
     }
   }
-  state.counters["cycles_per_second"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * kChunk),
-                         benchmark::Counter::kIsRate);
+  state.counters["cycles_per_second"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * kChunk), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_RawVerilatedCycles)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -77,9 +76,8 @@ void BM_BoardAdvanceCycles(benchmark::State& state) {
   for (auto _ : state) {
     benchmark::DoNotOptimize(dev.Advance(kChunk));
   }
-  state.counters["cycles_per_second"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * kChunk),
-                         benchmark::Counter::kIsRate);
+  state.counters["cycles_per_second"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * kChunk), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_BoardAdvanceCycles)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -99,8 +97,13 @@ class RawAcceleratorHarness {
     model_.rst_n = 1;
     model_.s_axil_bready = 1;
     model_.s_axil_rready = 1;
-    const uint32_t regs[][2] = {{0x10, uint32_t(kSrc)}, {0x14, 0}, {0x1C, uint32_t(kDst)},
-                                {0x20, 0}, {0x28, kLongCopy}, {0x30, 0}, {0x00, 1}};
+    const uint32_t regs[][2] = {{0x10, uint32_t(kSrc)},
+                                {0x14, 0},
+                                {0x1C, uint32_t(kDst)},
+                                {0x20, 0},
+                                {0x28, kLongCopy},
+                                {0x30, 0},
+                                {0x00, 1}};
     for (const auto& reg : regs) AxiLiteWrite(uint32_t(kAccel) + reg[0], reg[1]);
   }
 
@@ -187,8 +190,13 @@ BENCHMARK(BM_RawVerilatedAcceleratorCycles)->Unit(benchmark::kMillisecond)->UseR
 // bridge into the DDR model, time advanced in quanta by SimDevice::Advance.
 void BM_BoardAcceleratorCycles(benchmark::State& state) {
   Device& dev = Board();
-  const uint32_t regs[][2] = {{0x10, uint32_t(kSrc)}, {0x14, 0}, {0x1C, uint32_t(kDst)},
-                              {0x20, 0}, {0x28, kLongCopy}, {0x30, 0}, {0x00, 1}};
+  const uint32_t regs[][2] = {{0x10, uint32_t(kSrc)},
+                              {0x14, 0},
+                              {0x1C, uint32_t(kDst)},
+                              {0x20, 0},
+                              {0x28, kLongCopy},
+                              {0x30, 0},
+                              {0x00, 1}};
   for (const auto& reg : regs) {
     if (!dev.MmioWrite(kAccel + reg[0], 4, reg[1]).ok()) state.SkipWithError("MMIO failed");
   }

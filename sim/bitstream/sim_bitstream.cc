@@ -54,10 +54,12 @@ Result<std::string> StripBitHeader(const std::string& bytes, std::string* part) 
       return bytes.substr(at + 5, len);
     }
     if (tag < 'a' || tag > 'd') {
-      return Bad(".bit header: unexpected field tag 0x" + Hex(static_cast<unsigned char>(tag)).substr(2) +
-                 " at offset " + std::to_string(at));
+      return Bad(".bit header: unexpected field tag 0x" +
+                 Hex(static_cast<unsigned char>(tag)).substr(2) + " at offset " +
+                 std::to_string(at));
     }
-    if (at + 3 > bytes.size()) return Bad(".bit header truncated in field '" + std::string(1, tag) + "'");
+    if (at + 3 > bytes.size())
+      return Bad(".bit header truncated in field '" + std::string(1, tag) + "'");
     const uint32_t len = Be(bytes, at + 1, 2);
     if (bytes.size() - (at + 3) < len) {
       return Bad(".bit header truncated in field '" + std::string(1, tag) + "'");
@@ -134,8 +136,9 @@ Result<SimBitstream> ParseSimBitstream(const std::string& bytes) {
   if (std::memcmp(payload.data(), kSimBitstreamMagic, 8) != 0) {
     const std::string swapped = SwapWords(payload.substr(0, 8));
     if (std::memcmp(swapped.data(), kSimBitstreamMagic, 8) != 0) {
-      return Bad("not a pynq-remote sim bitstream (no PYNQSIM magic in the configuration data;"
-                 " a real Xilinx bitstream cannot run on the simulated board)");
+      return Bad(
+          "not a pynq-remote sim bitstream (no PYNQSIM magic in the configuration data;"
+          " a real Xilinx bitstream cannot run on the simulated board)");
     }
     if (payload.size() % 4 != 0) return Bad("byte-swapped .bin is not a multiple of 4 bytes");
     payload = SwapWords(payload);

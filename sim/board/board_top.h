@@ -5,10 +5,9 @@
 #ifndef PYNQ_REMOTE_SIM_BOARD_BOARD_TOP_H_
 #define PYNQ_REMOTE_SIM_BOARD_BOARD_TOP_H_
 
-#include <vector>
-
 #include <systemc>
 #include <tlm>
+#include <vector>
 
 #include "board/host_initiator.h"
 #include "board/interconnect.h"

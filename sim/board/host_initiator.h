@@ -5,11 +5,11 @@
 #ifndef PYNQ_REMOTE_SIM_BOARD_HOST_INITIATOR_H_
 #define PYNQ_REMOTE_SIM_BOARD_HOST_INITIATOR_H_
 
-#include <cstring>
+#include <tlm_utils/simple_initiator_socket.h>
 
+#include <cstring>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "device/device.h"
 

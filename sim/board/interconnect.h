@@ -5,10 +5,11 @@
 #ifndef PYNQ_REMOTE_SIM_BOARD_INTERCONNECT_H_
 #define PYNQ_REMOTE_SIM_BOARD_INTERCONNECT_H_
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+
+#include <systemc>
+#include <tlm>
 
 #include "ps/ps_registers.h"
 
@@ -25,8 +26,12 @@ class Interconnect : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Interconnect> pl_socket;
 
   Interconnect(sc_core::sc_module_name name, const PsRegisters* ps)
-      : sc_module(name), tgt_socket("tgt_socket"), ddr_socket("ddr_socket"),
-        ps_socket("ps_socket"), pl_socket("pl_socket"), ps_(ps) {
+      : sc_module(name),
+        tgt_socket("tgt_socket"),
+        ddr_socket("ddr_socket"),
+        ps_socket("ps_socket"),
+        pl_socket("pl_socket"),
+        ps_(ps) {
     tgt_socket.register_b_transport(this, &Interconnect::BTransport);
   }
 

@@ -2,6 +2,8 @@
 // thread holds board_mu_ (host calls, Advance, the runner). The runner thread runs quanta
 // while the PL is busy or inside the trailing window after a host access, releasing the
 // mutex between quanta so host calls interleave; otherwise it sleeps on a condition variable.
+#include "sim_device.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -17,7 +19,6 @@
 #include "device/region_allocator.h"
 #include "memory/sparse_store.h"
 #include "pl/design_registry.h"
-#include "sim_device.h"
 
 // libsystemc's main() wants an sc_main; executables with their own main never call it.
 int __attribute__((weak)) sc_main(int, char**) { return 1; }
@@ -262,9 +263,10 @@ FpgaState SimDevice::State() const {
 
 Status SimDevice::CheckOp(const MmioOp& op) const {
   if (op.width != 1 && op.width != 2 && op.width != 4 && op.width != 8) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "MMIO width " + std::to_string(op.width) + " at " + Hex(op.addr) +
-                         ": must be 1, 2, 4 or 8", op.addr);
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "MMIO width " + std::to_string(op.width) + " at " + Hex(op.addr) + ": must be 1, 2, 4 or 8",
+        op.addr);
   }
   if (op.addr % static_cast<uint64_t>(op.width) != 0) {
     return MakeError(ErrorCode::kUnaligned,
@@ -306,9 +308,9 @@ Device::BatchResult SimDevice::RunOps(MmioOp* ops, size_t count) {
     const MmioOp& op = ops[result.completed];
     switch (status) {
       case tlm::TLM_ADDRESS_ERROR_RESPONSE:
-        result.status = MakeError(ErrorCode::kBusDecErr,
-                                  Describe(op) + ": AXI DECERR (nothing decodes the address)",
-                                  op.addr);
+        result.status =
+            MakeError(ErrorCode::kBusDecErr,
+                      Describe(op) + ": AXI DECERR (nothing decodes the address)", op.addr);
         break;
       case tlm::TLM_GENERIC_ERROR_RESPONSE:
         result.status = MakeError(ErrorCode::kBusSlvErr, Describe(op) + ": AXI SLVERR", op.addr);
@@ -320,9 +322,9 @@ Device::BatchResult SimDevice::RunOps(MmioOp* ops, size_t count) {
                                   op.addr);
         break;
       default:
-        result.status = MakeError(ErrorCode::kInternal, Describe(op) + ": TLM status " +
-                                                            std::to_string(static_cast<int>(status)),
-                                  op.addr);
+        result.status = MakeError(
+            ErrorCode::kInternal,
+            Describe(op) + ": TLM status " + std::to_string(static_cast<int>(status)), op.addr);
     }
   } else if (valid < count) {
     result.status = first_error;
@@ -403,7 +405,8 @@ Status SimDevice::SetPlClock(int index, double mhz) {
 Result<uint64_t> SimDevice::Advance(uint64_t cycles) {
   uint64_t left = cycles;
   while (left > 0) {
-    const uint64_t chunk = std::min<uint64_t>(left, std::max<uint64_t>(options_.quantum_cycles, 1) * 8);
+    const uint64_t chunk =
+        std::min<uint64_t>(left, std::max<uint64_t>(options_.quantum_cycles, 1) * 8);
     std::unique_lock<std::mutex> lock = LockBoard();
     try {
       board_.RunQuantum(chunk);

@@ -8,11 +8,11 @@
 #ifndef PYNQ_REMOTE_SIM_BRIDGES_AXI2TLM_BRIDGE_H_
 #define PYNQ_REMOTE_SIM_BRIDGES_AXI2TLM_BRIDGE_H_
 
-#include <cstring>
+#include <tlm_utils/simple_initiator_socket.h>
 
+#include <cstring>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "bridges/amba.h"
 #include "pl/pl_design.h"
@@ -114,7 +114,8 @@ class Axi2TlmBridge : public sc_core::sc_module {
       awaiting_b = false;
     }
     void Step() {
-      if (burst != static_cast<uint8_t>(AxiBurst::kFixed)) addr = (addr & ~uint64_t{size - 1}) + size;
+      if (burst != static_cast<uint8_t>(AxiBurst::kFixed))
+        addr = (addr & ~uint64_t{size - 1}) + size;
     }
   };
 
@@ -171,7 +172,8 @@ class Axi2TlmBridge : public sc_core::sc_module {
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     init_socket->b_transport(gp, delay);
     if (gp.is_dmi_allowed() && !dmi_tried_) TryDmi(addr);
-    return gp.get_response_status() == tlm::TLM_OK_RESPONSE ? 0 : TlmToAxi(gp.get_response_status());
+    return gp.get_response_status() == tlm::TLM_OK_RESPONSE ? 0
+                                                            : TlmToAxi(gp.get_response_status());
   }
 
   bool DmiCovers(uint64_t base) {

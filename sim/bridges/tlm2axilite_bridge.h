@@ -9,11 +9,11 @@
 #ifndef PYNQ_REMOTE_SIM_BRIDGES_TLM2AXILITE_BRIDGE_H_
 #define PYNQ_REMOTE_SIM_BRIDGES_TLM2AXILITE_BRIDGE_H_
 
-#include <cstring>
+#include <tlm_utils/simple_target_socket.h>
 
+#include <cstring>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "bridges/amba.h"
 #include "pl/pl_design.h"
@@ -161,7 +161,8 @@ class Tlm2AxiLiteBridge : public sc_core::sc_module {
         return;
       }
       if (gp.is_read()) {
-        for (unsigned i = 0; i < bytes; ++i) data[4 * beat + i] = (rdata_ >> (8 * (lane + i))) & 0xFF;
+        for (unsigned i = 0; i < bytes; ++i)
+          data[4 * beat + i] = (rdata_ >> (8 * (lane + i))) & 0xFF;
       }
     }
     delay += clock_->CyclePeriod() * static_cast<double>(cycles);

@@ -51,9 +51,7 @@ bool DdrMemory::Access(tlm::tlm_generic_payload& gp) {
   return true;
 }
 
-void DdrMemory::BTransport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
-  Access(gp);
-}
+void DdrMemory::BTransport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time&) { Access(gp); }
 
 unsigned int DdrMemory::TransportDbg(int, tlm::tlm_generic_payload& gp) {
   return Access(gp) ? gp.get_data_length() : 0;

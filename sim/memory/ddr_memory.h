@@ -3,9 +3,10 @@
 #ifndef PYNQ_REMOTE_SIM_MEMORY_DDR_MEMORY_H_
 #define PYNQ_REMOTE_SIM_MEMORY_DDR_MEMORY_H_
 
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "memory/sparse_store.h"
 

@@ -8,8 +8,8 @@
 namespace pynq_remote::sim {
 
 SparseStore::SparseStore(uint64_t size) {
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
   if (p != MAP_FAILED) {
     data_ = static_cast<uint8_t*>(p);
     size_ = size;

@@ -18,9 +18,7 @@ class SparseStore {
 
   uint8_t* data() const { return data_; }
   uint64_t size() const { return size_; }
-  bool Contains(uint64_t addr, uint64_t len) const {
-    return len <= size_ && addr <= size_ - len;
-  }
+  bool Contains(uint64_t addr, uint64_t len) const { return len <= size_ && addr <= size_ - len; }
   /// Bytes the kernel has actually committed (resident), from mincore().
   uint64_t ResidentBytes() const;
 

@@ -65,9 +65,7 @@ uint64_t PlSocket::Tick(uint64_t cycles) {
 
 uint64_t PlSocket::RunNow(uint64_t cycles) { return Tick(cycles); }
 
-AxiLitePins* PlSocket::AxiLitePinsOrNull() {
-  return design_ ? &design_->pins().s_axil : nullptr;
-}
+AxiLitePins* PlSocket::AxiLitePinsOrNull() { return design_ ? &design_->pins().s_axil : nullptr; }
 
 uint64_t PlSocket::RunUntilBeatDone(uint64_t max_cycles) {
   stop_on_beat_ = true;

@@ -7,7 +7,6 @@
 #define PYNQ_REMOTE_SIM_PL_PL_SOCKET_H_
 
 #include <memory>
-
 #include <systemc>
 
 #include "bridges/axi2tlm_bridge.h"

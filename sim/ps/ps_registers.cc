@@ -31,8 +31,8 @@ void PsRegisters::Reset() {
   add("CRL_APB", kCrlApbBase, kClockBlockSize);
   add("FPD_SLCR", 0xFD615000, 0x1000);
   add("LPD_SLCR", 0xFF419000, 0x1000);
-  const char* afifm[] = {"AFIFM_HP0", "AFIFM_HP1", "AFIFM_HP2", "AFIFM_HP3",
-                         "AFIFM_HP4", "AFIFM_HP5"};
+  const char* afifm[] = {"AFIFM_HP0", "AFIFM_HP1", "AFIFM_HP2",
+                         "AFIFM_HP3", "AFIFM_HP4", "AFIFM_HP5"};
   for (int i = 0; i < 6; ++i) add(afifm[i], 0xFD360000 + 0x10000ull * i, 0x1000);
   add("AFIFM_LPD", 0xFF9B0000, 0x1000);
   for (const Block& b : blocks_) windows_.push_back(b.window);
@@ -86,8 +86,7 @@ bool PsRegisters::Write(uint64_t addr, int width, uint64_t value) {
   std::lock_guard<std::mutex> lock(mu_);
   Block* b = Find(addr, width);
   if (b == nullptr) return false;
-  std::memcpy(reinterpret_cast<uint8_t*>(b->words.data()) + (addr - b->window.base), &value,
-              width);
+  std::memcpy(reinterpret_cast<uint8_t*>(b->words.data()) + (addr - b->window.base), &value, width);
   if (b->window.base == kCrlApbBase || b->window.base == kCrfApbBase) ++clock_generation_;
   return true;
 }
@@ -117,9 +116,15 @@ double PsRegisters::PlClockMhzLocked(int index) const {
   if (div0 == 0 || div1 == 0) return 0.0;
   double src;
   switch (ctrl & 7) {
-    case 2: src = PllMhz(Word(kCrlApbBase, kRpllCtrl)); break;
-    case 3: src = PllMhz(Word(kCrfApbBase, kDpllCtrl)); break;
-    default: src = PllMhz(Word(kCrlApbBase, kIopllCtrl)); break;
+    case 2:
+      src = PllMhz(Word(kCrlApbBase, kRpllCtrl));
+      break;
+    case 3:
+      src = PllMhz(Word(kCrfApbBase, kDpllCtrl));
+      break;
+    default:
+      src = PllMhz(Word(kCrlApbBase, kIopllCtrl));
+      break;
   }
   return src / div0 / div1;
 }

@@ -2,11 +2,11 @@
 #ifndef PYNQ_REMOTE_SIM_PS_PS_TARGET_H_
 #define PYNQ_REMOTE_SIM_PS_PS_TARGET_H_
 
-#include <cstring>
+#include <tlm_utils/simple_target_socket.h>
 
+#include <cstring>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "ps/ps_registers.h"
 

@@ -1,10 +1,9 @@
-#include "bitstream/sim_bitstream.h"
+#include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
-#include <gtest/gtest.h>
-
+#include "bitstream/sim_bitstream.h"
 #include "pl/design_registry.h"
 
 namespace pynq_remote::sim {
@@ -47,7 +46,8 @@ TEST(SimBitstream, RoundTripBitBinAndSwappedBin) {
 }
 
 TEST(SimBitstream, GeneratedBitMatchesTheRegistry) {
-  const std::string bit = ReadFile(std::string(PYNQ_REMOTE_DESIGNS_DIR) + "/ref_accel/ref_accel.bit");
+  const std::string bit =
+      ReadFile(std::string(PYNQ_REMOTE_DESIGNS_DIR) + "/ref_accel/ref_accel.bit");
   ASSERT_FALSE(bit.empty());
   Result<SimBitstream> r = ParseSimBitstream(bit);
   ASSERT_TRUE(r.ok()) << r.error().message;

@@ -1,10 +1,10 @@
 // The bridges back to back into the DDR model: TLM -> Tlm2AxiLiteBridge -> AXI4-Lite pins ->
 // (wires: AXI4-Lite is AXI4 with single 32-bit beats) -> Axi2TlmBridge -> DdrMemory, with a
 // protocol checker on the pins and the traffic as a Write/Read/Expect list.
+#include <gtest/gtest.h>
+
 #include <cstring>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "board/board_top.h"
 #include "bridges/axi2tlm_bridge.h"
@@ -76,14 +76,29 @@ class BridgeBench : public sc_core::sc_module, public AxiLiteClock {
     } else {
       // the wires: AXI4-Lite manager -> AXI4 subordinate (32-bit lane of the 64-bit bus)
       const unsigned wlane = (l.awaddr & 4) ? 32 : 0, rlane = (l.araddr & 4) ? 32 : 0;
-      m.awaddr = l.awaddr; m.awlen = 0; m.awsize = 2; m.awburst = 1; m.awvalid = l.awvalid;
+      m.awaddr = l.awaddr;
+      m.awlen = 0;
+      m.awsize = 2;
+      m.awburst = 1;
+      m.awvalid = l.awvalid;
       m.wdata = static_cast<uint64_t>(l.wdata) << wlane;
       m.wstrb = static_cast<uint8_t>(l.wstrb << (wlane / 8));
-      m.wlast = true; m.wvalid = l.wvalid; m.bready = l.bready;
-      m.araddr = l.araddr; m.arlen = 0; m.arsize = 2; m.arburst = 1; m.arvalid = l.arvalid;
+      m.wlast = true;
+      m.wvalid = l.wvalid;
+      m.bready = l.bready;
+      m.araddr = l.araddr;
+      m.arlen = 0;
+      m.arsize = 2;
+      m.arburst = 1;
+      m.arvalid = l.arvalid;
       m.rready = l.rready;
-      l.awready = m.awready; l.wready = m.wready; l.bvalid = m.bvalid; l.bresp = m.bresp;
-      l.arready = m.arready; l.rvalid = m.rvalid; l.rresp = m.rresp;
+      l.awready = m.awready;
+      l.wready = m.wready;
+      l.bvalid = m.bvalid;
+      l.bresp = m.bresp;
+      l.arready = m.arready;
+      l.rvalid = m.rvalid;
+      l.rresp = m.rresp;
       l.rdata = static_cast<uint32_t>(m.rdata >> rlane);
     }
     checker.Observe(m);
@@ -174,21 +189,32 @@ TEST(Bridges, Axi4BurstsSustainOneBeatPerCycle) {
   b.master = [&](AxiMasterPins& m) {
     // what the master drives this cycle, from the handshakes of the previous edge
     m.awvalid = state == kAw;
-    m.awaddr = base; m.awlen = 15; m.awsize = 3; m.awburst = 1;
+    m.awaddr = base;
+    m.awlen = 15;
+    m.awsize = 3;
+    m.awburst = 1;
     m.wvalid = state == kW;
-    m.wdata = 0x1000 + beat; m.wstrb = 0xFF; m.wlast = beat == 15;
+    m.wdata = 0x1000 + beat;
+    m.wstrb = 0xFF;
+    m.wlast = beat == 15;
     m.bready = state == kB;
     m.arvalid = state == kAr;
-    m.araddr = base; m.arlen = 15; m.arsize = 3; m.arburst = 1;
+    m.araddr = base;
+    m.arlen = 15;
+    m.arsize = 3;
+    m.arburst = 1;
     m.rready = state == kR;
     // the edge: what moves now
-    if (state == kAw && m.awready) state = kW, beat = 0;
+    if (state == kAw && m.awready)
+      state = kW, beat = 0;
     else if (state == kW && m.wready) {
       if (beat == 0) first_w = b.cycles;
       last_w = b.cycles;
       if (++beat == 16) state = kB;
-    } else if (state == kB && m.bvalid) state = kAr;
-    else if (state == kAr && m.arready) state = kR;
+    } else if (state == kB && m.bvalid)
+      state = kAr;
+    else if (state == kAr && m.arready)
+      state = kR;
     else if (state == kR && m.rvalid) {
       if (got.empty()) first_r = b.cycles;
       last_r = b.cycles;

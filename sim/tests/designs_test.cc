@@ -2,6 +2,8 @@
 // SimDevice and moves real data, with interrupts seen through the AXI interrupt controller on
 // pl_ps_irq0[0]. Register maps: PG021 (axi_dma direct mode), PG144 (axi_gpio), PG099
 // (axi_intc), UG1399 (the HLS control block). Address maps: rtl/README.md.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -10,8 +12,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "sim/sim_device.h"
 
@@ -30,8 +30,8 @@ constexpr uint64_t kIsr = 0x00, kIpr = 0x04, kIar = 0x0C, kSie = 0x10, kMer = 0x
 constexpr uint64_t kGpioData = 0x00, kGpio2Data = 0x08, kGier = 0x11C, kIpIsr = 0x120,
                    kIpIer = 0x128;
 // HLS stream_scale (UG1399 s_axilite layout)
-constexpr uint64_t kCtrl = 0x00, kHlsGier = 0x04, kHlsIer = 0x08, kHlsIsr = 0x0C,
-                   kHlsLength = 0x10, kScale = 0x18, kOffset = 0x20;
+constexpr uint64_t kCtrl = 0x00, kHlsGier = 0x04, kHlsIer = 0x08, kHlsIsr = 0x0C, kHlsLength = 0x10,
+                   kScale = 0x18, kOffset = 0x20;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -84,8 +84,7 @@ class DesignsTest : public ::testing::Test {
     return pending;
   }
   // Starts S2MM then MM2S (direct mode, both with the completion interrupt).
-  void StartDma(uint64_t dma, uint64_t src, uint64_t dst, uint32_t out_bytes,
-                uint32_t in_bytes) {
+  void StartDma(uint64_t dma, uint64_t src, uint64_t dst, uint32_t out_bytes, uint32_t in_bytes) {
     Write(dma + kS2mmCr, kCrRun | kCrIocIrqEn);
     Write(dma + kS2mmDa, static_cast<uint32_t>(dst));
     Write(dma + kS2mmDaMsb, static_cast<uint32_t>(dst >> 32));
@@ -176,8 +175,8 @@ TEST_F(DesignsTest, GpioLoopbackAndInterrupt) {
     Write(kGpio + kGpioData, v);
     EXPECT_EQ(Read(kGpio + kGpio2Data), v);  // channel 1 outputs wired to channel 2 inputs
   }
-  Write(kGpio + 0x04, 0xFF);                   // channel 1 is all outputs: TRI stays
-  Write(kGpio + kGpioData, 0x1FF);             // 8 bits wide
+  Write(kGpio + 0x04, 0xFF);        // channel 1 is all outputs: TRI stays
+  Write(kGpio + kGpioData, 0x1FF);  // 8 bits wide
   EXPECT_EQ(Read(kGpio + kGpio2Data), 0xFFu);
   // Channel 2 input change -> GPIO interrupt -> INTC input 0 -> pl_ps_irq0[0]. The changes
   // above are already in IP_ISR (it records them whatever IP_IER says, PG144): clear first.

@@ -43,7 +43,8 @@ TEST(RegionAllocator, ErrorsCarryNumbers) {
   ASSERT_TRUE(a.Alloc((1 << 20) - 4096, 4096).ok());
   Result<Allocation> full = a.Alloc(8192, 4096);
   EXPECT_EQ(full.error().code, ErrorCode::kNoMemory);
-  EXPECT_NE(full.error().message.find("4096 bytes free"), std::string::npos) << full.error().message;
+  EXPECT_NE(full.error().message.find("4096 bytes free"), std::string::npos)
+      << full.error().message;
   EXPECT_EQ(a.Free(999).error().code, ErrorCode::kUnknownId);
 }
 

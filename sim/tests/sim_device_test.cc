@@ -1,5 +1,6 @@
 #include "sim/sim_device.h"
 
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -10,18 +11,16 @@
 #include <sstream>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "bitstream/sim_bitstream.h"
 
 namespace pynq_remote::sim {
 namespace {
 
 constexpr uint64_t kRegs = 0xA0000000, kAccel = 0xA0010000;
-constexpr uint64_t kId = 0x00, kVersion = 0x04, kScratch0 = 0x10, kCycleLo = 0x20,
-                   kCycleHi = 0x24, kStall = 0x28;
-constexpr uint64_t kCtrl = 0x00, kGier = 0x04, kIer = 0x08, kIsr = 0x0C, kSrc = 0x10,
-                   kDst = 0x1C, kLength = 0x28, kOp = 0x30, kConst = 0x38;
+constexpr uint64_t kId = 0x00, kVersion = 0x04, kScratch0 = 0x10, kCycleLo = 0x20, kCycleHi = 0x24,
+                   kStall = 0x28;
+constexpr uint64_t kCtrl = 0x00, kGier = 0x04, kIer = 0x08, kIsr = 0x0C, kSrc = 0x10, kDst = 0x1C,
+                   kLength = 0x28, kOp = 0x30, kConst = 0x38;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -30,7 +29,9 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-std::string RefBit() { return ReadFile(std::string(PYNQ_REMOTE_DESIGNS_DIR) + "/ref_accel/ref_accel.bit"); }
+std::string RefBit() {
+  return ReadFile(std::string(PYNQ_REMOTE_DESIGNS_DIR) + "/ref_accel/ref_accel.bit");
+}
 
 uint64_t CpuMicros() {
   rusage u{};
@@ -196,14 +197,12 @@ TEST_F(SimDeviceTest, BusErrors) {
     int width;
     ErrorCode code;
   } cases[] = {
-      {kRegs + 0x2000, 4, ErrorCode::kBusDecErr},    // inside HPM0, no instance
-      {0xB0000000, 4, ErrorCode::kBusDecErr},        // HPM1: nothing there
-      {kRegs + 0x08, 4, ErrorCode::kBusSlvErr},      // a hole in ref_regs
-      {kAccel + 0x800, 4, ErrorCode::kBusSlvErr},    // a hole in mem_accel
-      {0x90000000, 4, ErrorCode::kOutOfWindow},
-      {kRegs + 2, 4, ErrorCode::kUnaligned},
-      {kRegs + 4, 8, ErrorCode::kUnaligned},
-      {kRegs, 3, ErrorCode::kInvalidArgument},
+      {kRegs + 0x2000, 4, ErrorCode::kBusDecErr},  // inside HPM0, no instance
+      {0xB0000000, 4, ErrorCode::kBusDecErr},      // HPM1: nothing there
+      {kRegs + 0x08, 4, ErrorCode::kBusSlvErr},    // a hole in ref_regs
+      {kAccel + 0x800, 4, ErrorCode::kBusSlvErr},  // a hole in mem_accel
+      {0x90000000, 4, ErrorCode::kOutOfWindow},   {kRegs + 2, 4, ErrorCode::kUnaligned},
+      {kRegs + 4, 8, ErrorCode::kUnaligned},      {kRegs, 3, ErrorCode::kInvalidArgument},
   };
   for (const Case& c : cases) {
     Result<uint64_t> r = dev_->MmioRead(c.addr, c.width);
@@ -263,7 +262,7 @@ TEST_F(SimDeviceTest, AcceleratorCopiesAndAddsWithInterrupt) {
     ASSERT_TRUE(fired.ok());
     ASSERT_TRUE(fired.value()) << "op " << op;
     const uint64_t ctrl = Read(kAccel + kCtrl);
-    EXPECT_EQ(ctrl & 0x6, 0x6u) << Hex(ctrl);  // ap_done, ap_idle
+    EXPECT_EQ(ctrl & 0x6, 0x6u) << Hex(ctrl);   // ap_done, ap_idle
     EXPECT_EQ(Read(kAccel + kCtrl) & 0x2, 0u);  // ap_done cleared on read
     ASSERT_TRUE(dev_->MemRead(dst.phys, out.data(), words * 4).ok());
     for (uint32_t i = 0; i < words; ++i) {
@@ -397,7 +396,7 @@ TEST_F(SimDeviceTest, WaveformTrace) {
     ASSERT_TRUE(dev_->Advance(100).ok());
     dev_.reset();
   }
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_GT(st.st_size, 100);
 }

@@ -198,8 +198,8 @@ class DmaTest : public ::testing::Test {
     const uint32_t expect = std::min(length, sent);
     EXPECT_EQ(got, expect) << "S2MM_LENGTH";
     std::vector<uint8_t> want(data.begin(), data.begin() + expect);
-    EXPECT_EQ(memory_.Read(addr, expect), want) << sent << " of " << length << " bytes at "
-                                                << Hex(addr);
+    EXPECT_EQ(memory_.Read(addr, expect), want)
+        << sent << " of " << length << " bytes at " << Hex(addr);
     EXPECT_EQ(memory_.Read(addr - guard, guard), std::vector<uint8_t>(guard, 0xA5))
         << "written below the buffer";
     EXPECT_EQ(memory_.Read(addr + expect, guard), std::vector<uint8_t>(guard, 0xA5))
@@ -218,8 +218,7 @@ class DmaTest : public ::testing::Test {
     EXPECT_EQ(WaitIdle(kS2mmCr) & (kIntErr | kSlvErr | kDecErr), 0u);
     EXPECT_EQ(WaitIdle(kMm2sCr) & (kIntErr | kSlvErr | kDecErr), 0u);
     EXPECT_EQ(R(kS2mmLen), len);
-    EXPECT_EQ(memory_.Read(dst, len), data) << len << " bytes " << Hex(src) << " -> "
-                                            << Hex(dst);
+    EXPECT_EQ(memory_.Read(dst, len), data) << len << " bytes " << Hex(src) << " -> " << Hex(dst);
   }
 
   MODEL model_;
@@ -232,9 +231,9 @@ class DmaTest : public ::testing::Test {
   S2mmDriver s2mm_;
 };
 
-const uint32_t kLengths[] = {1,   2,   3,    4,    5,    7,    8,    9,     15,    16,   17,
-                             31,  63,  64,   65,   100,  127,  128,  129,   255,   256,  1000,
-                             4095, 4096, 4097, 8191, 12345, 65535, 65536};
+const uint32_t kLengths[] = {1,   2,    3,    4,    5,    7,    8,     9,     15,   16,
+                             17,  31,   63,   64,   65,   100,  127,   128,   129,  255,
+                             256, 1000, 4095, 4096, 4097, 8191, 12345, 65535, 65536};
 const uint32_t kOffsets[] = {0, 1, 2, 3, 4, 5, 7, 0xFF9};
 
 TEST_F(DmaTest, ResetValues) {
@@ -276,8 +275,8 @@ TEST_F(DmaTest, RegisterAccess) {
   W(kMm2sSr, 0xFFFFFFFF);
   EXPECT_EQ(R(kMm2sSr), kHalted);
   // reserved offsets read 0 and ignore writes, with OKAY
-  for (uint32_t off : {0x08u, 0x10u, 0x20u, 0x2Cu, 0x38u, 0x44u, 0x50u, 0x5Cu, 0x60u, 0x100u,
-                       0xFFFCu}) {
+  for (uint32_t off :
+       {0x08u, 0x10u, 0x20u, 0x2Cu, 0x38u, 0x44u, 0x50u, 0x5Cu, 0x60u, 0x100u, 0xFFFCu}) {
     EXPECT_EQ(bus_.Write(off, 0xFFFFFFFF), 0) << Hex(off);
     EXPECT_EQ(bus_.Read(off).resp, 0) << Hex(off);
     EXPECT_EQ(bus_.Read(off).data, 0u) << Hex(off);
@@ -293,7 +292,7 @@ TEST_F(DmaTest, RunStopAndSoftReset) {
   Start(kS2mmCr, kErrEn);
   EXPECT_EQ(R(kS2mmSr), 0u);
   EXPECT_EQ(model_.s_axis_s2mm_tready, 0);  // nothing to receive yet
-  W(kS2mmCr, 0);                             // PYNQ stop()
+  W(kS2mmCr, 0);                            // PYNQ stop()
   clock_.RunUntil([&] { return (R(kS2mmSr) & kHalted) != 0; }, 100, "halted");
   W(kMm2sSa, 0x1000);
   W(kS2mmDa, 0x2000);
@@ -323,9 +322,9 @@ TEST_F(DmaTest, Mm2sLengthsAndAlignments) {
 
 TEST_F(DmaTest, Mm2sHighAddressAndPageCrossings) {
   Start(kMm2sCr);
-  Mm2sOnce(0x123456FFDull, 9000, 5);    // above 4 GiB through SA_MSB
-  Mm2sOnce(kWindow - 9001, 9001, 8);     // up to the last byte of the memory
-  Mm2sOnce(0x00000FFFull, 2, 6);         // two pages, one byte each
+  Mm2sOnce(0x123456FFDull, 9000, 5);  // above 4 GiB through SA_MSB
+  Mm2sOnce(kWindow - 9001, 9001, 8);  // up to the last byte of the memory
+  Mm2sOnce(0x00000FFFull, 2, 6);      // two pages, one byte each
   Mm2sOnce(0x00001FF8ull, 24, 7);
 }
 
@@ -519,7 +518,7 @@ TEST_F(DmaTest, Mm2sStalledByItsConsumerIsNotBusy) {
   Start(kMm2sCr);
   memory_.Write(0x3000, RandomBytes(4096, 902));
   Transfer(kMm2sCr, 0x3000, 4096);
-  clock_.Run(400);              // reads fill the FIFO, then the channel can only wait
+  clock_.Run(400);  // reads fill the FIFO, then the channel can only wait
   EXPECT_EQ(model_.busy, 0);
   EXPECT_EQ(R(kMm2sSr) & kIdle, 0u);
   sink_.set_backpressure(0.0);  // the consumer wakes up: the transfer completes
@@ -539,10 +538,11 @@ TEST_F(DmaTest, ThroughputLoopback) {
   const uint64_t cycles =
       clock_.RunUntil([&] { return model_.s2mm_introut != 0; }, 4ull * len, "loopback");
   const double ideal = static_cast<double>(len) / kNb;
-  std::printf("loopback of %u bytes, %d-byte stream: %llu cycles, %.3f bytes/cycle, %.1f%% of "
-              "a beat per cycle\n",
-              len, kNb, static_cast<unsigned long long>(cycles), len / double(cycles),
-              100.0 * ideal / cycles);
+  std::printf(
+      "loopback of %u bytes, %d-byte stream: %llu cycles, %.3f bytes/cycle, %.1f%% of "
+      "a beat per cycle\n",
+      len, kNb, static_cast<unsigned long long>(cycles), len / double(cycles),
+      100.0 * ideal / cycles);
   if (kNb == 4) {
     EXPECT_LE(cycles, 1.11 * ideal);
   }

@@ -167,7 +167,7 @@ TEST_F(GpioTest, OutputBitsDoNotInterrupt) {
 // or, write), waits for ip2intc_irpt, clears ISR if set, then disables IER again.
 TEST_F(GpioTest, PynqWaitForValueSequence) {
   Write(kGier, 0x80000000);
-  const uint32_t mask = 1u << 0;  // channel1 is _channel 0
+  const uint32_t mask = 1u << 0;     // channel1 is _channel 0
   EXPECT_EQ(Read(kData) & 0x1, 0u);  // Input.read(): not the value yet
   Write(kIer, Read(kIer) | mask);
   clock_.Run(20);

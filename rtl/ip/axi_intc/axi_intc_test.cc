@@ -11,8 +11,8 @@ namespace pynq_remote::tb {
 namespace {
 
 using Model = PR_INTC_MODEL;
-constexpr uint32_t kIsr = 0x00, kIpr = 0x04, kIer = 0x08, kIar = 0x0C, kSie = 0x10,
-                   kCie = 0x14, kIvr = 0x18, kMer = 0x1C, kImr = 0x20, kIlr = 0x24;
+constexpr uint32_t kIsr = 0x00, kIpr = 0x04, kIer = 0x08, kIar = 0x0C, kSie = 0x10, kCie = 0x14,
+                   kIvr = 0x18, kMer = 0x1C, kImr = 0x20, kIlr = 0x24;
 constexpr uint32_t kNone = 0xFFFFFFFF;
 
 class IntcTest : public ::testing::Test {
@@ -80,20 +80,20 @@ TEST_F(IntcTest, BitsAboveTheInputsReadZero) {
 // Input 4 is a level-high source (an HLS block's interrupt, a GPIO's ip2intc_irpt).
 TEST_F(IntcTest, PynqInterruptPySequenceOnALevelInput) {
   const uint32_t n = 4, bit = 1u << n;
-  Write(kIer, 0);                      // __init__
-  Write(kSie, bit);                    // add_event: first waiter of line n
-  Write(kMer, 0x3);                    // add_event: enable
+  Write(kIer, 0);    // __init__
+  Write(kSie, bit);  // add_event: first waiter of line n
+  Write(kMer, 0x3);  // add_event: enable
   EXPECT_EQ(Read(kIer), bit);
   EXPECT_EQ(Read(kMer), 0x3u);
   clock_.Run(10);
   EXPECT_EQ(model_.irq, 0);
-  model_.intr = kIdle | bit;           // the source raises its interrupt
+  model_.intr = kIdle | bit;  // the source raises its interrupt
   clock_.RunUntil([&] { return model_.irq != 0; }, 5, "irq");
   EXPECT_EQ(Read(kIvr), n);
-  const uint32_t irqs = Read(kIpr);    // set()
+  const uint32_t irqs = Read(kIpr);  // set()
   EXPECT_EQ(irqs, bit);
   Write(kCie, bit);
-  EXPECT_EQ(model_.irq, 0);            // disabled line: irq drops at once
+  EXPECT_EQ(model_.irq, 0);  // disabled line: irq drops at once
   Write(kIar, irqs);
   // The source is still high (its driver clears it later), so the level input sets its ISR
   // bit again after the acknowledge; IER = 0 keeps irq low.
@@ -101,8 +101,8 @@ TEST_F(IntcTest, PynqInterruptPySequenceOnALevelInput) {
   EXPECT_EQ(Read(kIpr), 0u);
   EXPECT_EQ(Read(kIvr), kNone);
   EXPECT_EQ(model_.irq, 0);
-  SetIntr(kIdle);                      // the driver clears its source (e.g. ISR toggle)
-  EXPECT_EQ(Read(kIsr), bit);          // the INTC's status stays until acknowledged
+  SetIntr(kIdle);              // the driver clears its source (e.g. ISR toggle)
+  EXPECT_EQ(Read(kIsr), bit);  // the INTC's status stays until acknowledged
   // The next wait: add_event re-enables; the stale bit fires once (PYNQ's waiters re-check
   // their condition), set() acknowledges it, and now the line is quiet.
   Write(kSie, bit);
@@ -118,10 +118,10 @@ TEST_F(IntcTest, PynqInterruptPySequenceOnALevelInput) {
   EXPECT_EQ(model_.irq, 0);
   model_.intr = kIdle | bit;
   clock_.RunUntil([&] { return model_.irq != 0; }, 5, "irq again");
-  SetIntr(kIdle);                      // a source cleared before the acknowledge
+  SetIntr(kIdle);  // a source cleared before the acknowledge
   Write(kCie, Read(kIpr));
   Write(kIar, bit);
-  EXPECT_EQ(Read(kIsr), 0u);           // leaves nothing behind
+  EXPECT_EQ(Read(kIsr), 0u);  // leaves nothing behind
 }
 
 TEST_F(IntcTest, PynqSequenceOnAnEdgeInput) {
@@ -146,14 +146,14 @@ TEST_F(IntcTest, EdgeInputs) {
   EXPECT_EQ(Read(kIsr), 0x1u);
   Write(kIar, 0x1);
   EXPECT_EQ(Read(kIsr), 0u);  // still high, but no new edge
-  SetIntr(kIdle);            // falling on 0: nothing
+  SetIntr(kIdle);             // falling on 0: nothing
   EXPECT_EQ(Read(kIsr), 0u);
-  SetIntr(kIdle & ~0x4u);     // falling edge on 2 (C_KIND_OF_EDGE bit 2 = 0)
+  SetIntr(kIdle & ~0x4u);  // falling edge on 2 (C_KIND_OF_EDGE bit 2 = 0)
   EXPECT_EQ(Read(kIsr), 0x4u);
   Write(kIar, 0x4);
-  SetIntr(kIdle);            // rising on 2: nothing
+  SetIntr(kIdle);  // rising on 2: nothing
   EXPECT_EQ(Read(kIsr), 0u);
-  Pulse(0x8);                // 1-cycle pulse on 3
+  Pulse(0x8);  // 1-cycle pulse on 3
   EXPECT_EQ(Read(kIsr), 0x8u);
   EXPECT_EQ(model_.irq, 1);
   Write(kIar, 0x8);
@@ -209,14 +209,14 @@ TEST_F(IntcTest, MerGatesHardwareAndOutput) {
   SetIntr(kIdle | 0x11);
   EXPECT_EQ(Read(kIsr), 0u);
   EXPECT_EQ(model_.irq, 0);
-  Write(kMer, 0x2);           // HIE alone: recorded, irq still off
+  Write(kMer, 0x2);  // HIE alone: recorded, irq still off
   clock_.Run(3);
   EXPECT_EQ(Read(kIsr), 0x10u);  // the level input; the edge on 0 came before HIE and is lost
   EXPECT_EQ(Read(kIpr), 0x10u);
   EXPECT_EQ(model_.irq, 0);
   Write(kMer, 0x3);
   EXPECT_EQ(model_.irq, 1);
-  Write(kMer, 0x0);           // HIE is write-once; ME clears
+  Write(kMer, 0x0);  // HIE is write-once; ME clears
   EXPECT_EQ(Read(kMer), 0x2u);
   EXPECT_EQ(model_.irq, 0);
   Write(kMer, 0x1);

@@ -20,9 +20,7 @@ constexpr uint8_t kKeepMask = static_cast<uint8_t>((1u << kBytes) - 1);
 
 class FifoTest : public ::testing::Test {
  protected:
-  FifoTest()
-      : clock_(model_), source_(InPins(model_)),
-        sink_(OutPins(model_)) {
+  FifoTest() : clock_(model_), source_(InPins(model_)), sink_(OutPins(model_)) {
     clock_.Add(&source_);
     clock_.Add(&sink_);
     clock_.Reset();

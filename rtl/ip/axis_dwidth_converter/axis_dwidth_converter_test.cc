@@ -19,9 +19,7 @@ constexpr int kS = S_BYTES, kM = M_BYTES;
 
 class ConverterTest : public ::testing::Test {
  protected:
-  ConverterTest()
-      : clock_(model_), source_(InPins(model_)),
-        sink_(OutPins(model_)) {
+  ConverterTest() : clock_(model_), source_(InPins(model_)), sink_(OutPins(model_)) {
     clock_.Add(&source_);
     clock_.Add(&sink_);
     clock_.Reset();
@@ -100,8 +98,8 @@ TEST_F(ConverterTest, NarrowerSideMovesEveryCycle) {
   std::mt19937 rng(5);
   SendPacket(bytes, rng, false);
   const std::vector<Beat> expected = Expected(bytes);
-  const uint64_t cycles = clock_.RunUntil(
-      [&] { return sink_.beats().size() == expected.size(); }, 100000, "stream");
+  const uint64_t cycles =
+      clock_.RunUntil([&] { return sink_.beats().size() == expected.size(); }, 100000, "stream");
   const uint64_t ideal = n / std::min(kS, kM);
   std::printf("%d->%d: %zu bytes in %llu cycles (ideal %llu)\n", kS, kM, n,
               static_cast<unsigned long long>(cycles), static_cast<unsigned long long>(ideal));

@@ -34,14 +34,18 @@ class HlsTest : public ::testing::Test {
                       [this]() -> uint64_t { return model_.s_axis_tdata; },
                       [this](uint8_t v) { model_.s_axis_tkeep = v; },
                       [this]() -> uint8_t { return model_.s_axis_tkeep; },
-                      &model_.s_axis_tlast, &model_.s_axis_tvalid, &model_.s_axis_tready};
+                      &model_.s_axis_tlast,
+                      &model_.s_axis_tvalid,
+                      &model_.s_axis_tready};
   }
   StreamPins OutPins() {
     return StreamPins{[this](uint64_t v) { model_.m_axis_tdata = static_cast<uint32_t>(v); },
                       [this]() -> uint64_t { return model_.m_axis_tdata; },
                       [this](uint8_t v) { model_.m_axis_tkeep = v; },
                       [this]() -> uint8_t { return model_.m_axis_tkeep; },
-                      &model_.m_axis_tlast, &model_.m_axis_tvalid, &model_.m_axis_tready};
+                      &model_.m_axis_tlast,
+                      &model_.m_axis_tvalid,
+                      &model_.m_axis_tready};
   }
   void Write(uint32_t addr, uint32_t data) {
     ASSERT_EQ(bus_.Write(addr, data), 0) << "write at " << Hex(addr);
@@ -60,8 +64,8 @@ class HlsTest : public ::testing::Test {
     for (size_t i = 0; i < n; ++i) {
       const uint32_t x = rng();
       source_.Push(Beat{x, 0xF, i + 1 == n});
-      expect.push_back(Beat{static_cast<uint32_t>(x * scale + static_cast<uint32_t>(offset)),
-                            0xF, i + 1 == n});
+      expect.push_back(
+          Beat{static_cast<uint32_t>(x * scale + static_cast<uint32_t>(offset)), 0xF, i + 1 == n});
     }
     return expect;
   }

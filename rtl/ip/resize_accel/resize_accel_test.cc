@@ -67,14 +67,18 @@ class ResizeTest : public ::testing::Test {
                       [this]() -> uint64_t { return model_.src_tdata; },
                       [this](uint8_t v) { model_.src_tkeep = v; },
                       [this]() -> uint8_t { return model_.src_tkeep; },
-                      &model_.src_tlast, &model_.src_tvalid, &model_.src_tready};
+                      &model_.src_tlast,
+                      &model_.src_tvalid,
+                      &model_.src_tready};
   }
   StreamPins DstPins() {
     return StreamPins{[this](uint64_t v) { model_.dst_tdata = static_cast<uint32_t>(v); },
                       [this]() -> uint64_t { return model_.dst_tdata; },
                       [this](uint8_t v) { model_.dst_tkeep = v; },
                       [this]() -> uint8_t { return model_.dst_tkeep; },
-                      &model_.dst_tlast, &model_.dst_tvalid, &model_.dst_tready};
+                      &model_.dst_tlast,
+                      &model_.dst_tvalid,
+                      &model_.dst_tready};
   }
   void Write(uint32_t addr, uint32_t data, uint8_t strb = 0xF) {
     ASSERT_EQ(bus_.Write(addr, data, strb), 0) << "write at " << Hex(addr);
@@ -158,8 +162,7 @@ class ResizeTest : public ::testing::Test {
       if (got[i] != want[i]) {
         const size_t pixel = i / 3;
         FAIL() << what << ": differs at row " << pixel / dst.cols << " col " << pixel % dst.cols
-               << " channel " << i % 3 << ": core " << int{got[i]} << " model "
-               << int{want[i]};
+               << " channel " << i % 3 << ": core " << int{got[i]} << " model " << int{want[i]};
       }
     }
   }
@@ -187,10 +190,11 @@ TEST(ResizeModel, EqualSizesAreTheIdentityOnEveryAxisLength) {
 // decreasing along an axis.
 TEST(ResizeModel, TapsAreInRangeAndMonotonic) {
   std::mt19937 rng(7);
-  std::vector<std::pair<uint32_t, uint32_t>> pairs = {{1, 1}, {1, 1920}, {1920, 1}, {1080, 1},
-                                                      {1920, 1919}, {1919, 1920}, {3, 1080}};
+  std::vector<std::pair<uint32_t, uint32_t>> pairs = {
+      {1, 1}, {1, 1920}, {1920, 1}, {1080, 1}, {1920, 1919}, {1919, 1920}, {3, 1080}};
   for (int i = 0; i < 3000; ++i) {
-    pairs.push_back({static_cast<uint32_t>(rng() % 1920 + 1), static_cast<uint32_t>(rng() % 1920 + 1)});
+    pairs.push_back(
+        {static_cast<uint32_t>(rng() % 1920 + 1), static_cast<uint32_t>(rng() % 1920 + 1)});
   }
   for (auto [n, m] : pairs) {
     uint32_t prev = 0;
@@ -209,9 +213,9 @@ TEST(ResizeModel, TapsAreInRangeAndMonotonic) {
 TEST(ResizeModel, WithinOneOfFloatingPointBilinear) {
   std::mt19937 rng(11);
   std::vector<std::pair<Size, Size>> cases = {
-      {{360, 640}, {180, 320}}, {{75, 100}, {250, 333}}, {{5, 7}, {11, 3}},
+      {{360, 640}, {180, 320}}, {{75, 100}, {250, 333}},    {{5, 7}, {11, 3}},
       {{1, 1}, {4, 4}},         {{1080, 1920}, {360, 640}}, {{3, 2}, {1080, 1920}},
-      {{1080, 1920}, {1, 1}},   {{17, 1919}, {13, 1920}}, {{479, 641}, {480, 640}}};
+      {{1080, 1920}, {1, 1}},   {{17, 1919}, {13, 1920}},   {{479, 641}, {480, 640}}};
   for (int i = 0; i < 40; ++i) {
     auto dim = [&] { return static_cast<uint32_t>(rng() % 200 + 1); };
     cases.push_back({{dim(), dim()}, {dim(), dim()}});
@@ -353,10 +357,10 @@ TEST_F(ResizeTest, Identity500x500ByteForByteAtAboutOnePixelPerCycle) {
 TEST_F(ResizeTest, Downscale640x360To320x180) {
   const auto img = SmoothImage({360, 640}, 2);
   const Run run = RunFrame(img, {360, 640}, {180, 320}, "640x360 -> 320x180");
-  std::printf("[ perf  ] 640x360 -> 320x180: %llu cycles, %.4f input pixels/cycle, "
-              "%.4f output pixels/cycle\n",
-              static_cast<unsigned long long>(run.cycles), 230400.0 / run.cycles,
-              57600.0 / run.cycles);
+  std::printf(
+      "[ perf  ] 640x360 -> 320x180: %llu cycles, %.4f input pixels/cycle, "
+      "%.4f output pixels/cycle\n",
+      static_cast<unsigned long long>(run.cycles), 230400.0 / run.cycles, 57600.0 / run.cycles);
   EXPECT_LT(run.cycles, 230400u * 11 / 10);
 }
 
@@ -370,9 +374,9 @@ TEST_F(ResizeTest, Upscale100x75To333x250) {
 
 TEST_F(ResizeTest, OddAndTinySizes) {
   const std::vector<std::pair<Size, Size>> cases = {
-      {{5, 7}, {11, 3}}, {{1, 1}, {1, 1}}, {{1, 1}, {4, 4}}, {{4, 4}, {1, 1}}, {{1, 9}, {7, 1}},
-      {{9, 1}, {1, 7}},  {{2, 3}, {3, 2}}, {{3, 3}, {3, 3}}, {{13, 11}, {2, 29}},
-      {{1, 1920}, {1, 1}}, {{1080, 1}, {3, 1}}, {{1, 1}, {3, 1920}}};
+      {{5, 7}, {11, 3}},   {{1, 1}, {1, 1}},    {{1, 1}, {4, 4}},    {{4, 4}, {1, 1}},
+      {{1, 9}, {7, 1}},    {{9, 1}, {1, 7}},    {{2, 3}, {3, 2}},    {{3, 3}, {3, 3}},
+      {{13, 11}, {2, 29}}, {{1, 1920}, {1, 1}}, {{1080, 1}, {3, 1}}, {{1, 1}, {3, 1920}}};
   uint32_t seed = 10;
   for (auto [src, dst] : cases) {
     char what[64];
@@ -506,10 +510,11 @@ TEST_F(ResizeTest, RefusedSizesFinishAtOnceWithoutTakingOrGivingBeats) {
   Write(kGier, 1);
   Write(kIer, 1);
   const std::vector<std::pair<Size, Size>> cases = {
-      {{0, 10}, {10, 10}},   {{10, 0}, {10, 10}},     {{10, 10}, {0, 10}},
-      {{10, 10}, {10, 0}},   {{1081, 10}, {10, 10}},  {{10, 1921}, {10, 10}},
-      {{10, 10}, {1081, 1}}, {{10, 10}, {1, 1921}},   {{0xFFFFFFFF, 10}, {10, 10}},
-      {{1080, 1920 + 2048}, {10, 10}}};
+      {{0, 10}, {10, 10}},          {{10, 0}, {10, 10}},
+      {{10, 10}, {0, 10}},          {{10, 10}, {10, 0}},
+      {{1081, 10}, {10, 10}},       {{10, 1921}, {10, 10}},
+      {{10, 10}, {1081, 1}},        {{10, 10}, {1, 1921}},
+      {{0xFFFFFFFF, 10}, {10, 10}}, {{1080, 1920 + 2048}, {10, 10}}};
   PushImage(RandomImage({2, 5}, 1));  // a DMA that is sending: nothing may be taken
   for (bool restart : {false, true}) {
     for (auto [src, dst] : cases) {
@@ -551,10 +556,11 @@ TEST_F(ResizeTest, MaxSizeIdentity1920x1080) {
 TEST_F(ResizeTest, Downscale1920x1080To640x360) {
   const auto img = SmoothImage({1080, 1920}, 7);
   const Run run = RunFrame(img, {1080, 1920}, {360, 640}, "1920x1080 -> 640x360");
-  std::printf("[ perf  ] 1920x1080 -> 640x360: %llu cycles to the last output, %llu to ap_done, "
-              "%.4f input pixels/cycle\n",
-              static_cast<unsigned long long>(run.cycles),
-              static_cast<unsigned long long>(run.done_cycles), 1920.0 * 1080 / run.done_cycles);
+  std::printf(
+      "[ perf  ] 1920x1080 -> 640x360: %llu cycles to the last output, %llu to ap_done, "
+      "%.4f input pixels/cycle\n",
+      static_cast<unsigned long long>(run.cycles), static_cast<unsigned long long>(run.done_cycles),
+      1920.0 * 1080 / run.done_cycles);
 }
 
 }  // namespace

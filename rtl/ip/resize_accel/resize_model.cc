@@ -11,9 +11,7 @@ bool SizesAccepted(uint32_t src_rows, uint32_t src_cols, uint32_t dst_rows, uint
          dst_rows >= 1 && dst_rows <= kMaxRows && dst_cols >= 1 && dst_cols <= kMaxCols;
 }
 
-uint64_t Ratio(uint32_t n, uint32_t m) {
-  return ((uint64_t{n} << kRatioFracBits) + m / 2) / m;
-}
+uint64_t Ratio(uint32_t n, uint32_t m) { return ((uint64_t{n} << kRatioFracBits) + m / 2) / m; }
 
 Taps AxisTaps(uint32_t n, uint32_t m, uint32_t x) {
   constexpr int kCoordFracBits = kRatioFracBits + 1;  // t is in Q25
@@ -41,8 +39,8 @@ uint8_t Blend(uint8_t p00, uint8_t p01, uint8_t p10, uint8_t p11, uint32_t wx, u
   return static_cast<uint8_t>((v + (uint64_t{1} << (2 * kWeightBits - 1))) >> (2 * kWeightBits));
 }
 
-std::vector<uint8_t> Resize(const std::vector<uint8_t>& src, uint32_t src_rows,
-                            uint32_t src_cols, uint32_t dst_rows, uint32_t dst_cols) {
+std::vector<uint8_t> Resize(const std::vector<uint8_t>& src, uint32_t src_rows, uint32_t src_cols,
+                            uint32_t dst_rows, uint32_t dst_cols) {
   if (!SizesAccepted(src_rows, src_cols, dst_rows, dst_cols)) return {};
   std::vector<Taps> xs(dst_cols);
   for (uint32_t x = 0; x < dst_cols; ++x) xs[x] = AxisTaps(src_cols, dst_cols, x);

@@ -60,8 +60,8 @@ uint8_t Blend(uint8_t p00, uint8_t p01, uint8_t p10, uint8_t p11, uint32_t wx, u
 
 /// Resizes a (src_rows, src_cols, 3) image to (dst_rows, dst_cols, 3) exactly as the core
 /// does. Returns an empty vector when SizesAccepted is false (the core outputs nothing).
-std::vector<uint8_t> Resize(const std::vector<uint8_t>& src, uint32_t src_rows,
-                            uint32_t src_cols, uint32_t dst_rows, uint32_t dst_cols);
+std::vector<uint8_t> Resize(const std::vector<uint8_t>& src, uint32_t src_rows, uint32_t src_cols,
+                            uint32_t dst_rows, uint32_t dst_cols);
 
 /// Floating-point bilinear reference (same coordinate mapping and clamps, exact weights,
 /// rounded to nearest), for checking the fixed-point model; not bit-exact with the core.
