@@ -26,12 +26,50 @@ const char* ErrorCodeName(ErrorCode code) {
       return "timeout";
     case ErrorCode::kNoMemory:
       return "out of memory";
+    case ErrorCode::kLimitExceeded:
+      return "limit exceeded";
+    case ErrorCode::kPermissionDenied:
+      return "permission denied";
     case ErrorCode::kUnsupported:
       return "unsupported";
     case ErrorCode::kInternal:
       return "internal error";
   }
   return "unknown error";
+}
+
+const char* ErrorCodeToken(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case ErrorCode::kUnaligned:
+      return "UNALIGNED";
+    case ErrorCode::kBadBitstream:
+      return "BAD_BITSTREAM";
+    case ErrorCode::kOutOfWindow:
+      return "OUT_OF_WINDOW";
+    case ErrorCode::kUnknownId:
+      return "UNKNOWN_ID";
+    case ErrorCode::kNotProgrammed:
+      return "NOT_PROGRAMMED";
+    case ErrorCode::kBusSlvErr:
+      return "BUS_SLVERR";
+    case ErrorCode::kBusDecErr:
+      return "BUS_DECERR";
+    case ErrorCode::kTimeout:
+      return "TIMEOUT";
+    case ErrorCode::kNoMemory:
+      return "NO_MEMORY";
+    case ErrorCode::kLimitExceeded:
+      return "LIMIT_EXCEEDED";
+    case ErrorCode::kPermissionDenied:
+      return "PERMISSION_DENIED";
+    case ErrorCode::kUnsupported:
+      return "UNSUPPORTED";
+    case ErrorCode::kInternal:
+      return "INTERNAL";
+  }
+  return "INTERNAL";
 }
 
 std::string Hex(uint64_t value) {

@@ -20,12 +20,18 @@ enum class ErrorCode {
   kBusSlvErr,        // the addressed slave answered SLVERR
   kBusDecErr,        // nothing decoded the address (DECERR)
   kTimeout,          // the bus or the device did not answer in time
-  kNoMemory,         // the allocator or a limit ran out
+  kNoMemory,         // the board's allocator ran out
+  kLimitExceeded,    // a configured server limit (per session or in total) would be passed
+  kPermissionDenied,  // the access policy forbids it (MMIO outside the overlay, path escape)
   kUnsupported,      // this backend cannot do that
   kInternal,         // a bug or an unexpected host failure
 };
 
+/// Words for a person: "AXI SLVERR", "out of window".
 const char* ErrorCodeName(ErrorCode code);
+/// A stable token for the wire and for client exception classes: "BUS_SLVERR", "TIMEOUT".
+/// Never renamed once shipped; clients key their exception types on it.
+const char* ErrorCodeToken(ErrorCode code);
 
 struct DeviceError {
   ErrorCode code = ErrorCode::kInternal;

@@ -20,7 +20,10 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
     case ErrorCode::kTimeout:
       return grpc::StatusCode::DEADLINE_EXCEEDED;
     case ErrorCode::kNoMemory:
+    case ErrorCode::kLimitExceeded:
       return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case ErrorCode::kPermissionDenied:
+      return grpc::StatusCode::PERMISSION_DENIED;
     case ErrorCode::kUnsupported:
       return grpc::StatusCode::UNIMPLEMENTED;
     case ErrorCode::kInternal:
