@@ -9,12 +9,15 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "service/log.h"
 #include "service/services.h"
@@ -37,6 +40,19 @@ constexpr char kUsage[] =
     "  --trace FILE           sim: write a waveform of the PL (FST/VCD)\n"
     "  --log-level LEVEL      error|warn|info|debug (default info)\n"
     "  --max-message-mb N     largest gRPC message, in MiB (default 64)\n"
+    "limits (0 = unlimited; past one a call gets RESOURCE_EXHAUSTED, the server stays up):\n"
+    "  --max-session-memory-mb N  buffer memory one session may hold (default 0)\n"
+    "  --max-total-memory-mb N    buffer memory all clients together may hold (default 0)\n"
+    "  --max-handles N            buffer + MMIO handles per session (default 4096)\n"
+    "  --max-sessions N           sessions open at once (default 256)\n"
+    "  --max-streams N            streaming transfers in progress at once (default 16)\n"
+    "  --max-file-mb N            largest file a client may write (default 1024)\n"
+    "  --session-grace-ms MS      a dropped session's handles are freed after this (1000)\n"
+    "access:\n"
+    "  --mmio-policy MODE         overlay (default): the loaded overlay's .hwh windows plus\n"
+    "                             the PS registers PYNQ needs; strict: as overlay, but no PL\n"
+    "                             access without a .hwh; open: every bus window (PYNQ 3.1)\n"
+    "  --mmio-allow BASE:SIZE     also allow this window (repeatable), e.g. 0xA0000000:0x1000\n"
     "  --help, --version\n";
 
 struct Flags {
@@ -48,7 +64,24 @@ struct Flags {
   std::string trace;
   service::LogLevel log_level = service::LogLevel::kInfo;
   size_t max_message_mb = 64;
+  service::Limits limits;
+  service::MmioPolicyMode mmio_policy = service::MmioPolicyMode::kOverlay;
+  std::vector<AddressWindow> mmio_allow;
 };
+
+// A whole number in [lo, hi], or exit 2 naming the flag.
+uint64_t ParseCount(const std::string& name, const std::string& text, uint64_t lo, uint64_t hi) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || text[0] == '-' || errno != 0 || *end != '\0' || value < lo || value > hi) {
+    std::fprintf(stderr, "pynq-remote-server: %s wants a whole number in %llu..%llu, not \"%s\"\n",
+                 name.c_str(), static_cast<unsigned long long>(lo),
+                 static_cast<unsigned long long>(hi), text.c_str());
+    std::exit(2);
+  }
+  return value;
+}
 
 // Exits 0 for --help/--version, 2 for a malformed command line.
 Flags ParseFlags(int argc, char** argv) {
@@ -102,6 +135,38 @@ Flags ParseFlags(int argc, char** argv) {
         std::exit(2);
       }
       flags.max_message_mb = mb;
+    } else if (arg == "--max-session-memory-mb") {
+      flags.limits.max_session_bytes = ParseCount(arg, value(i, arg), 0, 1u << 20) << 20;
+    } else if (arg == "--max-total-memory-mb") {
+      flags.limits.max_total_bytes = ParseCount(arg, value(i, arg), 0, 1u << 20) << 20;
+    } else if (arg == "--max-handles") {
+      flags.limits.max_session_handles = ParseCount(arg, value(i, arg), 0, 1u << 24);
+    } else if (arg == "--max-sessions") {
+      flags.limits.max_sessions = ParseCount(arg, value(i, arg), 0, 1u << 20);
+    } else if (arg == "--max-streams") {
+      flags.limits.max_concurrent_streams = ParseCount(arg, value(i, arg), 0, 1u << 16);
+    } else if (arg == "--max-file-mb") {
+      flags.limits.max_file_bytes = ParseCount(arg, value(i, arg), 0, 1u << 20) << 20;
+    } else if (arg == "--session-grace-ms") {
+      flags.limits.grace = std::chrono::milliseconds(ParseCount(arg, value(i, arg), 0, 3600000));
+    } else if (arg == "--mmio-policy") {
+      std::optional<service::MmioPolicyMode> mode = service::ParseMmioPolicyMode(value(i, arg));
+      if (!mode) {
+        std::fprintf(stderr, "pynq-remote-server: --mmio-policy is overlay|strict|open\n");
+        std::exit(2);
+      }
+      flags.mmio_policy = *mode;
+    } else if (arg == "--mmio-allow") {
+      std::string text = value(i, arg);
+      std::optional<AddressWindow> window = service::ParseWindowSpec(text);
+      if (!window) {
+        std::fprintf(stderr,
+                     "pynq-remote-server: --mmio-allow wants BASE:SIZE with SIZE > 0, e.g. "
+                     "0xA0000000:0x1000, not \"%s\"\n",
+                     text.c_str());
+        std::exit(2);
+      }
+      flags.mmio_allow.push_back(*window);
     } else {
       std::fprintf(stderr, "pynq-remote-server: unknown flag %s\n%s", arg.c_str(), kUsage);
       std::exit(2);
@@ -178,6 +243,10 @@ int RunServer(const Flags& flags) {
   service::ServiceOptions options;
   options.max_message_bytes = flags.max_message_mb << 20;
   options.server_version = PYNQ_REMOTE_VERSION;
+  options.limits = flags.limits;
+  options.mmio_policy = flags.mmio_policy;
+  options.mmio_allow.insert(options.mmio_allow.end(), flags.mmio_allow.begin(),
+                            flags.mmio_allow.end());
   Result<std::unique_ptr<service::Services>> services =
       service::Services::Create(*device, root, /*populate_sim_root=*/true, options);
   if (!services.ok()) {
@@ -190,6 +259,11 @@ int RunServer(const Flags& flags) {
   grpc::ServerBuilder builder;
   // Without this Linux lets a second server bind the same port (SO_REUSEPORT).
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // A client that vanishes without closing its connection (power cut, cable pulled) is
+  // found by keepalive pings, so its session's handles are freed within seconds.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 2000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 2000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   int port = 0;
   builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(), &port);
   services.value()->RegisterWith(builder);

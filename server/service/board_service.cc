@@ -6,6 +6,7 @@
 
 #include "service/access.h"
 #include "service/buffer_stream.h"
+#include "service/caller.h"
 #include "service/error_mapping.h"
 
 namespace pynq_remote::service {
@@ -24,10 +25,9 @@ Result<ByteRange> RequestedRange(const BufferEntry& entry, const v1::ReadBufferR
 
 // Validates every op up to the first bad one; returns how many are valid and why the
 // next is not.
-size_t ValidOpsPrefix(const std::vector<AddressWindow>& windows, const std::vector<MmioOp>& ops,
-                      Status* why) {
+size_t ValidOpsPrefix(const SharedState& state, const std::vector<MmioOp>& ops, Status* why) {
   for (size_t i = 0; i < ops.size(); ++i) {
-    *why = CheckMmioAccess(windows, ops[i].addr, ops[i].width);
+    *why = CheckMmioAllowed(state, ops[i].addr, ops[i].width);
     if (!why->ok()) return i;
   }
   return ops.size();
@@ -72,13 +72,20 @@ grpc::Status BoardService::GetInfo(grpc::ServerContext*, const v1::GetInfoReques
   response->set_fpga_state(fpga.state);
   response->set_fpga_error(fpga.error);
   response->set_max_message_bytes(state_.options.max_message_bytes);
+  v1::ServerUsage* usage = response->mutable_usage();
+  Usage total = state_.sessions.total();
+  usage->set_open_sessions(state_.sessions.open_sessions());
+  usage->set_buffers(static_cast<uint32_t>(state_.buffers.size()));
+  usage->set_buffer_bytes(total.bytes);
+  usage->set_mmio_handles(static_cast<uint32_t>(state_.mmios.size()));
+  usage->set_active_streams(state_.streams.active());
   return grpc::Status::OK;
 }
 
 grpc::Status BoardService::MmioRead(grpc::ServerContext*, const v1::MmioReadRequest* request,
                                     v1::MmioReadResponse* response) {
   int width = request->width() > 8 ? 0 : static_cast<int>(request->width());
-  Status valid = CheckMmioAccess(state_.windows, request->address(), width);
+  Status valid = CheckMmioAllowed(state_, request->address(), width);
   if (!valid.ok()) return ToGrpcStatus(valid.error());
   Result<uint64_t> value = state_.device.MmioRead(request->address(), width);
   if (!value.ok()) return ToGrpcStatus(value.error());
@@ -89,7 +96,7 @@ grpc::Status BoardService::MmioRead(grpc::ServerContext*, const v1::MmioReadRequ
 grpc::Status BoardService::MmioWrite(grpc::ServerContext*, const v1::MmioWriteRequest* request,
                                      v1::MmioWriteResponse*) {
   int width = request->width() > 8 ? 0 : static_cast<int>(request->width());
-  Status valid = CheckMmioAccess(state_.windows, request->address(), width);
+  Status valid = CheckMmioAllowed(state_, request->address(), width);
   if (!valid.ok()) return ToGrpcStatus(valid.error());
   Status status = state_.device.MmioWrite(request->address(), width, request->value());
   if (!status.ok()) return ToGrpcStatus(status.error());
@@ -100,7 +107,7 @@ grpc::Status BoardService::MmioBatch(grpc::ServerContext*, const v1::MmioBatchRe
                                      v1::MmioBatchResponse* response) {
   std::vector<MmioOp> ops = ToOps(*request);
   Status invalid;
-  size_t valid = ValidOpsPrefix(state_.windows, ops, &invalid);
+  size_t valid = ValidOpsPrefix(state_, ops, &invalid);
   std::vector<MmioOp> runnable(ops.begin(), ops.begin() + valid);
   Device::BatchResult result = state_.device.MmioBatch(runnable);
   for (size_t i = 0; i < result.completed; ++i) response->add_values(runnable[i].value);
@@ -126,22 +133,29 @@ grpc::Status BoardService::Advance(grpc::ServerContext*, const v1::AdvanceReques
   return grpc::Status::OK;
 }
 
-grpc::Status BoardService::AllocateBuffer(grpc::ServerContext*,
+grpc::Status BoardService::AllocateBuffer(grpc::ServerContext* context,
                                           const v1::AllocateBufferRequest* request,
                                           v1::AllocateBufferResponse* response) {
-  Result<std::string> id =
-      service::AllocateBuffer(state_, request->size(), request->dtype(), request->cacheable());
+  Result<std::string> caller = CallerSession(context, state_.sessions);
+  if (!caller.ok()) return ToGrpcStatus(caller.error());
+  Result<std::string> id = service::AllocateBuffer(state_, caller.value(), request->size(),
+                                                   request->dtype(), request->cacheable());
   if (!id.ok()) return ToGrpcStatus(id.error());
-  const BufferEntry entry = FindBuffer(state_, id.value()).value();
+  Result<BufferEntry> found = FindBuffer(state_, caller.value(), id.value());
+  if (!found.ok()) return ToGrpcStatus(found.error());  // freed already by another call
+  const BufferEntry& entry = found.value();
   response->set_buffer_id(id.value());
   response->set_size(entry.size);
   response->set_physical_address(entry.allocation.phys);
   return grpc::Status::OK;
 }
 
-grpc::Status BoardService::ReadBuffer(grpc::ServerContext*, const v1::ReadBufferRequest* request,
+grpc::Status BoardService::ReadBuffer(grpc::ServerContext* context,
+                                      const v1::ReadBufferRequest* request,
                                       grpc::ServerWriter<v1::BufferChunk>* writer) {
-  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  Result<StreamSlots::Slot> slot = state_.streams.Acquire("ReadBuffer");
+  if (!slot.ok()) return ToGrpcStatus(slot.error());
+  Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
   if (!entry.ok()) return ToGrpcStatus(entry.error());
   Result<ByteRange> range = RequestedRange(entry.value(), *request);
   if (!range.ok()) return ToGrpcStatus(range.error());
@@ -149,15 +163,17 @@ grpc::Status BoardService::ReadBuffer(grpc::ServerContext*, const v1::ReadBuffer
                            [](v1::BufferChunk& chunk, uint64_t at) { chunk.set_offset(at); });
 }
 
-grpc::Status BoardService::WriteBuffer(grpc::ServerContext*,
+grpc::Status BoardService::WriteBuffer(grpc::ServerContext* context,
                                        grpc::ServerReader<v1::BufferChunk>* reader,
                                        v1::WriteBufferResponse* response) {
+  Result<StreamSlots::Slot> slot = state_.streams.Acquire("WriteBuffer");
+  if (!slot.ok()) return ToGrpcStatus(slot.error());
   v1::BufferChunk chunk;
   if (!reader->Read(&chunk)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "WriteBuffer: the stream carried no chunk");
   }
-  Result<BufferEntry> entry = FindBuffer(state_, chunk.buffer_id());
+  Result<BufferEntry> entry = FindBufferFor(state_, context, chunk.buffer_id());
   if (!entry.ok()) return ToGrpcStatus(entry.error());
   Result<ByteRange> range = ResolveRange(entry.value().size, chunk.offset(), 0);
   if (!range.ok()) return ToGrpcStatus(range.error());
@@ -176,10 +192,10 @@ grpc::Status BoardService::WriteBuffer(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status BoardService::ReadBufferRange(grpc::ServerContext*,
+grpc::Status BoardService::ReadBufferRange(grpc::ServerContext* context,
                                            const v1::ReadBufferRequest* request,
                                            v1::BufferChunk* response) {
-  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
   if (!entry.ok()) return ToGrpcStatus(entry.error());
   Result<ByteRange> range = RequestedRange(entry.value(), *request);
   if (!range.ok()) return ToGrpcStatus(range.error());
@@ -201,9 +217,10 @@ grpc::Status BoardService::ReadBufferRange(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status BoardService::WriteBufferRange(grpc::ServerContext*, const v1::BufferChunk* request,
+grpc::Status BoardService::WriteBufferRange(grpc::ServerContext* context,
+                                            const v1::BufferChunk* request,
                                             v1::WriteBufferResponse* response) {
-  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
   if (!entry.ok()) return ToGrpcStatus(entry.error());
   Result<ByteRange> range = ResolveRange(entry.value().size, request->offset(), 0);
   if (!range.ok()) return ToGrpcStatus(range.error());

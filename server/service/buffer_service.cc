@@ -5,6 +5,7 @@
 #include <string>
 
 #include "service/buffer_stream.h"
+#include "service/caller.h"
 #include "service/error_mapping.h"
 
 namespace pynq_remote::service {
@@ -30,9 +31,10 @@ Result<ByteRange> RequestRange(uint64_t size, int32_t start, int32_t end, bool h
 
 // Cache maintenance over a whole buffer (flush or invalidate): the 3.1 `msg` on failure.
 template <typename Response>
-grpc::Status SyncWholeBuffer(SharedState& state, const std::string& buffer_id,
-                             Status (Device::*sync)(uint64_t, size_t), Response* response) {
-  Result<BufferEntry> entry = FindBuffer(state, buffer_id);
+grpc::Status SyncWholeBuffer(SharedState& state, grpc::ServerContext* context,
+                             const std::string& buffer_id, Status (Device::*sync)(uint64_t, size_t),
+                             Response* response) {
+  Result<BufferEntry> entry = FindBufferFor(state, context, buffer_id);
   if (!entry.ok()) return Fail(response, entry.error());
   Status status = (state.device.*sync)(entry.value().allocation.phys, entry.value().size);
   if (!status.ok()) return Fail(response, status.error());
@@ -41,32 +43,40 @@ grpc::Status SyncWholeBuffer(SharedState& state, const std::string& buffer_id,
 
 }  // namespace
 
-grpc::Status BufferService::allocate(grpc::ServerContext*, const buffer::AllocateRequest* request,
+grpc::Status BufferService::allocate(grpc::ServerContext* context,
+                                     const buffer::AllocateRequest* request,
                                      buffer::AllocateResponse* response) {
+  Result<std::string> caller = CallerSession(context, state_.sessions);
+  if (!caller.ok()) return Fail(response, caller.error());
   if (!request->has_size64() && request->size() <= 0) {
     return Fail(response, MakeError(ErrorCode::kInvalidArgument,
                                     "cannot allocate a buffer of " +
                                         std::to_string(request->size()) + " bytes"));
   }
   uint64_t size = request->has_size64() ? request->size64() : request->size();
-  Result<std::string> id = AllocateBuffer(state_, size, request->dtype(), request->cacheable());
+  Result<std::string> id =
+      AllocateBuffer(state_, caller.value(), size, request->dtype(), request->cacheable());
   if (!id.ok()) return Fail(response, id.error());
-  const BufferEntry entry = FindBuffer(state_, id.value()).value();
+  Result<BufferEntry> found = FindBuffer(state_, caller.value(), id.value());
+  if (!found.ok()) return Fail(response, found.error());  // freed already by another call
+  const BufferEntry& entry = found.value();
   response->set_buffer_id(id.value());
   response->set_size(entry.size);
   response->set_physical_address(entry.allocation.phys);
   return grpc::Status::OK;
 }
 
-grpc::Status BufferService::write(grpc::ServerContext*,
+grpc::Status BufferService::write(grpc::ServerContext* context,
                                   grpc::ServerReader<buffer::BufferWriteRequest>* reader,
                                   buffer::BufferWriteResponse* response) {
+  Result<StreamSlots::Slot> slot = state_.streams.Acquire("buffer write");
+  if (!slot.ok()) return Fail(response, slot.error());
   buffer::BufferWriteRequest request;
   if (!reader->Read(&request)) {
     return Fail(response, MakeError(ErrorCode::kInvalidArgument,
                                     "buffer write: the stream carried no message"));
   }
-  Result<BufferEntry> entry = FindBuffer(state_, request.buffer_id());
+  Result<BufferEntry> entry = FindBufferFor(state_, context, request.buffer_id());
   if (!entry.ok()) return Fail(response, entry.error());
   const std::string buffer_id = request.buffer_id();
   std::optional<BufferWriteCursor> cursor;
@@ -92,9 +102,12 @@ grpc::Status BufferService::write(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status BufferService::read(grpc::ServerContext*, const buffer::BufferReadRequest* request,
+grpc::Status BufferService::read(grpc::ServerContext* context,
+                                 const buffer::BufferReadRequest* request,
                                  grpc::ServerWriter<buffer::BufferReadResponse>* writer) {
-  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  Result<StreamSlots::Slot> slot = state_.streams.Acquire("buffer read");
+  if (!slot.ok()) return ToGrpcStatus(slot.error());
+  Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
   if (!entry.ok()) return ToGrpcStatus(entry.error());
   Result<ByteRange> range = RequestRange(entry.value().size, request->start(), request->end(),
                                          request->has_start64() || request->has_end64(),
@@ -104,29 +117,31 @@ grpc::Status BufferService::read(grpc::ServerContext*, const buffer::BufferReadR
                            [](buffer::BufferReadResponse&, uint64_t) {});
 }
 
-grpc::Status BufferService::freebuffer(grpc::ServerContext*,
+grpc::Status BufferService::freebuffer(grpc::ServerContext* context,
                                        const buffer::FreeBufferRequest* request,
                                        buffer::FreeBufferResponse* response) {
-  Status status = FreeBuffer(state_, request->buffer_id());
+  Result<std::string> caller = CallerSession(context, state_.sessions);
+  if (!caller.ok()) return Fail(response, caller.error());
+  Status status = FreeBuffer(state_, caller.value(), request->buffer_id());
   if (!status.ok()) return Fail(response, status.error());
   return grpc::Status::OK;
 }
 
-grpc::Status BufferService::flush(grpc::ServerContext*, const buffer::FlushRequest* request,
+grpc::Status BufferService::flush(grpc::ServerContext* context, const buffer::FlushRequest* request,
                                   buffer::FlushResponse* response) {
-  return SyncWholeBuffer(state_, request->buffer_id(), &Device::Flush, response);
+  return SyncWholeBuffer(state_, context, request->buffer_id(), &Device::Flush, response);
 }
 
-grpc::Status BufferService::invalidate(grpc::ServerContext*,
+grpc::Status BufferService::invalidate(grpc::ServerContext* context,
                                        const buffer::InvalidateRequest* request,
                                        buffer::InvalidateResponse* response) {
-  return SyncWholeBuffer(state_, request->buffer_id(), &Device::Invalidate, response);
+  return SyncWholeBuffer(state_, context, request->buffer_id(), &Device::Invalidate, response);
 }
 
-grpc::Status BufferService::physical_address(grpc::ServerContext*,
+grpc::Status BufferService::physical_address(grpc::ServerContext* context,
                                              const buffer::AddressRequest* request,
                                              buffer::AddressResponse* response) {
-  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
   if (!entry.ok()) return Fail(response, entry.error());
   response->set_address(entry.value().allocation.phys);
   return grpc::Status::OK;
@@ -134,18 +149,18 @@ grpc::Status BufferService::physical_address(grpc::ServerContext*,
 
 // A remote client has no use for a server-process pointer: the board-side CPU view of a
 // buffer is its physical address (identity-mapped on the simulated board).
-grpc::Status BufferService::virtual_address(grpc::ServerContext*,
+grpc::Status BufferService::virtual_address(grpc::ServerContext* context,
                                             const buffer::AddressRequest* request,
                                             buffer::AddressResponse* response) {
-  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
   if (!entry.ok()) return Fail(response, entry.error());
   response->set_address(entry.value().allocation.phys);
   return grpc::Status::OK;
 }
 
-grpc::Status BufferService::cacheable(grpc::ServerContext*, const buffer::CacheableRequest* request,
+grpc::Status BufferService::cacheable(grpc::ServerContext* context, const buffer::CacheableRequest* request,
                                       buffer::CacheableResponse* response) {
-  Result<BufferEntry> entry = FindBuffer(state_, request->buffer_id());
+  Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
   if (!entry.ok()) return Fail(response, entry.error());
   response->set_cacheable(entry.value().cacheable);
   return grpc::Status::OK;

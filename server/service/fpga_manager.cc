@@ -150,6 +150,7 @@ Status FpgaManager::ProgramLocked(const std::string& name, const std::string& bi
   FpgaState state = device_.State();
   std::string word = programmed.ok() ? state.state : "unknown";
   Status written = root_.WriteAll(FpgaFile("state"), word + "\n");
+  if (programmed_hook_) programmed_hook_(name, programmed.ok());
   if (!programmed.ok()) {
     LogWarn("programming " + name + " failed: " + programmed.error().message);
     return programmed;

@@ -4,6 +4,7 @@
 #ifndef PYNQ_REMOTE_SERVER_SERVICE_FPGA_MANAGER_H_
 #define PYNQ_REMOTE_SERVER_SERVICE_FPGA_MANAGER_H_
 
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -47,6 +48,11 @@ class FpgaManager {
   /// Rewrites fpga0/state and fpga0/firmware from Device::State().
   Status RefreshState();
 
+  /// Called after every programming attempt, under the programming lock, with the
+  /// firmware name and whether it succeeded (the access policy follows the overlay).
+  using ProgrammedHook = std::function<void(const std::string& name, bool ok)>;
+  void SetProgrammedHook(ProgrammedHook hook) { programmed_hook_ = std::move(hook); }
+
  private:
   Status ProgramLocked(const std::string& name, const std::string& bits, bool partial);
   Result<bool> ReadPartialFlag() const;
@@ -57,6 +63,7 @@ class FpgaManager {
   mutable std::mutex mu_;   // serialises programming and the sysfs files
   std::string attrs_name_;  // set_bitstream_attrs: binfile_name
   bool attrs_partial_ = false;
+  ProgrammedHook programmed_hook_;
 };
 
 }  // namespace pynq_remote::service

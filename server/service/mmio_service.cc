@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "service/access.h"
+#include "service/caller.h"
 #include "service/error_mapping.h"
 
 namespace pynq_remote::service {
@@ -22,13 +23,13 @@ Result<uint64_t> RegionAddress(const MmioRegion& region, uint64_t offset, uint64
   return region.base + offset;
 }
 
-Result<MmioRegion> FindRegion(const SharedState& state, const std::string& mmio_id) {
-  std::optional<MmioRegion> region = state.mmios.Find(mmio_id);
-  if (!region) {
-    return MakeError(ErrorCode::kUnknownId,
-                     "no MMIO region with id \"" + mmio_id + "\": call get_mmio first");
-  }
-  return *region;
+// The caller's grant, re-checked against the access policy on every use: the overlay may
+// have changed since get_mmio.
+Result<MmioRegion> FindRegion(const SharedState& state, grpc::ServerContext* context,
+                              const std::string& mmio_id) {
+  Result<std::string> caller = CallerSession(context, state.sessions);
+  if (!caller.ok()) return caller.error();
+  return FindMmio(state, caller.value(), mmio_id);
 }
 
 uint64_t ByteSwap(uint64_t value, int width) {
@@ -72,23 +73,27 @@ int32_t LowWordAsInt32(uint64_t value) {
   return signed_low;
 }
 
-grpc::Status MmioService::get_mmio(grpc::ServerContext*, const mmio::GetMmioRequest* request,
+grpc::Status MmioService::get_mmio(grpc::ServerContext* context,
+                                   const mmio::GetMmioRequest* request,
                                    mmio::GetMmioResponse* response) {
-  Status valid = CheckMmioRegion(state_.windows, request->base_addr(), request->length());
-  if (!valid.ok()) return Fail(response, valid.error());
-  response->set_mmio_id(state_.mmios.Add(MmioRegion{request->base_addr(), request->length()}));
+  Result<std::string> caller = CallerSession(context, state_.sessions);
+  if (!caller.ok()) return Fail(response, caller.error());
+  Result<std::string> id =
+      GrantMmio(state_, caller.value(), request->base_addr(), request->length());
+  if (!id.ok()) return Fail(response, id.error());
+  response->set_mmio_id(id.value());
   response->set_status(true);
   return grpc::Status::OK;
 }
 
-grpc::Status MmioService::read(grpc::ServerContext*, const mmio::ReadRequest* request,
+grpc::Status MmioService::read(grpc::ServerContext* context, const mmio::ReadRequest* request,
                                mmio::ReadResponse* response) {
   const std::string& order = request->word_order();
   if (!order.empty() && order != "little" && order != "big") {
     return Fail(response, MakeError(ErrorCode::kInvalidArgument,
                                     "word_order \"" + order + "\": use \"little\" or \"big\""));
   }
-  Result<MmioRegion> region = FindRegion(state_, request->mmio_id());
+  Result<MmioRegion> region = FindRegion(state_, context, request->mmio_id());
   if (!region.ok()) return Fail(response, region.error());
   if (request->length() > 8) {
     return Fail(response, MakeError(ErrorCode::kInvalidArgument,
@@ -98,7 +103,7 @@ grpc::Status MmioService::read(grpc::ServerContext*, const mmio::ReadRequest* re
   int width = static_cast<int>(request->length());
   Result<uint64_t> addr = RegionAddress(region.value(), request->offset(), request->length());
   if (!addr.ok()) return Fail(response, addr.error());
-  Status valid = CheckMmioAccess(state_.windows, addr.value(), width);
+  Status valid = CheckMmioAllowed(state_, addr.value(), width);
   if (!valid.ok()) return Fail(response, valid.error());
   Result<uint64_t> value = state_.device.MmioRead(addr.value(), width);
   if (!value.ok()) return Fail(response, value.error());
@@ -109,7 +114,7 @@ grpc::Status MmioService::read(grpc::ServerContext*, const mmio::ReadRequest* re
   return grpc::Status::OK;
 }
 
-grpc::Status MmioService::write(grpc::ServerContext*, const mmio::WriteRequest* request,
+grpc::Status MmioService::write(grpc::ServerContext* context, const mmio::WriteRequest* request,
                                 mmio::WriteResponse* response) {
   const std::string& data = request->data();
   size_t n = data.size();
@@ -118,13 +123,13 @@ grpc::Status MmioService::write(grpc::ServerContext*, const mmio::WriteRequest* 
                                     "MMIO write of " + std::to_string(n) +
                                         " bytes: send 1, 2, or a multiple of 4 bytes"));
   }
-  Result<MmioRegion> region = FindRegion(state_, request->mmio_id());
+  Result<MmioRegion> region = FindRegion(state_, context, request->mmio_id());
   if (!region.ok()) return Fail(response, region.error());
   Result<uint64_t> addr = RegionAddress(region.value(), request->offset(), n);
   if (!addr.ok()) return Fail(response, addr.error());
   std::vector<MmioOp> ops = WriteOps(addr.value(), data);
   for (const MmioOp& op : ops) {
-    Status valid = CheckMmioAccess(state_.windows, op.addr, op.width);
+    Status valid = CheckMmioAllowed(state_, op.addr, op.width);
     if (!valid.ok()) return Fail(response, valid.error());
   }
   Device::BatchResult result = state_.device.MmioBatch(ops);

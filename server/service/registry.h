@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "device/device.h"
 
@@ -19,6 +20,7 @@ std::string NewId(const std::string& prefix);
 struct MmioRegion {
   uint64_t base = 0;
   uint64_t length = 0;
+  std::string owner;  // the session that made it; "" for sessionless (3.1) clients
 };
 
 /// An allocate grant.
@@ -27,6 +29,7 @@ struct BufferEntry {
   uint64_t size = 0;  // bytes the client asked for: the valid offset range
   std::string dtype;
   bool cacheable = false;
+  std::string owner;  // the session that made it; "" for sessionless (3.1) clients
 };
 
 /// Thread-safe id -> T map.
@@ -54,6 +57,40 @@ class IdRegistry {
     T value = std::move(it->second);
     entries_.erase(it);
     return value;
+  }
+  /// The id of the first entry `match` accepts, if any.
+  template <typename Pred>
+  std::optional<std::string> FindIdIf(Pred match) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, value] : entries_) {
+      if (match(value)) return id;
+    }
+    return std::nullopt;
+  }
+  /// Removes and returns every entry `match` accepts.
+  template <typename Pred>
+  std::vector<std::pair<std::string, T>> RemoveIf(Pred match) {
+    std::vector<std::pair<std::string, T>> removed;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (match(it->second)) {
+        removed.emplace_back(it->first, std::move(it->second));
+        it = entries_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return removed;
+  }
+  /// Adds under a known id (restoring state after a restart). False if it is taken.
+  bool Insert(const std::string& id, T value) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return entries_.emplace(id, std::move(value)).second;
+  }
+  /// A copy of every entry.
+  std::vector<std::pair<std::string, T>> Snapshot() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {entries_.begin(), entries_.end()};
   }
   size_t size() const {
     std::lock_guard<std::mutex> lock(mu_);

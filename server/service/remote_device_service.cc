@@ -42,9 +42,11 @@ grpc::Status StreamFile(int fd, const std::string& path,
 
 // Writes the stream (starting with *first) to its one path. `keep`, when set, also
 // receives the bytes. Errors: INVALID_ARGUMENT when a chunk names another path; as RootFs.
-grpc::Status CopyStreamToFile(const RootFs& root, remote_device::WriteFileRequest* first,
+grpc::Status CopyStreamToFile(const RootFs& root, uint64_t max_bytes,
+                              remote_device::WriteFileRequest* first,
                               grpc::ServerReader<remote_device::WriteFileRequest>* reader,
                               std::string* keep) {
+  uint64_t total = 0;
   const std::string path = first->file_path();
   Result<UniqueFd> fd = root.OpenWrite(path);
   if (!fd.ok()) return ToGrpcStatus(fd.error());
@@ -53,6 +55,15 @@ grpc::Status CopyStreamToFile(const RootFs& root, remote_device::WriteFileReques
     if (request->file_path() != path) {
       return InvalidArgument("writefile: one stream names two paths, \"" + path + "\" and \"" +
                              request->file_path() + "\"");
+    }
+    total += request->data().size();
+    // A client must not be able to fill the board's disk: the file is cut off and the
+    // write refused past the limit.
+    if (max_bytes != 0 && total > max_bytes) {
+      (void)ftruncate(fd.value().get(), 0);
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "writefile \"" + path + "\": more than " + FormatBytes(max_bytes) +
+                              ", the server's file size limit (--max-file-mb)");
     }
     Status status = WriteFully(fd.value().get(), request->data().data(), request->data().size(),
                                "\"" + path + "\"");
@@ -123,6 +134,8 @@ grpc::Status RemoteDeviceService::shutdown(grpc::ServerContext*,
 grpc::Status RemoteDeviceService::readfile(
     grpc::ServerContext*, const remote_device::ReadFileRequest* request,
     grpc::ServerWriter<remote_device::ReadFileResponse>* writer) {
+  Result<StreamSlots::Slot> slot = state_.streams.Acquire("readfile");
+  if (!slot.ok()) return ToGrpcStatus(slot.error());
   if (request->file_path() == kXrtDevicePath) {
     remote_device::ReadFileResponse response;
     response.set_data(state_.options.device_name);
@@ -137,6 +150,8 @@ grpc::Status RemoteDeviceService::readfile(
 grpc::Status RemoteDeviceService::writefile(
     grpc::ServerContext*, grpc::ServerReader<remote_device::WriteFileRequest>* reader,
     remote_device::WriteFileResponse*) {
+  Result<StreamSlots::Slot> slot = state_.streams.Acquire("writefile");
+  if (!slot.ok()) return ToGrpcStatus(slot.error());
   remote_device::WriteFileRequest request;
   if (!reader->Read(&request)) {
     return InvalidArgument("writefile: the stream carried no message, so no file path");
@@ -150,7 +165,8 @@ grpc::Status RemoteDeviceService::writefile(
   const bool trigger = state_.fpga.IsFirmwareTrigger(host.value());
   std::string written;  // kept only for the firmware trigger (a file name)
   grpc::Status copied =
-      CopyStreamToFile(state_.root, &request, reader, trigger ? &written : nullptr);
+      CopyStreamToFile(state_.root, state_.options.limits.max_file_bytes, &request, reader,
+                       trigger ? &written : nullptr);
   if (!copied.ok() || !trigger) return copied;
   Status programmed = state_.fpga.ProgramFirmware(written);
   if (!programmed.ok()) return ToGrpcStatus(programmed.error());

@@ -34,6 +34,7 @@ void Services::RegisterWith(grpc::ServerBuilder& builder) {
   builder.RegisterService(&board_);
   builder.RegisterService(&interrupt_);
   builder.RegisterService(&gpio_);
+  builder.RegisterService(&session_);
 }
 
 }  // namespace pynq_remote::service

@@ -13,6 +13,7 @@
 #include "service/interrupt_service.h"
 #include "service/mmio_service.h"
 #include "service/remote_device_service.h"
+#include "service/session_service.h"
 #include "service/shared_state.h"
 
 namespace pynq_remote::service {
@@ -39,6 +40,10 @@ class Services {
   BoardService board_{state_};
   InterruptService interrupt_;
   GpioService gpio_;
+  // After state_: stopped before the state it frees from is destroyed.
+  SessionReaper reaper_{state_.sessions,
+                        [this](const std::string& id) { ReleaseSessionHandles(state_, id); }};
+  SessionService session_{state_, [this] { reaper_.Poke(); }};
 };
 
 }  // namespace pynq_remote::service

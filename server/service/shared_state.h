@@ -10,8 +10,10 @@
 #include "device/device.h"
 #include "service/access.h"
 #include "service/fpga_manager.h"
+#include "service/mmio_policy.h"
 #include "service/registry.h"
 #include "service/root_fs.h"
+#include "service/sessions.h"
 
 namespace pynq_remote::service {
 
@@ -19,28 +21,60 @@ struct ServiceOptions {
   size_t max_message_bytes = 64u << 20;  // gRPC send/receive limit; also the largest bitstream
   std::string server_version = "0.1.0";
   std::string device_name = "pynq-remote-sim";  // the answer to readfile("xrt_device")
+  Limits limits;
+  MmioPolicyMode mmio_policy = MmioPolicyMode::kOverlay;
+  std::vector<AddressWindow> mmio_allow = DefaultPsAllowlist();  // PS pages always reachable
 };
 
 struct SharedState {
   SharedState(Device& device, RootFs root, ServiceOptions options);
+  SharedState(const SharedState&) = delete;
+  SharedState& operator=(const SharedState&) = delete;
 
   Device& device;
   const RootFs root;
   const ServiceOptions options;
   const std::vector<AddressWindow> windows;  // Device::Info().windows, fixed at start
+  const std::string server_instance;         // new on every start: clients spot a restart
   FpgaManager fpga;
   IdRegistry<MmioRegion> mmios{"mmio"};
   IdRegistry<BufferEntry> buffers{"buf"};
+  SessionTable sessions;
+  StreamSlots streams;
+  MmioPolicy policy;
 };
 
-/// The buffer, or kUnknownId naming the id.
-Result<BufferEntry> FindBuffer(const SharedState& state, const std::string& buffer_id);
-/// Allocates `size` bytes (4096-aligned) and registers them. Errors: kInvalidArgument
-/// (size 0), kNoMemory, as Device::Alloc.
-Result<std::string> AllocateBuffer(SharedState& state, uint64_t size, const std::string& dtype,
-                                   bool cacheable);
+/// The MMIO windows the .hwh beside lib/firmware/<firmware> declares (<stem>.hwh), or
+/// nullopt when there is none or it cannot be read (logged).
+std::optional<std::vector<AddressWindow>> OverlayWindowsFor(const RootFs& root,
+                                                            const std::string& firmware);
+
+/// The buffer if `caller` may use it (its own, or a sessionless one), else kUnknownId
+/// naming the id: another session's handles are not revealed to exist.
+Result<BufferEntry> FindBuffer(const SharedState& state, const std::string& caller,
+                               const std::string& buffer_id);
+/// Allocates `size` bytes (4096-aligned), charged to `caller`, and registers them.
+/// Errors: kInvalidArgument (size 0), kLimitExceeded, kNoMemory, as Device::Alloc.
+Result<std::string> AllocateBuffer(SharedState& state, const std::string& caller, uint64_t size,
+                                   const std::string& dtype, bool cacheable);
 /// Unregisters and frees. Errors: kUnknownId, as Device::Free.
-Status FreeBuffer(SharedState& state, const std::string& buffer_id);
+Status FreeBuffer(SharedState& state, const std::string& caller, const std::string& buffer_id);
+
+/// An MMIO grant for `caller` over [base, base+length): the same id again for the same
+/// window (3.1 clients never release them), else a new one charged as a handle.
+/// Errors: as CheckMmioRegion, kPermissionDenied (policy), kLimitExceeded.
+Result<std::string> GrantMmio(SharedState& state, const std::string& caller, uint64_t base,
+                              uint64_t length);
+/// The grant if `caller` may use it. Errors: kUnknownId.
+Result<MmioRegion> FindMmio(const SharedState& state, const std::string& caller,
+                            const std::string& mmio_id);
+
+/// One MMIO access: inside a device window (else kOutOfWindow etc., CheckMmioAccess), then
+/// allowed by the access policy (else kPermissionDenied).
+Status CheckMmioAllowed(const SharedState& state, uint64_t addr, int width);
+
+/// Frees every buffer and MMIO handle of a session that has gone (the reaper calls it).
+void ReleaseSessionHandles(SharedState& state, const std::string& session);
 
 /// Writes a stream of chunks into a buffer range, in order, with no staging copy.
 class BufferWriteCursor {

@@ -1,0 +1,31 @@
+// pynq_remote.v1.Session: the Attach stream that keeps a client's session alive. Served
+// with gRPC's callback API, so an open session costs no thread: thousands of idle
+// clients must not exhaust the sync server's pool.
+#ifndef PYNQ_REMOTE_SERVER_SERVICE_SESSION_SERVICE_H_
+#define PYNQ_REMOTE_SERVER_SERVICE_SESSION_SERVICE_H_
+
+#include <functional>
+#include <string>
+
+#include "pynq_remote/v1/session.grpc.pb.h"
+#include "service/shared_state.h"
+
+namespace pynq_remote::service {
+
+class SessionService final : public ::pynq_remote::v1::Session::CallbackService {
+ public:
+  /// `on_detach` runs whenever a session's stream ends (the reaper's wake-up).
+  SessionService(SharedState& state, std::function<void()> on_detach)
+      : state_(state), on_detach_(std::move(on_detach)) {}
+
+  grpc::ServerBidiReactor<::pynq_remote::v1::SessionRequest, ::pynq_remote::v1::SessionEvent>*
+  Attach(grpc::CallbackServerContext* context) override;
+
+ private:
+  SharedState& state_;
+  std::function<void()> on_detach_;
+};
+
+}  // namespace pynq_remote::service
+
+#endif  // PYNQ_REMOTE_SERVER_SERVICE_SESSION_SERVICE_H_
