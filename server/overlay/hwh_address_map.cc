@@ -85,12 +85,15 @@ Result<const tinyxml2::XMLElement*> FindPs(const tinyxml2::XMLElement& root,
   return ps;
 }
 
-// A required attribute, or an error naming it and the MEMRANGE's line.
+// A required, non-empty attribute, or an error naming it and the MEMRANGE's line.
 Result<const char*> Required(const tinyxml2::XMLElement& range, const char* name,
                              std::string_view source) {
   const char* value = range.Attribute(name);
   if (value == nullptr) {
     return Bad(source, range.GetLineNum(), std::string("MEMRANGE has no ") + name + " attribute");
+  }
+  if (value[0] == '\0') {
+    return Bad(source, range.GetLineNum(), std::string("MEMRANGE has an empty ") + name);
   }
   return value;
 }

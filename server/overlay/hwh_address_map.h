@@ -41,8 +41,8 @@ inline constexpr size_t kMaxHwhBytes = 64u << 20;
 /// the line, for text that is not XML, not an EDKSYSTEM, has no or several PS modules (a
 /// partial design's .hwh has none), or a MEMRANGE whose BASEVALUE/HIGHVALUE is not 0x-hex,
 /// whose HIGHVALUE is below its BASEVALUE or is 0xFFFFFFFFFFFFFFFF, or that lacks
-/// MEMTYPE (or, for REGISTER ranges, INSTANCE or SLAVEBUSINTERFACE); also for text over
-/// kMaxHwhBytes or containing a NUL byte.
+/// MEMTYPE (or, for REGISTER ranges, INSTANCE or SLAVEBUSINTERFACE) or has it empty; also for text
+/// over kMaxHwhBytes or containing a NUL byte.
 Result<std::vector<OverlayWindow>> ParseHwhAddressMap(std::string_view hwh_text,
                                                       std::string_view source = "<hwh>");
 

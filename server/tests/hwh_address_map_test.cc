@@ -132,7 +132,8 @@ TEST(HwhAddressMap, WrongRootNoPsAndTwoPsAreRefused) {
 }
 
 TEST(HwhAddressMap, AddressesMustBeHexAndFit64Bits) {
-  for (const char* bad : {"", "0x", "16", "A0000000", "0xG0", "0x1 ", " 0x1", "-0x1",
+  EXPECT_NE(ErrorOf(Hwh(Range("", "0xA0000FFF"))).find("empty BASEVALUE"), std::string::npos);
+  for (const char* bad : {"0x", "16", "A0000000", "0xG0", "0x1 ", " 0x1", "-0x1",
                           "0x10000000000000000", "0x1_0000", "0x+1"}) {
     const std::string message = ErrorOf(Hwh(Range(bad, "0xA0000FFF")));
     EXPECT_NE(message.find("t.hwh:4: MEMRANGE BASEVALUE"), std::string::npos) << message;
@@ -175,6 +176,14 @@ TEST(HwhAddressMap, MissingAttributesAreNamed) {
   EXPECT_NE(ErrorOf(Hwh("<MEMRANGE BASEVALUE=\"0x0\" HIGHVALUE=\"0x1\" MEMTYPE=\"REGISTER\" "
                         "INSTANCE=\"a\"/>"))
                 .find("no SLAVEBUSINTERFACE attribute"),
+            std::string::npos);
+  // Found by fuzz_hwh: an empty name is as useless as none.
+  EXPECT_NE(ErrorOf(Hwh(Range("0xA0000000", "0xA0000FFF", "REGISTER", ""))).find("empty INSTANCE"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Hwh(Range("0xA0000000", "0xA0000FFF", "REGISTER", "ip", "")))
+                .find("empty SLAVEBUSINTERFACE"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Hwh(Range("0xA0000000", "0xA0000FFF", ""))).find("empty MEMTYPE"),
             std::string::npos);
   // A memory needs no instance: it is skipped.
   Result<std::vector<OverlayWindow>> memory = ParseHwhAddressMap(
