@@ -82,24 +82,25 @@ grpc::Status BoardService::GetInfo(grpc::ServerContext*, const v1::GetInfoReques
   return grpc::Status::OK;
 }
 
-grpc::Status BoardService::MmioRead(grpc::ServerContext*, const v1::MmioReadRequest* request,
+grpc::Status BoardService::MmioRead(grpc::ServerContext* context,
+                                    const v1::MmioReadRequest* request,
                                     v1::MmioReadResponse* response) {
   int width = request->width() > 8 ? 0 : static_cast<int>(request->width());
   Status valid = CheckMmioAllowed(state_, request->address(), width);
-  if (!valid.ok()) return ToGrpcStatus(valid.error());
+  if (!valid.ok()) return ToGrpcStatus(context, valid.error());
   Result<uint64_t> value = state_.device.MmioRead(request->address(), width);
-  if (!value.ok()) return ToGrpcStatus(value.error());
+  if (!value.ok()) return ToGrpcStatus(context, value.error());
   response->set_value(value.value());
   return grpc::Status::OK;
 }
 
-grpc::Status BoardService::MmioWrite(grpc::ServerContext*, const v1::MmioWriteRequest* request,
-                                     v1::MmioWriteResponse*) {
+grpc::Status BoardService::MmioWrite(grpc::ServerContext* context,
+                                     const v1::MmioWriteRequest* request, v1::MmioWriteResponse*) {
   int width = request->width() > 8 ? 0 : static_cast<int>(request->width());
   Status valid = CheckMmioAllowed(state_, request->address(), width);
-  if (!valid.ok()) return ToGrpcStatus(valid.error());
+  if (!valid.ok()) return ToGrpcStatus(context, valid.error());
   Status status = state_.device.MmioWrite(request->address(), width, request->value());
-  if (!status.ok()) return ToGrpcStatus(status.error());
+  if (!status.ok()) return ToGrpcStatus(context, status.error());
   return grpc::Status::OK;
 }
 
@@ -124,10 +125,10 @@ grpc::Status BoardService::MmioBatch(grpc::ServerContext*, const v1::MmioBatchRe
   return grpc::Status::OK;
 }
 
-grpc::Status BoardService::Advance(grpc::ServerContext*, const v1::AdvanceRequest* request,
+grpc::Status BoardService::Advance(grpc::ServerContext* context, const v1::AdvanceRequest* request,
                                    v1::AdvanceResponse* response) {
   Result<uint64_t> cycles = state_.device.Advance(request->cycles());
-  if (!cycles.ok()) return ToGrpcStatus(cycles.error());
+  if (!cycles.ok()) return ToGrpcStatus(context, cycles.error());
   response->set_pl_cycles(cycles.value());
   response->set_sim_time_ps(state_.device.Info().sim_time_ps);
   return grpc::Status::OK;
@@ -137,12 +138,12 @@ grpc::Status BoardService::AllocateBuffer(grpc::ServerContext* context,
                                           const v1::AllocateBufferRequest* request,
                                           v1::AllocateBufferResponse* response) {
   Result<std::string> caller = CallerSession(context, state_.sessions);
-  if (!caller.ok()) return ToGrpcStatus(caller.error());
+  if (!caller.ok()) return ToGrpcStatus(context, caller.error());
   Result<std::string> id = service::AllocateBuffer(state_, caller.value(), request->size(),
                                                    request->dtype(), request->cacheable());
-  if (!id.ok()) return ToGrpcStatus(id.error());
+  if (!id.ok()) return ToGrpcStatus(context, id.error());
   Result<BufferEntry> found = FindBuffer(state_, caller.value(), id.value());
-  if (!found.ok()) return ToGrpcStatus(found.error());  // freed already by another call
+  if (!found.ok()) return ToGrpcStatus(context, found.error());  // freed already by another call
   const BufferEntry& entry = found.value();
   response->set_buffer_id(id.value());
   response->set_size(entry.size);
@@ -154,12 +155,12 @@ grpc::Status BoardService::ReadBuffer(grpc::ServerContext* context,
                                       const v1::ReadBufferRequest* request,
                                       grpc::ServerWriter<v1::BufferChunk>* writer) {
   Result<StreamSlots::Slot> slot = state_.streams.Acquire("ReadBuffer");
-  if (!slot.ok()) return ToGrpcStatus(slot.error());
+  if (!slot.ok()) return ToGrpcStatus(context, slot.error());
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
-  if (!entry.ok()) return ToGrpcStatus(entry.error());
+  if (!entry.ok()) return ToGrpcStatus(context, entry.error());
   Result<ByteRange> range = RequestedRange(entry.value(), *request);
-  if (!range.ok()) return ToGrpcStatus(range.error());
-  return StreamBufferRange(state_.device, entry.value(), range.value(), writer,
+  if (!range.ok()) return ToGrpcStatus(context, range.error());
+  return StreamBufferRange(context, state_.device, entry.value(), range.value(), writer,
                            [](v1::BufferChunk& chunk, uint64_t at) { chunk.set_offset(at); });
 }
 
@@ -167,16 +168,16 @@ grpc::Status BoardService::WriteBuffer(grpc::ServerContext* context,
                                        grpc::ServerReader<v1::BufferChunk>* reader,
                                        v1::WriteBufferResponse* response) {
   Result<StreamSlots::Slot> slot = state_.streams.Acquire("WriteBuffer");
-  if (!slot.ok()) return ToGrpcStatus(slot.error());
+  if (!slot.ok()) return ToGrpcStatus(context, slot.error());
   v1::BufferChunk chunk;
   if (!reader->Read(&chunk)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "WriteBuffer: the stream carried no chunk");
   }
   Result<BufferEntry> entry = FindBufferFor(state_, context, chunk.buffer_id());
-  if (!entry.ok()) return ToGrpcStatus(entry.error());
+  if (!entry.ok()) return ToGrpcStatus(context, entry.error());
   Result<ByteRange> range = ResolveRange(entry.value().size, chunk.offset(), 0);
-  if (!range.ok()) return ToGrpcStatus(range.error());
+  if (!range.ok()) return ToGrpcStatus(context, range.error());
   const std::string buffer_id = chunk.buffer_id();
   BufferWriteCursor cursor(state_.device, entry.value(), range.value());
   do {
@@ -186,7 +187,7 @@ grpc::Status BoardService::WriteBuffer(grpc::ServerContext* context,
                               chunk.buffer_id() + ")");
     }
     Status status = cursor.Append(chunk.data().data(), chunk.data().size());
-    if (!status.ok()) return ToGrpcStatus(status.error());
+    if (!status.ok()) return ToGrpcStatus(context, status.error());
   } while (reader->Read(&chunk));
   response->set_bytes_written(cursor.written());
   return grpc::Status::OK;
@@ -196,9 +197,9 @@ grpc::Status BoardService::ReadBufferRange(grpc::ServerContext* context,
                                            const v1::ReadBufferRequest* request,
                                            v1::BufferChunk* response) {
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
-  if (!entry.ok()) return ToGrpcStatus(entry.error());
+  if (!entry.ok()) return ToGrpcStatus(context, entry.error());
   Result<ByteRange> range = RequestedRange(entry.value(), *request);
-  if (!range.ok()) return ToGrpcStatus(range.error());
+  if (!range.ok()) return ToGrpcStatus(context, range.error());
   const uint64_t length = range.value().end - range.value().begin;
   const uint64_t limit =
       std::min<uint64_t>(kMaxUnaryRange, state_.options.max_message_bytes - kEnvelopeBytes);
@@ -211,7 +212,7 @@ grpc::Status BoardService::ReadBufferRange(grpc::ServerContext* context,
   data->resize(length);
   Status status = state_.device.MemRead(entry.value().allocation.phys + range.value().begin,
                                         data->data(), length);
-  if (!status.ok()) return ToGrpcStatus(status.error());
+  if (!status.ok()) return ToGrpcStatus(context, status.error());
   response->set_buffer_id(request->buffer_id());
   response->set_offset(range.value().begin);
   return grpc::Status::OK;
@@ -221,12 +222,12 @@ grpc::Status BoardService::WriteBufferRange(grpc::ServerContext* context,
                                             const v1::BufferChunk* request,
                                             v1::WriteBufferResponse* response) {
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
-  if (!entry.ok()) return ToGrpcStatus(entry.error());
+  if (!entry.ok()) return ToGrpcStatus(context, entry.error());
   Result<ByteRange> range = ResolveRange(entry.value().size, request->offset(), 0);
-  if (!range.ok()) return ToGrpcStatus(range.error());
+  if (!range.ok()) return ToGrpcStatus(context, range.error());
   BufferWriteCursor cursor(state_.device, entry.value(), range.value());
   Status status = cursor.Append(request->data().data(), request->data().size());
-  if (!status.ok()) return ToGrpcStatus(status.error());
+  if (!status.ok()) return ToGrpcStatus(context, status.error());
   response->set_bytes_written(cursor.written());
   return grpc::Status::OK;
 }

@@ -14,6 +14,7 @@ namespace {
 template <typename Response>
 grpc::Status Fail(Response* response, const DeviceError& error) {
   response->set_msg(ErrorText(error));
+  response->set_error_code(ErrorCodeToken(error.code));
   return grpc::Status::OK;
 }
 
@@ -106,14 +107,14 @@ grpc::Status BufferService::read(grpc::ServerContext* context,
                                  const buffer::BufferReadRequest* request,
                                  grpc::ServerWriter<buffer::BufferReadResponse>* writer) {
   Result<StreamSlots::Slot> slot = state_.streams.Acquire("buffer read");
-  if (!slot.ok()) return ToGrpcStatus(slot.error());
+  if (!slot.ok()) return ToGrpcStatus(context, slot.error());
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
-  if (!entry.ok()) return ToGrpcStatus(entry.error());
+  if (!entry.ok()) return ToGrpcStatus(context, entry.error());
   Result<ByteRange> range = RequestRange(entry.value().size, request->start(), request->end(),
                                          request->has_start64() || request->has_end64(),
                                          request->start64(), request->end64());
-  if (!range.ok()) return ToGrpcStatus(range.error());
-  return StreamBufferRange(state_.device, entry.value(), range.value(), writer,
+  if (!range.ok()) return ToGrpcStatus(context, range.error());
+  return StreamBufferRange(context, state_.device, entry.value(), range.value(), writer,
                            [](buffer::BufferReadResponse&, uint64_t) {});
 }
 

@@ -18,7 +18,8 @@ namespace pynq_remote::service {
 /// offset)` labels each message before it is sent. Errors: as Device::MemRead;
 /// CANCELLED when the client goes away.
 template <typename Response, typename Mark>
-grpc::Status StreamBufferRange(Device& device, const BufferEntry& buffer, ByteRange range,
+grpc::Status StreamBufferRange(grpc::ServerContext* context, Device& device,
+                               const BufferEntry& buffer, ByteRange range,
                                grpc::ServerWriter<Response>* writer, Mark mark) {
   Response response;
   std::string* data = response.mutable_data();
@@ -26,7 +27,7 @@ grpc::Status StreamBufferRange(Device& device, const BufferEntry& buffer, ByteRa
     size_t n = static_cast<size_t>(std::min<uint64_t>(kChunkBytes, range.end - at));
     data->resize(n);
     Status status = device.MemRead(buffer.allocation.phys + at, data->data(), n);
-    if (!status.ok()) return ToGrpcStatus(status.error());
+    if (!status.ok()) return ToGrpcStatus(context, status.error());
     mark(response, at);
     if (!writer->Write(response)) {
       return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");

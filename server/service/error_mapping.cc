@@ -36,6 +36,15 @@ grpc::Status ToGrpcStatus(const DeviceError& error) {
   return grpc::Status(ToGrpcCode(error.code), ErrorText(error));
 }
 
+grpc::Status ToGrpcStatus(grpc::ServerContextBase* context, const DeviceError& error) {
+  if (context != nullptr) {
+    context->AddTrailingMetadata(kErrorCodeKey, ErrorCodeToken(error.code));
+    // 0 is "no address": no error the services report concerns physical address 0.
+    if (error.addr != 0) context->AddTrailingMetadata(kErrorAddrKey, Hex(error.addr));
+  }
+  return ToGrpcStatus(error);
+}
+
 std::string ErrorText(const DeviceError& error) {
   if (!error.message.empty()) return error.message;
   return std::string(ErrorCodeName(error.code)) + " at " + Hex(error.addr);

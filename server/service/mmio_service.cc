@@ -61,6 +61,7 @@ template <typename Response>
 grpc::Status Fail(Response* response, const DeviceError& error) {
   response->set_status(false);
   response->set_msg(ErrorText(error));
+  response->set_error_code(ErrorCodeToken(error.code));
   return grpc::Status::OK;
 }
 

@@ -42,14 +42,14 @@ grpc::Status StreamFile(int fd, const std::string& path,
 
 // Writes the stream (starting with *first) to its one path. `keep`, when set, also
 // receives the bytes. Errors: INVALID_ARGUMENT when a chunk names another path; as RootFs.
-grpc::Status CopyStreamToFile(const RootFs& root, uint64_t max_bytes,
+grpc::Status CopyStreamToFile(grpc::ServerContext* context, const RootFs& root, uint64_t max_bytes,
                               remote_device::WriteFileRequest* first,
                               grpc::ServerReader<remote_device::WriteFileRequest>* reader,
                               std::string* keep) {
   uint64_t total = 0;
   const std::string path = first->file_path();
   Result<UniqueFd> fd = root.OpenWrite(path);
-  if (!fd.ok()) return ToGrpcStatus(fd.error());
+  if (!fd.ok()) return ToGrpcStatus(context, fd.error());
   remote_device::WriteFileRequest* request = first;
   do {
     if (request->file_path() != path) {
@@ -67,7 +67,7 @@ grpc::Status CopyStreamToFile(const RootFs& root, uint64_t max_bytes,
     }
     Status status = WriteFully(fd.value().get(), request->data().data(), request->data().size(),
                                "\"" + path + "\"");
-    if (!status.ok()) return ToGrpcStatus(status.error());
+    if (!status.ok()) return ToGrpcStatus(context, status.error());
     if (keep) *keep += request->data();
   } while (reader->Read(request));
   return grpc::Status::OK;
@@ -76,16 +76,16 @@ grpc::Status CopyStreamToFile(const RootFs& root, uint64_t max_bytes,
 }  // namespace
 
 grpc::Status RemoteDeviceService::set_bitstream_attrs(
-    grpc::ServerContext*, const remote_device::SetBitstreamAttrsRequest* request,
+    grpc::ServerContext* context, const remote_device::SetBitstreamAttrsRequest* request,
     remote_device::SetBitstreamAttrsResponse* response) {
   Status status = state_.fpga.SetAttrs(request->binfile_name(), request->partial());
-  if (!status.ok()) return ToGrpcStatus(status.error());
+  if (!status.ok()) return ToGrpcStatus(context, status.error());
   response->set_status(true);
   return grpc::Status::OK;
 }
 
 grpc::Status RemoteDeviceService::download(
-    grpc::ServerContext*, grpc::ServerReader<remote_device::DownloadRequest>* reader,
+    grpc::ServerContext* context, grpc::ServerReader<remote_device::DownloadRequest>* reader,
     remote_device::DownloadResponse* response) {
   remote_device::DownloadRequest request;
   std::string bitstream;
@@ -101,12 +101,12 @@ grpc::Status RemoteDeviceService::download(
     return InvalidArgument("download: the stream carried no bitstream bytes");
   }
   Status status = state_.fpga.Download(bitstream);
-  if (!status.ok()) return ToGrpcStatus(status.error());
+  if (!status.ok()) return ToGrpcStatus(context, status.error());
   response->set_status(true);
   return grpc::Status::OK;
 }
 
-grpc::Status RemoteDeviceService::set_pl_clk(grpc::ServerContext*,
+grpc::Status RemoteDeviceService::set_pl_clk(grpc::ServerContext* context,
                                              const remote_device::SetPlClkRequest* request,
                                              remote_device::SetPlClkResponse* response) {
   if (request->i() < 0 || request->i() > 3) {
@@ -118,7 +118,7 @@ grpc::Status RemoteDeviceService::set_pl_clk(grpc::ServerContext*,
                            std::to_string(request->clk_mhz()));
   }
   Status status = state_.device.SetPlClock(request->i(), request->clk_mhz());
-  if (!status.ok()) return ToGrpcStatus(status.error());
+  if (!status.ok()) return ToGrpcStatus(context, status.error());
   response->set_status(true);
   return grpc::Status::OK;
 }
@@ -132,10 +132,10 @@ grpc::Status RemoteDeviceService::shutdown(grpc::ServerContext*,
 }
 
 grpc::Status RemoteDeviceService::readfile(
-    grpc::ServerContext*, const remote_device::ReadFileRequest* request,
+    grpc::ServerContext* context, const remote_device::ReadFileRequest* request,
     grpc::ServerWriter<remote_device::ReadFileResponse>* writer) {
   Result<StreamSlots::Slot> slot = state_.streams.Acquire("readfile");
-  if (!slot.ok()) return ToGrpcStatus(slot.error());
+  if (!slot.ok()) return ToGrpcStatus(context, slot.error());
   if (request->file_path() == kXrtDevicePath) {
     remote_device::ReadFileResponse response;
     response.set_data(state_.options.device_name);
@@ -143,41 +143,40 @@ grpc::Status RemoteDeviceService::readfile(
     return grpc::Status::OK;
   }
   Result<UniqueFd> fd = state_.root.OpenRead(request->file_path());
-  if (!fd.ok()) return ToGrpcStatus(fd.error());
+  if (!fd.ok()) return ToGrpcStatus(context, fd.error());
   return StreamFile(fd.value().get(), request->file_path(), writer);
 }
 
 grpc::Status RemoteDeviceService::writefile(
-    grpc::ServerContext*, grpc::ServerReader<remote_device::WriteFileRequest>* reader,
+    grpc::ServerContext* context, grpc::ServerReader<remote_device::WriteFileRequest>* reader,
     remote_device::WriteFileResponse*) {
   Result<StreamSlots::Slot> slot = state_.streams.Acquire("writefile");
-  if (!slot.ok()) return ToGrpcStatus(slot.error());
+  if (!slot.ok()) return ToGrpcStatus(context, slot.error());
   remote_device::WriteFileRequest request;
   if (!reader->Read(&request)) {
     return InvalidArgument("writefile: the stream carried no message, so no file path");
   }
   Result<std::string> host = state_.root.Resolve(request.file_path());
-  if (!host.ok()) return ToGrpcStatus(host.error());
+  if (!host.ok()) return ToGrpcStatus(context, host.error());
   if (state_.fpga.IsReadOnly(host.value())) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                         "\"" + request.file_path() + "\" is read-only");
   }
   const bool trigger = state_.fpga.IsFirmwareTrigger(host.value());
   std::string written;  // kept only for the firmware trigger (a file name)
-  grpc::Status copied =
-      CopyStreamToFile(state_.root, state_.options.limits.max_file_bytes, &request, reader,
-                       trigger ? &written : nullptr);
+  grpc::Status copied = CopyStreamToFile(context, state_.root, state_.options.limits.max_file_bytes,
+                                         &request, reader, trigger ? &written : nullptr);
   if (!copied.ok() || !trigger) return copied;
   Status programmed = state_.fpga.ProgramFirmware(written);
-  if (!programmed.ok()) return ToGrpcStatus(programmed.error());
+  if (!programmed.ok()) return ToGrpcStatus(context, programmed.error());
   return grpc::Status::OK;
 }
 
-grpc::Status RemoteDeviceService::existsfile(grpc::ServerContext*,
+grpc::Status RemoteDeviceService::existsfile(grpc::ServerContext* context,
                                              const remote_device::ExistsFileRequest* request,
                                              remote_device::ExistsFileResponse* response) {
   Result<bool> exists = state_.root.Exists(request->file_path());
-  if (!exists.ok()) return ToGrpcStatus(exists.error());
+  if (!exists.ok()) return ToGrpcStatus(context, exists.error());
   response->set_exists(exists.value());
   return grpc::Status::OK;
 }

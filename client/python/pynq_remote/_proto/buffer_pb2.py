@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0c\x62uffer.proto\x12\x06\x62uffer\"a\n\x0f\x41llocateRequest\x12\x0c\n\x04size\x18\x01 \x01(\x05\x12\r\n\x05\x64type\x18\x02 \x01(\t\x12\x11\n\tcacheable\x18\x03 \x01(\x08\x12\x13\n\x06size64\x18\x04 \x01(\x04H\x00\x88\x01\x01\x42\t\n\x07_size64\"\xa2\x01\n\x10\x41llocateResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x16\n\tbuffer_id\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x11\n\x04size\x18\x04 \x01(\x04H\x02\x88\x01\x01\x12\x1d\n\x10physical_address\x18\x05 \x01(\x04H\x03\x88\x01\x01\x42\x06\n\x04_msgB\x0c\n\n_buffer_idB\x07\n\x05_sizeB\x13\n\x11_physical_address\"\x91\x01\n\x12\x42ufferWriteRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\r\n\x05start\x18\x03 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x04 \x01(\x05\x12\x14\n\x07start64\x18\x05 \x01(\x04H\x00\x88\x01\x01\x12\x12\n\x05\x65nd64\x18\x06 \x01(\x04H\x01\x88\x01\x01\x42\n\n\x08_start64B\x08\n\x06_end64\"/\n\x13\x42ufferWriteResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x06\n\x04_msg\"\x82\x01\n\x11\x42ufferReadRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x14\n\x07start64\x18\x04 \x01(\x04H\x00\x88\x01\x01\x12\x12\n\x05\x65nd64\x18\x05 \x01(\x04H\x01\x88\x01\x01\x42\n\n\x08_start64B\x08\n\x06_end64\"J\n\x12\x42ufferReadResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x11\n\x04\x64\x61ta\x18\x03 \x01(\x0cH\x01\x88\x01\x01\x42\x06\n\x04_msgB\x07\n\x05_data\"&\n\x11\x46reeBufferRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\".\n\x12\x46reeBufferResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x06\n\x04_msg\"!\n\x0c\x46lushRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\")\n\rFlushResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x06\n\x04_msg\"&\n\x11InvalidateRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\".\n\x12InvalidateResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x06\n\x04_msg\"#\n\x0e\x41\x64\x64ressRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\"M\n\x0f\x41\x64\x64ressResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07\x61\x64\x64ress\x18\x03 \x01(\x04H\x01\x88\x01\x01\x42\x06\n\x04_msgB\n\n\x08_address\"%\n\x10\x43\x61\x63heableRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\"S\n\x11\x43\x61\x63heableResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x16\n\tcacheable\x18\x03 \x01(\x08H\x01\x88\x01\x01\x42\x06\n\x04_msgB\x0c\n\n_cacheable2\xef\x04\n\x0cRemoteBuffer\x12?\n\x08\x61llocate\x12\x17.buffer.AllocateRequest\x1a\x18.buffer.AllocateResponse\"\x00\x12\x44\n\x05write\x12\x1a.buffer.BufferWriteRequest\x1a\x1b.buffer.BufferWriteResponse\"\x00(\x01\x12\x41\n\x04read\x12\x19.buffer.BufferReadRequest\x1a\x1a.buffer.BufferReadResponse\"\x00\x30\x01\x12\x45\n\nfreebuffer\x12\x19.buffer.FreeBufferRequest\x1a\x1a.buffer.FreeBufferResponse\"\x00\x12\x36\n\x05\x66lush\x12\x14.buffer.FlushRequest\x1a\x15.buffer.FlushResponse\"\x00\x12\x45\n\ninvalidate\x12\x19.buffer.InvalidateRequest\x1a\x1a.buffer.InvalidateResponse\"\x00\x12\x45\n\x10physical_address\x12\x16.buffer.AddressRequest\x1a\x17.buffer.AddressResponse\"\x00\x12\x44\n\x0fvirtual_address\x12\x16.buffer.AddressRequest\x1a\x17.buffer.AddressResponse\"\x00\x12\x42\n\tcacheable\x12\x18.buffer.CacheableRequest\x1a\x19.buffer.CacheableResponse\"\x00\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0c\x62uffer.proto\x12\x06\x62uffer\"a\n\x0f\x41llocateRequest\x12\x0c\n\x04size\x18\x01 \x01(\x05\x12\r\n\x05\x64type\x18\x02 \x01(\t\x12\x11\n\tcacheable\x18\x03 \x01(\x08\x12\x13\n\x06size64\x18\x04 \x01(\x04H\x00\x88\x01\x01\x42\t\n\x07_size64\"\xb6\x01\n\x10\x41llocateResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x16\n\tbuffer_id\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x11\n\x04size\x18\x04 \x01(\x04H\x02\x88\x01\x01\x12\x1d\n\x10physical_address\x18\x05 \x01(\x04H\x03\x88\x01\x01\x12\x12\n\nerror_code\x18\x0f \x01(\tB\x06\n\x04_msgB\x0c\n\n_buffer_idB\x07\n\x05_sizeB\x13\n\x11_physical_address\"\x91\x01\n\x12\x42ufferWriteRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\r\n\x05start\x18\x03 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x04 \x01(\x05\x12\x14\n\x07start64\x18\x05 \x01(\x04H\x00\x88\x01\x01\x12\x12\n\x05\x65nd64\x18\x06 \x01(\x04H\x01\x88\x01\x01\x42\n\n\x08_start64B\x08\n\x06_end64\"C\n\x13\x42ufferWriteResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x12\n\nerror_code\x18\x0f \x01(\tB\x06\n\x04_msg\"\x82\x01\n\x11\x42ufferReadRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x14\n\x07start64\x18\x04 \x01(\x04H\x00\x88\x01\x01\x12\x12\n\x05\x65nd64\x18\x05 \x01(\x04H\x01\x88\x01\x01\x42\n\n\x08_start64B\x08\n\x06_end64\"^\n\x12\x42ufferReadResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x11\n\x04\x64\x61ta\x18\x03 \x01(\x0cH\x01\x88\x01\x01\x12\x12\n\nerror_code\x18\x0f \x01(\tB\x06\n\x04_msgB\x07\n\x05_data\"&\n\x11\x46reeBufferRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\"B\n\x12\x46reeBufferResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x12\n\nerror_code\x18\x0f \x01(\tB\x06\n\x04_msg\"!\n\x0c\x46lushRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\"=\n\rFlushResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x12\n\nerror_code\x18\x0f \x01(\tB\x06\n\x04_msg\"&\n\x11InvalidateRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\"B\n\x12InvalidateResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x12\n\nerror_code\x18\x0f \x01(\tB\x06\n\x04_msg\"#\n\x0e\x41\x64\x64ressRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\"a\n\x0f\x41\x64\x64ressResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07\x61\x64\x64ress\x18\x03 \x01(\x04H\x01\x88\x01\x01\x12\x12\n\nerror_code\x18\x0f \x01(\tB\x06\n\x04_msgB\n\n\x08_address\"%\n\x10\x43\x61\x63heableRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\"g\n\x11\x43\x61\x63heableResponse\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x16\n\tcacheable\x18\x03 \x01(\x08H\x01\x88\x01\x01\x12\x12\n\nerror_code\x18\x0f \x01(\tB\x06\n\x04_msgB\x0c\n\n_cacheable2\xef\x04\n\x0cRemoteBuffer\x12?\n\x08\x61llocate\x12\x17.buffer.AllocateRequest\x1a\x18.buffer.AllocateResponse\"\x00\x12\x44\n\x05write\x12\x1a.buffer.BufferWriteRequest\x1a\x1b.buffer.BufferWriteResponse\"\x00(\x01\x12\x41\n\x04read\x12\x19.buffer.BufferReadRequest\x1a\x1a.buffer.BufferReadResponse\"\x00\x30\x01\x12\x45\n\nfreebuffer\x12\x19.buffer.FreeBufferRequest\x1a\x1a.buffer.FreeBufferResponse\"\x00\x12\x36\n\x05\x66lush\x12\x14.buffer.FlushRequest\x1a\x15.buffer.FlushResponse\"\x00\x12\x45\n\ninvalidate\x12\x19.buffer.InvalidateRequest\x1a\x1a.buffer.InvalidateResponse\"\x00\x12\x45\n\x10physical_address\x12\x16.buffer.AddressRequest\x1a\x17.buffer.AddressResponse\"\x00\x12\x44\n\x0fvirtual_address\x12\x16.buffer.AddressRequest\x1a\x17.buffer.AddressResponse\"\x00\x12\x42\n\tcacheable\x12\x18.buffer.CacheableRequest\x1a\x19.buffer.CacheableResponse\"\x00\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'buffer_pb2', globals())
@@ -23,35 +23,35 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _ALLOCATEREQUEST._serialized_start=24
   _ALLOCATEREQUEST._serialized_end=121
   _ALLOCATERESPONSE._serialized_start=124
-  _ALLOCATERESPONSE._serialized_end=286
-  _BUFFERWRITEREQUEST._serialized_start=289
-  _BUFFERWRITEREQUEST._serialized_end=434
-  _BUFFERWRITERESPONSE._serialized_start=436
-  _BUFFERWRITERESPONSE._serialized_end=483
-  _BUFFERREADREQUEST._serialized_start=486
-  _BUFFERREADREQUEST._serialized_end=616
-  _BUFFERREADRESPONSE._serialized_start=618
-  _BUFFERREADRESPONSE._serialized_end=692
-  _FREEBUFFERREQUEST._serialized_start=694
-  _FREEBUFFERREQUEST._serialized_end=732
-  _FREEBUFFERRESPONSE._serialized_start=734
-  _FREEBUFFERRESPONSE._serialized_end=780
-  _FLUSHREQUEST._serialized_start=782
-  _FLUSHREQUEST._serialized_end=815
-  _FLUSHRESPONSE._serialized_start=817
-  _FLUSHRESPONSE._serialized_end=858
-  _INVALIDATEREQUEST._serialized_start=860
-  _INVALIDATEREQUEST._serialized_end=898
-  _INVALIDATERESPONSE._serialized_start=900
-  _INVALIDATERESPONSE._serialized_end=946
-  _ADDRESSREQUEST._serialized_start=948
-  _ADDRESSREQUEST._serialized_end=983
-  _ADDRESSRESPONSE._serialized_start=985
-  _ADDRESSRESPONSE._serialized_end=1062
-  _CACHEABLEREQUEST._serialized_start=1064
-  _CACHEABLEREQUEST._serialized_end=1101
-  _CACHEABLERESPONSE._serialized_start=1103
-  _CACHEABLERESPONSE._serialized_end=1186
-  _REMOTEBUFFER._serialized_start=1189
-  _REMOTEBUFFER._serialized_end=1812
+  _ALLOCATERESPONSE._serialized_end=306
+  _BUFFERWRITEREQUEST._serialized_start=309
+  _BUFFERWRITEREQUEST._serialized_end=454
+  _BUFFERWRITERESPONSE._serialized_start=456
+  _BUFFERWRITERESPONSE._serialized_end=523
+  _BUFFERREADREQUEST._serialized_start=526
+  _BUFFERREADREQUEST._serialized_end=656
+  _BUFFERREADRESPONSE._serialized_start=658
+  _BUFFERREADRESPONSE._serialized_end=752
+  _FREEBUFFERREQUEST._serialized_start=754
+  _FREEBUFFERREQUEST._serialized_end=792
+  _FREEBUFFERRESPONSE._serialized_start=794
+  _FREEBUFFERRESPONSE._serialized_end=860
+  _FLUSHREQUEST._serialized_start=862
+  _FLUSHREQUEST._serialized_end=895
+  _FLUSHRESPONSE._serialized_start=897
+  _FLUSHRESPONSE._serialized_end=958
+  _INVALIDATEREQUEST._serialized_start=960
+  _INVALIDATEREQUEST._serialized_end=998
+  _INVALIDATERESPONSE._serialized_start=1000
+  _INVALIDATERESPONSE._serialized_end=1066
+  _ADDRESSREQUEST._serialized_start=1068
+  _ADDRESSREQUEST._serialized_end=1103
+  _ADDRESSRESPONSE._serialized_start=1105
+  _ADDRESSRESPONSE._serialized_end=1202
+  _CACHEABLEREQUEST._serialized_start=1204
+  _CACHEABLEREQUEST._serialized_end=1241
+  _CACHEABLERESPONSE._serialized_start=1243
+  _CACHEABLERESPONSE._serialized_end=1346
+  _REMOTEBUFFER._serialized_start=1349
+  _REMOTEBUFFER._serialized_end=1972
 # @@protoc_insertion_point(module_scope)

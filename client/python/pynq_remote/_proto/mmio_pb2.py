@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\nmmio.proto\x12\x04mmio\"3\n\x0eGetMmioRequest\x12\x11\n\tbase_addr\x18\x01 \x01(\x04\x12\x0e\n\x06length\x18\x02 \x01(\x04\"]\n\x0fGetMmioResponse\x12\x0e\n\x06status\x18\x01 \x01(\x08\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07mmio_id\x18\x03 \x01(\tH\x01\x88\x01\x01\x42\x06\n\x04_msgB\n\n\x08_mmio_id\"R\n\x0bReadRequest\x12\x0f\n\x07mmio_id\x18\x01 \x01(\t\x12\x0e\n\x06length\x18\x02 \x01(\x04\x12\x0e\n\x06offset\x18\x03 \x01(\x04\x12\x12\n\nword_order\x18\x04 \x01(\t\"t\n\x0cReadResponse\x12\x0e\n\x06status\x18\x01 \x01(\x08\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x11\n\x04\x64\x61ta\x18\x03 \x01(\x05H\x01\x88\x01\x01\x12\x13\n\x06\x64\x61ta64\x18\x04 \x01(\x04H\x02\x88\x01\x01\x42\x06\n\x04_msgB\x07\n\x05_dataB\t\n\x07_data64\"=\n\x0cWriteRequest\x12\x0f\n\x07mmio_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"9\n\rWriteResponse\x12\x0e\n\x06status\x18\x01 \x01(\x08\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x06\n\x04_msg2\xa6\x01\n\x04Mmio\x12\x39\n\x08get_mmio\x12\x14.mmio.GetMmioRequest\x1a\x15.mmio.GetMmioResponse\"\x00\x12/\n\x04read\x12\x11.mmio.ReadRequest\x1a\x12.mmio.ReadResponse\"\x00\x12\x32\n\x05write\x12\x12.mmio.WriteRequest\x1a\x13.mmio.WriteResponse\"\x00\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\nmmio.proto\x12\x04mmio\"3\n\x0eGetMmioRequest\x12\x11\n\tbase_addr\x18\x01 \x01(\x04\x12\x0e\n\x06length\x18\x02 \x01(\x04\"q\n\x0fGetMmioResponse\x12\x0e\n\x06status\x18\x01 \x01(\x08\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07mmio_id\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x12\n\nerror_code\x18\x0f \x01(\tB\x06\n\x04_msgB\n\n\x08_mmio_id\"R\n\x0bReadRequest\x12\x0f\n\x07mmio_id\x18\x01 \x01(\t\x12\x0e\n\x06length\x18\x02 \x01(\x04\x12\x0e\n\x06offset\x18\x03 \x01(\x04\x12\x12\n\nword_order\x18\x04 \x01(\t\"\x88\x01\n\x0cReadResponse\x12\x0e\n\x06status\x18\x01 \x01(\x08\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x11\n\x04\x64\x61ta\x18\x03 \x01(\x05H\x01\x88\x01\x01\x12\x13\n\x06\x64\x61ta64\x18\x04 \x01(\x04H\x02\x88\x01\x01\x12\x12\n\nerror_code\x18\x0f \x01(\tB\x06\n\x04_msgB\x07\n\x05_dataB\t\n\x07_data64\"=\n\x0cWriteRequest\x12\x0f\n\x07mmio_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"M\n\rWriteResponse\x12\x0e\n\x06status\x18\x01 \x01(\x08\x12\x10\n\x03msg\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x12\n\nerror_code\x18\x0f \x01(\tB\x06\n\x04_msg2\xa6\x01\n\x04Mmio\x12\x39\n\x08get_mmio\x12\x14.mmio.GetMmioRequest\x1a\x15.mmio.GetMmioResponse\"\x00\x12/\n\x04read\x12\x11.mmio.ReadRequest\x1a\x12.mmio.ReadResponse\"\x00\x12\x32\n\x05write\x12\x12.mmio.WriteRequest\x1a\x13.mmio.WriteResponse\"\x00\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mmio_pb2', globals())
@@ -23,15 +23,15 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _GETMMIOREQUEST._serialized_start=20
   _GETMMIOREQUEST._serialized_end=71
   _GETMMIORESPONSE._serialized_start=73
-  _GETMMIORESPONSE._serialized_end=166
-  _READREQUEST._serialized_start=168
-  _READREQUEST._serialized_end=250
-  _READRESPONSE._serialized_start=252
-  _READRESPONSE._serialized_end=368
-  _WRITEREQUEST._serialized_start=370
-  _WRITEREQUEST._serialized_end=431
-  _WRITERESPONSE._serialized_start=433
-  _WRITERESPONSE._serialized_end=490
-  _MMIO._serialized_start=493
-  _MMIO._serialized_end=659
+  _GETMMIORESPONSE._serialized_end=186
+  _READREQUEST._serialized_start=188
+  _READREQUEST._serialized_end=270
+  _READRESPONSE._serialized_start=273
+  _READRESPONSE._serialized_end=409
+  _WRITEREQUEST._serialized_start=411
+  _WRITEREQUEST._serialized_end=472
+  _WRITERESPONSE._serialized_start=474
+  _WRITERESPONSE._serialized_end=551
+  _MMIO._serialized_start=554
+  _MMIO._serialized_end=720
 # @@protoc_insertion_point(module_scope)
