@@ -19,6 +19,7 @@ from .bitstream_file import bit_to_bin, read_xsa
 from .device import Device
 from .remote_buffer import RemoteBuffer
 from .remote_mmio import RemoteMMIO
+from .session import MetadataInterceptor, SessionKeeper
 
 PYNQ_PORT = 7967
 CONNECT_TIMEOUT_S = 5
@@ -191,7 +192,12 @@ class RemoteDevice(Device):
         self.ip_addr = host
         self.port = port if port is not None else parsed_port
         self.client = GrpcChannel(self.ip_addr, self.port)
-        channel = self.client.channel
+        # The session (when the server has one) owns what this device allocates; every
+        # call carries its id, read per call because a reconnect may change it.
+        self.session = SessionKeeper(self.client.channel)
+        self.session.start(CONNECT_TIMEOUT_S)
+        channel = grpc.intercept_channel(self.client.channel,
+                                         MetadataInterceptor(lambda: self.session.metadata))
         self._stub = {
             "device": remote_device_pb2_grpc.RemoteDeviceStub(channel),
             "mmio": mmio_pb2_grpc.MmioStub(channel),
@@ -323,6 +329,12 @@ class RemoteDevice(Device):
                 self.read_file(firmware + ".sha256").strip() == digest):
             self.write_file(firmware, bin_data)
             self.write_file(firmware + ".sha256", digest)
+        hwh_text = handler.get_hwh_text()
+        if hwh_text is not None:
+            # The server allows MMIO only inside the windows the overlay's .hwh maps, so it
+            # goes beside the firmware, where the board's own PYNQ keeps it too.
+            self.write_file(FIRMWARE + Path(bitstream.binfile_name).stem + ".hwh",
+                            hwh_text.encode("utf-8"))
         self.write_file(BS_FPGA_MAN_FLAGS, b"1" if partial else b"0")
         self.write_file(BS_FPGA_MAN, bitstream.binfile_name.encode())
         state = self.read_file(BS_FPGA_MAN_STATE).decode().strip()
@@ -383,6 +395,9 @@ class RemoteDevice(Device):
                             if response.HasField("physical_address") else None)
 
     def close(self):
+        """Ends the session (the server frees this device's buffers and MMIO handles)
+        and closes the channel."""
+        self.session.close()
         self.client.channel.close()
 
 

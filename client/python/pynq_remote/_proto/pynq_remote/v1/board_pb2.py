@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1apynq_remote/v1/board.proto\x12\x0epynq_remote.v1\"\x10\n\x0eGetInfoRequest\"9\n\rAddressWindow\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61se\x18\x02 \x01(\x04\x12\x0c\n\x04size\x18\x03 \x01(\x04\"\xe8\x02\n\tBoardInfo\x12\r\n\x05\x62oard\x18\x01 \x01(\t\x12\x0c\n\x04part\x18\x02 \x01(\t\x12\x0c\n\x04\x61rch\x18\x03 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x04 \x01(\t\x12\x16\n\x0eserver_version\x18\x05 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x06 \x03(\t\x12.\n\x07windows\x18\x07 \x03(\x0b\x32\x1d.pynq_remote.v1.AddressWindow\x12\x15\n\rpl_clocks_mhz\x18\x08 \x03(\x01\x12\x13\n\x0bsim_time_ps\x18\t \x01(\x04\x12\x11\n\tpl_cycles\x18\n \x01(\x04\x12\x15\n\rdeterministic\x18\x0b \x01(\x08\x12\x15\n\rloaded_design\x18\x0c \x01(\t\x12\x12\n\nfpga_state\x18\r \x01(\t\x12\x12\n\nfpga_error\x18\x0e \x01(\t\x12\x19\n\x11max_message_bytes\x18\x0f \x01(\x04\x12\x11\n\tpl_active\x18\x10 \x01(\x08\"1\n\x0fMmioReadRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\x04\x12\r\n\x05width\x18\x02 \x01(\r\"!\n\x10MmioReadResponse\x12\r\n\x05value\x18\x01 \x01(\x04\"A\n\x10MmioWriteRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\x04\x12\r\n\x05width\x18\x02 \x01(\r\x12\r\n\x05value\x18\x03 \x01(\x04\"\x13\n\x11MmioWriteResponse\"\x7f\n\x06MmioOp\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x1b.pynq_remote.v1.MmioOp.Kind\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\x04\x12\r\n\x05width\x18\x03 \x01(\r\x12\r\n\x05value\x18\x04 \x01(\x04\"\x1b\n\x04Kind\x12\x08\n\x04READ\x10\x00\x12\t\n\x05WRITE\x10\x01\"7\n\x10MmioBatchRequest\x12#\n\x03ops\x18\x01 \x03(\x0b\x32\x16.pynq_remote.v1.MmioOp\"t\n\x11MmioBatchResponse\x12\x0e\n\x06values\x18\x01 \x03(\x04\x12\x11\n\tcompleted\x18\x02 \x01(\r\x12\x32\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1e.pynq_remote.v1.MmioBatchErrorH\x00\x88\x01\x01\x42\x08\n\x06_error\"W\n\x0eMmioBatchError\x12\x10\n\x08op_index\x18\x01 \x01(\r\x12\x11\n\tgrpc_code\x18\x02 \x01(\x05\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\x04\" \n\x0e\x41\x64vanceRequest\x12\x0e\n\x06\x63ycles\x18\x01 \x01(\x04\"9\n\x0f\x41\x64vanceResponse\x12\x11\n\tpl_cycles\x18\x01 \x01(\x04\x12\x13\n\x0bsim_time_ps\x18\x02 \x01(\x04\"G\n\x15\x41llocateBufferRequest\x12\x0c\n\x04size\x18\x01 \x01(\x04\x12\x11\n\tcacheable\x18\x02 \x01(\x08\x12\r\n\x05\x64type\x18\x03 \x01(\t\"S\n\x16\x41llocateBufferResponse\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x04\x12\x18\n\x10physical_address\x18\x03 \x01(\x04\"F\n\x11ReadBufferRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0e\n\x06length\x18\x03 \x01(\x04\">\n\x0b\x42ufferChunk\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\",\n\x13WriteBufferResponse\x12\x15\n\rbytes_written\x18\x01 \x01(\x04\x32\xcd\x06\n\x05\x42oard\x12\x46\n\x07GetInfo\x12\x1e.pynq_remote.v1.GetInfoRequest\x1a\x19.pynq_remote.v1.BoardInfo\"\x00\x12O\n\x08MmioRead\x12\x1f.pynq_remote.v1.MmioReadRequest\x1a .pynq_remote.v1.MmioReadResponse\"\x00\x12R\n\tMmioWrite\x12 .pynq_remote.v1.MmioWriteRequest\x1a!.pynq_remote.v1.MmioWriteResponse\"\x00\x12R\n\tMmioBatch\x12 .pynq_remote.v1.MmioBatchRequest\x1a!.pynq_remote.v1.MmioBatchResponse\"\x00\x12L\n\x07\x41\x64vance\x12\x1e.pynq_remote.v1.AdvanceRequest\x1a\x1f.pynq_remote.v1.AdvanceResponse\"\x00\x12\x61\n\x0e\x41llocateBuffer\x12%.pynq_remote.v1.AllocateBufferRequest\x1a&.pynq_remote.v1.AllocateBufferResponse\"\x00\x12P\n\nReadBuffer\x12!.pynq_remote.v1.ReadBufferRequest\x1a\x1b.pynq_remote.v1.BufferChunk\"\x00\x30\x01\x12S\n\x0bWriteBuffer\x12\x1b.pynq_remote.v1.BufferChunk\x1a#.pynq_remote.v1.WriteBufferResponse\"\x00(\x01\x12S\n\x0fReadBufferRange\x12!.pynq_remote.v1.ReadBufferRequest\x1a\x1b.pynq_remote.v1.BufferChunk\"\x00\x12V\n\x10WriteBufferRange\x12\x1b.pynq_remote.v1.BufferChunk\x1a#.pynq_remote.v1.WriteBufferResponse\"\x00\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1apynq_remote/v1/board.proto\x12\x0epynq_remote.v1\"\x10\n\x0eGetInfoRequest\"9\n\rAddressWindow\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61se\x18\x02 \x01(\x04\x12\x0c\n\x04size\x18\x03 \x01(\x04\"\x94\x03\n\tBoardInfo\x12\r\n\x05\x62oard\x18\x01 \x01(\t\x12\x0c\n\x04part\x18\x02 \x01(\t\x12\x0c\n\x04\x61rch\x18\x03 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x04 \x01(\t\x12\x16\n\x0eserver_version\x18\x05 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x06 \x03(\t\x12.\n\x07windows\x18\x07 \x03(\x0b\x32\x1d.pynq_remote.v1.AddressWindow\x12\x15\n\rpl_clocks_mhz\x18\x08 \x03(\x01\x12\x13\n\x0bsim_time_ps\x18\t \x01(\x04\x12\x11\n\tpl_cycles\x18\n \x01(\x04\x12\x15\n\rdeterministic\x18\x0b \x01(\x08\x12\x15\n\rloaded_design\x18\x0c \x01(\t\x12\x12\n\nfpga_state\x18\r \x01(\t\x12\x12\n\nfpga_error\x18\x0e \x01(\t\x12\x19\n\x11max_message_bytes\x18\x0f \x01(\x04\x12\x11\n\tpl_active\x18\x10 \x01(\x08\x12*\n\x05usage\x18\x11 \x01(\x0b\x32\x1b.pynq_remote.v1.ServerUsage\"y\n\x0bServerUsage\x12\x15\n\ropen_sessions\x18\x01 \x01(\r\x12\x0f\n\x07\x62uffers\x18\x02 \x01(\r\x12\x14\n\x0c\x62uffer_bytes\x18\x03 \x01(\x04\x12\x14\n\x0cmmio_handles\x18\x04 \x01(\r\x12\x16\n\x0e\x61\x63tive_streams\x18\x05 \x01(\r\"1\n\x0fMmioReadRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\x04\x12\r\n\x05width\x18\x02 \x01(\r\"!\n\x10MmioReadResponse\x12\r\n\x05value\x18\x01 \x01(\x04\"A\n\x10MmioWriteRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\x04\x12\r\n\x05width\x18\x02 \x01(\r\x12\r\n\x05value\x18\x03 \x01(\x04\"\x13\n\x11MmioWriteResponse\"\x7f\n\x06MmioOp\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x1b.pynq_remote.v1.MmioOp.Kind\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\x04\x12\r\n\x05width\x18\x03 \x01(\r\x12\r\n\x05value\x18\x04 \x01(\x04\"\x1b\n\x04Kind\x12\x08\n\x04READ\x10\x00\x12\t\n\x05WRITE\x10\x01\"7\n\x10MmioBatchRequest\x12#\n\x03ops\x18\x01 \x03(\x0b\x32\x16.pynq_remote.v1.MmioOp\"t\n\x11MmioBatchResponse\x12\x0e\n\x06values\x18\x01 \x03(\x04\x12\x11\n\tcompleted\x18\x02 \x01(\r\x12\x32\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1e.pynq_remote.v1.MmioBatchErrorH\x00\x88\x01\x01\x42\x08\n\x06_error\"W\n\x0eMmioBatchError\x12\x10\n\x08op_index\x18\x01 \x01(\r\x12\x11\n\tgrpc_code\x18\x02 \x01(\x05\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\x04\" \n\x0e\x41\x64vanceRequest\x12\x0e\n\x06\x63ycles\x18\x01 \x01(\x04\"9\n\x0f\x41\x64vanceResponse\x12\x11\n\tpl_cycles\x18\x01 \x01(\x04\x12\x13\n\x0bsim_time_ps\x18\x02 \x01(\x04\"G\n\x15\x41llocateBufferRequest\x12\x0c\n\x04size\x18\x01 \x01(\x04\x12\x11\n\tcacheable\x18\x02 \x01(\x08\x12\r\n\x05\x64type\x18\x03 \x01(\t\"S\n\x16\x41llocateBufferResponse\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x04\x12\x18\n\x10physical_address\x18\x03 \x01(\x04\"F\n\x11ReadBufferRequest\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0e\n\x06length\x18\x03 \x01(\x04\">\n\x0b\x42ufferChunk\x12\x11\n\tbuffer_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\",\n\x13WriteBufferResponse\x12\x15\n\rbytes_written\x18\x01 \x01(\x04\x32\xcd\x06\n\x05\x42oard\x12\x46\n\x07GetInfo\x12\x1e.pynq_remote.v1.GetInfoRequest\x1a\x19.pynq_remote.v1.BoardInfo\"\x00\x12O\n\x08MmioRead\x12\x1f.pynq_remote.v1.MmioReadRequest\x1a .pynq_remote.v1.MmioReadResponse\"\x00\x12R\n\tMmioWrite\x12 .pynq_remote.v1.MmioWriteRequest\x1a!.pynq_remote.v1.MmioWriteResponse\"\x00\x12R\n\tMmioBatch\x12 .pynq_remote.v1.MmioBatchRequest\x1a!.pynq_remote.v1.MmioBatchResponse\"\x00\x12L\n\x07\x41\x64vance\x12\x1e.pynq_remote.v1.AdvanceRequest\x1a\x1f.pynq_remote.v1.AdvanceResponse\"\x00\x12\x61\n\x0e\x41llocateBuffer\x12%.pynq_remote.v1.AllocateBufferRequest\x1a&.pynq_remote.v1.AllocateBufferResponse\"\x00\x12P\n\nReadBuffer\x12!.pynq_remote.v1.ReadBufferRequest\x1a\x1b.pynq_remote.v1.BufferChunk\"\x00\x30\x01\x12S\n\x0bWriteBuffer\x12\x1b.pynq_remote.v1.BufferChunk\x1a#.pynq_remote.v1.WriteBufferResponse\"\x00(\x01\x12S\n\x0fReadBufferRange\x12!.pynq_remote.v1.ReadBufferRequest\x1a\x1b.pynq_remote.v1.BufferChunk\"\x00\x12V\n\x10WriteBufferRange\x12\x1b.pynq_remote.v1.BufferChunk\x1a#.pynq_remote.v1.WriteBufferResponse\"\x00\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pynq_remote.v1.board_pb2', globals())
@@ -25,39 +25,41 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _ADDRESSWINDOW._serialized_start=64
   _ADDRESSWINDOW._serialized_end=121
   _BOARDINFO._serialized_start=124
-  _BOARDINFO._serialized_end=484
-  _MMIOREADREQUEST._serialized_start=486
-  _MMIOREADREQUEST._serialized_end=535
-  _MMIOREADRESPONSE._serialized_start=537
-  _MMIOREADRESPONSE._serialized_end=570
-  _MMIOWRITEREQUEST._serialized_start=572
-  _MMIOWRITEREQUEST._serialized_end=637
-  _MMIOWRITERESPONSE._serialized_start=639
-  _MMIOWRITERESPONSE._serialized_end=658
-  _MMIOOP._serialized_start=660
-  _MMIOOP._serialized_end=787
-  _MMIOOP_KIND._serialized_start=760
-  _MMIOOP_KIND._serialized_end=787
-  _MMIOBATCHREQUEST._serialized_start=789
-  _MMIOBATCHREQUEST._serialized_end=844
-  _MMIOBATCHRESPONSE._serialized_start=846
-  _MMIOBATCHRESPONSE._serialized_end=962
-  _MMIOBATCHERROR._serialized_start=964
-  _MMIOBATCHERROR._serialized_end=1051
-  _ADVANCEREQUEST._serialized_start=1053
-  _ADVANCEREQUEST._serialized_end=1085
-  _ADVANCERESPONSE._serialized_start=1087
-  _ADVANCERESPONSE._serialized_end=1144
-  _ALLOCATEBUFFERREQUEST._serialized_start=1146
-  _ALLOCATEBUFFERREQUEST._serialized_end=1217
-  _ALLOCATEBUFFERRESPONSE._serialized_start=1219
-  _ALLOCATEBUFFERRESPONSE._serialized_end=1302
-  _READBUFFERREQUEST._serialized_start=1304
-  _READBUFFERREQUEST._serialized_end=1374
-  _BUFFERCHUNK._serialized_start=1376
-  _BUFFERCHUNK._serialized_end=1438
-  _WRITEBUFFERRESPONSE._serialized_start=1440
-  _WRITEBUFFERRESPONSE._serialized_end=1484
-  _BOARD._serialized_start=1487
-  _BOARD._serialized_end=2332
+  _BOARDINFO._serialized_end=528
+  _SERVERUSAGE._serialized_start=530
+  _SERVERUSAGE._serialized_end=651
+  _MMIOREADREQUEST._serialized_start=653
+  _MMIOREADREQUEST._serialized_end=702
+  _MMIOREADRESPONSE._serialized_start=704
+  _MMIOREADRESPONSE._serialized_end=737
+  _MMIOWRITEREQUEST._serialized_start=739
+  _MMIOWRITEREQUEST._serialized_end=804
+  _MMIOWRITERESPONSE._serialized_start=806
+  _MMIOWRITERESPONSE._serialized_end=825
+  _MMIOOP._serialized_start=827
+  _MMIOOP._serialized_end=954
+  _MMIOOP_KIND._serialized_start=927
+  _MMIOOP_KIND._serialized_end=954
+  _MMIOBATCHREQUEST._serialized_start=956
+  _MMIOBATCHREQUEST._serialized_end=1011
+  _MMIOBATCHRESPONSE._serialized_start=1013
+  _MMIOBATCHRESPONSE._serialized_end=1129
+  _MMIOBATCHERROR._serialized_start=1131
+  _MMIOBATCHERROR._serialized_end=1218
+  _ADVANCEREQUEST._serialized_start=1220
+  _ADVANCEREQUEST._serialized_end=1252
+  _ADVANCERESPONSE._serialized_start=1254
+  _ADVANCERESPONSE._serialized_end=1311
+  _ALLOCATEBUFFERREQUEST._serialized_start=1313
+  _ALLOCATEBUFFERREQUEST._serialized_end=1384
+  _ALLOCATEBUFFERRESPONSE._serialized_start=1386
+  _ALLOCATEBUFFERRESPONSE._serialized_end=1469
+  _READBUFFERREQUEST._serialized_start=1471
+  _READBUFFERREQUEST._serialized_end=1541
+  _BUFFERCHUNK._serialized_start=1543
+  _BUFFERCHUNK._serialized_end=1605
+  _WRITEBUFFERRESPONSE._serialized_start=1607
+  _WRITEBUFFERRESPONSE._serialized_end=1651
+  _BOARD._serialized_start=1654
+  _BOARD._serialized_end=2499
 # @@protoc_insertion_point(module_scope)

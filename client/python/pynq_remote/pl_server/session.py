@@ -1,0 +1,188 @@
+"""The client's session: an Attach stream held open for as long as the RemoteDevice lives.
+
+The server ties every buffer and MMIO handle made under the session's id to it and frees
+them once the stream ends (the channel closed, the process died, the connection dropped)
+and a short grace period passes. A background thread holds the stream; when it drops it
+reattaches with the same id, so a brief network loss or a server restarted with a state
+directory keeps the handles. Servers without the Session service (PYNQ 3.1) leave the
+client sessionless, as before.
+"""
+
+import logging
+import os
+import threading
+
+import grpc
+
+from .._proto.pynq_remote.v1 import session_pb2, session_pb2_grpc
+
+METADATA_KEY = "pynq-remote-session"
+_RETRY_FIRST_S = 0.05
+_RETRY_MAX_S = 1.0
+
+_log = logging.getLogger(__name__)
+
+
+class SessionLostError(RuntimeError):
+    """The server no longer knows this client's session (it expired, or the server
+    restarted without a state directory): every buffer and MMIO handle made in it is gone.
+    A new session has been opened for what follows."""
+
+
+class _CallDetails(grpc.ClientCallDetails):
+    def __init__(self, details, metadata):
+        self.method = details.method
+        self.timeout = details.timeout
+        self.metadata = metadata
+        self.credentials = details.credentials
+        self.wait_for_ready = getattr(details, "wait_for_ready", None)
+        self.compression = getattr(details, "compression", None)
+
+
+class MetadataInterceptor(grpc.UnaryUnaryClientInterceptor,
+                          grpc.UnaryStreamClientInterceptor,
+                          grpc.StreamUnaryClientInterceptor,
+                          grpc.StreamStreamClientInterceptor):
+    """Adds the pairs ``extra()`` returns (read at every call, so they may change) to the
+    metadata of every call on the channel."""
+
+    def __init__(self, extra):
+        self._extra = extra
+
+    def _details(self, details):
+        extra = self._extra()
+        if not extra:
+            return details
+        return _CallDetails(details, list(details.metadata or ()) + extra)
+
+    def intercept_unary_unary(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+    def intercept_stream_unary(self, continuation, details, request_iterator):
+        return continuation(self._details(details), request_iterator)
+
+    def intercept_stream_stream(self, continuation, details, request_iterator):
+        return continuation(self._details(details), request_iterator)
+
+
+class SessionKeeper:
+    """Opens a session on ``channel`` and keeps it attached on a daemon thread.
+
+    Parameters
+    ----------
+    channel : grpc.Channel
+        The raw channel (not intercepted: Attach carries no session metadata).
+    client_name : str
+        Shown in the server's log.
+    """
+
+    def __init__(self, channel, client_name=None):
+        self._stub = session_pb2_grpc.SessionStub(channel)
+        self._client_name = client_name or f"pynq_remote pid {os.getpid()}"
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._first = threading.Event()
+        self._call = None
+        self._error = None
+        self.session_id = None
+        self.server_instance = None
+        self.supported = None  # None until the server answered
+        self.lost = 0          # sessions the server forgot under us (SessionLostError)
+        self.limits = None
+        self._thread = threading.Thread(target=self._run, name="pynq-remote-session",
+                                        daemon=True)
+
+    @property
+    def metadata(self):
+        """The metadata a call made now should carry."""
+        session_id = self.session_id
+        return [(METADATA_KEY, session_id)] if session_id else []
+
+    def start(self, timeout):
+        """Attaches; returns True with a session, False when the server has none (3.1).
+        Raises RuntimeError when the server refuses or does not answer in ``timeout`` s."""
+        self._thread.start()
+        if not self._first.wait(timeout):
+            self.close()
+            raise RuntimeError(f"the server did not open a session within {timeout} s")
+        if self._error is not None:
+            self.close()
+            raise self._error
+        return bool(self.supported)
+
+    def close(self):
+        """Ends the session: the server frees its handles after its grace period."""
+        self._closed.set()
+        with self._lock:
+            call = self._call
+        if call is not None:
+            call.cancel()
+
+    def _requests(self, resume_id, ended):
+        yield session_pb2.SessionRequest(resume_session_id=resume_id or "",
+                                         client_name=self._client_name)
+        # Keep the request side open (ending it would end the session) until this
+        # attempt's call is over; gRPC consumes the iterator on a thread of its own.
+        ended.wait()
+
+    def _run(self):
+        delay = _RETRY_FIRST_S
+        while not self._closed.is_set():
+            resume_id = self.session_id
+            ended = threading.Event()
+            call = self._stub.Attach(self._requests(resume_id, ended))
+            with self._lock:
+                self._call = call
+            if self._closed.is_set():
+                call.cancel()
+                ended.set()
+                return
+            try:
+                for event in call:
+                    self._on_event(event, resume_id)
+                    delay = _RETRY_FIRST_S
+            except grpc.RpcError as error:
+                if self._closed.is_set():
+                    return
+                if self._on_error(error, resume_id):
+                    return
+            finally:
+                ended.set()
+            if self._closed.wait(delay):
+                return
+            delay = min(delay * 2, _RETRY_MAX_S)
+
+    def _on_event(self, event, resume_id):
+        restarted = (self.server_instance is not None and
+                     event.server_instance != self.server_instance)
+        self.session_id = event.session_id
+        self.server_instance = event.server_instance
+        self.limits = event.limits
+        self.supported = True
+        if resume_id and restarted:
+            _log.warning("pynq-remote server restarted; session %s resumed", resume_id)
+        self._first.set()
+
+    def _on_error(self, error, resume_id):
+        """Handles a failed or dropped Attach; True when the thread should stop."""
+        code = error.code()
+        if code == grpc.StatusCode.UNIMPLEMENTED:
+            self.supported = False
+            self._first.set()
+            return True
+        if code == grpc.StatusCode.NOT_FOUND and resume_id:
+            # The server forgot us: start over with a new session; handles are gone.
+            _log.warning("pynq-remote session %s was lost: %s", resume_id, error.details())
+            self.session_id = None
+            self.lost += 1
+            return False
+        if not self._first.is_set():
+            if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED):
+                return False  # not up yet: retry until start()'s timeout
+            self._error = RuntimeError(f"the server refused a session: {error.details()}")
+            self._first.set()
+            return True
+        return False
