@@ -22,12 +22,14 @@
 #include "service/log.h"
 #include "service/services.h"
 #include "sim/sim_device.h"
+#include "transport/security.h"
 
 namespace pynq_remote {
 namespace {
 
 using service::LogError;
 using service::LogInfo;
+using service::LogWarn;
 
 constexpr char kUsage[] =
     "usage: pynq-remote-server [flags]\n"
@@ -53,6 +55,15 @@ constexpr char kUsage[] =
     "                             the PS registers PYNQ needs; strict: as overlay, but no PL\n"
     "                             access without a .hwh; open: every bus window (PYNQ 3.1)\n"
     "  --mmio-allow BASE:SIZE     also allow this window (repeatable), e.g. 0xA0000000:0x1000\n"
+    "transport security (default plaintext, with a warning off loopback):\n"
+    "  --tls-cert FILE            serve TLS with this PEM certificate chain (needs --tls-key)\n"
+    "  --tls-key FILE             the certificate's PEM private key, unencrypted\n"
+    "  --tls-client-ca FILE       mutual TLS: clients must present a certificate this PEM CA\n"
+    "                             signed\n"
+    "  --token-file FILE          every call must carry 'authorization: Bearer TOKEN' with a\n"
+    "                             TOKEN from FILE (one a line, '#' comments); the environment\n"
+    "                             variable PYNQ_REMOTE_TOKEN adds one. gRPC health checks and\n"
+    "                             reflection stay open without a token, for probes\n"
     "  --help, --version\n";
 
 struct Flags {
@@ -67,6 +78,8 @@ struct Flags {
   service::Limits limits;
   service::MmioPolicyMode mmio_policy = service::MmioPolicyMode::kOverlay;
   std::vector<AddressWindow> mmio_allow;
+  // Transport security: file names only; server/transport/ reads and checks them.
+  transport::SecurityFlags security;
 };
 
 // A whole number in [lo, hi], or exit 2 naming the flag.
@@ -167,6 +180,9 @@ Flags ParseFlags(int argc, char** argv) {
         std::exit(2);
       }
       flags.mmio_allow.push_back(*window);
+    } else if (transport::SecurityFlags::Has(arg)) {
+      // --tls-cert, --tls-key, --tls-client-ca, --token-file: see server/transport/.
+      flags.security.Set(arg, value(i, arg));
     } else {
       std::fprintf(stderr, "pynq-remote-server: unknown flag %s\n%s", arg.c_str(), kUsage);
       std::exit(2);
@@ -218,6 +234,19 @@ int RunServer(const Flags& flags) {
     LogError("--listen " + flags.listen + ": want HOST:PORT, e.g. 127.0.0.1:7967");
     return 1;
   }
+  // Transport security, checked before anything starts so that a bad file stops the server
+  // here, with the file named.
+  Result<transport::ServerSecurity> security =
+      transport::LoadServerSecurity(flags.security, std::getenv(transport::kTokenEnv), LogWarn);
+  if (!security.ok()) {
+    LogError(security.error().message);
+    return 1;
+  }
+  for (const std::string& warning : security.value().warnings) LogWarn(warning);
+  if (std::optional<std::string> warning =
+          transport::InsecureListenWarning(flags.listen, security.value())) {
+    LogWarn(*warning);
+  }
 
   std::optional<TempDir> temp_root;
   std::string root = flags.root;
@@ -265,11 +294,13 @@ int RunServer(const Flags& flags) {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 2000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   int port = 0;
-  builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(flags.listen, security.value().credentials, &port);
   services.value()->RegisterWith(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
-    LogError("cannot listen on " + flags.listen + " (address in use or not local?)");
+    LogError(
+        "cannot listen on " + flags.listen + " (address in use or not local?" +
+        (security.value().tls ? " or gRPC refused the TLS files: see its message above)" : ")"));
     return 1;
   }
 
@@ -288,7 +319,7 @@ int RunServer(const Flags& flags) {
 
   std::string host = flags.listen.substr(0, flags.listen.rfind(':'));
   LogInfo("backend sim, root " + root + ", max message " + std::to_string(flags.max_message_mb) +
-          " MiB");
+          " MiB, " + security.value().Describe());
   std::printf("pynq-remote-server listening on %s:%d\n", host.c_str(), port);
   std::fflush(stdout);
   server->Wait();
