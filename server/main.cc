@@ -40,6 +40,9 @@ constexpr char kUsage[] =
     "  --deterministic        sim: time moves only through Board.Advance\n"
     "  --pl-clock-mhz MHZ     sim: PL clock 0 frequency (default 100)\n"
     "  --trace FILE           sim: write a waveform of the PL (FST/VCD)\n"
+    "  --bus-timeout-us N     sim: simulated microseconds a bus access with no response\n"
+    "                         waits before it fails with TIMEOUT (default: 100000 PL\n"
+    "                         cycles, 1000 us at 100 MHz)\n"
     "  --log-level LEVEL      error|warn|info|debug (default info)\n"
     "  --max-message-mb N     largest gRPC message, in MiB (default 64)\n"
     "limits (0 = unlimited; past one a call gets RESOURCE_EXHAUSTED, the server stays up):\n"
@@ -73,6 +76,7 @@ struct Flags {
   bool deterministic = false;
   double pl_clock_mhz = 100.0;
   std::string trace;
+  uint64_t bus_timeout_us = 0;  // 0: SimOptions' cycle count
   service::LogLevel log_level = service::LogLevel::kInfo;
   size_t max_message_mb = 64;
   service::Limits limits;
@@ -132,6 +136,8 @@ Flags ParseFlags(int argc, char** argv) {
       }
     } else if (arg == "--trace") {
       flags.trace = value(i, arg);
+    } else if (arg == "--bus-timeout-us") {
+      flags.bus_timeout_us = ParseCount(arg, value(i, arg), 1, 3600000000ull);
     } else if (arg == "--log-level") {
       std::optional<service::LogLevel> level = service::ParseLogLevel(value(i, arg));
       if (!level) {
@@ -263,6 +269,7 @@ int RunServer(const Flags& flags) {
   sim_options.deterministic = flags.deterministic;
   sim_options.pl_clock_mhz = flags.pl_clock_mhz;
   sim_options.trace_path = flags.trace;
+  sim_options.mmio_timeout_us = flags.bus_timeout_us;
   auto device = sim::CreateSimDevice(sim_options);
   if (!device) {
     LogError("cannot create the simulated board");

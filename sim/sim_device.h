@@ -20,7 +20,10 @@ struct SimOptions {
   uint64_t cma_base = 0x40000000, cma_size = 1ull << 30;  // where Alloc hands out buffers
   bool deterministic = false;                             // time advances only through Advance()
   uint64_t mmio_timeout_cycles = 100000;  // a stalled slave becomes kTimeout, never a hang
-  uint64_t trailing_cycles = 256;         // keep running this long after the last host access
+  // Non-zero: the same timeout in simulated microseconds, converted at PL clock 0's rate
+  // whenever that changes (wins over mmio_timeout_cycles).
+  uint64_t mmio_timeout_us = 0;
+  uint64_t trailing_cycles = 256;  // keep running this long after the last host access
   std::string trace_path;          // non-empty: PL waveforms (FST) there, rewritten per Program
   uint64_t quantum_cycles = 1000;  // PL cycles per quantum (host calls wait at most one)
 };

@@ -2,6 +2,8 @@
 // thread holds board_mu_ (host calls, Advance, the runner). The runner thread runs quanta
 // while the PL is busy or inside the trailing window after a host access, releasing the
 // mutex between quanta so host calls interleave; otherwise it sleeps on a condition variable.
+// The FPGA state has a mutex of its own, so reading it never waits for a bus access that is
+// sitting out its timeout.
 #include "sim_device.h"
 
 #include <algorithm>
@@ -77,12 +79,13 @@ class SimDevice final : public Device {
   std::vector<AddressWindow> windows_;
 
   mutable std::mutex board_mu_;
+  mutable std::mutex state_mu_;  // guards state_; taken after board_mu_ when both are held
   std::condition_variable runner_cv_;
   mutable std::atomic<int> host_waiting_{0};
   bool stop_ = false;
   uint64_t run_until_ = 0;  // PL cycle up to which the trailing window extends
   uint64_t clock_generation_ = ~0ull;
-  FpgaState state_;
+  FpgaState state_;  // guarded by state_mu_
 
   std::atomic<uint64_t> pl_cycles_{0};
   std::atomic<uint64_t> time_ps_{0};
@@ -145,6 +148,11 @@ void SimDevice::ApplyClockLocked() {
   clock_generation_ = generation;
   const double mhz = board_.ps_regs.PlClockMhz(0);
   if (mhz > 0) board_.pl.SetPeriodPs(static_cast<uint64_t>(std::llround(1e6 / mhz)));
+  // A timeout in microseconds is simulated time: the cycle budget follows the clock.
+  if (options_.mmio_timeout_us > 0 && mhz > 0) {
+    const long long cycles = std::llround(static_cast<double>(options_.mmio_timeout_us) * mhz);
+    board_.pl.axil_bridge.SetTimeoutCycles(static_cast<uint64_t>(std::max(1LL, cycles)));
+  }
 }
 
 bool SimDevice::NeedsRunLocked() const {
@@ -182,6 +190,7 @@ void SimDevice::RunnerLoop() {
     } catch (const std::exception& e) {
       std::fprintf(stderr, "pynq-remote sim: simulation error, PL emptied: %s\n", e.what());
       board_.pl.Load(nullptr);
+      std::lock_guard<std::mutex> state_lock(state_mu_);
       state_ = FpgaState{"unknown", "", std::string("simulation error: ") + e.what()};
     }
     AfterRunLocked(false);
@@ -214,6 +223,7 @@ Status SimDevice::Program(const std::string& bitstream, const std::string& name,
   auto fail = [this](DeviceError error) -> Status {
     std::unique_lock<std::mutex> lock = LockBoard();
     board_.pl.Load(nullptr);
+    std::lock_guard<std::mutex> state_lock(state_mu_);
     state_ = FpgaState{"unknown", "", error.message};
     return error;
   };
@@ -251,13 +261,16 @@ Status SimDevice::Program(const std::string& bitstream, const std::string& name,
   std::unique_ptr<PlDesign> design = entry->create(design_options);
   std::unique_lock<std::mutex> lock = LockBoard();
   board_.pl.Load(std::move(design));
-  state_ = FpgaState{"operating", entry->name, ""};
+  {
+    std::lock_guard<std::mutex> state_lock(state_mu_);
+    state_ = FpgaState{"operating", entry->name, ""};
+  }
   AfterRunLocked(true);
   return Status();
 }
 
 FpgaState SimDevice::State() const {
-  std::unique_lock<std::mutex> lock = LockBoard();
+  std::lock_guard<std::mutex> lock(state_mu_);
   return state_;
 }
 
@@ -315,12 +328,17 @@ Device::BatchResult SimDevice::RunOps(MmioOp* ops, size_t count) {
       case tlm::TLM_GENERIC_ERROR_RESPONSE:
         result.status = MakeError(ErrorCode::kBusSlvErr, Describe(op) + ": AXI SLVERR", op.addr);
         break;
-      case tlm::TLM_INCOMPLETE_RESPONSE:
+      case tlm::TLM_INCOMPLETE_RESPONSE: {
+        const uint64_t cycles = board_.pl.axil_bridge.timeout_cycles();
+        char us[32];
+        std::snprintf(us, sizeof us, "%.6g", cycles * board_.pl.period_ps() / 1e6);
         result.status = MakeError(ErrorCode::kTimeout,
                                   Describe(op) + ": no AXI response within " +
-                                      std::to_string(options_.mmio_timeout_cycles) + " PL cycles",
+                                      std::to_string(cycles) + " PL cycles (" + us +
+                                      " us of simulated time); the slave may still be stuck",
                                   op.addr);
         break;
+      }
       default:
         result.status = MakeError(
             ErrorCode::kInternal,

@@ -6,6 +6,13 @@
 // Responses: SLVERR -> TLM_GENERIC_ERROR_RESPONSE, DECERR -> TLM_ADDRESS_ERROR_RESPONSE, no
 // answer within the timeout -> TLM_INCOMPLETE_RESPONSE (the initiator reports a timeout).
 // 8-byte accesses are two 32-bit beats, low word first; 1/2-byte writes use WSTRB.
+//
+// An abandoned transaction (timed out) stays on the wires as AXI requires: a VALID already
+// raised is held until its handshake (A3.2.1), and its response, whenever the slave sends
+// it, is counted off and dropped. AXI4-Lite has no IDs, so responses come back in request
+// order per direction and that count is exact; a later access on the same channel first
+// waits (within its own timeout) for the abandoned request's handshake. Only a new design
+// or a PL reset (Reset) forgets what is owed.
 #ifndef PYNQ_REMOTE_SIM_BRIDGES_TLM2AXILITE_BRIDGE_H_
 #define PYNQ_REMOTE_SIM_BRIDGES_TLM2AXILITE_BRIDGE_H_
 
@@ -81,11 +88,32 @@ class Tlm2AxiLiteBridge : public sc_core::sc_module {
       }
     }
     if (done) kind_ = Kind::kNone;
+    // waiting for an abandoned request to leave the channel before issuing a new one
+    if (kind_ == Kind::kDrainRead && !p.arvalid) done = true;
+    if (kind_ == Kind::kDrainWrite && !p.awvalid && !p.wvalid) done = true;
+    if (done) kind_ = Kind::kNone;
     return done;
   }
 
+  /// Responses still owed to abandoned transactions (reads, writes): for tests.
+  unsigned stale_reads() const { return stale_r_; }
+  unsigned stale_writes() const { return stale_b_; }
+
  private:
-  enum class Kind { kNone, kRead, kWrite };
+  // kDrain*: an abandoned request of that direction still holds VALID; wait for it.
+  enum class Kind { kNone, kRead, kWrite, kDrainRead, kDrainWrite };
+
+  // Runs until the channel is free of an abandoned request (at most `max_cycles`).
+  // Returns false when it is still held.
+  bool WaitForChannel(AxiLitePins& p, bool write, uint64_t max_cycles, uint64_t* cycles) {
+    const bool held = write ? (p.awvalid || p.wvalid) : p.arvalid;
+    if (!held) return true;
+    kind_ = write ? Kind::kDrainWrite : Kind::kDrainRead;
+    *cycles += clock_->RunUntilBeatDone(max_cycles);
+    const bool freed = kind_ == Kind::kNone;
+    kind_ = Kind::kNone;
+    return freed;
+  }
 
   // Bad input gets a response status, never an abort.
   bool Validate(tlm::tlm_generic_payload& gp) {
@@ -120,6 +148,11 @@ class Tlm2AxiLiteBridge : public sc_core::sc_module {
     for (unsigned beat = 0; beat < beats; ++beat) {
       const unsigned bytes = len == 8 ? 4 : len;
       const uint32_t word_addr = static_cast<uint32_t>((addr & ~3ull) + 4 * beat);
+      if (!WaitForChannel(*p, gp.is_write(), timeout_cycles_, &cycles)) {
+        gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        delay += clock_->CyclePeriod() * static_cast<double>(cycles);
+        return;
+      }
       if (gp.is_write()) {
         uint32_t word = 0;
         uint8_t strb = 0;
@@ -142,13 +175,15 @@ class Tlm2AxiLiteBridge : public sc_core::sc_module {
       }
       const uint64_t ran = clock_->RunUntilBeatDone(timeout_cycles_);
       cycles += ran;
-      if (kind_ != Kind::kNone) {  // no answer: stop asking, remember what is still owed
+      if (kind_ != Kind::kNone) {
+        // No answer: give up on it, but not on the wires. A slave may commit to a request
+        // in the very cycle its READY rises, so a VALID withdrawn before the handshake
+        // could still earn a response that would then be taken for the next access's.
+        // VALID stays up until the handshake and the response is owed either way.
         if (kind_ == Kind::kWrite) {
-          if (!p->awvalid && !p->wvalid) ++stale_b_;
-          p->awvalid = p->wvalid = false;
+          ++stale_b_;
         } else {
-          if (!p->arvalid) ++stale_r_;
-          p->arvalid = false;
+          ++stale_r_;
         }
         kind_ = Kind::kNone;
         gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);

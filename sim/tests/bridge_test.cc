@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <deque>
+#include <map>
 #include <vector>
 
 #include "board/board_top.h"
@@ -36,6 +38,102 @@ class AxiChecker {
   int errors_ = 0;
 };
 
+// The same rule on the AXI4-Lite side of the bridge: a raised VALID waits for its READY.
+class AxiLiteChecker {
+ public:
+  void Observe(const AxiLitePins& p) {
+    if (have_prev_) {
+      if (prev_.awvalid && !prev_.awready && !(p.awvalid && p.awaddr == prev_.awaddr)) ++errors_;
+      if (prev_.wvalid && !prev_.wready && !(p.wvalid && p.wdata == prev_.wdata)) ++errors_;
+      if (prev_.arvalid && !prev_.arready && !(p.arvalid && p.araddr == prev_.araddr)) ++errors_;
+    }
+    prev_ = p;
+    have_prev_ = true;
+  }
+  int errors() const { return errors_; }
+  /// A reset may drop VALID: start over.
+  void Forget() { have_prev_ = false, errors_ = 0; }
+
+ private:
+  AxiLitePins prev_;
+  bool have_prev_ = false;
+  int errors_ = 0;
+};
+
+// An AXI4-Lite slave with scripted latencies, one transaction per direction at a time, in
+// the style of the designs' front ends (ref_accel, gen_top.py): it commits to a request at
+// the edge where it raises READY, before the handshake. A read answers 0x5A000000 | address;
+// writes land in `memory`. Each request takes the next Delays from its script (none: 0/0).
+class ScriptedLiteSlave {
+ public:
+  static constexpr uint64_t kNever = ~0ull;
+  struct Delays {
+    uint64_t accept = 0;  // cycles VALID is seen before READY rises (kNever: it never does)
+    uint64_t answer = 0;  // cycles from acceptance to the response
+  };
+  std::deque<Delays> read_script, write_script;
+  std::map<uint32_t, uint32_t> memory;
+  int reads_accepted = 0, writes_accepted = 0;
+
+  static uint32_t ReadValue(uint32_t addr) { return 0x5A000000u | (addr & 0xFFFFFF); }
+
+  // What the slave drives this cycle, from its registered state.
+  void Drive(AxiLitePins& p) const {
+    p.arready = arready_;
+    p.rvalid = rvalid_;
+    p.rdata = rdata_;
+    p.rresp = 0;
+    p.awready = p.wready = awready_;
+    p.bvalid = bvalid_;
+    p.bresp = 0;
+  }
+  // The rising edge: samples what the bridge drives now, before the bridge's own Edge.
+  void Edge(const AxiLitePins& p) {
+    if (rvalid_ && p.rready) rvalid_ = false;
+    if (bvalid_ && p.bready) bvalid_ = false;
+    arready_ = awready_ = false;  // one-cycle pulses
+    Step(p.arvalid, p.araddr, 0, read_script, &read_, &reads_accepted);
+    Step(p.awvalid && p.wvalid, p.awaddr, p.wdata, write_script, &write_, &writes_accepted);
+  }
+
+ private:
+  struct Channel {
+    bool busy = false;  // accepted, not answered yet
+    uint64_t seen = 0, left = 0;
+    uint32_t addr = 0, data = 0;
+  };
+
+  void Step(bool valid, uint32_t addr, uint32_t data, std::deque<Delays>& script, Channel* c,
+            int* accepted) {
+    const bool is_read = c == &read_;
+    if (c->busy) {
+      if (c->left > 0) {
+        --c->left;
+      } else if (is_read) {
+        rvalid_ = true;
+        rdata_ = ReadValue(c->addr);
+        c->busy = false;
+      } else {
+        memory[c->addr] = c->data;
+        bvalid_ = true;
+        c->busy = false;
+      }
+      return;
+    }
+    if (!valid || (is_read ? rvalid_ : bvalid_)) return;
+    const Delays d = script.empty() ? Delays{} : script.front();
+    if (d.accept == kNever || c->seen++ < d.accept) return;
+    if (!script.empty()) script.pop_front();
+    (is_read ? arready_ : awready_) = true;
+    *c = Channel{true, 0, d.answer, addr, data};
+    ++*accepted;
+  }
+
+  Channel read_, write_;
+  bool arready_ = false, awready_ = false, rvalid_ = false, bvalid_ = false;
+  uint32_t rdata_ = 0;
+};
+
 class BridgeBench : public sc_core::sc_module, public AxiLiteClock {
  public:
   static constexpr uint64_t kMemSize = 1 << 20;
@@ -49,6 +147,9 @@ class BridgeBench : public sc_core::sc_module, public AxiLiteClock {
   uint64_t cycles = 0;
   // a burst master, for the AXI4 tests: when set, drives m_axi instead of the wires
   std::function<void(AxiMasterPins&)> master;
+  // an AXI4-Lite slave, for the timeout tests: when set, answers the bridge instead
+  ScriptedLiteSlave* lite_slave = nullptr;
+  AxiLiteChecker lite_checker;
 
   explicit BridgeBench(sc_core::sc_module_name name) : sc_module(name) {
     host.bind(lite.tgt_socket);
@@ -71,6 +172,12 @@ class BridgeBench : public sc_core::sc_module, public AxiLiteClock {
     ++cycles;
     AxiLitePins& l = pins.s_axil;
     AxiMasterPins& m = pins.m_axi;
+    if (lite_slave != nullptr) {
+      lite_slave->Drive(l);
+      lite_checker.Observe(l);
+      lite_slave->Edge(l);
+      return lite.Edge(l);
+    }
     if (master) {
       master(m);
     } else {
@@ -231,6 +338,100 @@ TEST(Bridges, Axi4BurstsSustainOneBeatPerCycle) {
   EXPECT_EQ(last_r - first_r, 15u);
   EXPECT_EQ(b.checker.errors(), 0);
   b.axi.Reset(b.pins.m_axi);
+}
+
+// The timeout cases run against ScriptedLiteSlave with a short timeout; the fixture puts
+// the shared bench back as the other tests expect it.
+class AbandonedTransactions : public ::testing::Test {
+ protected:
+  static constexpr uint64_t kTimeout = 50;
+  void SetUp() override {
+    b_.lite_slave = &slave_;
+    b_.lite.SetTimeoutCycles(kTimeout);
+    b_.lite.Reset(b_.pins.s_axil);
+    b_.lite_checker.Forget();
+  }
+  void TearDown() override {
+    EXPECT_EQ(b_.lite_checker.errors(), 0) << "a VALID was withdrawn before its handshake";
+    b_.lite_slave = nullptr;
+    b_.lite.SetTimeoutCycles(saved_timeout_);
+    b_.lite.Reset(b_.pins.s_axil);
+    b_.pins.s_axil = AxiLitePins{};
+    b_.lite.Reset(b_.pins.s_axil);
+  }
+  tlm::tlm_response_status Read(uint32_t addr, uint64_t* value) {
+    *value = 0;
+    return b_.Access(false, addr, 4, value);
+  }
+  tlm::tlm_response_status Write(uint32_t addr, uint64_t value) {
+    return b_.Access(true, addr, 4, &value);
+  }
+
+  BridgeBench& b_ = Bench();
+  const uint64_t saved_timeout_ = Bench().lite.timeout_cycles();
+  ScriptedLiteSlave slave_;
+};
+
+// The race a withdrawn VALID loses: the slave commits to the read in the last cycle the
+// bridge waits, so its answer comes after the bridge gave up. That answer must be dropped,
+// not handed to the next read.
+TEST_F(AbandonedTransactions, ReadCommittedInTheLastCycleIsNotAnsweredToTheNext) {
+  slave_.read_script = {{kTimeout - 1, 5}, {0, 0}};
+  uint64_t value = 0;
+  EXPECT_EQ(Read(0x100, &value), tlm::TLM_INCOMPLETE_RESPONSE);
+  EXPECT_EQ(b_.lite.stale_reads(), 1u);
+  EXPECT_EQ(Read(0x200, &value), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(value, ScriptedLiteSlave::ReadValue(0x200));
+  EXPECT_EQ(slave_.reads_accepted, 2);
+  EXPECT_EQ(b_.lite.stale_reads(), 0u);
+}
+
+// A slave that answers late, while the next read waits behind it: the late answer is
+// dropped and each later read gets its own.
+TEST_F(AbandonedTransactions, LateReadAnswerIsDroppedWhileTheNextWaits) {
+  slave_.read_script = {{0, kTimeout + 20}};
+  uint64_t value = 0;
+  EXPECT_EQ(Read(0x100, &value), tlm::TLM_INCOMPLETE_RESPONSE);
+  for (uint32_t addr : {0x104u, 0x108u, 0x100u}) {
+    EXPECT_EQ(Read(addr, &value), tlm::TLM_OK_RESPONSE) << std::hex << addr;
+    EXPECT_EQ(value, ScriptedLiteSlave::ReadValue(addr)) << std::hex << addr;
+  }
+  EXPECT_EQ(b_.lite.stale_reads(), 0u);
+}
+
+// A slave that never takes the request: the address stays on the channel (VALID held), a
+// later read cannot be issued and times out too, writes are unaffected, and a reset (a new
+// design) clears the channel.
+TEST_F(AbandonedTransactions, RequestNeverAcceptedHoldsTheChannelUntilReset) {
+  slave_.read_script = {{ScriptedLiteSlave::kNever, 0}};
+  uint64_t value = 0;
+  EXPECT_EQ(Read(0x100, &value), tlm::TLM_INCOMPLETE_RESPONSE);
+  EXPECT_EQ(Read(0x200, &value), tlm::TLM_INCOMPLETE_RESPONSE);
+  EXPECT_TRUE(b_.pins.s_axil.arvalid);
+  EXPECT_EQ(b_.pins.s_axil.araddr, 0x100u) << "the second read was put on the channel";
+  EXPECT_EQ(Write(0x300, 0x1234), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(slave_.memory[0x300], 0x1234u);
+  EXPECT_EQ(b_.lite_checker.errors(), 0);
+  b_.lite.Reset(b_.pins.s_axil);  // a new design
+  b_.lite_checker.Forget();
+  slave_ = ScriptedLiteSlave{};
+  EXPECT_EQ(b_.lite.stale_reads(), 0u);
+  EXPECT_EQ(Read(0x400, &value), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(value, ScriptedLiteSlave::ReadValue(0x400));
+}
+
+// Writes likewise: a write abandoned before its address and data were taken is still
+// performed exactly once, its late response is dropped, and the next write completes on
+// its own response.
+TEST_F(AbandonedTransactions, AbandonedWriteIsPerformedOnceAndItsResponseDropped) {
+  slave_.write_script = {{kTimeout + 10, 3}, {0, 0}};
+  EXPECT_EQ(Write(0x100, 0xAAAA), tlm::TLM_INCOMPLETE_RESPONSE);
+  EXPECT_EQ(b_.lite.stale_writes(), 1u);
+  EXPECT_EQ(Write(0x104, 0xBBBB), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(slave_.writes_accepted, 2);
+  EXPECT_EQ(slave_.memory[0x100], 0xAAAAu);
+  EXPECT_EQ(slave_.memory[0x104], 0xBBBBu);
+  EXPECT_EQ(b_.lite.stale_writes(), 0u);
 }
 
 }  // namespace

@@ -228,6 +228,77 @@ TEST_F(SimDeviceTest, StalledSlaveTimesOut) {
   EXPECT_EQ(Read(kRegs + kId), 0x52454641u);
 }
 
+// A read stalled past the timeout and the read right after it (no Advance between): the
+// second waits out the rest of the stall behind the first and gets its own answer, not the
+// late one (VERSION, not ID).
+TEST_F(SimDeviceTest, LateAnswerOfATimedOutReadGoesNowhere) {
+  MakeProgrammed({.mmio_timeout_cycles = 1000});
+  Write(kRegs + kStall, 1500);
+  Result<uint64_t> r = dev_->MmioRead(kRegs + kId, 4);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
+  EXPECT_EQ(r.error().addr, kRegs + kId);
+  EXPECT_EQ(Read(kRegs + kVersion), 0x00010000u);
+  EXPECT_EQ(Read(kRegs + kId), 0x52454641u);
+  Write(kRegs + kScratch0, 0x1234);
+  EXPECT_EQ(Read(kRegs + kScratch0), 0x1234u);
+}
+
+// A slave stuck for good: its reads keep timing out (the abandoned request holds the
+// channel), the rest of the board answers, the FPGA state is readable at once, and
+// programming the design again gives a clean board.
+TEST_F(SimDeviceTest, StuckSlaveLeavesTheBoardUsableAndReprogrammingClearsIt) {
+  MakeProgrammed({.mmio_timeout_cycles = 2000});
+  Write(kRegs + kStall, 0xFFFFFFFF);  // 43 s of simulated time
+  for (uint64_t reg : {kId, kVersion}) {
+    Result<uint64_t> r = dev_->MmioRead(kRegs + reg, 4);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kTimeout) << r.error().message;
+  }
+  Write(kRegs + kScratch0, 7);                  // the write channel is free
+  EXPECT_EQ(Read(0xFF5E00C0), 0x01010F00u);     // PS registers answer
+  EXPECT_EQ(dev_->State().state, "operating");  // so does the FPGA manager state
+  Status s = dev_->Program(RefBit(), "ref_accel.bit", false);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(Read(kRegs + kId), 0x52454641u);
+  EXPECT_EQ(Read(kRegs + kScratch0), 0u);
+}
+
+// State() and Info() do not wait for a bus access that is sitting out its timeout.
+TEST_F(SimDeviceTest, StateAnswersWhileAnAccessWaitsForItsTimeout) {
+  MakeProgrammed({.mmio_timeout_cycles = 20000000});  // about a second of wall time
+  Write(kRegs + kStall, 0xFFFFFFFF);
+  std::atomic<bool> done{false};
+  std::thread stalled([&] {
+    (void)dev_->MmioRead(kRegs + kId, 4);
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(dev_->State().state, "operating");
+  EXPECT_EQ(dev_->Info().board, "ZCU104");
+  const auto took = std::chrono::steady_clock::now() - start;
+  const bool still_stalled = !done;
+  stalled.join();
+  if (!still_stalled) GTEST_SKIP() << "the simulator ran the whole timeout within 50 ms";
+  EXPECT_LT(took, std::chrono::milliseconds(20));
+}
+
+// --bus-timeout-us: simulated microseconds, so the cycle budget follows PL clock 0.
+TEST_F(SimDeviceTest, TimeoutInMicrosecondsFollowsThePlClock) {
+  MakeProgrammed({.mmio_timeout_us = 20});
+  Write(kRegs + kStall, 0xFFFFFFFF);
+  Result<uint64_t> r = dev_->MmioRead(kRegs + kId, 4);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("2000 PL cycles (20 us"), std::string::npos)
+      << r.error().message;
+  ASSERT_TRUE(dev_->SetPlClock(0, 50.0).ok());
+  r = dev_->MmioRead(kRegs + kId, 4);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("1000 PL cycles (20 us"), std::string::npos)
+      << r.error().message;
+}
+
 TEST_F(SimDeviceTest, BatchPaysOneHandOff) {
   MakeProgrammed();
   std::vector<MmioOp> ops;
