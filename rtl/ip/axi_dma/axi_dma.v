@@ -14,6 +14,11 @@
 // DMASlvErr/DMADecErr and Err_Irq, clears RS and halts the channel once its bursts have
 // drained; a zero LENGTH written while running sets DMAIntErr the same way. Only a soft
 // (DMACR.Reset) or hard reset brings an errored channel back.
+// Soft reset, as PG021 has it, waits for the AXI memory transactions outstanding (bursts
+// requested, responses due) and nothing else: a channel waiting on its stream (a consumer
+// that takes no beat, a producer that stops early) is quiet, so the reset completes at once,
+// withdrawing the MM2S beat on offer and dropping stream bytes not yet written to memory.
+// That is how software recovers a transfer that can never finish.
 // Memory side: 40-bit address, 64-bit data, INCR bursts of at most 16 beats never crossing
 // 4 KiB, any start alignment and length (what the IP does with its DRE). MM2S keeps up to
 // 64 beats in flight (several bursts outstanding) into a data FIFO and a byte packer, so the

@@ -2,8 +2,9 @@
 // values and access types, soft reset, MM2S of many lengths and start alignments checked byte
 // for byte on the stream (TKEEP/TLAST), S2MM ending at TLAST or at LENGTH, both channels
 // looped back, memory stalls and stream back-pressure, DECERR from the memory (status bits,
-// halt, interrupt, recovery by soft reset), DMAIntErr, interrupts, and the throughput of a
-// long loopback. One binary per stream width (CMakeLists.txt: MODEL, STREAM_BYTES).
+// halt, interrupt, recovery by soft reset), soft reset of channels stuck on their streams or
+// waiting for the memory, DMAIntErr, interrupts, and the throughput of a long loopback. One
+// binary per stream width (CMakeLists.txt: MODEL, STREAM_BYTES).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -524,6 +525,63 @@ TEST_F(DmaTest, Mm2sStalledByItsConsumerIsNotBusy) {
   sink_.set_backpressure(0.0);  // the consumer wakes up: the transfer completes
   WaitIdle(kMm2sCr);
   EXPECT_EQ(sink_.beats().size(), 4096u / kNb);
+}
+
+// PG021: a soft reset takes effect once the channels have no AXI transaction outstanding.
+// A channel stuck on its stream (a consumer that never takes a beat, a producer that never
+// sends the rest) holds no memory transaction, so the reset completes at once: the stream
+// beat on offer is withdrawn, the bytes buffered for it are dropped, and the channel is
+// usable again. PYNQ's recovery for a DMA wait() that cannot finish.
+TEST_F(DmaTest, SoftResetRecoversChannelsStuckOnTheirStreams) {
+  sink_.set_backpressure(1.0);  // MM2S: a consumer that never takes a beat
+  Start(kMm2sCr);
+  memory_.Write(0x3000, RandomBytes(4096, 910));
+  Transfer(kMm2sCr, 0x3000, 4096);
+  Start(kS2mmCr);  // S2MM: 40 of 1000 bytes, then nothing
+  memory_.Write(0x8000, std::vector<uint8_t>(64, 0xA5));
+  Transfer(kS2mmCr, 0x8000, 1000);
+  PushPacket(RandomBytes(40, 911), false);
+  clock_.Run(400);
+  ASSERT_EQ(model_.busy, 0);  // both wait for the outside, neither can finish
+  ASSERT_EQ(R(kMm2sSr) & kIdle, 0u);
+  ASSERT_EQ(R(kS2mmSr) & kIdle, 0u);
+  ASSERT_EQ(model_.m_axis_mm2s_tvalid, 1);
+  const size_t beats = sink_.beats().size();
+
+  W(kS2mmCr, kReset);  // either channel's Reset resets both
+  clock_.RunUntil([&] { return (R(kS2mmCr) & kReset) == 0; }, 200, "reset done");
+  EXPECT_EQ(R(kMm2sSr), kHalted);
+  EXPECT_EQ(R(kS2mmSr), kHalted);
+  EXPECT_EQ(model_.m_axis_mm2s_tvalid, 0);
+  EXPECT_EQ(model_.s_axis_s2mm_tready, 0);
+  EXPECT_EQ(model_.busy, 0);
+  EXPECT_EQ(memory_.Read(0x8000, 64), std::vector<uint8_t>(64, 0xA5)) << "dropped bytes landed";
+
+  sink_.set_backpressure(0.0);
+  clock_.Run(20);
+  EXPECT_EQ(sink_.beats().size(), beats) << "a beat of the reset transfer went out";
+  Start(kMm2sCr);
+  Mm2sOnce(0x10000003, 777, 912);
+  Start(kS2mmCr);
+  EXPECT_EQ(S2mmOnce(0x30000005, 900, 800, true, 913), 800u);
+}
+
+// The other half of PG021's rule: with a memory read outstanding, the reset waits for it.
+TEST_F(DmaTest, SoftResetWaitsForOutstandingMemoryReads) {
+  Start(kMm2sCr);
+  memory_.Write(0x4000, RandomBytes(8192, 920));
+  Transfer(kMm2sCr, 0x4000, 8192);
+  clock_.RunUntil([&] { return memory_.read_beats() > 0; }, 100, "reads under way");
+  memory_.set_stall(1.0);  // the memory stops answering mid-burst
+  W(kMm2sCr, kReset);
+  clock_.Run(500);
+  EXPECT_NE(R(kMm2sCr) & kReset, 0u) << "reset completed with a read outstanding";
+  EXPECT_EQ(model_.busy, 1);
+  memory_.set_stall(0.0);
+  clock_.RunUntil([&] { return (R(kMm2sCr) & kReset) == 0; }, 1000, "reset done");
+  EXPECT_EQ(R(kMm2sSr), kHalted);
+  Start(kMm2sCr);
+  Mm2sOnce(0x10000000, 4096, 921);
 }
 
 TEST_F(DmaTest, ThroughputLoopback) {
