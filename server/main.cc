@@ -7,12 +7,14 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +47,9 @@ constexpr char kUsage[] =
     "                         cycles, 1000 us at 100 MHz)\n"
     "  --log-level LEVEL      error|warn|info|debug (default info)\n"
     "  --max-message-mb N     largest gRPC message, in MiB (default 64)\n"
+    "  --state-dir DIR        sim: keep DDR, buffers, sessions and the loaded design in DIR\n"
+    "                         so a restarted server gives clients back what they held (the\n"
+    "                         root defaults to DIR/root)\n"
     "limits (0 = unlimited; past one a call gets RESOURCE_EXHAUSTED, the server stays up):\n"
     "  --max-session-memory-mb N  buffer memory one session may hold (default 0)\n"
     "  --max-total-memory-mb N    buffer memory all clients together may hold (default 0)\n"
@@ -79,6 +84,7 @@ struct Flags {
   uint64_t bus_timeout_us = 0;  // 0: SimOptions' cycle count
   service::LogLevel log_level = service::LogLevel::kInfo;
   size_t max_message_mb = 64;
+  std::string state_dir;
   service::Limits limits;
   service::MmioPolicyMode mmio_policy = service::MmioPolicyMode::kOverlay;
   std::vector<AddressWindow> mmio_allow;
@@ -154,6 +160,8 @@ Flags ParseFlags(int argc, char** argv) {
         std::exit(2);
       }
       flags.max_message_mb = mb;
+    } else if (arg == "--state-dir") {
+      flags.state_dir = value(i, arg);
     } else if (arg == "--max-session-memory-mb") {
       flags.limits.max_session_bytes = ParseCount(arg, value(i, arg), 0, 1u << 20) << 20;
     } else if (arg == "--max-total-memory-mb") {
@@ -256,6 +264,15 @@ int RunServer(const Flags& flags) {
 
   std::optional<TempDir> temp_root;
   std::string root = flags.root;
+  if (root.empty() && !flags.state_dir.empty()) {
+    root = flags.state_dir + "/root";
+    if ((mkdir(flags.state_dir.c_str(), 0700) != 0 && errno != EEXIST) ||
+        (mkdir(root.c_str(), 0755) != 0 && errno != EEXIST)) {
+      LogError("--state-dir " + flags.state_dir + ": cannot create " + root + ": " +
+               std::strerror(errno));
+      return 1;
+    }
+  }
   if (root.empty()) {
     temp_root.emplace();
     root = temp_root->path();
@@ -270,9 +287,11 @@ int RunServer(const Flags& flags) {
   sim_options.pl_clock_mhz = flags.pl_clock_mhz;
   sim_options.trace_path = flags.trace;
   sim_options.mmio_timeout_us = flags.bus_timeout_us;
-  auto device = sim::CreateSimDevice(sim_options);
+  if (!flags.state_dir.empty()) sim_options.ddr_file = flags.state_dir + "/ddr.img";
+  std::string device_error;
+  auto device = sim::CreateSimDevice(sim_options, &device_error);
   if (!device) {
-    LogError("cannot create the simulated board");
+    LogError("cannot create the simulated board: " + device_error);
     return 1;
   }
 
@@ -280,13 +299,14 @@ int RunServer(const Flags& flags) {
   options.max_message_bytes = flags.max_message_mb << 20;
   options.server_version = PYNQ_REMOTE_VERSION;
   options.limits = flags.limits;
+  options.state_dir = flags.state_dir;
   options.mmio_policy = flags.mmio_policy;
   options.mmio_allow.insert(options.mmio_allow.end(), flags.mmio_allow.begin(),
                             flags.mmio_allow.end());
   Result<std::unique_ptr<service::Services>> services =
       service::Services::Create(*device, root, /*populate_sim_root=*/true, options);
   if (!services.ok()) {
-    LogError("cannot prepare the target root " + root + ": " + services.error().message);
+    LogError("cannot start the services (target root " + root + "): " + services.error().message);
     return 1;
   }
 

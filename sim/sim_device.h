@@ -26,11 +26,12 @@ struct SimOptions {
   uint64_t trailing_cycles = 256;  // keep running this long after the last host access
   std::string trace_path;          // non-empty: PL waveforms (FST) there, rewritten per Program
   uint64_t quantum_cycles = 1000;  // PL cycles per quantum (host calls wait at most one)
+  std::string ddr_file;  // non-empty: DDR lives in this (sparse) file and outlives the process
 };
 
 /// The board. One alive per process (SystemC has one kernel): while one exists, another call
-/// returns null. Destroy it and a new one gets a fresh board (empty PL, new DDR, boot PS).
-std::unique_ptr<Device> CreateSimDevice(const SimOptions& options);
+/// returns null; so does a ddr_file that cannot be opened or mapped (*error says why). Destroy it and a new one gets a fresh board (empty PL, new DDR, boot PS).
+std::unique_ptr<Device> CreateSimDevice(const SimOptions& options, std::string* error = nullptr);
 
 /// Names of the designs the simulated board can load.
 std::vector<std::string> RegisteredDesigns();

@@ -89,6 +89,14 @@ class Device {
   /// Physically contiguous memory the PL can reach. align is a power of two >= 4096.
   virtual Result<Allocation> Alloc(uint64_t size, uint64_t align, bool cacheable) = 0;
   virtual Status Free(uint64_t handle) = 0;
+  /// Re-creates an allocation a previous server process held at `phys` (whose contents
+  /// the backend kept, e.g. a sim DDR file). kUnsupported where memory does not outlive
+  /// the process.
+  virtual Result<Allocation> Restore(uint64_t phys, uint64_t size) {
+    (void)size;
+    return MakeError(ErrorCode::kUnsupported,
+                     "this board cannot restore the allocation at " + Hex(phys));
+  }
   /// CPU-side access to memory at a physical address (inside an allocation).
   virtual Status MemRead(uint64_t phys, void* dst, size_t len) = 0;
   virtual Status MemWrite(uint64_t phys, const void* src, size_t len) = 0;

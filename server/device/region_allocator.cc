@@ -61,6 +61,33 @@ Result<Allocation> RegionAllocator::Alloc(uint64_t size, uint64_t align) {
                                              std::to_string(largest) + ")");
 }
 
+Result<Allocation> RegionAllocator::AllocAt(uint64_t phys, uint64_t size) {
+  if (size == 0 || phys % kPageSize != 0 || size > size_) {
+    return MakeError(ErrorCode::kInvalidArgument, "cannot restore " + std::to_string(size) +
+                                                      " bytes at " + Hex(phys));
+  }
+  const uint64_t rounded = (size + kPageSize - 1) & ~(kPageSize - 1);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = free_.upper_bound(phys);
+  if (it == free_.begin()) {
+    return MakeError(ErrorCode::kNoMemory, Hex(phys) + " is not free in the CMA window");
+  }
+  --it;
+  const uint64_t start = it->first, len = it->second;
+  if (phys - start > len || len - (phys - start) < rounded) {
+    return MakeError(ErrorCode::kNoMemory, "[" + Hex(phys) + ", +" + std::to_string(rounded) +
+                                               ") is not free in the CMA window");
+  }
+  free_.erase(it);
+  if (phys > start) free_[start] = phys - start;
+  const uint64_t tail = start + len - (phys + rounded);
+  if (tail > 0) free_[phys + rounded] = tail;
+  Allocation a{next_handle_++, phys, rounded};
+  live_[phys] = a;
+  handles_[a.handle] = phys;
+  return a;
+}
+
 Status RegionAllocator::Free(uint64_t handle) {
   std::lock_guard<std::mutex> lock(mu_);
   auto h = handles_.find(handle);

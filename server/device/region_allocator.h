@@ -21,6 +21,10 @@ class RegionAllocator {
   /// First fit. kInvalidArgument: size 0, align not a power of two >= 4096;
   /// kNoMemory: no free range is large enough (the message gives the numbers).
   Result<Allocation> Alloc(uint64_t size, uint64_t align);
+  /// Takes exactly [phys, phys + size) (rounded up to a page), as Alloc would have handed it
+  /// out: restoring allocations a previous server process made. kInvalidArgument when
+  /// unaligned; kNoMemory when any of it is not free.
+  Result<Allocation> AllocAt(uint64_t phys, uint64_t size);
   /// kUnknownId: no live allocation has this handle.
   Status Free(uint64_t handle);
   /// True when [phys, phys + len) lies inside one live allocation.

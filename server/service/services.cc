@@ -21,6 +21,11 @@ Result<std::unique_ptr<Services>> Services::Create(Device& device, const std::st
     Status state = services->state_.fpga.RefreshState();
     if (!state.ok()) return state.error();
   }
+  if (!services->state_.options.state_dir.empty()) {
+    Status restored = RestoreState(services->state_);
+    if (!restored.ok()) return restored.error();
+    services->reaper_.Poke();  // restored sessions expire unless their clients return
+  }
   return services;
 }
 

@@ -55,11 +55,11 @@ Status SessionTable::Resume(const std::string& id) {
   return {};
 }
 
-void SessionTable::Restore(const std::string& id, Usage usage) {
+void SessionTable::Restore(const std::string& id, Usage usage, std::chrono::milliseconds grace) {
   std::lock_guard<std::mutex> lock(mu_);
   Session& session = sessions_[id];
   session.attached = false;
-  session.expires = Clock::now() + limits_.grace;
+  session.expires = Clock::now() + grace;
   session.usage = usage;
   total_.bytes += usage.bytes;
   total_.handles += usage.handles;

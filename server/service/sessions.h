@@ -53,9 +53,9 @@ class SessionTable {
   /// Re-attaches `id` (dropped or restored after a restart, still in its grace period).
   /// Errors: kUnknownId.
   Status Resume(const std::string& id);
-  /// Registers a session restored from a state directory, detached with a fresh grace
-  /// period for its client to come back.
-  void Restore(const std::string& id, Usage usage);
+  /// Registers a session restored from a state directory, detached for `grace` so its
+  /// client can come back.
+  void Restore(const std::string& id, Usage usage, std::chrono::milliseconds grace);
   /// The session's stream ended: its handles go when the grace period passes.
   void Detach(const std::string& id);
 

@@ -1,5 +1,7 @@
 #include "service/shared_state.h"
 
+#include <algorithm>
+#include <map>
 #include <utility>
 
 #include "overlay/hwh_address_map.h"
@@ -26,9 +28,11 @@ SharedState::SharedState(Device& device_in, RootFs root_in, ServiceOptions optio
   fpga.SetProgrammedHook([this](const std::string& name, bool ok) {
     if (!ok) {
       policy.ClearOverlay();
+      if (journal) journal->Loaded("");
       return;
     }
     policy.SetOverlay(name, OverlayWindowsFor(root, name));
+    if (journal) journal->Loaded(name);
   });
 }
 
@@ -100,7 +104,10 @@ Result<std::string> AllocateBuffer(SharedState& state, const std::string& caller
     state.sessions.Release(caller, ChargedBytes(size), 1);
     return allocation.error();
   }
-  return state.buffers.Add(BufferEntry{allocation.value(), size, dtype, cacheable, caller});
+  BufferEntry entry{allocation.value(), size, dtype, cacheable, caller};
+  std::string id = state.buffers.Add(entry);
+  if (state.journal) state.journal->BufferAdded(id, entry);
+  return id;
 }
 
 Status FreeBuffer(SharedState& state, const std::string& caller, const std::string& buffer_id) {
@@ -109,6 +116,7 @@ Status FreeBuffer(SharedState& state, const std::string& caller, const std::stri
   std::optional<BufferEntry> entry = state.buffers.Remove(buffer_id);
   if (!entry) return FindBuffer(state, caller, buffer_id).error();  // freed meanwhile
   state.sessions.Release(entry->owner, ChargedBytes(entry->size), 1);
+  if (state.journal) state.journal->BufferFreed(buffer_id);
   return state.device.Free(entry->allocation.handle);
 }
 
@@ -124,7 +132,10 @@ Result<std::string> GrantMmio(SharedState& state, const std::string& caller, uin
   if (existing) return *existing;
   Status reserved = state.sessions.Reserve(caller, 0, 1);
   if (!reserved.ok()) return reserved.error();
-  return state.mmios.Add(MmioRegion{base, length, caller});
+  MmioRegion region{base, length, caller};
+  std::string id = state.mmios.Add(region);
+  if (state.journal) state.journal->MmioAdded(id, region);
+  return id;
 }
 
 Result<MmioRegion> FindMmio(const SharedState& state, const std::string& caller,
@@ -143,6 +154,58 @@ Status CheckMmioAllowed(const SharedState& state, uint64_t addr, int width) {
   return state.policy.Check(addr, static_cast<uint64_t>(width));
 }
 
+Status RestoreState(SharedState& state) {
+  JournalState saved;
+  Result<std::unique_ptr<StateJournal>> journal =
+      StateJournal::Open(state.options.state_dir, &saved);
+  if (!journal.ok()) return journal.error();
+  if (saved.torn_lines > 0) {
+    LogWarn(std::to_string(saved.torn_lines) + " torn or unknown journal records ignored");
+  }
+  std::map<std::string, Usage> owners;
+  size_t restored = 0;
+  for (auto& [id, entry] : saved.buffers) {
+    Result<Allocation> allocation = state.device.Restore(entry.allocation.phys, entry.size);
+    if (!allocation.ok()) {
+      LogWarn("buffer " + id + " not restored: " + allocation.error().message);
+      continue;
+    }
+    entry.allocation = allocation.value();
+    state.buffers.Insert(id, entry);
+    owners[entry.owner].bytes += ChargedBytes(entry.size);
+    owners[entry.owner].handles += 1;
+    ++restored;
+  }
+  for (const auto& [id, region] : saved.mmios) {
+    state.mmios.Insert(id, region);
+    owners[region.owner].handles += 1;
+  }
+  // Sessions come back detached: their clients reattach (the keeper thread retries) or,
+  // past a grace period long enough for a restart, the reaper frees what they held.
+  const auto grace = std::max(state.sessions.limits().grace, std::chrono::milliseconds(10000));
+  for (const auto& [owner, usage] : owners) {
+    if (owner.empty()) {
+      (void)state.sessions.Reserve("", usage.bytes, 0);  // 3.1 clients: bounded by the total
+    } else {
+      state.sessions.Restore(owner, usage, grace);
+    }
+  }
+  state.journal = std::move(journal).value();
+  // The compacted log already holds the restored state; replaying the firmware load
+  // through fpga_manager re-records it.
+  if (!saved.firmware.empty()) {
+    Status programmed = state.fpga.ProgramFirmware(saved.firmware);
+    if (!programmed.ok()) {
+      LogWarn("reloading " + saved.firmware + ": " + programmed.error().message);
+    }
+  }
+  LogInfo("restored " + std::to_string(restored) + " buffers, " +
+          std::to_string(saved.mmios.size()) + " MMIO grants and " +
+          std::to_string(owners.size() - owners.count("")) + " sessions from " +
+          state.options.state_dir + (saved.firmware.empty() ? "" : "; reloaded " + saved.firmware));
+  return {};
+}
+
 void ReleaseSessionHandles(SharedState& state, const std::string& session) {
   if (session.empty()) return;
   auto buffers =
@@ -150,11 +213,15 @@ void ReleaseSessionHandles(SharedState& state, const std::string& session) {
   uint64_t bytes = 0;
   for (const auto& [id, entry] : buffers) {
     bytes += entry.size;
+    if (state.journal) state.journal->BufferFreed(id);
     Status freed = state.device.Free(entry.allocation.handle);
     if (!freed.ok()) LogWarn("freeing " + id + " of " + session + ": " + freed.error().message);
   }
   auto mmios =
       state.mmios.RemoveIf([&](const MmioRegion& region) { return region.owner == session; });
+  if (state.journal) {
+    for (const auto& [id, region] : mmios) state.journal->MmioRemoved(id);
+  }
   LogInfo("session " + session + " ended: freed " + std::to_string(buffers.size()) +
           " buffers (" + FormatBytes(bytes) + ") and " + std::to_string(mmios.size()) +
           " MMIO handles");

@@ -4,6 +4,7 @@
 #define PYNQ_REMOTE_SERVER_SERVICE_SHARED_STATE_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "service/registry.h"
 #include "service/root_fs.h"
 #include "service/sessions.h"
+#include "service/state_journal.h"
 
 namespace pynq_remote::service {
 
@@ -24,6 +26,7 @@ struct ServiceOptions {
   Limits limits;
   MmioPolicyMode mmio_policy = MmioPolicyMode::kOverlay;
   std::vector<AddressWindow> mmio_allow = DefaultPsAllowlist();  // PS pages always reachable
+  std::string state_dir;  // non-empty: keep the journal there and restore from it at start
 };
 
 struct SharedState {
@@ -42,6 +45,7 @@ struct SharedState {
   SessionTable sessions;
   StreamSlots streams;
   MmioPolicy policy;
+  std::unique_ptr<StateJournal> journal;  // set with --state-dir: what clients hold survives
 };
 
 /// The MMIO windows the .hwh beside lib/firmware/<firmware> declares (<stem>.hwh), or
@@ -72,6 +76,12 @@ Result<MmioRegion> FindMmio(const SharedState& state, const std::string& caller,
 /// One MMIO access: inside a device window (else kOutOfWindow etc., CheckMmioAccess), then
 /// allowed by the access policy (else kPermissionDenied).
 Status CheckMmioAllowed(const SharedState& state, uint64_t addr, int width);
+
+/// Brings back what the journal in options.state_dir says was live: buffers (at their
+/// physical addresses, through Device::Restore), MMIO grants, their sessions (detached,
+/// waiting for their clients) and the loaded firmware (reprogrammed: the PL restarts).
+/// Errors: as StateJournal::Open. A buffer that cannot be restored is logged and dropped.
+Status RestoreState(SharedState& state);
 
 /// Frees every buffer and MMIO handle of a session that has gone (the reaper calls it).
 void ReleaseSessionHandles(SharedState& state, const std::string& session);

@@ -49,6 +49,9 @@ class SimDevice final : public Device {
   BatchResult MmioBatch(std::vector<MmioOp>& ops) override;
   Result<Allocation> Alloc(uint64_t size, uint64_t align, bool cacheable) override;
   Status Free(uint64_t handle) override;
+  Result<Allocation> Restore(uint64_t phys, uint64_t size) override;
+  const std::string& StoreError() const { return store_.error(); }
+  bool StoreOk() const { return store_.data() != nullptr; }
   Status MemRead(uint64_t phys, void* dst, size_t len) override;
   Status MemWrite(uint64_t phys, const void* src, size_t len) override;
   Status Flush(uint64_t phys, size_t len) override;
@@ -100,7 +103,7 @@ class SimDevice final : public Device {
 SimDevice::SimDevice(const SimOptions& options)
     : options_(options),
       board_(BoardTop::Get()),
-      store_(options.ddr_size),
+      store_(options.ddr_size, options.ddr_file),
       allocator_(options.cma_base,
                  options.cma_base < options.ddr_size
                      ? std::min(options.cma_size, options.ddr_size - options.cma_base)
@@ -372,6 +375,14 @@ Result<Allocation> SimDevice::Alloc(uint64_t size, uint64_t align, bool) {
 
 Status SimDevice::Free(uint64_t handle) { return allocator_.Free(handle); }
 
+Result<Allocation> SimDevice::Restore(uint64_t phys, uint64_t size) {
+  if (options_.ddr_file.empty()) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "the simulated DDR is not kept in a file: nothing to restore at " + Hex(phys));
+  }
+  return allocator_.AllocAt(phys, size);
+}
+
 Status SimDevice::CheckDdr(uint64_t phys, size_t len, const char* what) const {
   if (!store_.Contains(phys, len)) {
     return MakeError(ErrorCode::kOutOfWindow,
@@ -439,10 +450,18 @@ Result<uint64_t> SimDevice::Advance(uint64_t cycles) {
 
 }  // namespace
 
-std::unique_ptr<Device> CreateSimDevice(const SimOptions& options) {
+std::unique_ptr<Device> CreateSimDevice(const SimOptions& options, std::string* error) {
   bool expected = false;
-  if (!g_board_taken.compare_exchange_strong(expected, true)) return nullptr;
-  return std::make_unique<SimDevice>(options);
+  if (!g_board_taken.compare_exchange_strong(expected, true)) {
+    if (error) *error = "a simulated board already exists in this process";
+    return nullptr;
+  }
+  auto device = std::make_unique<SimDevice>(options);
+  if (!device->StoreOk()) {
+    if (error) *error = "the simulated DDR: " + device->StoreError();
+    return nullptr;
+  }
+  return device;
 }
 
 std::vector<std::string> RegisteredDesigns() {

@@ -1,19 +1,44 @@
 #include "memory/sparse_store.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <vector>
 
 namespace pynq_remote::sim {
 
-SparseStore::SparseStore(uint64_t size) {
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
-  if (p != MAP_FAILED) {
-    data_ = static_cast<uint8_t*>(p);
-    size_ = size;
+SparseStore::SparseStore(uint64_t size, const std::string& backing_file) {
+  int fd = -1;
+  if (!backing_file.empty()) {
+    fd = open(backing_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    struct stat st {};
+    if (fd < 0 || fstat(fd, &st) != 0) {
+      error_ = backing_file + ": " + std::strerror(errno);
+      if (fd >= 0) close(fd);
+      return;
+    }
+    // Growing with ftruncate keeps the file sparse: only written pages take disk.
+    if (static_cast<uint64_t>(st.st_size) < size && ftruncate(fd, static_cast<off_t>(size)) != 0) {
+      error_ = backing_file + ": cannot grow to " + std::to_string(size) + " bytes: " +
+               std::strerror(errno);
+      close(fd);
+      return;
+    }
   }
+  int flags = MAP_NORESERVE | (fd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS);
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, flags, fd, 0);
+  if (fd >= 0) close(fd);  // the mapping keeps the file
+  if (p == MAP_FAILED) {
+    error_ = "cannot map " + std::to_string(size) + " bytes of DDR: " + std::strerror(errno);
+    return;
+  }
+  data_ = static_cast<uint8_t*>(p);
+  size_ = size;
 }
 
 SparseStore::~SparseStore() {

@@ -35,7 +35,9 @@ class _CallDetails(grpc.ClientCallDetails):
         self.timeout = details.timeout
         self.metadata = metadata
         self.credentials = details.credentials
-        self.wait_for_ready = getattr(details, "wait_for_ready", None)
+        # A call made while the server is restarting waits for it (up to its deadline)
+        # instead of failing at once: "reconnects on its next call".
+        self.wait_for_ready = True
         self.compression = getattr(details, "compression", None)
 
 
@@ -50,10 +52,7 @@ class MetadataInterceptor(grpc.UnaryUnaryClientInterceptor,
         self._extra = extra
 
     def _details(self, details):
-        extra = self._extra()
-        if not extra:
-            return details
-        return _CallDetails(details, list(details.metadata or ()) + extra)
+        return _CallDetails(details, list(details.metadata or ()) + self._extra())
 
     def intercept_unary_unary(self, continuation, details, request):
         return continuation(self._details(details), request)
