@@ -30,9 +30,12 @@ def free_port():
 
 
 class SimServer:
-    """A pynq-remote-server --backend sim child process on a free loopback port."""
+    """A pynq-remote-server --backend sim child process on a free loopback port.
 
-    def __init__(self, *extra_args):
+    ``env``: the child's whole environment (None: this process's).
+    """
+
+    def __init__(self, *extra_args, env=None):
         binary = os.environ.get("PYNQ_REMOTE_SERVER")
         if not binary:
             pytest.skip("PYNQ_REMOTE_SERVER is not set (run through ctest)")
@@ -42,7 +45,7 @@ class SimServer:
         self.proc = subprocess.Popen(
             [binary, "--backend", "sim", "--listen", self.address, "--root", self.root.name,
              "--log-level", "warn", *extra_args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()

@@ -19,6 +19,7 @@ from .bitstream_file import bit_to_bin, read_xsa
 from .device import Device
 from .remote_buffer import RemoteBuffer
 from .remote_mmio import RemoteMMIO
+from .security import channel_security, connect
 from .session import MetadataInterceptor, SessionKeeper
 
 PYNQ_PORT = 7967
@@ -66,7 +67,11 @@ def parse_address(text, default_port=PYNQ_PORT):
 
 
 class GrpcChannel:
-    """An insecure gRPC channel to a board, ready within 5 s or a RuntimeError.
+    """A gRPC channel to a board, ready within 5 s, plaintext or TLS.
+
+    The security arguments default to the environment (``PYNQ_REMOTE_TLS_CA``,
+    ``PYNQ_REMOTE_TLS_CERT``, ``PYNQ_REMOTE_TLS_KEY``, ``PYNQ_REMOTE_TOKEN``,
+    ``PYNQ_REMOTE_TLS_SERVER_NAME``); see :mod:`pynq_remote.pl_server.security`.
 
     Parameters
     ----------
@@ -74,20 +79,42 @@ class GrpcChannel:
         Host name or IP address of the board.
     port : int
         Its port (7967 by default on boards).
+    root_certificates : bytes, str or path-like
+        PEM CA of the server's certificate (bytes, or a file); turns TLS on.
+    certificate_chain, private_key : bytes, str or path-like
+        This client's PEM certificate and unencrypted key, for mutual TLS.
+    token : str
+        Bearer token sent with every call.
+    server_name : str
+        Name to check the server's certificate against, when it is not ``ip_addr``.
+    allow_insecure_token : bool
+        Send ``token`` without TLS to a non-loopback address.
+
+    Raises
+    ------
+    ConnectError
+        A RuntimeError: nothing answers within 5 s.
+    TlsHandshakeError
+        A ConnectError: the TLS handshake failed (CA, client certificate, server name).
+    AuthenticationError
+        A PermissionError: the server wants a bearer token, or refused this one.
     """
 
-    def __init__(self, ip_addr, port):
+    def __init__(self, ip_addr, port, root_certificates=None, certificate_chain=None,
+                 private_key=None, token=None, server_name=None, allow_insecure_token=None):
         target = f"[{ip_addr}]:{port}" if ":" in ip_addr else f"{ip_addr}:{port}"
-        self.channel = grpc.insecure_channel(target, options=[
+        self.security = channel_security(
+            ip_addr, root_certificates=root_certificates, certificate_chain=certificate_chain,
+            private_key=private_key, token=token, server_name=server_name,
+            allow_insecure_token=allow_insecure_token)
+        self.channel = self.security.channel(target, options=[
             ("grpc.max_receive_message_length", _MAX_MESSAGE),
             ("grpc.max_send_message_length", _MAX_MESSAGE)])
         try:
-            grpc.channel_ready_future(self.channel).result(timeout=CONNECT_TIMEOUT_S)
-        except grpc.FutureTimeoutError:
+            connect(self.channel, target, self.security, CONNECT_TIMEOUT_S)
+        except BaseException:
             self.channel.close()
-            raise RuntimeError(f"Failed to connect to remote device at {target} "
-                               f"within {CONNECT_TIMEOUT_S} s: is pynq-remote-server "
-                               "running there?") from None
+            raise
 
 
 class RemoteBitstreamHandler:
@@ -176,6 +203,12 @@ class RemoteDevice(Device):
         Name pattern, ``"remote{}"`` by default.
     port : int
         The server's port, 7967 by default (PYNQ 4.0's argument).
+    root_certificates, certificate_chain, private_key, token, server_name : optional
+        Transport security (TLS, mutual TLS, a bearer token), as :class:`GrpcChannel`
+        takes them; each defaults to its ``PYNQ_REMOTE_TLS_*`` / ``PYNQ_REMOTE_TOKEN``
+        environment variable, so devices found through ``PYNQ_REMOTE_DEVICES`` use them.
+    allow_insecure_token : bool
+        Send ``token`` without TLS to a non-loopback address.
     """
 
     _probe_priority_ = 100
@@ -186,12 +219,18 @@ class RemoteDevice(Device):
         addresses = [a for a in (x.strip() for x in text.split(",")) if a]
         return [cls(i, address) for i, address in enumerate(addresses)]
 
-    def __init__(self, index, ip_addr, tag="remote{}", port=None):
+    def __init__(self, index, ip_addr, tag="remote{}", port=None, root_certificates=None,
+                 certificate_chain=None, private_key=None, token=None, server_name=None,
+                 allow_insecure_token=None):
         host, parsed_port = parse_address(ip_addr)
         super().__init__(tag.format(index))
         self.ip_addr = host
         self.port = port if port is not None else parsed_port
-        self.client = GrpcChannel(self.ip_addr, self.port)
+        self.client = GrpcChannel(self.ip_addr, self.port,
+                                  root_certificates=root_certificates,
+                                  certificate_chain=certificate_chain, private_key=private_key,
+                                  token=token, server_name=server_name,
+                                  allow_insecure_token=allow_insecure_token)
         # The session (when the server has one) owns what this device allocates; every
         # call carries its id, read per call because a reconnect may change it.
         self.session = SessionKeeper(self.client.channel)
