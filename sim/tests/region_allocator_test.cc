@@ -59,3 +59,27 @@ TEST(RegionAllocator, FreedRangeIsNotCovered) {
 
 }  // namespace
 }  // namespace pynq_remote
+
+namespace pynq_remote {
+namespace {
+
+TEST(RegionAllocator, AllocAtRetakesAGivenRangeAndOnlyAFreeOne) {
+  RegionAllocator a(0x40000000, 1 << 20);
+  Result<Allocation> x = a.AllocAt(0x40002000, 5000);
+  ASSERT_TRUE(x.ok()) << x.error().message;
+  EXPECT_EQ(x.value().phys, 0x40002000u);
+  EXPECT_EQ(x.value().size, 8192u);
+  EXPECT_EQ(a.AllocAt(0x40003000, 4096).error().code, ErrorCode::kNoMemory);
+  EXPECT_EQ(a.AllocAt(0x40000800, 4096).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(a.AllocAt(0x30000000, 4096).error().code, ErrorCode::kNoMemory);
+  EXPECT_EQ(a.AllocAt(0x400FF000, 8192).error().code, ErrorCode::kNoMemory);
+  // The ranges either side stay usable, and freeing coalesces as for Alloc.
+  Allocation low = a.Alloc(8192, 4096).value();
+  EXPECT_EQ(low.phys, 0x40000000u);
+  ASSERT_TRUE(a.Free(x.value().handle).ok());
+  ASSERT_TRUE(a.Free(low.handle).ok());
+  EXPECT_EQ(a.LargestFree(), 1u << 20);
+}
+
+}  // namespace
+}  // namespace pynq_remote
