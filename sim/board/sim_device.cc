@@ -151,10 +151,12 @@ void SimDevice::ApplyClockLocked() {
   clock_generation_ = generation;
   const double mhz = board_.ps_regs.PlClockMhz(0);
   if (mhz > 0) board_.pl.SetPeriodPs(static_cast<uint64_t>(std::llround(1e6 / mhz)));
-  // A timeout in microseconds is simulated time: the cycle budget follows the clock.
-  if (options_.mmio_timeout_us > 0 && mhz > 0) {
-    const long long cycles = std::llround(static_cast<double>(options_.mmio_timeout_us) * mhz);
-    board_.pl.axil_bridge.SetTimeoutCycles(static_cast<uint64_t>(std::max(1LL, cycles)));
+  // A timeout in microseconds is simulated time: the cycle budget follows the clock, in
+  // whole cycles of the period the PL actually runs at (at least the time asked for).
+  if (options_.mmio_timeout_us > 0) {
+    const uint64_t period = board_.pl.period_ps();
+    board_.pl.axil_bridge.SetTimeoutCycles(
+        std::max<uint64_t>(1, (options_.mmio_timeout_us * 1000000 + period - 1) / period));
   }
 }
 
