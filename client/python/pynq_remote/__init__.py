@@ -7,6 +7,10 @@
 
 from .bitstream import Bitstream
 from .buffer import allocate
+from .exceptions import (AccessDeniedError, BadBitstreamError, BusError, BusTimeoutError,
+                         ConnectionLostError, DeadlineExceededError, DecodeError, DmaTimeoutError,
+                         LimitExceededError, NotProgrammedError, OutOfWindowError, RemoteError,
+                         SlaveError, UnknownHandleError)
 from .mmio import MMIO
 from .overlay import DefaultHierarchy, DefaultIP, Overlay, RegisterIP
 from .pl_server.device import Device
@@ -20,4 +24,9 @@ __version__ = "0.1.0"
 
 __all__ = ["Bitstream", "DefaultHierarchy", "DefaultIP", "Device", "MMIO", "Overlay",
            "Register", "RegisterIP", "RegisterMap", "RemoteBuffer", "RemoteDevice", "RemoteMMIO",
-           "allocate", "lib"]
+           "allocate", "lib",
+           # typed errors (pynq_remote.exceptions), all RuntimeErrors
+           "AccessDeniedError", "BadBitstreamError", "BusError", "BusTimeoutError",
+           "ConnectionLostError", "DeadlineExceededError", "DecodeError", "DmaTimeoutError",
+           "LimitExceededError", "NotProgrammedError", "OutOfWindowError", "RemoteError",
+           "SlaveError", "UnknownHandleError"]

@@ -4,10 +4,19 @@
 driver configures itself from the IP's ``.hwh`` parameters: the length-register width
 (``c_sg_length_width``) bounds a transfer, the memory-map data width sets the alignment a
 transfer needs when the data realignment engine (DRE) is absent.
+
+``wait()`` gives up after ``PYNQ_REMOTE_DMA_TIMEOUT_S`` seconds (5 by default; its
+``timeout`` argument overrides) with a :class:`~pynq_remote.exceptions.DmaTimeoutError`
+naming the channel, the transfer and the status bits; on a simulated board it raises the
+same error as soon as the PL has gone idle with the transfer unfinished. ``reset()`` then
+brings the DMA back (PG021 soft reset), as does downloading the overlay again.
 """
 
+import os
 import time
+import warnings
 
+from ..exceptions import DmaTimeoutError
 from ..overlay import DefaultIP
 
 # Channel register offsets (PG021, "Direct Register Mode Register Address Map").
@@ -21,6 +30,32 @@ _DEFAULT_LENGTH_WIDTH = 14  # PG021's default c_sg_length_width
 _EAGER_POLLS = 20            # status reads before wait() starts to sleep between them
 _POLL_BACKOFF_S = 0.001
 _STALL_CHECK_S = 0.25        # how often wait() asks a simulated board whether the PL moves
+_SR_NAMES = ((_HALTED, "Halted"), (_IDLE, "Idle"), (_INT_ERR, "DMAIntErr"),
+             (_SLV_ERR, "DMASlvErr"), (_DEC_ERR, "DMADecErr"), (_IOC_IRQ, "IOC_Irq"),
+             (0x2000, "Dly_Irq"), (0x4000, "Err_Irq"))
+
+
+def _default_timeout():
+    """wait()'s timeout: PYNQ_REMOTE_DMA_TIMEOUT_S, else 5 s; 0 or less: none."""
+    text = os.environ.get("PYNQ_REMOTE_DMA_TIMEOUT_S", "").strip()
+    if not text:
+        return 5.0
+    try:
+        return float(text)
+    except ValueError:
+        warnings.warn(f"PYNQ_REMOTE_DMA_TIMEOUT_S={text!r} is not a number of seconds; "
+                      "using 5")
+        return 5.0
+
+
+def describe_status(status):
+    """DMASR as a person reads it: ``"DMASR=0x00000000 (running, busy)"``."""
+    bits = [name for bit, name in _SR_NAMES if status & bit]
+    if not status & _HALTED:
+        bits.insert(0, "running")
+    if not status & (_IDLE | _HALTED):
+        bits.append("busy")
+    return f"DMASR={status:#010x} ({', '.join(bits)})"
 
 
 def _param(params, name, default=None):
@@ -43,6 +78,7 @@ class _SDMAChannel:
         self._tx = tx_rx
         self._dre = dre
         self._name = name
+        self._siblings = ()  # both channels of the DMA (a reset restarts them all)
         self._active_buffer = None
         self._active_nbytes = 0
         self.transferred = 0
@@ -77,17 +113,22 @@ class _SDMAChannel:
         self._wait_for(lambda: not self.running, "stop")
 
     def reset(self):
-        """Soft-resets the whole DMA (both channels, as PG021 says), then restarts this one."""
+        """Soft-resets the whole DMA (both channels, as PG021 says), then restarts the
+        channels: the way out of a transfer that cannot finish. The reset completes once no
+        memory transaction is outstanding; stream data not yet moved is dropped by the DMA
+        (but not by stream IP around it, such as a FIFO)."""
         self._mmio.write(self._offset + _DMACR, _RESET)
         self._wait_for(lambda: self._mmio.read(self._offset + _DMACR) & _RESET == 0, "reset")
-        self._active_buffer = None
-        self.start()
+        for channel in self._siblings or (self,):
+            channel._active_buffer = None
+            channel.start()
 
     def _wait_for(self, condition, what, timeout_s=5.0):
         deadline = time.monotonic() + timeout_s
         while not condition():
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{self._name}: the DMA did not {what} within {timeout_s} s")
+                raise DmaTimeoutError(f"{self._name}: the DMA did not {what} within "
+                                      f"{timeout_s} s ({describe_status(self._status())})")
 
     def _pl_idle(self):
         """True only when the board says its PL cannot move on its own (simulated boards)."""
@@ -138,15 +179,28 @@ class _SDMAChannel:
     def wait(self, timeout=None):
         """Waits until the transfer completes; on a receive, makes the data visible.
 
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait at most; default ``PYNQ_REMOTE_DMA_TIMEOUT_S`` (5). 0 or less:
+            no limit.
+
         Raises
         ------
+        DmaTimeoutError
+            A TimeoutError and a RuntimeError: the transfer did not finish within
+            ``timeout``, or (simulated board) cannot finish because the PL went idle. The
+            message names the channel, the transfer and the status bits; ``reset()``
+            recovers the channel.
         RuntimeError
-            The channel was not started, stopped on an error (named from the status
-            bits), or did not finish within ``timeout`` seconds (when given).
+            The channel was not started, or stopped on an error (named from the status
+            bits).
         """
         if self._active_buffer is None:
             raise RuntimeError(f"{self._name}: DMA channel not started")
-        deadline = None if timeout is None else time.monotonic() + timeout
+        if timeout is None:
+            timeout = _default_timeout()
+        deadline = time.monotonic() + timeout if timeout > 0 else None
         next_stall_check = time.monotonic() + _STALL_CHECK_S
         idle_checks = 0
         polls = 0
@@ -171,16 +225,24 @@ class _SDMAChannel:
             if time.monotonic() > next_stall_check:
                 idle_checks = idle_checks + 1 if self._pl_idle() else 0
                 next_stall_check = time.monotonic() + _STALL_CHECK_S
-                if idle_checks >= 2 and not self._status() & _IDLE:
+                status = self._status()
+                if idle_checks >= 2 and not status & _IDLE:
                     self._active_buffer = None
-                    raise RuntimeError(
-                        f"{self._name}: the transfer cannot complete: the PL has gone idle "
-                        "with the channel still waiting for its stream (a producer or "
-                        "consumer was not started, stopped early, or its sizes do not match "
-                        "the buffer). Reset the DMA (.reset()) or download the overlay again.")
+                    raise DmaTimeoutError(
+                        f"{self._name}: the transfer of {self._active_nbytes} bytes cannot "
+                        "complete: the PL has gone idle with the channel still waiting for its "
+                        "stream (a producer or consumer was not started, stopped early, or its "
+                        f"sizes do not match the buffer); {describe_status(status)}. Reset the "
+                        "DMA (.reset()) or download the overlay again.", stalled=True)
             if deadline is not None and time.monotonic() > deadline:
-                raise RuntimeError(f"{self._name}: the transfer did not finish within "
-                                   f"{timeout} s")
+                status = self._status()
+                if status & _IDLE:
+                    break
+                # The transfer stays the channel's: wait() again to give it more time.
+                raise DmaTimeoutError(
+                    f"{self._name}: the transfer of {self._active_nbytes} bytes did not finish "
+                    f"within {timeout} s; {describe_status(status)}. Wait again, or reset the "
+                    "DMA (.reset()) or download the overlay again.")
         if not self._tx:
             self._active_buffer.invalidate()
         self.transferred = self._mmio.read(self._offset + _LENGTH)
@@ -214,6 +276,14 @@ class DMA(DefaultIP):
         self.buffer_max_size = (1 << length_width) - 1
         self.sendchannel = self._channel(params, "mm2s", True)
         self.recvchannel = self._channel(params, "s2mm", False)
+
+        channels = tuple(c for c in (self.sendchannel, self.recvchannel) if c is not None)
+        for channel in channels:
+            channel._siblings = channels
+
+    def reset(self):
+        """Soft-resets the DMA and restarts both channels (see ``_SDMAChannel.reset``)."""
+        (self.sendchannel or self.recvchannel).reset()
 
     def _channel(self, params, kind, tx):
         if str(_param(params, f"c_include_{kind}", "1")) != "1":

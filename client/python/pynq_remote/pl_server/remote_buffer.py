@@ -9,18 +9,34 @@ NumPy: it sees the mirror as of the last refresh, which ``invalidate()`` /
 ``sync_from_device()`` (the PYNQ contract after the PL writes a buffer) brings up to date.
 """
 
+import grpc
 import numpy as np
 
 from .._proto import buffer_pb2
 from .._proto.pynq_remote.v1 import board_pb2
+from ..exceptions import to_exception
 
 CHUNK_BYTES = 2 * 1024 * 1024  # the chunk PYNQ.remote streams with
 UNARY_BYTES = 1024 * 1024  # ranges up to this go in one plain call where the server has it
+STREAM_BYTES_PER_S = 50e6  # a streaming transfer's deadline grows by its size at this rate
 
 
 def _check_msg(response, what):
     if response.HasField("msg") and response.msg:
-        raise RuntimeError(f"{what}: {response.msg}")
+        raise to_exception(response.error_code, what, details=response.msg)
+
+
+def _call(method, request, what, timeout):
+    """One call with its deadline; a gRPC failure raised as its typed RemoteError."""
+    try:
+        return method(request, timeout=timeout)
+    except grpc.RpcError as error:
+        raise to_exception(error, what) from None
+
+
+def _stream_timeout(timeout, nbytes):
+    """A streaming transfer's deadline: the unary one plus the time its bytes need."""
+    return None if timeout is None else timeout + nbytes / STREAM_BYTES_PER_S
 
 
 class RemoteBuffer(np.ndarray):
@@ -36,12 +52,19 @@ class RemoteBuffer(np.ndarray):
         The server's id for the allocation.
     coherent : bool
         True when the PL port is cache-coherent (flush/invalidate are then no-ops).
+    timeout : float, optional
+        Deadline of each call in seconds, grown by the size of streaming transfers (None:
+        none); RemoteDevice passes its own.
+
+    Board failures raise typed RemoteErrors (RuntimeErrors): UnknownHandleError,
+    OutOfWindowError, DeadlineExceededError, ConnectionLostError, ...
     """
 
     def __new__(cls, *args, stub, buffer_id, coherent=False, cacheable=False,
-                physical_address=None, board_stub=None, **kwargs):
+                physical_address=None, board_stub=None, timeout=None, **kwargs):
         self = super().__new__(cls, *args, **kwargs)
         self.stub = stub
+        self._timeout = timeout
         self._board = board_stub  # pynq_remote.v1.Board, or None on a PYNQ 3.1 target
         self.buffer_id = buffer_id
         self.coherent = coherent
@@ -74,6 +97,7 @@ class RemoteBuffer(np.ndarray):
         self._board = getattr(obj, "_board", None)
         self.buffer_id = getattr(obj, "buffer_id", None)
         self.coherent = getattr(obj, "coherent", False)
+        self._timeout = getattr(obj, "_timeout", None)
 
     # -- byte ranges -------------------------------------------------------------------
 
@@ -108,18 +132,24 @@ class RemoteBuffer(np.ndarray):
         if root is None or hi <= lo:
             return
         mirror = root.view(np.ndarray).reshape(-1).view(np.uint8)
+        what = f"reading buffer {root.buffer_id}"
         if root._board is not None and hi - lo <= UNARY_BYTES:
-            chunk = root._board.ReadBufferRange(board_pb2.ReadBufferRequest(
-                buffer_id=root.buffer_id, offset=lo, length=hi - lo))
+            chunk = _call(root._board.ReadBufferRange, board_pb2.ReadBufferRequest(
+                buffer_id=root.buffer_id, offset=lo, length=hi - lo), what,
+                _stream_timeout(root._timeout, hi - lo))
             mirror[lo:hi] = np.frombuffer(chunk.data, dtype=np.uint8)
             return
         pos = lo
         request = buffer_pb2.BufferReadRequest(buffer_id=root.buffer_id, start=lo, end=hi)
-        for response in root.stub.read(request):
-            _check_msg(response, f"reading buffer {root.buffer_id}")
-            data = response.data
-            mirror[pos:pos + len(data)] = np.frombuffer(data, dtype=np.uint8)
-            pos += len(data)
+        try:
+            for response in root.stub.read(request,
+                                           timeout=_stream_timeout(root._timeout, hi - lo)):
+                _check_msg(response, what)
+                data = response.data
+                mirror[pos:pos + len(data)] = np.frombuffer(data, dtype=np.uint8)
+                pos += len(data)
+        except grpc.RpcError as error:
+            raise to_exception(error, what) from None
         if pos != hi:
             raise RuntimeError(f"reading buffer {root.buffer_id}: got {pos - lo} of "
                                f"{hi - lo} bytes")
@@ -130,9 +160,12 @@ class RemoteBuffer(np.ndarray):
         if root is None or hi <= lo:
             return
         mirror = root.view(np.ndarray).reshape(-1).view(np.uint8)
+        what = f"writing buffer {root.buffer_id}"
+        timeout = _stream_timeout(root._timeout, hi - lo)
         if root._board is not None and hi - lo <= UNARY_BYTES:
-            root._board.WriteBufferRange(board_pb2.BufferChunk(
-                buffer_id=root.buffer_id, offset=lo, data=mirror[lo:hi].tobytes()))
+            _call(root._board.WriteBufferRange, board_pb2.BufferChunk(
+                buffer_id=root.buffer_id, offset=lo, data=mirror[lo:hi].tobytes()), what,
+                timeout)
             return
 
         def requests():
@@ -142,7 +175,7 @@ class RemoteBuffer(np.ndarray):
                     buffer_id=root.buffer_id, data=mirror[pos:end].tobytes(),
                     start=pos, end=end)
 
-        _check_msg(root.stub.write(requests()), f"writing buffer {root.buffer_id}")
+        _check_msg(_call(root.stub.write, requests(), what, timeout), what)
 
     def _refresh(self):
         """The mirror brought up to date, as a plain ndarray view of this array."""
@@ -222,8 +255,9 @@ class RemoteBuffer(np.ndarray):
         if root is not self or self.freed or self.stub is None:
             return
         self.freed = True
-        _check_msg(self.stub.freebuffer(buffer_pb2.FreeBufferRequest(buffer_id=self.buffer_id)),
-                   f"freeing buffer {self.buffer_id}")
+        what = f"freeing buffer {self.buffer_id}"
+        _check_msg(_call(self.stub.freebuffer, buffer_pb2.FreeBufferRequest(
+            buffer_id=self.buffer_id), what, self._timeout), what)
 
     def close(self):
         self.freebuffer()
@@ -249,9 +283,11 @@ class RemoteBuffer(np.ndarray):
     def physical_address(self):
         root = self._owner()
         if root._physical_address is None:
-            response = root.stub.physical_address(
-                buffer_pb2.AddressRequest(buffer_id=root.buffer_id))
-            _check_msg(response, f"physical address of buffer {root.buffer_id}")
+            what = f"physical address of buffer {root.buffer_id}"
+            response = _call(root.stub.physical_address,
+                             buffer_pb2.AddressRequest(buffer_id=root.buffer_id), what,
+                             root._timeout)
+            _check_msg(response, what)
             root._physical_address = response.address
         offset = (np.ndarray.__array_interface__.__get__(self)["data"][0]
                   - np.ndarray.__array_interface__.__get__(root)["data"][0])
@@ -264,24 +300,28 @@ class RemoteBuffer(np.ndarray):
     @property
     def virtual_address(self):
         root = self._owner()
-        response = root.stub.virtual_address(buffer_pb2.AddressRequest(buffer_id=root.buffer_id))
-        _check_msg(response, f"virtual address of buffer {root.buffer_id}")
+        what = f"virtual address of buffer {root.buffer_id}"
+        response = _call(root.stub.virtual_address,
+                         buffer_pb2.AddressRequest(buffer_id=root.buffer_id), what, root._timeout)
+        _check_msg(response, what)
         return response.address
 
     def flush(self):
         """Writes the CPU cache back so the PL sees the buffer (no-op when coherent)."""
         root = self._owner()
         if not self.coherent:
-            _check_msg(root.stub.flush(buffer_pb2.FlushRequest(buffer_id=root.buffer_id)),
-                       f"flushing buffer {root.buffer_id}")
+            what = f"flushing buffer {root.buffer_id}"
+            _check_msg(_call(root.stub.flush, buffer_pb2.FlushRequest(buffer_id=root.buffer_id),
+                             what, root._timeout), what)
 
     def invalidate(self):
         """Drops stale cache lines so the CPU sees what the PL wrote; refreshes the mirror."""
         root = self._owner()
         if not self.coherent:
-            _check_msg(root.stub.invalidate(
-                buffer_pb2.InvalidateRequest(buffer_id=root.buffer_id)),
-                f"invalidating buffer {root.buffer_id}")
+            what = f"invalidating buffer {root.buffer_id}"
+            _check_msg(_call(root.stub.invalidate,
+                             buffer_pb2.InvalidateRequest(buffer_id=root.buffer_id), what,
+                             root._timeout), what)
         root._fetch(0, root.nbytes)
 
     def sync_to_device(self):

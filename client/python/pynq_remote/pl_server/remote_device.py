@@ -7,6 +7,7 @@ buffer access) this module does better and says so.
 
 import hashlib
 import os
+import warnings
 from pathlib import Path
 
 import grpc
@@ -15,6 +16,7 @@ import numpy as np
 from .._proto import (buffer_pb2, buffer_pb2_grpc, mmio_pb2_grpc, remote_device_pb2,
                       remote_device_pb2_grpc)
 from .._proto.pynq_remote.v1 import board_pb2, board_pb2_grpc
+from ..exceptions import to_exception
 from .bitstream_file import bit_to_bin, read_xsa
 from .device import Device
 from .remote_buffer import RemoteBuffer
@@ -31,6 +33,26 @@ BS_FPGA_MAN_FLAGS = FPGA_MANAGER + "flags"
 BS_FPGA_MAN_STATE = FPGA_MANAGER + "state"
 FIRMWARE = "/lib/firmware/"
 BOARD_NAME_FILE = "/proc/device-tree/chosen/pynq_board"
+STREAM_BYTES_PER_S = 50e6  # a streaming transfer's deadline grows by its size at this rate
+
+
+def _env_seconds(name, default):
+    """Seconds from the environment variable `name`; 0 or less: no deadline (None)."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        warnings.warn(f"{name}={text!r} is not a number of seconds; using {default}")
+        return default
+    return value if value > 0 else None
+
+
+# The deadline of each unary call (streams: plus their bytes at STREAM_BYTES_PER_S), so a
+# wedged server raises DeadlineExceededError instead of hanging. RemoteDevice(timeout=)
+# overrides it per device.
+DEFAULT_TIMEOUT_S = _env_seconds("PYNQ_REMOTE_TIMEOUT_S", 10.0)
 
 # Zynq UltraScale+ PS registers that match AXI port widths to the design (Xilinx AR 66295).
 ZU_FPD_SLCR_REG = {
@@ -252,15 +274,31 @@ class RemoteDevice(Device):
 
     # -- files --------------------------------------------------------------------------
 
+    def _deadline(self, nbytes=0):
+        """The deadline of one call moving `nbytes` in seconds; None: no deadline."""
+        timeout = getattr(self, "timeout", None)
+        timeout = DEFAULT_TIMEOUT_S if timeout is None else timeout
+        if timeout is None or timeout <= 0:
+            return None
+        return timeout + nbytes / STREAM_BYTES_PER_S
+
+    def _call(self, method, request, what, nbytes=0):
+        """One call with its deadline; a gRPC failure raised as its typed RemoteError."""
+        try:
+            return method(request, timeout=self._deadline(nbytes))
+        except grpc.RpcError as error:
+            raise to_exception(error, what) from None
+
     def exists_file(self, file_path):
         """Whether ``file_path`` exists on the board; the ExistsFileResponse."""
-        return self._stub["device"].existsfile(
-            remote_device_pb2.ExistsFileRequest(file_path=file_path))
+        return self._call(self._stub["device"].existsfile,
+                          remote_device_pb2.ExistsFileRequest(file_path=file_path),
+                          f"checking {file_path} on {self.name}")
 
     def read_file(self, file_path, output_as_string=True):
         """The file's bytes (``output_as_string``) or the name of a local copy."""
         stream = self._stub["device"].readfile(
-            remote_device_pb2.ReadFileRequest(file_path=file_path))
+            remote_device_pb2.ReadFileRequest(file_path=file_path), timeout=self._deadline())
         try:
             if output_as_string:
                 return b"".join(response.data for response in stream)
@@ -270,8 +308,7 @@ class RemoteDevice(Device):
                     f.write(response.data)
             return filename
         except grpc.RpcError as error:
-            raise RuntimeError(f"reading {file_path} on {self.name}: {error.details()}") \
-                from None
+            raise to_exception(error, f"reading {file_path} on {self.name}") from None
 
     def write_file(self, file_path, content):
         """Writes ``content`` to ``file_path`` on the board in 2 MiB chunks."""
@@ -284,11 +321,8 @@ class RemoteDevice(Device):
                 yield remote_device_pb2.WriteFileRequest(file_path=file_path,
                                                          data=content[i:i + CHUNK_BYTES])
 
-        try:
-            return self._stub["device"].writefile(requests())
-        except grpc.RpcError as error:
-            raise RuntimeError(f"writing {file_path} on {self.name}: {error.details()}") \
-                from None
+        return self._call(self._stub["device"].writefile, requests(),
+                          f"writing {file_path} on {self.name}", len(content))
 
     def get_arch(self):
         """"aarch64" or "armv7l", from the board's /proc/version."""
@@ -306,7 +340,7 @@ class RemoteDevice(Device):
             info = stub.GetInfo(board_pb2.GetInfoRequest(), timeout=CONNECT_TIMEOUT_S)
         except grpc.RpcError as error:
             if error.code() != grpc.StatusCode.UNIMPLEMENTED:
-                raise RuntimeError(f"{self.ip_addr}:{self.port}: {error.details()}") from None
+                raise to_exception(error, f"{self.ip_addr}:{self.port}") from None
             return None
         self._stub["board"] = stub
         return info
@@ -317,7 +351,8 @@ class RemoteDevice(Device):
         stub = self._stub.get("board")
         if stub is None or self.info is None or self.info.backend != "sim":
             return None
-        return stub.GetInfo(board_pb2.GetInfoRequest()).pl_active
+        return self._call(stub.GetInfo, board_pb2.GetInfoRequest(),
+                          f"board state of {self.name}").pl_active
 
     def _board_name(self):
         if self.exists_file(BOARD_NAME_FILE).exists:
@@ -339,7 +374,7 @@ class RemoteDevice(Device):
 
     def mmap(self, address, length):
         """A RemoteMMIO over ``address .. address + length``."""
-        return RemoteMMIO(self._stub["mmio"], address, length)
+        return RemoteMMIO(self._stub["mmio"], address, length, timeout=self._deadline())
 
     def download(self, bitstream, parser=None):
         """Programs the PL through the board's FPGA manager.
@@ -359,8 +394,10 @@ class RemoteDevice(Device):
             handler.get_bin_data()
 
         self.initial_global_state_file_boot_check()
-        self._stub["device"].set_bitstream_attrs(remote_device_pb2.SetBitstreamAttrsRequest(
-            binfile_name=bitstream.binfile_name, partial=partial))
+        self._call(self._stub["device"].set_bitstream_attrs,
+                   remote_device_pb2.SetBitstreamAttrsRequest(
+                       binfile_name=bitstream.binfile_name, partial=partial),
+                   f"programming {bitfile_name} on {self.name}")
         firmware = FIRMWARE + bitstream.binfile_name
         digest = hashlib.sha256(bin_data).hexdigest().encode()
         if not (self.exists_file(firmware).exists and
@@ -411,8 +448,11 @@ class RemoteDevice(Device):
         ------
         ValueError
             For a negative shape.
-        MemoryError
-            When the board cannot allocate it (the server's message says why).
+        LimitExceededError
+            A MemoryError: the board cannot allocate it, or a server limit would be
+            passed (the server's message says which).
+        RemoteError
+            Another failure the server reports, typed (a RuntimeError).
         """
         shape = tuple(shape) if np.iterable(shape) else (int(shape),)
         if any(int(s) < 0 for s in shape):
@@ -423,10 +463,12 @@ class RemoteDevice(Device):
                                              cacheable=bool(cacheable))
         if size > 0x7FFFFFFF:
             request.size64 = size
-        response = self._stub["buffer"].allocate(request)
+        what = f"allocating {size} bytes on {self.name}"
+        response = self._call(self._stub["buffer"].allocate, request, what)
         if response.HasField("msg") and response.msg:
-            raise MemoryError(f"allocating {size} bytes on {self.name}: {response.msg}")
-        return RemoteBuffer(shape, dtype, stub=self._stub["buffer"],
+            # A server without error codes (PYNQ 3.1) fails an allocation for want of memory.
+            raise to_exception(response.error_code or "NO_MEMORY", what, details=response.msg)
+        return RemoteBuffer(shape, dtype, stub=self._stub["buffer"], timeout=self._deadline(),
                             buffer_id=response.buffer_id, coherent=False,
                             board_stub=self._stub.get("board"),
                             cacheable=bool(cacheable),

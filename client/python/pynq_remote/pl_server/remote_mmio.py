@@ -1,8 +1,10 @@
 """RemoteMMIO: register access to a window of the board's physical address space."""
 
+import grpc
 import numpy as np
 
 from .._proto import mmio_pb2
+from ..exceptions import to_exception
 
 _WIDTHS = (1, 2, 4, 8)
 
@@ -18,22 +20,39 @@ class RemoteMMIO:
         Physical base address of the window.
     length : int
         Length of the window in bytes.
+    timeout : float, optional
+        Deadline of each call in seconds (None: none); RemoteDevice passes its own.
 
     Raises
     ------
-    RuntimeError
-        When the server refuses the window (outside every bus window of the board).
+    RemoteError
+        A RuntimeError, typed by what the server reports: AccessDeniedError (outside what
+        the access policy allows), OutOfWindowError (outside every bus window), ...;
+        reads and writes raise SlaveError, DecodeError, BusTimeoutError for bus errors.
     """
 
-    def __init__(self, stub, address, length):
+    def __init__(self, stub, address, length, timeout=None):
         self._stub = stub
+        self._timeout = timeout
         self.base_addr = address
         self.length = length
-        response = stub.get_mmio(mmio_pb2.GetMmioRequest(base_addr=address, length=length))
-        if response.HasField("msg") and response.msg:
-            raise RuntimeError(f"MMIO window {address:#x}+{length:#x}: {response.msg}")
+        what = f"MMIO window {address:#x}+{length:#x}"
+        response = self._call(stub.get_mmio, mmio_pb2.GetMmioRequest(
+            base_addr=address, length=length), what, address)
         self.mmio_id = response.mmio_id
         self.array = _RegisterArray(self, length // 4)
+
+    def _call(self, method, request, what, address):
+        """One unary call with the deadline; a failure, in `msg` or as a gRPC status,
+        raised as its typed RemoteError."""
+        try:
+            response = method(request, timeout=self._timeout)
+        except grpc.RpcError as error:
+            raise to_exception(error, what, address=address) from None
+        if response.HasField("msg") and response.msg:
+            raise to_exception(response.error_code, what, details=response.msg,
+                               address=address)
+        return response
 
     def _check(self, offset, length):
         if offset < 0:
@@ -56,11 +75,10 @@ class RemoteMMIO:
         if word_order not in ("big", "little"):
             raise ValueError("MMIO only supports big and little endian.")
         self._check(offset, length)
-        response = self._stub.read(mmio_pb2.ReadRequest(
-            mmio_id=self.mmio_id, offset=offset, length=length, word_order=word_order))
-        if response.HasField("msg") and response.msg:
-            raise RuntimeError(f"MMIO read of {length} bytes at "
-                               f"{self.base_addr + offset:#x}: {response.msg}")
+        address = self.base_addr + offset
+        response = self._call(self._stub.read, mmio_pb2.ReadRequest(
+            mmio_id=self.mmio_id, offset=offset, length=length, word_order=word_order),
+            f"MMIO read of {length} bytes at {address:#x}", address)
         if response.HasField("data64"):
             return response.data64
         # A 3.1 server: only the low 32 bits, as a signed int32.
@@ -88,11 +106,10 @@ class RemoteMMIO:
         if offset + len(payload) > self.length:
             raise IndexError(f"{len(payload)} bytes at offset {offset:#x} overrun the "
                              f"{self.length:#x}-byte window at {self.base_addr:#x}")
-        response = self._stub.write(mmio_pb2.WriteRequest(
-            mmio_id=self.mmio_id, offset=offset, data=payload))
-        if response.HasField("msg") and response.msg:
-            raise RuntimeError(f"MMIO write of {len(payload)} bytes at "
-                               f"{self.base_addr + offset:#x}: {response.msg}")
+        address = self.base_addr + offset
+        self._call(self._stub.write, mmio_pb2.WriteRequest(
+            mmio_id=self.mmio_id, offset=offset, data=payload),
+            f"MMIO write of {len(payload)} bytes at {address:#x}", address)
 
 
 class _RegisterArray:
