@@ -1,0 +1,194 @@
+// libFuzzer target: the target-root sandbox (server/service/root_fs.h). One root is built
+// once, with the shapes an escape would use: a directory, files, symlinks pointing out
+// (absolute and relative), a symlink loop, a self-loop, a dangling link, links that stay
+// inside. Each input is an operation byte and a path (raw bytes: NULs, "..", "//",
+// "%2e%2e", overlong UTF-8 all reach the sandbox as they are). The invariant: whatever the
+// sandbox resolves or opens is inside the root, checked by the kernel's view (realpath of
+// the resolved path, /proc/self/fd of the opened file), not by the sandbox's own logic.
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "service/root_fs.h"
+
+namespace {
+
+using pynq_remote::Result;
+using pynq_remote::service::RootFs;
+using pynq_remote::service::UniqueFd;
+
+constexpr char kFileText[] = "inside\n";
+constexpr char kSecretText[] = "outside: a sandbox escape read this\n";
+
+[[noreturn]] void Fail(const std::string& what, const std::string& path) {
+  std::fprintf(stderr, "fuzz_root_fs: %s (path %zu bytes: \"%.200s\")\n", what.c_str(), path.size(),
+               path.c_str());
+  std::abort();
+}
+
+std::string RealPath(const std::string& path) {
+  char* real = realpath(path.c_str(), nullptr);
+  if (real == nullptr) return "";
+  std::string out(real);
+  std::free(real);
+  return out;
+}
+
+bool IsInside(const std::string& root, const std::string& path) {
+  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+                          path[root.size()] == '/');
+}
+
+void WriteText(const std::string& path, const char* text) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+struct Fixture {
+  std::string top;   // holds root/ and outside/
+  std::string root;  // canonical
+  std::set<std::string> files;
+
+  Fixture() {
+    char pattern[] = "/tmp/pynq-remote-fuzz-root.XXXXXX";
+    if (mkdtemp(pattern) == nullptr) std::abort();
+    top = RealPath(pattern);
+    root = top + "/root";
+    const std::string outside = top + "/outside";
+    mkdir(root.c_str(), 0755);
+    mkdir(outside.c_str(), 0755);
+    mkdir((root + "/dir").c_str(), 0755);
+    mkdir((root + "/lib").c_str(), 0755);
+    mkdir((root + "/lib/firmware").c_str(), 0755);
+    WriteText(outside + "/secret", kSecretText);
+    files = {root + "/file", root + "/dir/file.txt", root + "/lib/firmware/design.bit"};
+    RestoreFiles();
+    // Out: absolute, relative, through a directory, and to the parent of the root.
+    symlink(outside.c_str(), (root + "/link_out").c_str());
+    symlink("../outside/secret", (root + "/link_out_rel").c_str());
+    symlink("../../outside", (root + "/dir/link_out_up").c_str());
+    symlink("..", (root + "/link_parent").c_str());
+    symlink("/", (root + "/link_slash").c_str());
+    symlink("/etc/passwd", (root + "/link_passwd").c_str());
+    // Loops and nowhere.
+    symlink("loop_b", (root + "/loop_a").c_str());
+    symlink("loop_a", (root + "/loop_b").c_str());
+    symlink("self", (root + "/self").c_str());
+    symlink("missing/target", (root + "/dangling").c_str());
+    // Inside: relative, absolute, up and back, a chain, and an up-link that lands on the root.
+    symlink("dir", (root + "/link_in").c_str());
+    symlink((root + "/dir/file.txt").c_str(), (root + "/link_abs_in").c_str());
+    symlink("../file", (root + "/dir/link_up_in").c_str());
+    symlink("..", (root + "/dir/link_root").c_str());
+    symlink("link_in", (root + "/link_chain").c_str());
+  }
+  ~Fixture() {
+    nftw(
+        top.c_str(),
+        [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); }, 16,
+        FTW_DEPTH | FTW_PHYS);
+  }
+
+  void RestoreFiles() const {
+    for (const std::string& f : files) WriteText(f, kFileText);
+  }
+};
+
+// The longest prefix of `host` that exists, canonicalised: what the path really reaches.
+std::string ExistingPrefix(std::string host) {
+  for (;;) {
+    std::string real = RealPath(host);
+    if (!real.empty()) return real;
+    const size_t slash = host.rfind('/');
+    if (slash == std::string::npos || slash == 0) return "/";
+    host.resize(slash);
+  }
+}
+
+// What an open fd refers to, as the kernel says.
+std::string FdPath(int fd) {
+  char link[PATH_MAX + 1];
+  const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+  ssize_t n = readlink(proc.c_str(), link, PATH_MAX);
+  if (n < 0) return "";
+  return std::string(link, static_cast<size_t>(n));
+}
+
+void CheckResolved(const Fixture& fx, const std::string& path, const std::string& host) {
+  if (!IsInside(fx.root, host)) Fail("Resolve answered outside the root: " + host, path);
+  const std::string reached = ExistingPrefix(host);
+  if (!IsInside(fx.root, reached)) Fail("Resolve reaches outside the root: " + reached, path);
+}
+
+void CheckFd(const Fixture& fx, const std::string& path, const UniqueFd& fd) {
+  const std::string opened = FdPath(fd.get());
+  if (!IsInside(fx.root, opened)) Fail("opened outside the root: " + opened, path);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // Built once: a root per input would cost more than the sandbox itself. Removed at exit
+  // (libFuzzer's time limit exits normally; a crash leaves it for inspection).
+  static Fixture* fx = [] {
+    static Fixture* made = new Fixture();
+    std::atexit([] { delete made; });
+    return made;
+  }();
+  static const RootFs root = [] {
+    Result<RootFs> opened = RootFs::Open(fx->root);
+    if (!opened.ok()) Fail("RootFs::Open: " + opened.error().message, fx->root);
+    return std::move(opened).value();
+  }();
+  if (root.dir() != fx->root) Fail("root not canonical: " + root.dir(), fx->root);
+  if (size == 0) return 0;
+
+  const uint8_t op = data[0] % 5;
+  const std::string path(reinterpret_cast<const char*>(data + 1), size - 1);
+
+  Result<std::string> host = root.Resolve(path);
+  if (host.ok()) CheckResolved(*fx, path, host.value());
+
+  switch (op) {
+    case 0:
+      break;  // Resolve alone
+    case 1: {
+      Result<bool> exists = root.Exists(path);
+      if (exists.ok() != host.ok()) Fail("Exists and Resolve disagree", path);
+      break;
+    }
+    case 2: {
+      Result<UniqueFd> fd = root.OpenRead(path);
+      if (fd.ok()) CheckFd(*fx, path, fd.value());
+      break;
+    }
+    case 3: {
+      Result<std::string> text = root.ReadAll(path, 1 << 16);
+      if (text.ok() && text.value() == kSecretText) Fail("read the file outside the root", path);
+      break;
+    }
+    case 4: {
+      Result<UniqueFd> fd = root.OpenWrite(path);
+      if (!fd.ok()) break;
+      CheckFd(*fx, path, fd.value());
+      const std::string written = FdPath(fd.value().get());
+      // Keep the root as built: fixtures get their text back, new files go.
+      if (fx->files.count(written)) {
+        fx->RestoreFiles();
+      } else {
+        unlink(written.c_str());
+      }
+      break;
+    }
+  }
+  return 0;
+}
