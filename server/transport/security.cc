@@ -124,6 +124,18 @@ std::string Subject(X509* cert) {
   return buffer;
 }
 
+// A caller-chosen string made safe for one log line: printable ASCII, and not too long.
+std::string Printable(std::string_view text) {
+  constexpr size_t kMax = 160;
+  std::string out;
+  for (char c : text.substr(0, kMax)) {
+    auto byte = static_cast<unsigned char>(c);
+    out += byte >= 0x20 && byte < 0x7f ? c : '?';
+  }
+  if (text.size() > kMax) out += "...";
+  return out;
+}
+
 std::string_view View(const grpc_slice& slice) {
   return std::string_view(reinterpret_cast<const char*>(GRPC_SLICE_START_PTR(slice)),
                           GRPC_SLICE_LENGTH(slice));
@@ -166,13 +178,13 @@ void ProcessAuthMetadata(void* state, grpc_auth_context* context, const grpc_met
   }
   // gRPC 1.51 gives this hook no peer address (grpc/grpc#28807); a client certificate's
   // name and the user agent are what there is to tell callers apart.
-  std::string what = std::string(path.empty() ? "(no method)" : path);
-  if (!agent.empty()) what += " from " + std::string(agent);
+  std::string what = path.empty() ? "(no method)" : Printable(path);
+  if (!agent.empty()) what += " from " + Printable(agent);
   if (context != nullptr) {
     grpc_auth_property_iterator names =
         grpc_auth_context_find_properties_by_name(context, GRPC_X509_CN_PROPERTY_NAME);
     if (const grpc_auth_property* name = grpc_auth_property_iterator_next(&names)) {
-      what += ", client certificate CN=" + std::string(name->value, name->value_length);
+      what += ", client certificate CN=" + Printable({name->value, name->value_length});
     }
   }
   if (std::optional<std::string> line =
