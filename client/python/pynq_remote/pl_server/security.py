@@ -35,6 +35,9 @@ ENV_ALLOW_INSECURE_TOKEN = "PYNQ_REMOTE_ALLOW_INSECURE_TOKEN"
 # otherwise (PYNQ 3.1's included).
 _PROBE_METHOD = "/pynq_remote.v1.Connection/Probe"
 _POLL_S = 0.25
+# What the probe ends with while no connection is up: refused or failed (UNAVAILABLE), or
+# still being made when the probe's short deadline passed.
+_NOT_CONNECTED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 # Words in gRPC's connection errors that point at TLS rather than at a server that is down.
 _TLS_FAILURE_MARKERS = ("ssl", "tls", "handshake", "certificate", "peer name", "tsi",
@@ -330,17 +333,18 @@ def connect(channel, target, security, timeout):
         # with gRPC's last connection error, which tells a refused port from a failed
         # handshake.
         error = _probe(channel, timeout=_POLL_S)
-        if error is None or error.code() != grpc.StatusCode.UNAVAILABLE:
-            break  # connected after all
-        detail = error.details() or ""
-        if security.tls and any(m in detail.lower() for m in _TLS_FAILURE_MARKERS):
-            ready.cancel()
-            raise _tls_failure(target, security, detail)
+        if error is None or error.code() not in _NOT_CONNECTED:
+            break  # a server answered: connected after all
+        if error.code() == grpc.StatusCode.UNAVAILABLE:
+            detail = error.details() or ""
+            if security.tls and any(m in detail.lower() for m in _TLS_FAILURE_MARKERS):
+                ready.cancel()
+                raise _tls_failure(target, security, detail)
         if time.monotonic() >= deadline:
             ready.cancel()
             hint = ""
             if not security.tls and "socket closed" in detail.lower():
-                hint = (f" The server closed the connection: if it serves TLS, pass "
+                hint = (" The server closed the connection: if it serves TLS, pass "
                         f"root_certificates= or set {ENV_CA}.")
             raise ConnectError(f"Failed to connect to remote device at {target} within "
                                f"{timeout} s: is pynq-remote-server running there?{hint}"
@@ -350,7 +354,9 @@ def connect(channel, target, security, timeout):
         return
     if error.code() == grpc.StatusCode.UNAUTHENTICATED:
         raise AuthenticationError(f"{target}: {error.details()}")
-    if error.code() == grpc.StatusCode.UNAVAILABLE and security.tls:
-        # With TLS 1.3 the client may finish its half of the handshake before the server
-        # turns down a missing client certificate; the refusal then arrives here.
-        raise _tls_failure(target, security, error.details() or "")
+    if error.code() == grpc.StatusCode.UNAVAILABLE:
+        if security.tls:
+            # With TLS 1.3 the client may finish its half of the handshake before the
+            # server turns down a missing client certificate; the refusal arrives here.
+            raise _tls_failure(target, security, error.details() or "")
+        raise ConnectError(f"{target} dropped the connection: {error.details()}")
