@@ -121,6 +121,7 @@ grpc::Status BoardService::MmioBatch(grpc::ServerContext*, const v1::MmioBatchRe
     error->set_message("op " + std::to_string(result.completed) + ": " +
                        ErrorText(failure.error()));
     error->set_address(failure.error().addr);
+    error->set_error_code(ErrorCodeToken(failure.error().code));
   }
   return grpc::Status::OK;
 }

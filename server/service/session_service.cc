@@ -16,8 +16,9 @@ namespace v1 = ::pynq_remote::v1;
 // end the pending read); OnDone detaches the session so the reaper can free it.
 class AttachReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionEvent> {
  public:
-  AttachReactor(SharedState& state, std::function<void()>& on_detach, std::string peer)
-      : state_(state), on_detach_(on_detach), peer_(std::move(peer)) {
+  AttachReactor(SharedState& state, std::function<void()>& on_detach,
+                grpc::CallbackServerContext* context)
+      : state_(state), on_detach_(on_detach), context_(context), peer_(context->peer()) {
     StartRead(&request_);
   }
 
@@ -29,7 +30,7 @@ class AttachReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v
     if (session_.empty()) {
       Status opened = Open();
       if (!opened.ok()) {
-        FinishOnce(ToGrpcStatus(opened.error()));
+        FinishOnce(ToGrpcStatus(context_, opened.error()));
         return;
       }
       StartWrite(&event_);
@@ -87,6 +88,7 @@ class AttachReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v
 
   SharedState& state_;
   std::function<void()>& on_detach_;
+  grpc::CallbackServerContext* context_;  // outlives the reactor (until OnDone)
   const std::string peer_;
   std::string session_;
   std::string client_;
@@ -100,7 +102,7 @@ class AttachReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v
 
 grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionEvent>* SessionService::Attach(
     grpc::CallbackServerContext* context) {
-  return new AttachReactor(state_, on_detach_, context->peer());
+  return new AttachReactor(state_, on_detach_, context);
 }
 
 }  // namespace pynq_remote::service

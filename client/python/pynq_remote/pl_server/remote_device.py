@@ -231,6 +231,9 @@ class RemoteDevice(Device):
         environment variable, so devices found through ``PYNQ_REMOTE_DEVICES`` use them.
     allow_insecure_token : bool
         Send ``token`` without TLS to a non-loopback address.
+    timeout : float
+        Seconds a call may take before :class:`DeadlineExceededError` (a stream gets
+        more per byte); default ``PYNQ_REMOTE_TIMEOUT_S`` or 10; 0 waits for ever.
     """
 
     _probe_priority_ = 100
@@ -243,9 +246,12 @@ class RemoteDevice(Device):
 
     def __init__(self, index, ip_addr, tag="remote{}", port=None, root_certificates=None,
                  certificate_chain=None, private_key=None, token=None, server_name=None,
-                 allow_insecure_token=None):
+                 allow_insecure_token=None, timeout=None):
         host, parsed_port = parse_address(ip_addr)
         super().__init__(tag.format(index))
+        # Seconds a call may take before DeadlineExceededError (streams get more per byte);
+        # None: PYNQ_REMOTE_TIMEOUT_S or 10; 0: wait for ever.
+        self.timeout = timeout
         self.ip_addr = host
         self.port = port if port is not None else parsed_port
         self.client = GrpcChannel(self.ip_addr, self.port,
