@@ -113,8 +113,7 @@ def test_a_session_cannot_see_another_sessions_buffers(server):
     b = pynq.RemoteDevice(1, server.address)
     try:
         buf = pynq.allocate(shape=(16,), dtype=np.uint8, target=a)
-        stranger = buffer_pb2_grpc.RemoteBufferStub(
-            grpc.intercept_channel(b.client.channel, _session_metadata(b)))
+        stranger = b._stub["buffer"]  # carries b's session
         answer = stranger.physical_address(buffer_pb2.AddressRequest(buffer_id=buf.buffer_id))
         assert "no buffer with id" in answer.msg
         answer = stranger.freebuffer(buffer_pb2.FreeBufferRequest(buffer_id=buf.buffer_id))
@@ -207,11 +206,6 @@ def test_1000_killed_clients_leak_nothing(server):
     assert fds1 <= fds0 + 4
     assert threads1 <= threads0 + 4
     assert rss1 - rss0 < 16 * 1024, "server RSS grew by more than 16 MiB"
-
-
-def _session_metadata(dev):
-    from pynq_remote.pl_server.session import MetadataInterceptor
-    return MetadataInterceptor(lambda: dev.session.metadata)
 
 
 # -- limits -------------------------------------------------------------------------------

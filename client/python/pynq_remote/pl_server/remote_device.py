@@ -22,7 +22,7 @@ from .device import Device
 from .remote_buffer import RemoteBuffer
 from .remote_mmio import RemoteMMIO
 from .security import channel_security, connect
-from .session import MetadataInterceptor, SessionKeeper
+from .session import SessionKeeper, SessionStub
 
 PYNQ_PORT = 7967
 CONNECT_TIMEOUT_S = 5
@@ -263,12 +263,16 @@ class RemoteDevice(Device):
         # call carries its id, read per call because a reconnect may change it.
         self.session = SessionKeeper(self.client.channel)
         self.session.start(CONNECT_TIMEOUT_S)
-        channel = grpc.intercept_channel(self.client.channel,
-                                         MetadataInterceptor(lambda: self.session.metadata))
+        channel = self.client.channel
+
+        def with_session(stub):
+            return SessionStub(stub, lambda: self.session.metadata)
+
+        self._with_session = with_session
         self._stub = {
-            "device": remote_device_pb2_grpc.RemoteDeviceStub(channel),
-            "mmio": mmio_pb2_grpc.MmioStub(channel),
-            "buffer": buffer_pb2_grpc.RemoteBufferStub(channel),
+            "device": with_session(remote_device_pb2_grpc.RemoteDeviceStub(channel)),
+            "mmio": with_session(mmio_pb2_grpc.MmioStub(channel)),
+            "buffer": with_session(buffer_pb2_grpc.RemoteBufferStub(channel)),
         }
         self.arch = self.get_arch()
         self.board = self._board_name()
@@ -341,7 +345,7 @@ class RemoteDevice(Device):
     def _extension_info(self, channel):
         """pynq-remote's own Board service, when the server has it (a PYNQ 3.1 target
         does not): BoardInfo, and the stub kept in ``self._stub["board"]``."""
-        stub = board_pb2_grpc.BoardStub(channel)
+        stub = self._with_session(board_pb2_grpc.BoardStub(channel))
         try:
             info = stub.GetInfo(board_pb2.GetInfoRequest(), timeout=CONNECT_TIMEOUT_S)
         except grpc.RpcError as error:
