@@ -85,6 +85,8 @@ _FAMILIES = {
         ["PCW_ACT_FPGA{i}_PERIPHERAL_FREQMHZ", "PCW_FPGA{i}_PERIPHERAL_FREQMHZ"]),
 }
 
+_MAX_HIERARCHY_DEPTH = 64
+
 _CONCAT_TYPES = ("xlconcat", "ilconcat")
 _INTC_TYPES = ("axi_intc",)
 _SLICE_TYPES = ("xlslice", "ilslice")
@@ -122,9 +124,17 @@ def _to_int(text, what):
         raise HwhFormatError(f"{what} is missing")
     match = _NUMBER.fullmatch(text.strip())
     if match is None:
-        raise HwhFormatError(f"{what} is {text!r}, not a decimal or 0x-hex number")
+        raise HwhFormatError(f"{what} is {text[:40]!r}, not a decimal or 0x-hex number")
     hexadecimal, decimal = match.groups()
-    return int(hexadecimal, 16) if hexadecimal is not None else int(decimal, 10)
+    # Bounded before int(): Python refuses decimal strings over 4300 digits with a
+    # ValueError of its own, and no address, offset or width needs more than 64 bits.
+    digits = (hexadecimal or decimal).lstrip("0")
+    if len(digits) > 20:
+        raise HwhFormatError(f"{what} is {text[:40]!r}..., more than 64 bits")
+    value = int(hexadecimal, 16) if hexadecimal is not None else int(decimal, 10)
+    if value >= 1 << 64:
+        raise HwhFormatError(f"{what} is {text!r}, more than 64 bits")
+    return value
 
 
 def _properties(element):
@@ -274,6 +284,12 @@ class HwhParser:
 
     def _build(self, root):
         self._modules = [_Module(e) for e in root.iter("MODULE") if e.get("INSTANCE")]
+        for module in self._modules:
+            # hierarchy_dict nests one level per path component; anything using it
+            # recursively (repr, Overlay) would hit Python's recursion limit first.
+            if module.fullpath.count("/") >= _MAX_HIERARCHY_DEPTH:
+                raise HwhFormatError(f"MODULE {module.fullpath[:80]!r}...: nested more than "
+                                     f"{_MAX_HIERARCHY_DEPTH} hierarchies deep")
         self._by_instance = {m.instance: m for m in self._modules}
         self._by_path = {m.fullpath: m for m in self._modules}
         ps = next((m for m in self._modules if m.modtype in _FAMILIES), None)
@@ -464,8 +480,9 @@ class HwhParser:
                 base = _to_int(memrange.get("BASEVALUE"), f"{where}: BASEVALUE")
                 high = _to_int(memrange.get("HIGHVALUE"), f"{where}: HIGHVALUE")
                 windows.append((base, high - base + 1, memrange.get("SLAVEBUSINTERFACE")))
-        base, size, interface = min(windows) if windows else (*self._family.ddr_window,
-                                                               None)
+        # By address only: two ranges at one address may differ in a missing interface.
+        base, size, interface = (min(windows, key=lambda w: w[:2]) if windows
+                                 else (*self._family.ddr_window, None))
         entry = self._entry(ps, base, size, interface, "MEMORY", {}, ps.fullpath)
         entry.update({"type": "DDR4", "parameters": {}, "used": 1, "base_address": base,
                       "size": size, "raw_type": 1, "idx": 0, "tag": _PSDDR,
