@@ -5,8 +5,6 @@
 // the test starts `pynq-remote-server --backend sim --listen 127.0.0.1:0 --root <tmp>`,
 // reads the port from its "listening on" line, and stops it with SIGTERM at the end.
 // The tests share that server and run in order: connect, program, then use the design.
-#include <fcntl.h>
-#include <ftw.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -18,9 +16,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -30,27 +27,24 @@
 #include "mmio.grpc.pb.h"
 #include "pynq_remote/v1/board.grpc.pb.h"
 #include "remote_device.grpc.pb.h"
+#include "server_process.h"
 
 namespace {
 
 namespace v1 = ::pynq_remote::v1;
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kChunk = 2 * 1024 * 1024;  // the 3.1 client's chunk size
-constexpr char kFpga[] = "/sys/class/fpga_manager/fpga0/";
+using ::pynq_remote::hil::BitToBin;
+using ::pynq_remote::hil::ReadHostFile;
+using ::pynq_remote::hil::Trim;
+constexpr size_t kChunk = ::pynq_remote::hil::kClientChunk;
+constexpr const char* kFpga = ::pynq_remote::hil::kFpgaManager;
 constexpr uint64_t kRefRegs = 0xA0000000;   // ref_regs_0
 constexpr uint64_t kMemAccel = 0xA0010000;  // mem_accel_0 (HLS ap_ctrl)
 constexpr uint32_t kRefId = 0x52454641;     // 'REFA'
 
 // ---------------------------------------------------------------------------------------
 // The server under test.
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\0' || isspace(static_cast<unsigned char>(s.back())))) {
-    s.pop_back();
-  }
-  return s;
-}
 
 class ServerUnderTest : public ::testing::Environment {
  public:
@@ -60,7 +54,9 @@ class ServerUnderTest : public ::testing::Environment {
       std::string first = std::string(devices).substr(0, std::string(devices).find(','));
       address_ = first.find(':') == std::string::npos ? first + ":7967" : first;
     } else {
-      StartChild();
+      child_.emplace();
+      started_here_ = true;
+      if (child_->Start()) address_ = child_->address();
     }
     if (address_.empty()) return;
     grpc::ChannelArguments args;
@@ -73,25 +69,13 @@ class ServerUnderTest : public ::testing::Environment {
 
   void TearDown() override {
     channel_.reset();
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      exit_status_ = WaitExit(std::chrono::seconds(15));
-      if (exit_status_ == -1) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-      }
-      pid_ = -1;
-      if (exit_status_ != 0) {
-        std::fprintf(stderr, "conformance: server did not exit cleanly (status %d)\n",
-                     exit_status_);
+    if (child_) {
+      int exit_status = child_->Stop();
+      child_.reset();
+      if (exit_status != 0) {
+        std::fprintf(stderr, "conformance: server did not exit cleanly (status %d)\n", exit_status);
         clean_exit_failed_ = true;
       }
-    }
-    if (!root_.empty()) {
-      nftw(
-          root_.c_str(),
-          [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); }, 16,
-          FTW_DEPTH | FTW_PHYS);
     }
   }
 
@@ -102,72 +86,10 @@ class ServerUnderTest : public ::testing::Environment {
   static bool clean_exit_failed() { return clean_exit_failed_; }
 
  private:
-  void StartChild() {
-    std::string pattern = "/tmp/pynq-remote-conformance.XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) return;
-    root_ = pattern;
-    int out[2];
-    if (pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      const char* argv[] = {
-          PYNQ_REMOTE_SERVER_PATH, "--backend",   "sim",  "--listen", "127.0.0.1:0", "--root",
-          root_.c_str(),           "--log-level", "warn", nullptr};
-      execv(argv[0], const_cast<char**>(argv));
-      std::perror("execv pynq-remote-server");
-      _exit(127);
-    }
-    close(out[1]);
-    started_here_ = true;
-    // Wait (at most 120 s: the sim may build its first model) for the listening line.
-    const std::string marker = "pynq-remote-server listening on ";
-    std::string text;
-    auto deadline = Clock::now() + std::chrono::seconds(120);
-    while (Clock::now() < deadline) {
-      pollfd fd{out[0], POLLIN, 0};
-      if (poll(&fd, 1, 200) <= 0) continue;
-      char buf[512];
-      ssize_t n = read(out[0], buf, sizeof buf);
-      if (n <= 0) break;  // the server exited
-      text.append(buf, static_cast<size_t>(n));
-      size_t at = text.find(marker);
-      size_t eol = at == std::string::npos ? at : text.find('\n', at);
-      if (eol != std::string::npos) {
-        address_ = text.substr(at + marker.size(), eol - at - marker.size());
-        break;
-      }
-    }
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread([fd = out[0]] {
-      char buf[512];
-      while (read(fd, buf, sizeof buf) > 0) {
-      }
-      close(fd);
-    }).detach();
-    if (address_.empty()) std::fprintf(stderr, "conformance: server never said it listens\n");
-  }
-
-  int WaitExit(std::chrono::seconds limit) {
-    auto deadline = Clock::now() + limit;
-    while (Clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return -1;
-  }
-
   std::string address_;
-  std::string root_;
-  pid_t pid_ = -1;
+  std::optional<::pynq_remote::hil::ServerProcess> child_;
   bool started_here_ = false;
   bool connected_ = false;
-  int exit_status_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
   static inline bool clean_exit_failed_ = false;
 };
@@ -216,17 +138,7 @@ class Conformance : public ::testing::Test {
   }
 
   grpc::Status WriteFile(const std::string& path, const std::string& content) {
-    grpc::ClientContext ctx;
-    remote_device::WriteFileResponse resp;
-    auto writer = device_->writefile(&ctx, &resp);
-    for (size_t at = 0; at < content.size(); at += kChunk) {
-      remote_device::WriteFileRequest req;
-      req.set_file_path(path);
-      req.set_data(content.substr(at, kChunk));
-      if (!writer->Write(req)) break;
-    }
-    writer->WritesDone();
-    return writer->Finish();
+    return ::pynq_remote::hil::WriteRemoteFile(*device_, path, content);
   }
 
   std::string GetMmio(uint64_t base, uint64_t length) {
@@ -362,38 +274,6 @@ class Conformance : public ::testing::Test {
   std::unique_ptr<buffer::RemoteBuffer::Stub> buffer_;
   std::unique_ptr<v1::Board::Stub> board_;
 };
-
-// The .bit -> .bin conversion of the PYNQ client: strip the header, swap every 32-bit word.
-std::string BitToBin(const std::string& bit) {
-  size_t at = 0;
-  auto u16 = [&](size_t p) {
-    return (static_cast<uint8_t>(bit.at(p)) << 8) | static_cast<uint8_t>(bit.at(p + 1));
-  };
-  at = 2 + u16(0);  // a length-prefixed field
-  at += 2;          // then 2 more bytes
-  while (at < bit.size()) {
-    char tag = bit.at(at);
-    if (tag == 'e') {
-      uint32_t len = 0;
-      for (int i = 1; i <= 4; ++i) len = (len << 8) | static_cast<uint8_t>(bit.at(at + i));
-      std::string data = bit.substr(at + 5, len);
-      if (data.size() != len || len % 4 != 0) return "";
-      for (size_t w = 0; w < data.size(); w += 4) {
-        std::swap(data[w], data[w + 3]);
-        std::swap(data[w + 1], data[w + 2]);
-      }
-      return data;
-    }
-    if (tag < 'a' || tag > 'd') return "";
-    at += 3 + u16(at + 1);
-  }
-  return "";
-}
-
-std::string ReadHostFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // ---------------------------------------------------------------------------------------
 // 1. Connect.
