@@ -16,6 +16,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import struct
 import sys
 import zlib
@@ -81,6 +82,9 @@ def ps_parameters(manifest):
         params["PSU__CRL_APB__PL%d_REF_CTRL__DIVISOR1" % n] = "1"
     for clk in manifest.get("clocks", []):
         n, mhz = clk["index"], float(clk["freq_mhz"])
+        if not 0 < mhz <= 1000:  # also NaN
+            raise gen_top.DesignError("clock %r: freq_mhz %r is not in (0, 1000]" %
+                                      (clk.get("name"), clk["freq_mhz"]))
         div0 = max(1, min(63, round(1500.0 / mhz)))
         params["PSU__FPGA_PL%d_ENABLE" % n] = "1"
         params["PSU__CRL_APB__PL%d_REF_CTRL__FREQMHZ" % n] = "%g" % mhz
@@ -153,7 +157,7 @@ def hwh_text(manifest, sha, when):
     lines.append("      </BUSINTERFACES>")
     lines.append("      <MEMORYMAP>")
     for inst in manifest["instances"]:
-        base, rng = int(inst["base"], 16), int(inst["range"], 16)
+        base, rng = _window(inst)
         lines.append('        <MEMRANGE ADDRESSBLOCK="Reg" BASENAME="C_BASEADDR" BASEVALUE="0x%08X" '
                      'HIGHNAME="C_HIGHADDR" HIGHVALUE="0x%08X" INSTANCE=%s IS_DATA="TRUE" '
                      'IS_INSTRUCTION="TRUE" MASTERBUSINTERFACE=%s MEMTYPE="REGISTER" '
@@ -170,7 +174,7 @@ def hwh_text(manifest, sha, when):
 
 def instance_module(inst):
     vendor, library, name, version = inst["vlnv"].split(":")
-    base, rng = int(inst["base"], 16), int(inst["range"], 16)
+    base, rng = _window(inst)
     out = ['    <MODULE COREREVISION="1" FULLNAME="/%s" HWVERSION=%s INSTANCE=%s IPTYPE="PERIPHERAL" '
            'IS_ENABLE="1" MODCLASS="PERIPHERAL" MODTYPE=%s VLNV=%s>' %
            (inst["name"], quoteattr(version), quoteattr(inst["name"]), quoteattr(name),
@@ -197,17 +201,64 @@ def instance_module(inst):
     return out
 
 
+# What XML 1.0 can hold: a manifest string outside it would make the .hwh unreadable.
+_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def check_xml_text(node, where="manifest"):
+    """Every string in the manifest (keys too) is text XML can carry, else DesignError."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            check_xml_text(key, where)
+            check_xml_text(value, "%s.%s" % (where, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            check_xml_text(value, "%s[%d]" % (where, i))
+    elif isinstance(node, str):
+        bad = _XML_INVALID.search(node)
+        if bad:
+            raise gen_top.DesignError("%s holds U+%04X, which XML cannot carry" %
+                                      (where, ord(bad.group())))
+
+
+def _window(inst):
+    """(base, range) of an instance's slave window, checked as gen_top checks format 2:
+    a power-of-two range, base aligned to it, inside the 32-bit PL address space."""
+    base, rng = int(inst["base"], 16), int(inst["range"], 16)
+    if rng <= 0 or rng & (rng - 1) or base % rng or base + rng > 1 << 32:
+        raise gen_top.DesignError("%s: base %s / range %s: the range must be a power of two, "
+                                  "the base aligned to it, the window inside 32 bits" %
+                                  (inst["name"], inst["base"], inst["range"]))
+    return base, rng
+
+
+def _count(value, what):
+    """A register map number: a non-negative int below 2^32 (bits, widths, sizes)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 1 << 32:
+        raise gen_top.DesignError("%s is %r, not an integer in 0..2^32-1" % (what, value))
+    return str(value)
+
+
+def _offset(value, what):
+    """A register offset: decimal or 0x-hex text (Vivado writes both), at most 64 bits."""
+    if not isinstance(value, str) or not re.fullmatch(r"0[xX][0-9a-fA-F]{1,16}|[0-9]{1,19}", value):
+        raise gen_top.DesignError("%s is %r, not a decimal or 0x-hex string" % (what, value))
+    return value
+
+
 def address_blocks(inst):
     """ADDRESSBLOCKS with one "Reg" block of the instance's registers (PG names)."""
-    rng = int(inst["range"], 16)
+    _, rng = _window(inst)
     out = ['      <ADDRESSBLOCKS>',
            '        <ADDRESSBLOCK ACCESS="read-write" INTERFACE=%s NAME="Reg" RANGE="%d" '
            'USAGE="register">' % (quoteattr(inst["interface"]), rng),
            "          <REGISTERS>"]
     for reg in inst["registers"]:
         out.append("            <REGISTER NAME=%s>" % quoteattr(reg["name"]))
+        where = "%s register %s" % (inst["name"], reg["name"])
         for key, value in (("DESCRIPTION", reg["description"]),
-                           ("ADDRESS_OFFSET", reg["offset"]), ("SIZE", str(reg["size"])),
+                           ("ADDRESS_OFFSET", _offset(reg["offset"], where + " offset")),
+                           ("SIZE", _count(reg["size"], where + " size")),
                            ("ACCESS", reg["access"]), ("IS_ENABLED", "true"),
                            ("RESET_VALUE", "0x0")):
             out.append("              <PROPERTY NAME=%s VALUE=%s/>" % (quoteattr(key),
@@ -221,8 +272,9 @@ def address_blocks(inst):
             for key, value in (("DESCRIPTION", field["description"]),
                                ("ADDRESS_OFFSET", "0"), ("ACCESS", field["access"]),
                                ("MODIFIED_READ_VALUES", ""), ("WRITE_CONSTRAINT", "0"),
-                               ("READ_ACTION", ""), ("BIT_OFFSET", str(field["bit"])),
-                               ("BIT_WIDTH", str(field["width"]))):
+                               ("READ_ACTION", ""),
+                               ("BIT_OFFSET", _count(field["bit"], where + " field bit")),
+                               ("BIT_WIDTH", _count(field["width"], where + " field width"))):
                 out.append("                  <PROPERTY NAME=%s VALUE=%s/>" %
                            (quoteattr(key), quoteattr(value)))
             out.append("                </FIELD>")
@@ -423,7 +475,7 @@ def hwh_text_v2(manifest, design, sha, when):
         # (C_S_AXI_AXILITES_BASEADDR); add the generic pair only where the manifest has none.
         named = any(k.endswith("_BASEADDR") and k != "C_BASEADDR" for k in params)
         if "base" in inst and not named:
-            base, rng = int(inst["base"], 16), int(inst["range"], 16)
+            base, rng = _window(inst)
             params["C_BASEADDR"] = "0x%08X" % base
             params["C_HIGHADDR"] = "0x%08X" % (base + rng - 1)
         for key, value in params.items():
@@ -449,8 +501,8 @@ def hwh_text_v2(manifest, design, sha, when):
             else:
                 bus = stream_bus.get(ref, "%s_%s" % (name, ifname))
                 role = STREAM_TYPES.get(mode, mode.upper())
-            lines.append('        <BUSINTERFACE BUSNAME=%s%s NAME=%s TYPE="%s" VLNV=%s>' %
-                         (quoteattr(bus), width, quoteattr(ifname), role,
+            lines.append('        <BUSINTERFACE BUSNAME=%s%s NAME=%s TYPE=%s VLNV=%s>' %
+                         (quoteattr(bus), width, quoteattr(ifname), quoteattr(role),
                           quoteattr(INTERFACE_VLNV.get(kind, "xilinx.com:interface:%s:1.0" % kind))))
             lines.append("          <PORTMAPS>")
             for logical, physical in sorted(spec["ports"].items()):
@@ -527,8 +579,19 @@ def main(argv):
     parser.add_argument("out_dir")
     parser.add_argument("--header-dir", help="where <name>_design_info.h goes (default OUT_DIR)")
     args = parser.parse_args(argv)
+    try:
+        with gen_top.manifest_errors():
+            return generate_files(args)
+    except gen_top.DesignError as e:
+        print("gen_design.py: %s: %s" % (args.manifest, e), file=sys.stderr)
+        return 1
+
+
+def generate_files(args):
     with open(args.manifest) as f:
         manifest = json.load(f)
+    check_xml_text(manifest)
+    gen_top.check_names(manifest)
     sha = content_hash(args.manifest, manifest)
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0")) or None
     when = (datetime.datetime.utcfromtimestamp(epoch) if epoch

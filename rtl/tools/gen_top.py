@@ -21,6 +21,7 @@ signals matching ``*unused*``), so the generated code is lint-clean without lint
 
 Usage: gen_top.py MANIFEST OUT.v          (Debian's /usr/bin/python3, standard library only)
 """
+import contextlib
 import json
 import math
 import os
@@ -28,10 +29,49 @@ import re
 import sys
 
 PS_IRQ = "pl_ps_irq0"
+MAX_PORT_BITS = 1 << 16  # far beyond any AXI bus; bounds the per-bit loops below
 
 
 class DesignError(Exception):
     pass
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_names(manifest):
+    """The design's, the instances' and the PS ports' names become Verilog identifiers and
+    unquoted .hwh names: identifiers only."""
+    names = [("name", manifest["name"])]
+    names += [("instance name", inst["name"]) for inst in manifest["instances"]]
+    ps = manifest.get("ps", {})
+    names += [("PS port", port) for kind in ("master_ports", "slave_ports")
+              for port in ps.get(kind, {})]
+    for what, name in names:
+        if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+            raise DesignError("%s %r is not an identifier ([A-Za-z_][A-Za-z0-9_]*)" % (what, name))
+
+
+@contextlib.contextmanager
+def manifest_errors():
+    """A manifest that is not JSON, lacks a key, holds a value of the wrong type or names a
+    source that cannot be read fails deep inside the generators; this turns those failures
+    into a DesignError saying so, like every other check here (found by fuzz/python)."""
+    try:
+        yield
+    except DesignError:
+        raise
+    except json.JSONDecodeError as e:
+        raise DesignError("not valid JSON: %s" % e) from e
+    except KeyError as e:
+        raise DesignError("a required key is missing: %s" % e) from e
+    except OSError as e:
+        raise DesignError("%s: %s" % (e.filename, e.strerror)) from e
+    except RecursionError as e:
+        raise DesignError("nested too deeply") from e
+    except (TypeError, AttributeError, IndexError, ValueError, ArithmeticError) as e:
+        raise DesignError("a value of the wrong type or form (%s: %s)" %
+                          (type(e).__name__, e)) from e
 
 
 # ---- Verilog ANSI header reader --------------------------------------------------------------
@@ -122,6 +162,11 @@ def read_module(path, module, overrides):
     for name, value in overrides.items():
         if name not in params:
             raise DesignError("%s: module %s has no parameter %s" % (path, module, name))
+        # Integers only: a string would be evaluated, and a huge value makes a port of
+        # billions of bits that the generator would then spell out bit by bit.
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 1 << 32:
+            raise DesignError("%s: parameter %s is %r, not an integer in 0..2^32-1" %
+                              (module, name, value))
         params[name] = value
     values = {}
     for name, value in params.items():
@@ -138,6 +183,9 @@ def read_module(path, module, overrides):
         width = 1
         if pm.group(2) is not None:
             width = abs(evaluate(pm.group(2), values) - evaluate(pm.group(3), values)) + 1
+        if width > MAX_PORT_BITS:
+            raise DesignError("%s: port %s of %s is %d bits wide, more than %d" %
+                              (path, pm.group(4), module, width, MAX_PORT_BITS))
         ports[pm.group(4)] = ({"input": "I", "output": "O", "inout": "IO"}[pm.group(1)], width)
     return {"params": values, "ports": ports}
 
@@ -185,6 +233,7 @@ class Design:
         self.dir = os.path.dirname(os.path.abspath(manifest_path))
         if manifest.get("format") != 2:
             raise DesignError("gen_top needs a format-2 manifest")
+        check_names(manifest)
         self.name = manifest["name"]
         self.top = manifest.get("top", self.name)
         self.instances = {}
@@ -720,7 +769,8 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     try:
-        text = generate(Design(argv[0]))
+        with manifest_errors():
+            text = generate(Design(argv[0]))
     except DesignError as e:
         print("gen_top.py: %s: %s" % (argv[0], e), file=sys.stderr)
         return 1
