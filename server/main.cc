@@ -356,7 +356,7 @@ int RunServer(const Flags& flags) {
   // connection open; nothing of ours needs it, so the stopped server is left to the OS.
   // A static keeps it reachable, so LeakSanitizer does not report it as a leak; volatile,
   // so the compiler cannot drop a store nothing reads.
-  static grpc::Server* volatile stopped_server = nullptr;
+  [[maybe_unused]] static grpc::Server* volatile stopped_server = nullptr;
   stopped_server = server.release();
   LogInfo("stopped");
   return 0;

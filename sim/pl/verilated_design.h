@@ -24,6 +24,11 @@ class VerilatedDesign final : public PlDesign {
       : name_(std::move(name)), context_(std::make_unique<VerilatedContext>()) {
     context_->debug(0);
     context_->randReset(0);
+    // The models are Verilated single-threaded. A context defaults to one thread per CPU and
+    // would start that many minus one idle workers per loaded design, each writing Verilator's
+    // unlocked global last-context pointer as it starts, racing the next design's context
+    // construction on another thread (found by ThreadSanitizer).
+    context_->threads(1);
     // Tracing must be allowed before the model is built, or trace() has nothing to hook.
     if (!options.trace_path.empty()) context_->traceEverOn(true);
     model_ = std::make_unique<V>(context_.get(), "pl");
