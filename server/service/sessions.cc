@@ -94,6 +94,12 @@ Status SessionTable::Reserve(const std::string& owner, uint64_t bytes, uint32_t 
   if (usage == nullptr) {
     return MakeError(ErrorCode::kUnknownId, "session " + owner + " is not open on this server");
   }
+  // Unlimited still counts: a charge the counters cannot hold would wrap them, and Release
+  // (which clamps at zero) would then lose what the other buffers hold (found by fuzz_rpc).
+  if (bytes > UINT64_MAX - total_.bytes || handles > UINT32_MAX - total_.handles) {
+    return MakeError(ErrorCode::kLimitExceeded,
+                     "allocating " + FormatBytes(bytes) + " is more than the server can count");
+  }
   // Per-session byte limits bind sessions; the sessionless pool (3.1 clients) is bounded
   // by the total only, as before sessions existed.
   if (!owner.empty() && limits_.max_session_bytes != 0 &&
