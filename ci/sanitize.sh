@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# The tests under sanitizers, each build in a tree of its own (never build/):
+#   1. ASan+UBSan (${ASAN_BUILD_DIR}): every C++ ctest entry (labels server, sim, rtl, hil;
+#      the Python suites excluded), then the hil-tests Python suites against the ASan server
+#      with LeakSanitizer on: any server that reports a leak or any other sanitizer error,
+#      or does not exit 0 on SIGTERM, fails the suite (hil-tests/python/conftest.py).
+#   2. TSan (${TSAN_BUILD_DIR}): the server, its designs and concurrency_test only, which runs
+#      its 64 client threads for ${TSAN_CONCURRENCY_SECONDS} s; a report from the server or
+#      the test fails it (halt_on_error: the server dies, and the test checks its exit).
+# Every step runs even when an earlier one failed (except what needs a failed build); the
+# log says which step failed, and the exit status is non-zero if any did.
+#
+# Usage: ci/sanitize.sh
+#   ASAN_BUILD_DIR=build-asan       TSAN_BUILD_DIR=build-tsan
+#   JOBS=$(nproc)                   parallel compile jobs
+#   TSAN_CONCURRENCY_SECONDS=30     how long the TSan concurrency run lasts
+#   CTEST_TIMEOUT=900               seconds before ctest kills a single hung test
+# Suppressions: ci/sanitizers/*.supp, one reason per entry.
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "${root}" || exit 1
+ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
+TSAN_BUILD_DIR=${TSAN_BUILD_DIR:-build-tsan}
+JOBS=${JOBS:-$(nproc)}
+TSAN_CONCURRENCY_SECONDS=${TSAN_CONCURRENCY_SECONDS:-30}
+CTEST_TIMEOUT=${CTEST_TIMEOUT:-900}
+supp="${root}/ci/sanitizers"
+
+failed=()
+started=$(date +%s)
+log() { echo "==> sanitize: $*"; }
+# step NAME COMMAND...: runs it, logs its time, records a failure under NAME.
+step() {
+  local name=$1 t0 rc
+  shift
+  t0=$(date +%s)
+  log "${name}: start"
+  "$@"
+  rc=$?
+  if ((rc == 0)); then
+    log "${name}: ok ($(($(date +%s) - t0)) s)"
+  else
+    log "FAILED: ${name} (exit ${rc}, $(($(date +%s) - t0)) s)"
+    failed+=("${name}")
+  fi
+  return "${rc}"
+}
+
+# -O1: what the sanitizers recommend, and the Verilated designs compile far faster than at
+# -O2 (ASan adds to every basic block). -g1: line numbers in the reports, a smaller link.
+# No benchmarks: they are not tests.
+configure() {
+  local dir=$1 sanitize=$2 generator=()
+  if [[ ! -f ${dir}/CMakeCache.txt ]]; then generator=(-G Ninja); fi
+  cmake -S . -B "${dir}" "${generator[@]}" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
+    "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
+    -DPYNQ_REMOTE_SANITIZE="${sanitize}" \
+    -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON \
+    -DPYTHON3=/usr/bin/python3
+}
+
+asan_build() {
+  configure "${ASAN_BUILD_DIR}" address,undefined &&
+    # Every directory with C++ tests, and nothing else (bench/ and fuzz/ stay out).
+    cmake --build "${ASAN_BUILD_DIR}" -j"${JOBS}" \
+      --target server/all sim/all rtl/all hil-tests/all
+}
+
+tsan_build() {
+  configure "${TSAN_BUILD_DIR}" thread &&
+    cmake --build "${TSAN_BUILD_DIR}" -j"${JOBS}" --target pynq-remote-server concurrency_test
+}
+
+# OPTIONS, plus suppressions=ci/sanitizers/FILE when that file exists.
+options_with_suppressions() {
+  local options=$1 file=$2
+  if [[ -f ${supp}/${file} ]]; then options+=":suppressions=${supp}/${file}"; fi
+  echo "${options}"
+}
+
+asan_env() {
+  # print_suppressions=0: a suppressed leak is not news. halt_on_error: UBSan fails the test.
+  export ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1:halt_on_error=1"
+  ASAN_OPTIONS=$(options_with_suppressions "${ASAN_OPTIONS}" asan.supp)
+  export LSAN_OPTIONS
+  LSAN_OPTIONS=$(options_with_suppressions "print_suppressions=0" lsan.supp)
+  export UBSAN_OPTIONS
+  UBSAN_OPTIONS=$(options_with_suppressions "print_stacktrace=1:halt_on_error=1" ubsan.supp)
+}
+
+asan_ctest() {
+  asan_env
+  ctest --test-dir "${ASAN_BUILD_DIR}" --output-on-failure --no-tests=error \
+    --timeout "${CTEST_TIMEOUT}" -L 'server|sim|rtl|hil' -LE python
+}
+
+asan_pytest_leaks() {
+  asan_env
+  local logs=${root}/${ASAN_BUILD_DIR}/sanitizer-logs
+  [[ ${ASAN_BUILD_DIR} = /* ]] && logs=${ASAN_BUILD_DIR}/sanitizer-logs
+  rm -rf "${logs}" && mkdir -p "${logs}"
+  local rc=0
+  PYNQ_REMOTE_SANITIZER_LOG_DIR=${logs} ctest --test-dir "${ASAN_BUILD_DIR}" \
+    --output-on-failure --no-tests=error --timeout "${CTEST_TIMEOUT}" \
+    -R '^client_e2e_pytest$' || rc=$?
+  # conftest.py fails the suite on a report; this also catches one written after it ended.
+  local reports
+  reports=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: ' \
+    "${logs}"/sanitizer.* 2>/dev/null)
+  if [[ -n ${reports} ]]; then
+    log "sanitizer reports from processes the Python suites started:"
+    for f in ${reports}; do
+      echo "--- ${f}"
+      cat "${f}"
+    done
+    rc=1
+  fi
+  log "server processes that wrote a sanitizer log: $(find "${logs}" -type f | wc -l)"
+  return "${rc}"
+}
+
+tsan_concurrency() {
+  # halt_on_error: the first report kills the server, which the test sees (failed calls, an
+  # exit other than 0). second_deadlock_stack: both stacks of a lock-order inversion.
+  TSAN_OPTIONS=$(options_with_suppressions "halt_on_error=1:second_deadlock_stack=1" tsan.supp) \
+    PYNQ_REMOTE_CONCURRENCY_SECONDS=${TSAN_CONCURRENCY_SECONDS} \
+    ctest --test-dir "${TSAN_BUILD_DIR}" --output-on-failure --no-tests=error \
+    --timeout "${CTEST_TIMEOUT}" -V -R '^concurrency_test$'
+}
+
+if step "install deps" "${root}/ci/install-deps.sh"; then
+  if step "ASan+UBSan build (${ASAN_BUILD_DIR})" asan_build; then
+    step "ASan+UBSan C++ tests" asan_ctest
+    step "hil-tests Python suites against the ASan server, leak check on" asan_pytest_leaks
+  fi
+  if step "TSan build (${TSAN_BUILD_DIR})" tsan_build; then
+    step "TSan concurrency_test (${TSAN_CONCURRENCY_SECONDS} s)" tsan_concurrency
+  fi
+fi
+
+log "total $(($(date +%s) - started)) s"
+if ((${#failed[@]} > 0)); then
+  log "FAILED steps:"
+  printf '      %s\n' "${failed[@]}"
+  exit 1
+fi
+log "all steps passed"
