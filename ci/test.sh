@@ -7,6 +7,10 @@
 #   CTEST_PARALLEL=1       tests run one at a time by default: suites that start a
 #                          server must not race for ports or for the 2 CI cores
 #   CTEST_TIMEOUT=600      seconds before ctest kills a single hung test
+#   SANITIZE=1             then ci/sanitize.sh: ASan+UBSan C++ tests, the hil-tests against
+#                          an ASan server with leak checking, a 30 s TSan concurrency run
+#   FUZZ=1                 then ci/fuzz.sh: every libFuzzer target, ~60 s in all
+# Extra ctest args apply to the first run only; SANITIZE=0 FUZZ=0 skips the others.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,3 +28,6 @@ ctest --test-dir "${BUILD_DIR}" \
   --timeout "${CTEST_TIMEOUT:-600}" \
   -j "${CTEST_PARALLEL:-1}" \
   "$@"
+
+if [[ ${SANITIZE:-1} == 1 ]]; then "${root}/ci/sanitize.sh"; fi
+if [[ ${FUZZ:-1} == 1 ]]; then "${root}/ci/fuzz.sh"; fi
