@@ -32,9 +32,12 @@ def test_resizer_script_writes_the_resized_png(board_address, designs, tmp_path)
     assert np.array_equal(np.array(Image.open(out)), resize_fixed(scene, 180, 320))
 
 
-def test_resizer_notebook_cells_run_in_order(device, designs, monkeypatch):
+def test_resizer_notebook_cells_run_in_order(board_address, device, designs, monkeypatch):
     monkeypatch.chdir(EXAMPLES)
     monkeypatch.setenv("PYNQ_REMOTE_DESIGNS", designs)
+    # The notebook sets PYNQ_REMOTE_DEVICES in os.environ; monkeypatch takes it back after,
+    # or every later test would think it runs against a named board and skip.
+    monkeypatch.setenv("PYNQ_REMOTE_DEVICES", board_address)
     notebook = json.loads((EXAMPLES / "resizer.ipynb").read_text())
     env = {}
     for cell in notebook["cells"]:
