@@ -103,7 +103,15 @@ asan_pytest_leaks() {
   [[ ${ASAN_BUILD_DIR} = /* ]] && logs=${ASAN_BUILD_DIR}/sanitizer-logs
   rm -rf "${logs}" && mkdir -p "${logs}"
   local rc=0
-  PYNQ_REMOTE_SANITIZER_LOG_DIR=${logs} ctest --test-dir "${ASAN_BUILD_DIR}" \
+  # Two tests judge leaks by the server's RSS, with thresholds for the normal allocator (it
+  # grows by 0.2 and 1.2 MiB there); under ASan its quarantine, shadow and allocation-stack
+  # store grow it by 5 and 13 MiB even with no quarantine at all. LeakSanitizer is this run's
+  # leak check; ci/test.sh runs the two in the normal build.
+  local rss_tests="test_10000_allocate_free_cycles_leak_nothing"
+  rss_tests+=" or test_1000_killed_clients_leak_nothing"
+  log "deselected here (RSS thresholds, see ci/sanitize.sh): ${rss_tests}"
+  PYTEST_ADDOPTS="-k 'not (${rss_tests})'" \
+    PYNQ_REMOTE_SANITIZER_LOG_DIR=${logs} ctest --test-dir "${ASAN_BUILD_DIR}" \
     --output-on-failure --no-tests=error --timeout "${CTEST_TIMEOUT}" \
     -R '^client_e2e_pytest$' || rc=$?
   # conftest.py fails the suite on a report; this also catches one written after it ended.
