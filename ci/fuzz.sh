@@ -7,7 +7,7 @@
 # Usage: ci/fuzz.sh
 #   FUZZ_BUILD_DIR=build-fuzz   build directory (relative to the repo root, or absolute)
 #   FUZZ_SECONDS=60             fuzzing time for all targets together (each gets its share)
-#   FUZZ_TARGETS="..."          a subset of: fuzz_bitstream fuzz_hwh fuzz_root_fs fuzz_rpc
+#   FUZZ_TARGETS="..."          a subset of: fuzz_bitstream fuzz_hwh fuzz_journal fuzz_root_fs fuzz_rpc
 #   JOBS=$(nproc)               parallel compile jobs
 # Reproduce a finding: <build>/fuzz/<target> <the crash file it names>.
 # Assumes the packages are installed (ci/install-deps.sh: clang brings libFuzzer).
@@ -17,7 +17,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "${root}"
 FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-FUZZ_TARGETS=${FUZZ_TARGETS:-fuzz_bitstream fuzz_hwh fuzz_root_fs fuzz_rpc}
+FUZZ_TARGETS=${FUZZ_TARGETS:-fuzz_bitstream fuzz_hwh fuzz_journal fuzz_root_fs fuzz_rpc}
 JOBS=${JOBS:-$(nproc)}
 read -r -a targets <<<"${FUZZ_TARGETS}"
 
