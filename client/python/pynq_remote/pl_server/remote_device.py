@@ -25,7 +25,9 @@ from .security import channel_security, connect
 from .session import SessionKeeper, SessionStub
 
 PYNQ_PORT = 7967
-CONNECT_TIMEOUT_S = 5
+# How long connecting (channel ready, session opened) may take; PYNQ_REMOTE_CONNECT_TIMEOUT_S
+# raises it where servers start slowly (a sanitizer build on a loaded CI machine).
+CONNECT_TIMEOUT_S = float(os.environ.get("PYNQ_REMOTE_CONNECT_TIMEOUT_S", "5") or 5)
 CHUNK_BYTES = 2 * 1024 * 1024
 FPGA_MANAGER = "/sys/class/fpga_manager/fpga0/"
 BS_FPGA_MAN = FPGA_MANAGER + "firmware"
