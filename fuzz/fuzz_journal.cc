@@ -19,37 +19,16 @@ using pynq_remote::service::StateJournal;
   std::abort();
 }
 
-// The journal's own record syntax for what replay kept (as Open's compaction writes it).
-std::string Hex(const std::string& text) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : text) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out.empty() ? "-" : out;
-}
-
-std::string Owner(const std::string& owner) { return owner.empty() ? "-" : owner; }
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   JournalState state = StateJournal::Replay(text);
-  std::string again;
   for (const auto& [id, e] : state.buffers) {
     if (e.size == 0) Fail("a buffer of 0 bytes survived replay");
     if (id.find_first_of(" \t\n") != std::string::npos) Fail("an id with a separator");
-    again += "B " + id + " " + Owner(e.owner) + " " + std::to_string(e.allocation.phys) + " " +
-             std::to_string(e.size) + " " + (e.cacheable ? "1" : "0") + " " + Hex(e.dtype) +
-             "\n";
   }
-  for (const auto& [id, r] : state.mmios) {
-    again += "M " + id + " " + Owner(r.owner) + " " + std::to_string(r.base) + " " +
-             std::to_string(r.length) + "\n";
-  }
-  if (!state.firmware.empty()) again += "L " + Hex(state.firmware) + "\n";
+  const std::string again = StateJournal::Compact(state);
   JournalState second = StateJournal::Replay(again);
   if (second.torn_lines != 0) Fail("the compacted journal has records replay refuses");
   if (second.buffers.size() != state.buffers.size() || second.mmios.size() != state.mmios.size() ||

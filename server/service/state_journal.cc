@@ -114,6 +114,14 @@ JournalState StateJournal::Replay(const std::string& text) {
   return state;
 }
 
+std::string StateJournal::Compact(const JournalState& state) {
+  std::string text;
+  for (const auto& [id, entry] : state.buffers) text += BufferLine(id, entry);
+  for (const auto& [id, region] : state.mmios) text += MmioLine(id, region);
+  if (!state.firmware.empty()) text += "L " + ToHex(state.firmware) + "\n";
+  return text;
+}
+
 Result<std::unique_ptr<StateJournal>> StateJournal::Open(const std::string& dir,
                                                          JournalState* state) {
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -134,10 +142,7 @@ Result<std::unique_ptr<StateJournal>> StateJournal::Open(const std::string& dir,
   *state = Replay(text);
 
   // Compact: the live state alone, written aside and renamed over the log.
-  std::string compact;
-  for (const auto& [id, entry] : state->buffers) compact += BufferLine(id, entry);
-  for (const auto& [id, region] : state->mmios) compact += MmioLine(id, region);
-  if (!state->firmware.empty()) compact += "L " + ToHex(state->firmware) + "\n";
+  const std::string compact = Compact(*state);
   const std::string temp = path + ".new";
   int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {

@@ -43,6 +43,8 @@ class StateJournal {
 
   /// Parses a log's text (exposed for tests and fuzzing).
   static JournalState Replay(const std::string& text);
+  /// The log text of `state` alone: what Open rewrites the log to.
+  static std::string Compact(const JournalState& state);
 
  private:
   StateJournal(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
