@@ -91,6 +91,19 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_listening(proc, timeout=30):
+    """Reads a starting server's output until its "listening" line: True, or False when it
+    exited or did not get there within ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if "listening" in line:
+            return True
+        if not line and proc.poll() is not None:
+            return False
+    return False
+
+
 class SimServer:
     """A pynq-remote-server --backend sim child process on a free loopback port.
 
@@ -110,13 +123,8 @@ class SimServer:
             [binary, "--backend", "sim", "--listen", self.address, "--root", self.root.name,
              "--log-level", "warn", *extra_args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if "listening" in line:
-                return
-            if not line and self.proc.poll() is not None:
-                break
+        if wait_listening(self.proc):
+            return
         self._stop(check_exit=False)
         raise RuntimeError(f"pynq-remote-server did not start on {self.address}")
 

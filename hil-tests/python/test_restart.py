@@ -15,7 +15,7 @@ import pytest
 
 import pynq_remote as pynq
 
-from conftest import free_port
+from conftest import free_port, wait_listening
 
 
 @pytest.fixture(autouse=True)
@@ -39,14 +39,8 @@ class Server:
         self.proc = subprocess.Popen(
             [os.environ["PYNQ_REMOTE_SERVER"], "--listen", self.address, "--log-level", "warn",
              *self.args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if "listening" in line:
-                return
-            if not line and self.proc.poll() is not None:
-                break
-        raise RuntimeError(f"server did not start: {self.proc.stdout.read()}")
+        if not wait_listening(self.proc):
+            raise RuntimeError(f"server did not start: {self.proc.stdout.read()}")
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)

@@ -23,6 +23,20 @@ uint64_t RegionAllocator::LargestFree() const {
   return best;
 }
 
+Allocation RegionAllocator::TakeLocked(std::map<uint64_t, uint64_t>::iterator range,
+                                       uint64_t phys, uint64_t rounded) {
+  // Split [start, start+len) into a head gap, the allocation and a tail.
+  const uint64_t start = range->first, len = range->second;
+  free_.erase(range);
+  if (phys > start) free_[start] = phys - start;
+  const uint64_t tail = start + len - (phys + rounded);
+  if (tail > 0) free_[phys + rounded] = tail;
+  Allocation a{next_handle_++, phys, rounded};
+  live_[phys] = a;
+  handles_[a.handle] = phys;
+  return a;
+}
+
 Result<Allocation> RegionAllocator::Alloc(uint64_t size, uint64_t align) {
   if (size == 0) return MakeError(ErrorCode::kInvalidArgument, "allocation of 0 bytes");
   if (align < kPageSize || (align & (align - 1)) != 0) {
@@ -40,15 +54,7 @@ Result<Allocation> RegionAllocator::Alloc(uint64_t size, uint64_t align) {
     const uint64_t start = it->first, len = it->second;
     const uint64_t aligned = (start + align - 1) & ~(align - 1);
     if (aligned - start > len || len - (aligned - start) < rounded) continue;
-    // Split [start, start+len) into a head gap, the allocation and a tail.
-    free_.erase(it);
-    if (aligned > start) free_[start] = aligned - start;
-    const uint64_t tail = start + len - (aligned + rounded);
-    if (tail > 0) free_[aligned + rounded] = tail;
-    Allocation a{next_handle_++, aligned, rounded};
-    live_[aligned] = a;
-    handles_[a.handle] = aligned;
-    return a;
+    return TakeLocked(it, aligned, rounded);
   }
   uint64_t largest = 0, total = 0;
   for (const auto& [start, len] : free_) {
@@ -78,14 +84,7 @@ Result<Allocation> RegionAllocator::AllocAt(uint64_t phys, uint64_t size) {
     return MakeError(ErrorCode::kNoMemory, "[" + Hex(phys) + ", +" + std::to_string(rounded) +
                                                ") is not free in the CMA window");
   }
-  free_.erase(it);
-  if (phys > start) free_[start] = phys - start;
-  const uint64_t tail = start + len - (phys + rounded);
-  if (tail > 0) free_[phys + rounded] = tail;
-  Allocation a{next_handle_++, phys, rounded};
-  live_[phys] = a;
-  handles_[a.handle] = phys;
-  return a;
+  return TakeLocked(it, phys, rounded);
 }
 
 Status RegionAllocator::Free(uint64_t handle) {

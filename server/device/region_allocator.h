@@ -36,6 +36,11 @@ class RegionAllocator {
   uint64_t LargestFree() const;
 
  private:
+  // Carves [phys, phys + rounded) out of the free range `range` (which holds it) and records
+  // the allocation. mu_ held.
+  Allocation TakeLocked(std::map<uint64_t, uint64_t>::iterator range, uint64_t phys,
+                        uint64_t rounded);
+
   uint64_t base_;
   uint64_t size_;
   mutable std::mutex mu_;
