@@ -23,8 +23,11 @@
 
 #include "service/log.h"
 #include "service/services.h"
-#include "sim/sim_device.h"
 #include "transport/security.h"
+#include "zynq/zynq_device.h"
+#ifdef PYNQ_REMOTE_WITH_SIM
+#include "sim/sim_device.h"
+#endif
 
 namespace pynq_remote {
 namespace {
@@ -35,10 +38,22 @@ using service::LogWarn;
 
 constexpr char kUsage[] =
     "usage: pynq-remote-server [flags]\n"
-    "  --backend sim|zynq     the board behind the server (default sim; zynq: not built yet)\n"
+    "  --backend sim|zynq     the board behind the server: sim, the simulated board (default\n"
+    "                         where built), or zynq, the Zynq / Zynq UltraScale+ board this\n"
+    "                         server runs on (FPGA manager, /dev/mem, u-dma-buf)\n"
     "  --listen HOST:PORT     address to serve on (default 127.0.0.1:7967; port 0 picks one)\n"
-    "  --root DIR             the target's filesystem root (default: a fresh temporary\n"
-    "                         directory for sim, removed at exit)\n"
+    "  --root DIR             the target's filesystem root (default: / for zynq; a fresh\n"
+    "                         temporary directory for sim, removed at exit). For zynq, a\n"
+    "                         fake board tree stands in for the board (tests)\n"
+    "zynq backend:\n"
+    "  --memory SOURCE        where buffers come from (default udmabuf):\n"
+    "                           udmabuf[:NAME,...]   u-dma-buf devices (default: every one)\n"
+    "                           carveout:BASE:SIZE   a reserved-memory region via /dev/mem\n"
+    "                           carveout:NODE        the device tree's /reserved-memory/NODE\n"
+    "                           xrt                  XRT (zocl) buffer objects, if built in\n"
+    "                           none                 no buffers (MMIO only)\n"
+    "  --board NAME           board name to report (default: from the device tree)\n"
+    "  --part PART            FPGA part to report (default: from the board's name)\n"
     "  --deterministic        sim: time moves only through Board.Advance\n"
     "  --pl-clock-mhz MHZ     sim: PL clock 0 frequency (default 100)\n"
     "  --trace FILE           sim: write a waveform of the PL (FST/VCD)\n"
@@ -74,8 +89,14 @@ constexpr char kUsage[] =
     "                             reflection stay open without a token, for probes\n"
     "  --help, --version\n";
 
+#ifdef PYNQ_REMOTE_WITH_SIM
+constexpr char kDefaultBackend[] = "sim";
+#else
+constexpr char kDefaultBackend[] = "zynq";
+#endif
+
 struct Flags {
-  std::string backend = "sim";
+  std::string backend = kDefaultBackend;
   std::string listen = "127.0.0.1:7967";
   std::string root;
   bool deterministic = false;
@@ -88,6 +109,9 @@ struct Flags {
   service::Limits limits;
   service::MmioPolicyMode mmio_policy = service::MmioPolicyMode::kOverlay;
   std::vector<AddressWindow> mmio_allow;
+  zynq::MemorySpec memory;
+  std::string board;
+  std::string part;
   // Transport security: file names only; server/transport/ reads and checks them.
   transport::SecurityFlags security;
 };
@@ -194,6 +218,19 @@ Flags ParseFlags(int argc, char** argv) {
         std::exit(2);
       }
       flags.mmio_allow.push_back(*window);
+    } else if (arg == "--memory") {
+      std::string text = value(i, arg);
+      std::string error;
+      std::optional<zynq::MemorySpec> memory = zynq::ParseMemorySpec(text, &error);
+      if (!memory) {
+        std::fprintf(stderr, "pynq-remote-server: --memory %s: %s\n", text.c_str(), error.c_str());
+        std::exit(2);
+      }
+      flags.memory = *memory;
+    } else if (arg == "--board") {
+      flags.board = value(i, arg);
+    } else if (arg == "--part") {
+      flags.part = value(i, arg);
     } else if (transport::SecurityFlags::Has(arg)) {
       // --tls-cert, --tls-key, --tls-client-ca, --token-file: see server/transport/.
       flags.security.Set(arg, value(i, arg));
@@ -235,15 +272,44 @@ class TempDir {
   std::string path_;
 };
 
-int RunServer(const Flags& flags) {
+// The backend the flags name, or nullptr after logging why not.
+std::unique_ptr<Device> CreateBackend(const Flags& flags) {
+  std::string error;
   if (flags.backend == "zynq") {
-    LogError("--backend zynq: the Zynq hardware backend is not built yet; use --backend sim");
-    return 1;
+    zynq::ZynqOptions options;
+    options.root = flags.root.empty() ? "/" : flags.root;
+    options.memory = flags.memory;
+    options.extra_windows = flags.mmio_allow;
+    options.board = flags.board;
+    options.part = flags.part;
+    std::unique_ptr<Device> device = zynq::CreateZynqDevice(options, &error);
+    if (!device) LogError("cannot use this board (--backend zynq): " + error);
+    return device;
   }
-  if (flags.backend != "sim") {
+#ifdef PYNQ_REMOTE_WITH_SIM
+  sim::SimOptions sim_options;
+  sim_options.deterministic = flags.deterministic;
+  sim_options.pl_clock_mhz = flags.pl_clock_mhz;
+  sim_options.trace_path = flags.trace;
+  sim_options.mmio_timeout_us = flags.bus_timeout_us;
+  if (!flags.state_dir.empty()) sim_options.ddr_file = flags.state_dir + "/ddr.img";
+  std::unique_ptr<Device> device = sim::CreateSimDevice(sim_options, &error);
+  if (!device) LogError("cannot create the simulated board: " + error);
+  return device;
+#else
+  LogError(
+      "--backend sim: this server was built without the simulated board "
+      "(PYNQ_REMOTE_WITH_SIM=OFF); use --backend zynq");
+  return nullptr;
+#endif
+}
+
+int RunServer(const Flags& flags) {
+  if (flags.backend != "sim" && flags.backend != "zynq") {
     LogError("--backend " + flags.backend + ": unknown backend (sim or zynq)");
     return 1;
   }
+  const bool sim = flags.backend == "sim";
   if (!ValidListenAddress(flags.listen)) {
     LogError("--listen " + flags.listen + ": want HOST:PORT, e.g. 127.0.0.1:7967");
     return 1;
@@ -264,6 +330,7 @@ int RunServer(const Flags& flags) {
 
   std::optional<TempDir> temp_root;
   std::string root = flags.root;
+  if (root.empty() && !sim) root = "/";  // the board's own filesystem
   if (root.empty() && !flags.state_dir.empty()) {
     root = flags.state_dir + "/root";
     if ((mkdir(flags.state_dir.c_str(), 0700) != 0 && errno != EEXIST) ||
@@ -282,18 +349,12 @@ int RunServer(const Flags& flags) {
     }
   }
 
-  sim::SimOptions sim_options;
-  sim_options.deterministic = flags.deterministic;
-  sim_options.pl_clock_mhz = flags.pl_clock_mhz;
-  sim_options.trace_path = flags.trace;
-  sim_options.mmio_timeout_us = flags.bus_timeout_us;
-  if (!flags.state_dir.empty()) sim_options.ddr_file = flags.state_dir + "/ddr.img";
-  std::string device_error;
-  auto device = sim::CreateSimDevice(sim_options, &device_error);
-  if (!device) {
-    LogError("cannot create the simulated board: " + device_error);
+  if (!flags.state_dir.empty() && mkdir(flags.state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    LogError("--state-dir " + flags.state_dir + ": cannot create it: " + std::strerror(errno));
     return 1;
   }
+  std::unique_ptr<Device> device = CreateBackend(flags);
+  if (!device) return 1;
 
   service::ServiceOptions options;
   options.max_message_bytes = flags.max_message_mb << 20;
@@ -304,7 +365,7 @@ int RunServer(const Flags& flags) {
   options.mmio_allow.insert(options.mmio_allow.end(), flags.mmio_allow.begin(),
                             flags.mmio_allow.end());
   Result<std::unique_ptr<service::Services>> services =
-      service::Services::Create(*device, root, /*populate_sim_root=*/true, options);
+      service::Services::Create(*device, root, /*populate_sim_root=*/sim, options);
   if (!services.ok()) {
     LogError("cannot start the services (target root " + root + "): " + services.error().message);
     return 1;
@@ -345,8 +406,8 @@ int RunServer(const Flags& flags) {
   });
 
   std::string host = flags.listen.substr(0, flags.listen.rfind(':'));
-  LogInfo("backend sim, root " + root + ", max message " + std::to_string(flags.max_message_mb) +
-          " MiB, " + security.value().Describe());
+  LogInfo("backend " + flags.backend + ", root " + root + ", max message " +
+          std::to_string(flags.max_message_mb) + " MiB, " + security.value().Describe());
   std::printf("pynq-remote-server listening on %s:%d\n", host.c_str(), port);
   std::fflush(stdout);
   server->Wait();

@@ -79,13 +79,21 @@ Status CheckFirmwareName(const std::string& name) {
 FpgaManager::FpgaManager(Device& device, const RootFs& root, size_t max_bitstream_bytes)
     : device_(device), root_(root), max_bitstream_bytes_(max_bitstream_bytes) {}
 
+// Compares resolved paths: on a board /sys/class/fpga_manager/fpga0 is a symlink into
+// /sys/devices, and RootFs::Resolve follows it.
 bool FpgaManager::IsFirmwareTrigger(const std::string& host_path) const {
-  return host_path == root_.dir() + FpgaFile("firmware");
+  Result<std::string> trigger = root_.Resolve(FpgaFile("firmware"));
+  return host_path == (trigger.ok() ? trigger.value() : root_.dir() + FpgaFile("firmware"));
 }
 
 bool FpgaManager::IsReadOnly(const std::string& host_path) const {
-  return host_path == root_.dir() + FpgaFile("state") ||
-         host_path == root_.dir() + FpgaFile("name");
+  for (const char* leaf : {"state", "name"}) {
+    Result<std::string> resolved = root_.Resolve(FpgaFile(leaf));
+    if (host_path == (resolved.ok() ? resolved.value() : root_.dir() + FpgaFile(leaf))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 Result<bool> FpgaManager::ReadPartialFlag() const {
@@ -145,6 +153,11 @@ Status FpgaManager::ProgramLocked(const std::string& name, const std::string& bi
   LogInfo("programming " + std::string(partial ? "partial " : "") + "bitstream " + name + " (" +
           std::to_string(bits.size()) + " bytes)");
   Status programmed = device_.Program(bits, name, partial);
+  if (sysfs_is_kernels_) {
+    if (programmed_hook_) programmed_hook_(name, programmed.ok());
+    if (!programmed.ok()) LogWarn("programming " + name + " failed: " + programmed.error().message);
+    return programmed;
+  }
   Status recorded = root_.WriteAll(FpgaFile("firmware"), name + "\n");
   if (!recorded.ok()) LogWarn("cannot record the firmware name: " + recorded.error().message);
   FpgaState state = device_.State();
@@ -159,6 +172,7 @@ Status FpgaManager::ProgramLocked(const std::string& name, const std::string& bi
 }
 
 Status FpgaManager::RefreshState() {
+  if (sysfs_is_kernels_) return {};
   std::lock_guard<std::mutex> lock(mu_);
   FpgaState state = device_.State();
   return root_.WriteAll(FpgaFile("state"), state.state + "\n");

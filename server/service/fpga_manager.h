@@ -29,6 +29,11 @@ class FpgaManager {
   /// Bitstreams larger than max_bitstream_bytes are refused (kNoMemory).
   FpgaManager(Device& device, const RootFs& root, size_t max_bitstream_bytes);
 
+  /// On a real board (the zynq backend) the fpga_manager files are the kernel's: the Device
+  /// writes flags and firmware itself and state is the kernel's to report, so this class
+  /// must not write them. The simulated board's root holds plain files it keeps up to date.
+  void SetSysfsIsKernels(bool kernels) { sysfs_is_kernels_ = kernels; }
+
   /// True when the host path (RootFs::Resolve's answer) is fpga0/firmware.
   bool IsFirmwareTrigger(const std::string& host_path) const;
   /// True for fpga0 files a client may not write (state, name).
@@ -64,6 +69,7 @@ class FpgaManager {
   std::string attrs_name_;  // set_bitstream_attrs: binfile_name
   bool attrs_partial_ = false;
   ProgrammedHook programmed_hook_;
+  bool sysfs_is_kernels_ = false;
 };
 
 }  // namespace pynq_remote::service

@@ -17,6 +17,7 @@ Result<std::unique_ptr<Services>> Services::Create(Device& device, const std::st
   }
   std::unique_ptr<Services> services(
       new Services(device, std::move(root).value(), std::move(options)));
+  services->state_.fpga.SetSysfsIsKernels(!populate_sim_root);
   if (populate_sim_root) {
     Status state = services->state_.fpga.RefreshState();
     if (!state.ok()) return state.error();

@@ -27,63 +27,12 @@ void PutLe32(std::string* s, uint32_t v) {
   for (int i = 0; i < 4; ++i) s->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
 }
 
-uint32_t Be(const std::string& s, size_t at, int bytes) {
-  uint32_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = v << 8 | static_cast<unsigned char>(s[at + i]);
-  return v;
-}
-
 uint32_t Crc32(const std::string& s, size_t len) {
   return static_cast<uint32_t>(
       crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(len)));
 }
 
-// Splits a .bit into its header's part name and the configuration data.
-Result<std::string> StripBitHeader(const std::string& bytes, std::string* part) {
-  size_t at = sizeof kBitHeader;
-  while (true) {
-    if (at >= bytes.size()) return Bad(".bit header truncated: no 'e' (data) field");
-    const char tag = bytes[at];
-    if (tag == 'e') {
-      if (at + 5 > bytes.size()) return Bad(".bit header truncated in the 'e' length");
-      const uint32_t len = Be(bytes, at + 1, 4);
-      if (bytes.size() - (at + 5) < len) {
-        return Bad(".bit data truncated: header says " + std::to_string(len) + " bytes, " +
-                   std::to_string(bytes.size() - (at + 5)) + " present");
-      }
-      return bytes.substr(at + 5, len);
-    }
-    if (tag < 'a' || tag > 'd') {
-      return Bad(".bit header: unexpected field tag 0x" +
-                 Hex(static_cast<unsigned char>(tag)).substr(2) + " at offset " +
-                 std::to_string(at));
-    }
-    if (at + 3 > bytes.size())
-      return Bad(".bit header truncated in field '" + std::string(1, tag) + "'");
-    const uint32_t len = Be(bytes, at + 1, 2);
-    if (bytes.size() - (at + 3) < len) {
-      return Bad(".bit header truncated in field '" + std::string(1, tag) + "'");
-    }
-    std::string text = bytes.substr(at + 3, len);
-    if (len == 0 || text.back() != '\0') {
-      return Bad(".bit header field '" + std::string(1, tag) + "' is not NUL-terminated");
-    }
-    text.pop_back();
-    if (tag == 'b') *part = text;
-    at += 3 + len;
-  }
-}
-
 }  // namespace
-
-std::string SwapWords(const std::string& data) {
-  std::string out = data;
-  for (size_t i = 0; i + 4 <= out.size(); i += 4) {
-    std::swap(out[i], out[i + 3]);
-    std::swap(out[i + 1], out[i + 2]);
-  }
-  return out;
-}
 
 std::string MakeSimPayload(const std::string& design, const std::string& content_hash) {
   std::string out(kSimBitstreamMagic, sizeof kSimBitstreamMagic);
@@ -120,8 +69,7 @@ Result<SimBitstream> ParseSimBitstream(const std::string& bytes) {
   SimBitstream result;
   std::string payload;
   if (bytes.empty()) return Bad("empty");
-  if (bytes.size() >= sizeof kBitHeader &&
-      std::memcmp(bytes.data(), kBitHeader, sizeof kBitHeader) == 0) {
+  if (HasBitHeader(bytes)) {
     Result<std::string> data = StripBitHeader(bytes, &result.part);
     if (!data.ok()) return data.error();
     payload = std::move(data).value();

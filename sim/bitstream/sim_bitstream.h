@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "device/bit_file.h"
 #include "device/device.h"
 
 namespace pynq_remote::sim {
@@ -31,8 +32,8 @@ std::string MakeSimPayload(const std::string& design, const std::string& content
 /// A .bit around `payload`.
 std::string MakeBitFile(const std::string& design, const std::string& part,
                         const std::string& payload);
-/// Every 32-bit word byte-swapped (what the PYNQ client does to make its .bin).
-std::string SwapWords(const std::string& data);
+/// Every 32-bit word byte-swapped (device/bit_file.h), here too for the sim's users.
+using ::pynq_remote::SwapWords;
 
 }  // namespace pynq_remote::sim
 
