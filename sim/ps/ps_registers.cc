@@ -1,6 +1,5 @@
 #include "ps/ps_registers.h"
 
-#include <cmath>
 #include <cstring>
 
 namespace pynq_remote::sim {
@@ -96,62 +95,38 @@ uint64_t PsRegisters::clock_generation() const {
   return clock_generation_;
 }
 
-uint32_t PsRegisters::Word(uint64_t base, uint64_t offset) const {
-  for (const Block& b : blocks_) {
-    if (b.window.base == base) return b.words[offset / 4];
+Result<uint32_t> PsRegisters::ReadWordLocked(uint64_t addr) const {
+  const Block* b = Find(addr, 4);
+  if (b == nullptr) {
+    return MakeError(ErrorCode::kBusDecErr, "4-byte read at " + Hex(addr) + ": no PS register",
+                     addr);
   }
-  return 0;
+  return b->words[(addr - b->window.base) / 4];
 }
 
-double PsRegisters::PllMhz(uint32_t pll_ctrl) {
-  const uint32_t fbdiv = (pll_ctrl >> 8) & 0x7F;
-  const bool div2 = (pll_ctrl >> 16) & 1;
-  return kPsRefClkMhz * fbdiv / (div2 ? 2.0 : 1.0);
-}
-
-double PsRegisters::PlClockMhzLocked(int index) const {
-  const uint32_t ctrl = Word(kCrlApbBase, kPl0RefCtrl + 4 * index);
-  if ((ctrl & kClkAct) == 0) return 0.0;
-  const uint32_t div0 = (ctrl >> 8) & 0x3F, div1 = (ctrl >> 16) & 0x3F;
-  if (div0 == 0 || div1 == 0) return 0.0;
-  double src;
-  switch (ctrl & 7) {
-    case 2:
-      src = PllMhz(Word(kCrlApbBase, kRpllCtrl));
-      break;
-    case 3:
-      src = PllMhz(Word(kCrfApbBase, kDpllCtrl));
-      break;
-    default:
-      src = PllMhz(Word(kCrlApbBase, kIopllCtrl));
-      break;
+Status PsRegisters::WriteWordLocked(uint64_t addr, uint32_t value) {
+  Block* b = Find(addr, 4);
+  if (b == nullptr) {
+    return MakeError(ErrorCode::kBusDecErr, "4-byte write at " + Hex(addr) + ": no PS register",
+                     addr);
   }
-  return src / div0 / div1;
+  b->words[(addr - b->window.base) / 4] = value;
+  return {};
 }
 
 double PsRegisters::PlClockMhz(int index) const {
-  if (index < 0 || index > 3) return 0.0;
   std::lock_guard<std::mutex> lock(mu_);
-  return PlClockMhzLocked(index);
+  Result<double> mhz = ReadPlClockMhz(PsFamily::kZynqMP, index,
+                                      [this](uint64_t addr) { return ReadWordLocked(addr); });
+  return mhz.ok() ? mhz.value() : 0.0;
 }
 
 bool PsRegisters::SetPlClock(int index, double mhz) {
-  if (index < 0 || index > 3 || !(mhz > 0)) return false;
   std::lock_guard<std::mutex> lock(mu_);
-  const double src = PllMhz(Word(kCrlApbBase, kIopllCtrl));
-  uint32_t best0 = 1, best1 = 1;
-  double best_err = 1e300;
-  for (uint32_t d1 = 1; d1 < 64; ++d1) {
-    for (uint32_t d0 = 1; d0 < 64; ++d0) {
-      const double err = std::fabs(src / d0 / d1 - mhz);
-      if (err < best_err - 1e-9) {
-        best_err = err;
-        best0 = d0;
-        best1 = d1;
-      }
-    }
-  }
-  blocks_[1].words[(kPl0RefCtrl + 4 * index) / 4] = ClockCtrl(best0, best1, 0);
+  Result<double> set = SetPlClockMhz(
+      PsFamily::kZynqMP, index, mhz, [this](uint64_t addr) { return ReadWordLocked(addr); },
+      [this](uint64_t addr, uint32_t value) { return WriteWordLocked(addr, value); });
+  if (!set.ok()) return false;
   ++clock_generation_;
   return true;
 }

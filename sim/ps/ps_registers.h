@@ -10,16 +10,14 @@
 #include <vector>
 
 #include "device/device.h"
+#include "device/ps_clocks.h"
 
 namespace pynq_remote::sim {
 
-// UG1087 register offsets and the field layout PYNQ's ZynqMP clock code uses.
-inline constexpr uint64_t kCrfApbBase = 0xFD1A0000;
-inline constexpr uint64_t kCrlApbBase = 0xFF5E0000;
+// The clock registers' addresses and fields are device/ps_clocks.h's (kCrlApbBase, kIopllCtrl,
+// ...), shared with the hardware backend. The blocks are as large as PYNQ maps them.
 inline constexpr uint64_t kClockBlockSize = 0x100;
-inline constexpr uint64_t kApllCtrl = 0x20, kDpllCtrl = 0x2C, kVpllCtrl = 0x38, kAcpuCtrl = 0x60;
-inline constexpr uint64_t kIopllCtrl = 0x20, kRpllCtrl = 0x30, kPl0RefCtrl = 0xC0;
-inline constexpr double kPsRefClkMhz = 33.333;
+inline constexpr uint64_t kAcpuCtrl = 0x60;  // CRF_APB ACPU_CTRL (UG1087)
 
 class PsRegisters {
  public:
@@ -35,15 +33,17 @@ class PsRegisters {
   bool Read(uint64_t addr, int width, uint64_t* value) const;
   bool Write(uint64_t addr, int width, uint64_t value);
 
-  /// PL clock n (0..3) in MHz as PLn_REF_CTRL and its source PLL set it; 0 if CLKACT is off.
+  /// PL clock n (0..3) in MHz as PLn_REF_CTRL and its source PLL set it (ReadPlClockMhz); 0 if
+  /// CLKACT is off, and 0 where the registers name no known rate (a reserved SRCSEL).
   double PlClockMhz(int index) const;
-  /// Writes PLn_REF_CTRL divisors for the rate nearest `mhz` from IOPLL. false: out of range.
+  /// Writes PLn_REF_CTRL divisors for the rate nearest `mhz` from the PLL its SRCSEL selects
+  /// (SetPlClockMhz). false: index or rate out of range, or no known source rate.
   bool SetPlClock(int index, double mhz);
   /// Bumped on every write that may change a PL clock.
   uint64_t clock_generation() const;
 
-  /// PLL output (MHz) of a *_PLL_CTRL value: 33.333 * FBDIV / (DIV2 ? 2 : 1).
-  static double PllMhz(uint32_t pll_ctrl);
+  /// PLL output (MHz) of a *_PLL_CTRL value: ZynqMpPllMhz.
+  static double PllMhz(uint32_t pll_ctrl) { return ZynqMpPllMhz(pll_ctrl); }
 
  private:
   struct Block {
@@ -52,8 +52,9 @@ class PsRegisters {
   };
   Block* Find(uint64_t addr, uint64_t len);
   const Block* Find(uint64_t addr, uint64_t len) const;
-  uint32_t Word(uint64_t base, uint64_t offset) const;
-  double PlClockMhzLocked(int index) const;
+  // Register access for ps_clocks.h, with mu_ held.
+  Result<uint32_t> ReadWordLocked(uint64_t addr) const;
+  Status WriteWordLocked(uint64_t addr, uint32_t value);
 
   mutable std::mutex mu_;
   std::vector<Block> blocks_;
