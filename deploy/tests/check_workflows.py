@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""Checks the GitHub workflows: each parses as YAML and has the shape of a workflow, and the
+nightly board run (nightly-boards.yml) keeps what makes it work: a schedule and a dispatch
+with a board input, a fail-fast-free matrix of boards on self-hosted runners labelled with
+the board, a timeout, a check of PYNQ_REMOTE_DEVICES, the hil label run with JUnit output,
+and the artifacts uploaded whatever happened. A typo there fails CI, not a night.
+
+Usage: check_workflows.py WORKFLOWS_DIR. Exit 0 when all hold, 1 with what is wrong.
+"""
+
+import glob
+import json
+import os
+import re
+import sys
+
+try:
+    import yaml
+except ImportError:
+    print("FAIL: python3-yaml is missing (apt-get install python3-yaml; it is in "
+          "ci/debian-packages.txt)")
+    sys.exit(1)
+
+NIGHTLY = "nightly-boards.yml"
+
+
+def triggers(workflow):
+    """The ``on:`` mapping. YAML 1.1 (PyYAML) reads the bare key ``on`` as True."""
+    on = workflow.get("on", workflow.get(True))
+    if isinstance(on, str):
+        return {on: None}
+    if isinstance(on, list):
+        return {name: None for name in on}
+    return on or {}
+
+
+def check_shape(path, workflow):
+    problems = []
+    if not isinstance(workflow, dict):
+        return [f"{path}: not a mapping at the top"]
+    if not triggers(workflow):
+        problems.append(f"{path}: no 'on:' triggers")
+    jobs = workflow.get("jobs")
+    if not isinstance(jobs, dict) or not jobs:
+        return problems + [f"{path}: no jobs"]
+    for name, job in jobs.items():
+        if not isinstance(job, dict):
+            problems.append(f"{path}: job {name} is not a mapping")
+        elif "uses" not in job and ("runs-on" not in job or not job.get("steps")):
+            problems.append(f"{path}: job {name} needs runs-on and steps")
+        else:
+            for index, step in enumerate(job.get("steps") or []):
+                if not isinstance(step, dict) or not ("run" in step or "uses" in step):
+                    problems.append(f"{path}: job {name} step {index + 1} has no run or uses")
+    return problems
+
+
+def matrix_boards(matrix_value):
+    """The boards of the matrix: a list, or the JSON lists inside a fromJSON expression."""
+    if isinstance(matrix_value, list):
+        return [matrix_value]
+    return [json.loads(text) for text in re.findall(r"'(\[[^']*\])'", str(matrix_value))]
+
+
+def check_nightly(path, workflow):
+    problems = []
+    on = triggers(workflow)
+    crons = [entry.get("cron", "") for entry in on.get("schedule") or []
+             if isinstance(entry, dict)]
+    if not crons or not all(len(cron.split()) == 5 for cron in crons):
+        problems.append(f"{path}: want 'schedule: - cron: \"M H * * *\"', found {crons}")
+    if "workflow_dispatch" not in on:
+        problems.append(f"{path}: no workflow_dispatch trigger")
+    inputs = ((on.get("workflow_dispatch") or {}).get("inputs") or {})
+    board_input = inputs.get("board")
+    if not board_input:
+        return problems + [f"{path}: workflow_dispatch has no 'board' input"]
+    choices = [c for c in board_input.get("options", []) if c != "all"]
+
+    board_jobs = []
+    for name, job in (workflow.get("jobs") or {}).items():
+        runs_on = job.get("runs-on")
+        if isinstance(runs_on, list) and "self-hosted" in runs_on:
+            board_jobs.append((name, job))
+            if "${{ matrix.board }}" not in runs_on:
+                problems.append(f"{path}: job {name} runs-on {runs_on}: want the board's "
+                                "label, '${{ matrix.board }}', beside self-hosted")
+    if not board_jobs:
+        return problems + [f"{path}: no job runs-on [self-hosted, '${{{{ matrix.board }}}}']"]
+
+    for name, job in board_jobs:
+        where = f"{path}: job {name}"
+        strategy = job.get("strategy") or {}
+        if strategy.get("fail-fast") is not False:
+            problems.append(f"{where}: want strategy.fail-fast: false (one board's failure "
+                            "must not cancel the others)")
+        lists = matrix_boards((strategy.get("matrix") or {}).get("board"))
+        if not lists or not all(lists[-1]):
+            problems.append(f"{where}: no list of boards in strategy.matrix.board")
+        elif sorted(lists[-1]) != sorted(choices):
+            problems.append(f"{where}: the matrix's boards {lists[-1]} differ from the "
+                            f"dispatch input's choices {choices}")
+        if not isinstance(job.get("timeout-minutes"), int):
+            problems.append(f"{where}: no timeout-minutes")
+        steps = job.get("steps") or []
+        runs = "\n".join(str(step.get("run", "")) for step in steps)
+        uses = [str(step.get("uses", "")) for step in steps]
+        if not re.search(r"-z \"?\$\{?PYNQ_REMOTE_DEVICES", runs):
+            problems.append(f"{where}: no step fails when PYNQ_REMOTE_DEVICES is unset")
+        if "export PYNQ_REMOTE_DEVICES" not in runs:
+            problems.append(f"{where}: PYNQ_REMOTE_DEVICES is not exported to ctest")
+        for needed in ("ci/install-deps.sh", "ci/build.sh"):
+            if needed not in runs:
+                problems.append(f"{where}: does not run {needed}")
+        if not re.search(r"ctest --test-dir build -L hil\b", runs):
+            problems.append(f"{where}: does not run 'ctest --test-dir build -L hil'")
+        if "--output-junit" not in runs:
+            problems.append(f"{where}: ctest writes no JUnit results (--output-junit)")
+        if not any(u.startswith("actions/checkout@") for u in uses):
+            problems.append(f"{where}: no actions/checkout step")
+        uploads = [step for step in steps
+                   if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
+        if not uploads or not all(str(step.get("if", "")).startswith("always()")
+                                  for step in uploads):
+            problems.append(f"{where}: want an actions/upload-artifact step with "
+                            "'if: always()' (a failed run's log is the one needed)")
+    return problems
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    directory = sys.argv[1]
+    paths = sorted(glob.glob(os.path.join(directory, "*.yml")) +
+                   glob.glob(os.path.join(directory, "*.yaml")))
+    problems = []
+    if not any(os.path.basename(path) == NIGHTLY for path in paths):
+        problems.append(f"{directory}/{NIGHTLY} is missing")
+    for path in paths:
+        try:
+            with open(path) as f:
+                workflow = yaml.safe_load(f)
+        except yaml.YAMLError as e:
+            problems.append(f"{path}: not valid YAML: {e}")
+            continue
+        problems += check_shape(path, workflow)
+        if os.path.basename(path) == NIGHTLY and isinstance(workflow, dict):
+            problems += check_nightly(path, workflow)
+    if problems:
+        print("FAIL:\n" + "\n".join(problems))
+        return 1
+    print(f"{len(paths)} workflows check out: {', '.join(map(os.path.basename, paths))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
