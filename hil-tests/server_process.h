@@ -114,9 +114,17 @@ inline grpc::Status ProgramThroughFpgaManager(remote_device::RemoteDevice::Stub&
   return WriteRemoteFile(device, std::string(kFpgaManager) + "firmware", bin_name);
 }
 
-/// `pynq-remote-server --backend sim --listen 127.0.0.1:0 --root <fresh tmp dir>` as a child
-/// process. Its stdout is drained (it must never block on a full pipe); its stderr is this
-/// process's, so the server's warnings and any sanitizer report land in the test's log.
+/// The backend of the servers the hil-tests start: PYNQ_REMOTE_BACKEND, "sim" by default;
+/// "zynq" runs the hardware backend on a fake board tree made in the fresh root.
+inline std::string BackendUnderTest() {
+  const char* backend = std::getenv("PYNQ_REMOTE_BACKEND");
+  return backend && *backend ? backend : "sim";
+}
+
+/// `pynq-remote-server --backend B --listen 127.0.0.1:0 --root <fresh tmp dir>` as a child
+/// process (B from BackendUnderTest()). Its stdout is drained (it must never block on a full pipe);
+/// its stderr is this process's, so the server's warnings and any sanitizer report land in the
+/// test's log.
 class ServerProcess {
  public:
   ServerProcess() = default;
@@ -134,8 +142,17 @@ class ServerProcess {
     std::string pattern = "/tmp/pynq-remote-hil.XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) return false;
     root_ = pattern;
+    const std::string backend = BackendUnderTest();
+    if (backend == "zynq") {
+      const std::string make = std::string("/usr/bin/python3 ") + PYNQ_REMOTE_FAKE_BOARD_SCRIPT +
+                               " " + root_ + " > /dev/null";
+      if (std::system(make.c_str()) != 0) {
+        std::fprintf(stderr, "hil: cannot make a fake board tree: %s\n", make.c_str());
+        return false;
+      }
+    }
     std::vector<std::string> args = {
-        PYNQ_REMOTE_SERVER_PATH, "--backend", "sim", "--listen", "127.0.0.1:0", "--root", root_,
+        PYNQ_REMOTE_SERVER_PATH, "--backend", backend, "--listen", "127.0.0.1:0", "--root", root_,
         "--log-level",           "warn"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;

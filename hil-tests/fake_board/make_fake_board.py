@@ -90,6 +90,7 @@ def _seed_zynqmp_registers(dev_mem):
     _poke32(dev_mem, 0xFD1A0020, pll(72))   # APLL 1200 MHz
     _poke32(dev_mem, 0xFD1A002C, pll(64))   # DPLL 1066 MHz
     _poke32(dev_mem, 0xFD1A0038, pll(90))   # VPLL 1500 MHz
+    _poke32(dev_mem, 0xFD1A0060, (1 << 25) | (1 << 24) | (1 << 8))  # ACPU_CTRL: APLL / 1
     _poke32(dev_mem, 0xFF5E0020, pll(90))   # IOPLL 1500 MHz
     _poke32(dev_mem, 0xFF5E0030, pll(72))   # RPLL 1200 MHz
     for n in range(4):

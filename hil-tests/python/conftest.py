@@ -2,7 +2,12 @@
 board(s) named by PYNQ_REMOTE_DEVICES, so the same suite runs on hardware unchanged.
 
 Environment:
-  PYNQ_REMOTE_DEVICES   host[:port] of a running board; when unset, a sim server is started
+  PYNQ_REMOTE_DEVICES   host[:port] of a running board; when unset, a server is started
+  PYNQ_REMOTE_BACKEND   the backend of the servers started here: sim (default), or zynq,
+                        the hardware backend, on a fake board tree made for each server
+                        (hil-tests/fake_board/make_fake_board.py). A fake board has no logic
+                        behind its registers, so the tests that need the PL's behaviour
+                        (FAKE_BOARD_SKIPS below) are skipped, each with its reason
   PYNQ_REMOTE_SERVER    the pynq-remote-server binary (set by ctest)
   PYNQ_REMOTE_DESIGNS   the build's designs/ directory (set by ctest)
   PYNQ_REMOTE_SANITIZER_LOG_DIR
@@ -26,6 +31,16 @@ sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "..", "client", "py
 
 import pynq_remote  # noqa: E402
 from pynq_remote.pl_server.device import Device  # noqa: E402
+
+sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "fake_board")))
+from make_fake_board import make_fake_board  # noqa: E402
+
+BACKEND = os.environ.get("PYNQ_REMOTE_BACKEND", "sim")
+if BACKEND not in ("sim", "zynq"):
+    raise RuntimeError(f"PYNQ_REMOTE_BACKEND={BACKEND}: want sim or zynq")
+FAKE_BOARD = BACKEND == "zynq" and not os.environ.get("PYNQ_REMOTE_DEVICES")
+# Flags only the simulated board has; a test that needs one is skipped on the zynq backend.
+_SIM_ONLY_FLAGS = ("--deterministic", "--bus-timeout-us", "--pl-clock-mhz", "--trace")
 
 
 # Sanitizer reports go to files rather than the server's stderr, which tests read. The options
@@ -85,6 +100,54 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+# What a fake board cannot answer. Its registers are plain memory and its FPGA manager loads
+# whatever it is given, so a test that observes the PL doing something (an IP core computing
+# or answering with its ID, a DMA moving data, a slave erroring or stalling, an interrupt)
+# has nothing to observe. Keys: "file.py" (every test in it) or "file.py::test_name" (and its
+# parametrisations); values: why. Everything else runs on the fake board as on the sim.
+FAKE_BOARD_SKIPS = {
+    "test_client_e2e.py::test_cycle_counter_advances": "no PL clock counts cycles",
+    "test_client_e2e.py::test_accelerator_against_numpy": "no accelerator computes",
+    "test_client_e2e.py::test_unknown_bitstream_leaves_board_usable":
+        "its FPGA manager accepts any bitstream",
+    "test_client_e2e.py::test_download_bin_and_xsa": "no design answers with its ID register",
+    "test_examples.py": "the examples need the resizer and the accelerator to compute",
+    "test_faults.py::test_slave_error": "no slave answers SLVERR",
+    "test_faults.py::test_decode_error": "no interconnect answers DECERR",
+    "test_faults.py::test_the_wire_carries_the_token": "no slave answers SLVERR or DECERR",
+    "test_faults.py::test_late_answer": "no slave stalls",
+    "test_faults.py::test_no_server_thread_stays_stuck": "no slave stalls",
+    "test_faults.py::test_send_that_never_drains": "no AXI DMA can hang",
+    "test_faults.py::test_receive_with_no_data": "no AXI DMA can hang",
+    "test_faults.py::test_timeout_shorter_than_the_stall_check": "no AXI DMA can hang",
+    "test_faults.py::test_reset_after_a_stuck_send": "no AXI DMA can hang",
+    "test_overlay.py::test_default_ip_and_register_map": "no design answers with its ID",
+    "test_overlay.py::test_accelerator_started_through_register_map": "no accelerator computes",
+    "test_overlay.py::test_user_driver_bound_by_vlnv": "no design answers with its ID",
+    "test_overlay.py::test_field_value_out_of_range": "no design answers with its ID",
+    "test_overlay.py::test_overlay_from_an_xsa": "no design answers with its ID",
+    "test_overlay_designs.py::test_dma": "no AXI DMA moves data",
+    "test_overlay_designs.py::test_gpio": "no AXI GPIO or interrupt controller",
+    "test_overlay_designs.py::test_hls": "no HLS block computes",
+    "test_resizer.py": "no resizer computes",
+    "test_sessions.py::test_open_policy_is_31s_behaviour":
+        "no interconnect answers DECERR for an unmapped PL address",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not FAKE_BOARD:
+        return
+    for item in items:
+        file_name = os.path.basename(str(item.fspath))
+        test_name = item.name.split("[")[0]
+        for key, reason in FAKE_BOARD_SKIPS.items():
+            file_key, _, test_prefix = key.partition("::")
+            if file_key == file_name and test_name.startswith(test_prefix):
+                item.add_marker(pytest.mark.skip(reason=f"fake board: {reason}"))
+                break
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -105,7 +168,8 @@ def wait_listening(proc, timeout=30):
 
 
 class SimServer:
-    """A pynq-remote-server --backend sim child process on a free loopback port.
+    """A pynq-remote-server child process on a free loopback port: the simulated board, or
+    with PYNQ_REMOTE_BACKEND=zynq the hardware backend on a fake board tree of its own.
 
     ``env``: the child's whole environment (None: this process's).
     """
@@ -114,13 +178,18 @@ class SimServer:
         binary = os.environ.get("PYNQ_REMOTE_SERVER")
         if not binary:
             pytest.skip("PYNQ_REMOTE_SERVER is not set (run through ctest)")
+        sim_only = [a for a in extra_args if a in _SIM_ONLY_FLAGS]
+        if BACKEND == "zynq" and sim_only:
+            pytest.skip(f"{sim_only[0]} is a simulated-board flag (PYNQ_REMOTE_BACKEND=zynq)")
         self.root = tempfile.TemporaryDirectory(prefix="pynq-remote-root-")
+        if BACKEND == "zynq":
+            make_fake_board(self.root.name)
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         if SANITIZER_LOG_DIR and env is not None:
             env = _with_sanitizer_logs(dict(env))
         self.proc = subprocess.Popen(
-            [binary, "--backend", "sim", "--listen", self.address, "--root", self.root.name,
+            [binary, "--backend", BACKEND, "--listen", self.address, "--root", self.root.name,
              "--log-level", "warn", *extra_args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         if wait_listening(self.proc):

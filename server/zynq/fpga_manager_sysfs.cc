@@ -128,7 +128,10 @@ Status SysfsFpgaManager::Program(const std::string& bitstream, const std::string
     message += "its state is \"" + word + "\": " + StateAdvice(word);
     return fail(MakeError(ErrorCode::kBadBitstream, message));
   }
-  design_ = name;
+  // The design's name, as the simulated board reports it: the file name without .bin/.bit.
+  const size_t dot = name.rfind('.');
+  const std::string ext = dot == std::string::npos ? "" : name.substr(dot);
+  design_ = ext == ".bin" || ext == ".bit" ? name.substr(0, dot) : name;
   error_.clear();
   return {};
 }

@@ -28,7 +28,8 @@ class SysfsFpgaManager {
   /// when the FPGA manager refuses or ends in an error state.
   Status Program(const std::string& bitstream, const std::string& name, bool partial);
 
-  /// The state file's word, the design this server loaded last, and the last error.
+  /// The state file's word, the design this server loaded last (its firmware name without
+  /// .bin/.bit), and the last error.
   FpgaState State() const;
   /// fpga0/name, e.g. "Xilinx ZynqMP FPGA Manager".
   const std::string& manager_name() const { return manager_name_; }

@@ -154,7 +154,7 @@ TEST_F(FakeBoard, ProgramsThroughTheFpgaManager) {
   EXPECT_EQ(ReadFile(fpga + "firmware"), "design.bin");
   FpgaState state = device->State();
   EXPECT_EQ(state.state, "operating");
-  EXPECT_EQ(state.design, "design.bin");
+  EXPECT_EQ(state.design, "design");
   ASSERT_TRUE(device->Program("\x05\x06\x07\x08", "design.bin", false).ok());
   EXPECT_EQ(Trim(ReadFile(fpga + "flags")), "0");
   EXPECT_EQ(ReadFile(P("lib/firmware/design.bin")), "\x05\x06\x07\x08");
