@@ -18,7 +18,9 @@ COPY . .
 ARG JOBS=
 # Only the server: it depends on every design library, whose build also generates each
 # design's .bit and .hwh. The tests are built and run by ci/test.sh, not in the image.
-RUN JOBS="${JOBS}" TARGETS=pynq-remote-server BUILD_DIR=/src/build ci/build.sh
+# Without XRT: a simulated board has no zocl, and the image stays free of libxrt.
+RUN JOBS="${JOBS}" TARGETS=pynq-remote-server BUILD_DIR=/src/build \
+    CMAKE_ARGS=-DPYNQ_REMOTE_WITH_XRT=OFF ci/build.sh
 
 # Stage exactly what the final image gets: the stripped server and every generated
 # design's .bit and .hwh, keeping the build's designs/<name>/ layout.
