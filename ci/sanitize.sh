@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The tests under sanitizers, each build in a tree of its own (never build/):
-#   1. ASan+UBSan (${ASAN_BUILD_DIR}): every C++ ctest entry (labels server, sim, rtl, hil;
+#   1. ASan+UBSan (${ASAN_BUILD_DIR}): every C++ ctest entry (labels server, sim, rtl, zynq, hil;
 #      the Python suites excluded), then the hil-tests Python suites against the ASan server
 #      with LeakSanitizer on: any server that reports a leak or any other sanitizer error,
 #      or does not exit 0 on SIGTERM, fails the suite (hil-tests/python/conftest.py).
 #   2. TSan (${TSAN_BUILD_DIR}): the server, its designs and concurrency_test only, which runs
-#      its 64 client threads for ${TSAN_CONCURRENCY_SECONDS} s; a report from the server or
+#      its 64 client threads for ${TSAN_CONCURRENCY_SECONDS} s against the sim and again against
+#      the hardware backend on a fake board tree; a report from the server or
 #      the test fails it (halt_on_error: the server dies, and the test checks its exit).
 # Every step runs even when an earlier one failed (except what needs a failed build); the
 # log says which step failed, and the exit status is non-zero if any did.
@@ -94,7 +95,7 @@ asan_env() {
 asan_ctest() {
   asan_env
   ctest --test-dir "${ASAN_BUILD_DIR}" --output-on-failure --no-tests=error \
-    --timeout "${CTEST_TIMEOUT}" -L 'server|sim|rtl|hil' -LE python
+    --timeout "${CTEST_TIMEOUT}" -L 'server|sim|rtl|zynq|hil' -LE python
 }
 
 asan_pytest_leaks() {
@@ -140,7 +141,7 @@ tsan_concurrency() {
   TSAN_OPTIONS=$(options_with_suppressions "${options}" tsan.supp) \
     PYNQ_REMOTE_CONCURRENCY_SECONDS=${TSAN_CONCURRENCY_SECONDS} \
     ctest --test-dir "${TSAN_BUILD_DIR}" --output-on-failure --no-tests=error \
-    --timeout "${CTEST_TIMEOUT}" -V -R '^concurrency_test$'
+    --timeout "${CTEST_TIMEOUT}" -V -R '^concurrency_test(_zynq_fake_board)?$'
 }
 
 if step "install deps" "${root}/ci/install-deps.sh"; then
