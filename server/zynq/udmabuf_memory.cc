@@ -154,8 +154,10 @@ Result<std::vector<std::unique_ptr<DmaMemory>>> OpenUdmabufMemory(
     }
     if (wanted.empty()) {
       return MakeError(ErrorCode::kUnsupported,
-                       "no u-dma-buf device: " + files.Path(kClassDirs[0]) +
-                           " lists none. Load the module with a buffer, e.g. `modprobe "
+                       "no u-dma-buf device: neither " + files.Path(kClassDirs[0]) + " nor " +
+                           files.Path(kClassDirs[1]) +
+                           " lists one (the module is not loaded?). Load it with a buffer, "
+                           "e.g. `modprobe "
                            "u-dma-buf udmabuf0=67108864`, or add a u-dma-buf node to the "
                            "device tree; or start with --memory carveout:BASE:SIZE");
     }
