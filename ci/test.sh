@@ -10,7 +10,10 @@
 #   SANITIZE=1             then ci/sanitize.sh: ASan+UBSan C++ tests, the hil-tests against
 #                          an ASan server with leak checking, a 30 s TSan concurrency run
 #   FUZZ=1                 then ci/fuzz.sh: every libFuzzer target, ~60 s in all
-# Extra ctest args apply to the first run only; SANITIZE=0 FUZZ=0 skips the others.
+#   CROSS=1                then ci/cross-build.sh: the server and its unit tests cross-built
+#                          for the board (aarch64, build-aarch64/), the unit tests and the
+#                          server on a fake board run under qemu-aarch64, ~3 min
+# Extra ctest args apply to the first run only; SANITIZE=0 FUZZ=0 CROSS=0 skips the others.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,3 +34,4 @@ ctest --test-dir "${BUILD_DIR}" \
 
 if [[ ${SANITIZE:-1} == 1 ]]; then "${root}/ci/sanitize.sh"; fi
 if [[ ${FUZZ:-1} == 1 ]]; then "${root}/ci/fuzz.sh"; fi
+if [[ ${CROSS:-1} == 1 ]]; then "${root}/ci/cross-build.sh"; fi
