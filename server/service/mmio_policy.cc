@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "device/ps_windows.h"
+
 namespace pynq_remote::service {
 namespace {
 
@@ -48,19 +50,8 @@ const char* MmioPolicyModeName(MmioPolicyMode mode) {
 }
 
 std::vector<AddressWindow> DefaultPsAllowlist() {
-  std::vector<AddressWindow> allow = {
-      // ZynqMP (UG1087): PLL and PL clock control, then the AXI port-width registers.
-      {"CRL_APB", 0xFF5E0000, 0x1000},
-      {"CRF_APB", 0xFD1A0000, 0x1000},
-      {"FPD_SLCR", 0xFD615000, 0x1000},
-      {"LPD_SLCR", 0xFF419000, 0x1000},
-      {"AFIFM_LPD", 0xFF9B0000, 0x1000},
-      // Zynq-7000 (UG585): SLCR holds the PLLs and FPGA0..3_CLK_CTRL.
-      {"SLCR", 0xF8000000, 0x1000},
-  };
-  for (int i = 0; i < 6; ++i) {
-    allow.push_back({"AFIFM" + std::to_string(i), 0xFD360000 + 0x10000ull * i, 0x1000});
-  }
+  std::vector<AddressWindow> allow = PsRegisterPages(PsFamily::kZynqMP);
+  for (const AddressWindow& page : PsRegisterPages(PsFamily::kZynq7000)) allow.push_back(page);
   return allow;
 }
 

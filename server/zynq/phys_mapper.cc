@@ -172,17 +172,21 @@ Result<uint8_t*> PhysMapper::MapWindow(const std::string& name) {
   return MakeError(ErrorCode::kInternal, "no window named " + name);
 }
 
-Result<uint64_t> PhysMapper::Read(uint64_t phys, int width) {
+Result<volatile uint8_t*> PhysMapper::MapRegister(uint64_t phys, int width, const char* what) {
   if (width != 1 && width != 2 && width != 4 && width != 8) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "MMIO width " + std::to_string(width) + " is not 1, 2, 4 or 8 bytes", phys);
   }
   if (phys % static_cast<uint64_t>(width) != 0) {
-    return MakeError(ErrorCode::kUnaligned,
-                     std::to_string(width) + "-byte read at " + Hex(phys) + " is not aligned",
-                     phys);
+    return MakeError(
+        ErrorCode::kUnaligned,
+        std::to_string(width) + "-byte " + what + " at " + Hex(phys) + " is not aligned", phys);
   }
-  Result<volatile uint8_t*> p = Map(phys, static_cast<uint64_t>(width));
+  return Map(phys, static_cast<uint64_t>(width));
+}
+
+Result<uint64_t> PhysMapper::Read(uint64_t phys, int width) {
+  Result<volatile uint8_t*> p = MapRegister(phys, width, "read");
   if (!p.ok()) return p.error();
   volatile uint8_t* a = p.value();
   switch (width) {
@@ -198,16 +202,7 @@ Result<uint64_t> PhysMapper::Read(uint64_t phys, int width) {
 }
 
 Status PhysMapper::Write(uint64_t phys, int width, uint64_t value) {
-  if (width != 1 && width != 2 && width != 4 && width != 8) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "MMIO width " + std::to_string(width) + " is not 1, 2, 4 or 8 bytes", phys);
-  }
-  if (phys % static_cast<uint64_t>(width) != 0) {
-    return MakeError(ErrorCode::kUnaligned,
-                     std::to_string(width) + "-byte write at " + Hex(phys) + " is not aligned",
-                     phys);
-  }
-  Result<volatile uint8_t*> p = Map(phys, static_cast<uint64_t>(width));
+  Result<volatile uint8_t*> p = MapRegister(phys, width, "write");
   if (!p.ok()) return p.error();
   volatile uint8_t* a = p.value();
   switch (width) {

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "device/ps_clocks.h"
+#include "device/ps_windows.h"
 #include "zynq/board_files.h"
 #include "zynq/device_tree.h"
 #include "zynq/dma_memory.h"
@@ -21,25 +22,10 @@ constexpr char kCarveoutWindow[] = "carveout";
 // A handle carries its memory's index in the top byte, the memory's own handle below.
 constexpr int kMemoryShift = 56;
 
-// The PL's AXI master windows (UG1085 table 10-1; UG585 section 4.1) and the PS register
-// pages PYNQ touches: PL clocks, AXI port widths (FPD/LPD_SLCR, AFIFM; Xilinx AR 66295).
+// What MMIO may reach on this family: the PL's windows and the PS pages PYNQ uses.
 std::vector<AddressWindow> BusWindows(PsFamily family) {
-  if (family == PsFamily::kZynq7000) {
-    return {{"M_AXI_GP0", 0x40000000, 0x40000000},
-            {"M_AXI_GP1", 0x80000000, 0x40000000},
-            {"SLCR", 0xF8000000, 0x1000}};
-  }
-  std::vector<AddressWindow> windows = {{"M_AXI_HPM0_FPD", 0xA0000000, 0x10000000},
-                                        {"M_AXI_HPM1_FPD", 0xB0000000, 0x10000000},
-                                        {"M_AXI_HPM0_LPD", 0x80000000, 0x20000000},
-                                        {"CRF_APB", 0xFD1A0000, 0x1000},
-                                        {"CRL_APB", 0xFF5E0000, 0x1000},
-                                        {"FPD_SLCR", 0xFD615000, 0x1000},
-                                        {"LPD_SLCR", 0xFF419000, 0x1000},
-                                        {"AFIFM_LPD", 0xFF9B0000, 0x1000}};
-  for (int i = 0; i < 6; ++i) {
-    windows.push_back({"AFIFM_HP" + std::to_string(i), 0xFD360000 + 0x10000ull * i, 0x1000});
-  }
+  std::vector<AddressWindow> windows = PlBusWindows(family);
+  for (const AddressWindow& page : PsRegisterPages(family)) windows.push_back(page);
   return windows;
 }
 
