@@ -200,6 +200,12 @@ std::string UioInterrupts::NotServedMessage(int line) const {
   return message;
 }
 
+bool UioInterrupts::ServesAnyLine() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::any_of(lines_.begin(), lines_.end(),
+                     [](const auto& line) { return line != nullptr; });
+}
+
 std::string UioInterrupts::Describe() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string numbers;

@@ -55,6 +55,9 @@ class UioInterrupts {
   /// interrupt".
   std::string Describe() const;
 
+  /// Whether a UIO device serves any PL line now (Info's "irq" capability).
+  bool ServesAnyLine() const;
+
   /// Wakes any waiter (its Wait returns kInternal), waits for it to leave, closes the fds.
   ~UioInterrupts();
 

@@ -65,9 +65,7 @@ class ZynqDevice final : public Device {
     info.arch = arch_;
     info.backend = "zynq";
     info.windows = mmio_windows_;
-    if (irqs_ && irqs_->Describe().find("via") != std::string::npos) {
-      info.capabilities.push_back("irq");
-    }
+    if (irqs_->ServesAnyLine()) info.capabilities.push_back("irq");
     // A fake board tree: MMIO reaches plain memory, not logic. Tests that need the PL's
     // behaviour skip on this.
     if (mapper_->is_stand_in()) info.capabilities.push_back("fake_board");
