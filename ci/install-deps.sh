@@ -27,9 +27,17 @@ else
 fi
 
 missing=()
+native=$(dpkg --print-architecture)
 for pkg in "${wanted[@]}"; do
   # `dpkg -s` exits 0 for removed-but-configured packages too; ask for the exact state.
-  status=$(dpkg-query -W -f='${db:Status-Status}' "${pkg}" 2>/dev/null || true)
+  # Of the native package: with arm64 libraries beside (ci/cross-build.sh) an unqualified
+  # name answers once per architecture. Architecture-independent packages answer only
+  # unqualified.
+  status=
+  [[ ${pkg} == *:* ]] || status=$(dpkg-query -W -f='${db:Status-Status}' "${pkg}:${native}" \
+    2>/dev/null || true)
+  [[ -n ${status} ]] || status=$(dpkg-query -W -f='${db:Status-Status}' "${pkg}" 2>/dev/null ||
+    true)
   if [[ ${status} != installed ]]; then missing+=("${pkg}"); fi
 done
 
