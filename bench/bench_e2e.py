@@ -9,7 +9,12 @@ the PYNQ client does, then measures over loopback:
 * a 64 MiB buffer write and read in 2 MiB chunks, against bare client/server streams;
 * one element of a 16 MiB buffer against the whole buffer.
 
-Usage: bench_e2e.py --build BUILD_DIR [--quick]
+With ``--backend zynq`` the server is the hardware backend on a fake board tree
+(hil-tests/fake_board/): the same MMIO and buffer figures, through /dev/mem and u-dma-buf
+mappings of files instead of the simulated board (the DMA and resizer runs need PL logic and
+are left out).
+
+Usage: bench_e2e.py --build BUILD_DIR [--quick] [--backend sim|zynq]
 """
 
 import argparse
@@ -201,7 +206,7 @@ def bench_baseline(build, quick, results):
         proc.wait()
 
 
-def bench_ours(build, quick, results):
+def bench_ours(build, quick, results, backend="sim"):
     sys.path.insert(0, os.path.join(build, "proto", "python"))
     import buffer_pb2
     import buffer_pb2_grpc
@@ -212,8 +217,13 @@ def bench_ours(build, quick, results):
 
     port = _free_port()
     with tempfile.TemporaryDirectory() as root:
+        if backend == "zynq":
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                            "hil-tests", "fake_board"))
+            from make_fake_board import make_fake_board
+            make_fake_board(root, udmabuf_mb=256)
         proc, _ = _start([os.path.join(build, "server", "pynq-remote-server"), "--backend",
-                          "sim", "--listen", f"127.0.0.1:{port}", "--root", root,
+                          backend, "--listen", f"127.0.0.1:{port}", "--root", root,
                           "--log-level", "warn"], "listening")
         try:
             channel = _channel(port)
@@ -291,8 +301,9 @@ def bench_ours(build, quick, results):
             regs = pynq_remote.MMIO(0xA0000000, 0x1000, device=device)
             regs.read(0)
             results["mmio_client"] = _time_unary(lambda: regs.read(0), 500 if quick else 3000)
-            bench_dma(build, device, results, quick)
-            bench_resizer(build, device, results, quick)
+            if backend == "sim":  # a fake board has no DMA or resizer logic
+                bench_dma(build, device, results, quick)
+                bench_resizer(build, device, results, quick)
             device.close()
         finally:
             proc.terminate()
@@ -303,11 +314,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default="build", help="the CMake build directory")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--backend", choices=("sim", "zynq"), default="sim",
+                        help="the server's backend (zynq: on a fake board tree)")
     args = parser.parse_args()
 
     base, ours = {}, {}
     bench_baseline(args.build, args.quick, base)
-    bench_ours(args.build, args.quick, ours)
+    bench_ours(args.build, args.quick, ours, args.backend)
+    print(f"backend: {args.backend}" + (" (fake board tree)" if args.backend == "zynq" else ""))
 
     print(f"{'figure':44} {'pynq-remote':>14} {'bare gRPC':>12} {'ratio':>7}")
 

@@ -29,6 +29,13 @@ if [[ -x ${bench_bin} ]]; then
   ran=1
 fi
 
+# The hardware backend on a fake board tree, against raw accesses to the same mappings.
+zynq_bench="${BUILD_DIR}/bench/zynq_bench"
+if [[ -x ${zynq_bench} ]]; then
+  "${zynq_bench}" --benchmark_out="${BUILD_DIR}/bench/zynq_bench.json" --benchmark_out_format=json
+  ran=1
+fi
+
 # The board against the raw Verilated model of the same RTL (sim/bench).
 sim_bench="${BUILD_DIR}/sim/sim_bench"
 if [[ -x ${sim_bench} ]]; then
@@ -41,6 +48,9 @@ if [[ -f bench/bench_e2e.py ]]; then
   # Debian's interpreter: the one with python3-grpcio and python3-numpy.
   # shellcheck disable=SC2086  # E2E_ARGS is a space-separated list on purpose
   /usr/bin/python3 bench/bench_e2e.py --build "${BUILD_DIR}" ${E2E_ARGS:-}
+  # The same figures through the hardware backend, on a fake board tree.
+  # shellcheck disable=SC2086
+  /usr/bin/python3 bench/bench_e2e.py --build "${BUILD_DIR}" --backend zynq ${E2E_ARGS:-}
   ran=1
 fi
 

@@ -11,6 +11,10 @@
 #                                  compiles ~1.5x slower)
 #   CROSS_CMAKE_ARGS=...           extra cmake configure arguments, space-separated
 #   CROSS_TESTS=1                  0: build only the server (no unit tests, no smoke test)
+#   CROSS_ALL=0                    1: also build and run server/tests' unit tests (the
+#                                  service layer, board-independent and run natively by
+#                                  ci/test.sh); by default the aarch64 tests are those of
+#                                  the hardware backend (label zynq) and the install (deploy)
 #   JOBS=$(nproc)                  parallel compile jobs
 #   CTEST_PARALLEL=1, CTEST_TIMEOUT=600   as in ci/test.sh
 #
@@ -63,8 +67,15 @@ if [[ ${CROSS_TESTS} != 1 ]]; then
 fi
 
 # Without the sim, everything is the server and the unit tests of server/ and server/zynq/.
-step "build the server and its unit tests"
-cmake --build "${BUILD_DIR}" -j"${JOBS}"
+labels='zynq|deploy'
+if [[ ${CROSS_ALL:-0} == 1 ]]; then
+  step "build the server and all its unit tests"
+  cmake --build "${BUILD_DIR}" -j"${JOBS}"
+  labels='.'
+else
+  step "build the server and the hardware backend's unit tests"
+  cmake --build "${BUILD_DIR}" -j"${JOBS}" --target pynq-remote-server server/zynq/all
+fi
 
 # The toolchain file sets CMAKE_CROSSCOMPILING_EMULATOR: ctest runs each aarch64 test under
 # qemu-aarch64 -L / (the board's loader and libraries, multiarch).
@@ -73,7 +84,8 @@ ctest --test-dir "${BUILD_DIR}" \
   --output-on-failure \
   --no-tests=error \
   --timeout "${CTEST_TIMEOUT:-600}" \
-  -j "${CTEST_PARALLEL:-1}"
+  -j "${CTEST_PARALLEL:-1}" \
+  -L "${labels}"
 
 step "the server under qemu-aarch64 on a fake board, driven by the Python client"
 /usr/bin/python3 "${root}/ci/qemu_board_smoke.py" --server "${BUILD_DIR}/server/pynq-remote-server"

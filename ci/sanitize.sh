@@ -14,7 +14,7 @@
 # Usage: ci/sanitize.sh
 #   ASAN_BUILD_DIR=build-asan       TSAN_BUILD_DIR=build-tsan
 #   JOBS=$(nproc)                   parallel compile jobs
-#   TSAN_CONCURRENCY_SECONDS=30     how long the TSan concurrency run lasts
+#   TSAN_CONCURRENCY_SECONDS=20     how long each TSan concurrency run lasts
 #   CTEST_TIMEOUT=900               seconds before ctest kills a single hung test
 # Suppressions: ci/sanitizers/*.supp, one reason per entry.
 set -uo pipefail
@@ -24,7 +24,7 @@ cd "${root}" || exit 1
 ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
 TSAN_BUILD_DIR=${TSAN_BUILD_DIR:-build-tsan}
 JOBS=${JOBS:-$(nproc)}
-TSAN_CONCURRENCY_SECONDS=${TSAN_CONCURRENCY_SECONDS:-30}
+TSAN_CONCURRENCY_SECONDS=${TSAN_CONCURRENCY_SECONDS:-20}
 CTEST_TIMEOUT=${CTEST_TIMEOUT:-900}
 supp="${root}/ci/sanitizers"
 
@@ -150,7 +150,7 @@ if step "install deps" "${root}/ci/install-deps.sh"; then
     step "hil-tests Python suites against the ASan server, leak check on" asan_pytest_leaks
   fi
   if step "TSan build (${TSAN_BUILD_DIR})" tsan_build; then
-    step "TSan concurrency_test (${TSAN_CONCURRENCY_SECONDS} s)" tsan_concurrency
+    step "TSan concurrency_test, sim and zynq (${TSAN_CONCURRENCY_SECONDS} s each)" tsan_concurrency
   fi
 fi
 

@@ -8,11 +8,11 @@
 #                          server must not race for ports or for the 2 CI cores
 #   CTEST_TIMEOUT=600      seconds before ctest kills a single hung test
 #   SANITIZE=1             then ci/sanitize.sh: ASan+UBSan C++ tests, the hil-tests against
-#                          an ASan server with leak checking, a 30 s TSan concurrency run
+#                          an ASan server with leak checking, 20 s TSan concurrency runs
 #   FUZZ=1                 then ci/fuzz.sh: every libFuzzer target, ~60 s in all
-#   CROSS=1                then ci/cross-build.sh: the server and its unit tests cross-built
-#                          for the board (aarch64, build-aarch64/), the unit tests and the
-#                          server on a fake board run under qemu-aarch64, ~3 min
+#   CROSS=1                then ci/cross-build.sh: the server and the hardware backend's unit
+#                          tests cross-built for the board (aarch64, build-aarch64/), the
+#                          tests and the server on a fake board run under qemu-aarch64
 # Extra ctest args apply to the first run only; SANITIZE=0 FUZZ=0 CROSS=0 skips the others.
 set -euo pipefail
 

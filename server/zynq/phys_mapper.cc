@@ -19,6 +19,38 @@ uint64_t PageSize() {
 uint64_t PageFloor(uint64_t a) { return a & ~(PageSize() - 1); }
 uint64_t PageCeil(uint64_t a) { return PageFloor(a + PageSize() - 1); }
 
+// One load or store of exactly sizeof(T) bytes. Clients on several threads may touch one
+// register at once, as CPUs do on a board: each access is single-copy atomic, which relaxed
+// atomics say to the compiler (and to ThreadSanitizer, where a fake board's registers are
+// plain memory) and which compile to the plain ldr/str of that width. Except 8 bytes on
+// 32-bit ARM: an atomic there is an exclusive pair, not allowed on Device memory, so that
+// stays a volatile access (the 32-bit bus splits it anyway).
+#if defined(__arm__)
+constexpr bool kAtomic64 = false;
+#else
+constexpr bool kAtomic64 = true;
+#endif
+
+template <typename T>
+uint64_t LoadRegister(volatile uint8_t* address) {
+  auto* reg = reinterpret_cast<volatile T*>(address);
+  if constexpr (sizeof(T) == 8 && !kAtomic64) {
+    return *reg;
+  } else {
+    return __atomic_load_n(reg, __ATOMIC_RELAXED);
+  }
+}
+
+template <typename T>
+void StoreRegister(volatile uint8_t* address, uint64_t value) {
+  auto* reg = reinterpret_cast<volatile T*>(address);
+  if constexpr (sizeof(T) == 8 && !kAtomic64) {
+    *reg = static_cast<T>(value);
+  } else {
+    __atomic_store_n(reg, static_cast<T>(value), __ATOMIC_RELAXED);
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<PhysMapper>> PhysMapper::Open(const std::string& dev_mem_path,
@@ -191,13 +223,13 @@ Result<uint64_t> PhysMapper::Read(uint64_t phys, int width) {
   volatile uint8_t* a = p.value();
   switch (width) {
     case 1:
-      return static_cast<uint64_t>(*a);
+      return LoadRegister<uint8_t>(a);
     case 2:
-      return static_cast<uint64_t>(*reinterpret_cast<volatile uint16_t*>(a));
+      return LoadRegister<uint16_t>(a);
     case 4:
-      return static_cast<uint64_t>(*reinterpret_cast<volatile uint32_t*>(a));
+      return LoadRegister<uint32_t>(a);
     default:
-      return static_cast<uint64_t>(*reinterpret_cast<volatile uint64_t*>(a));
+      return LoadRegister<uint64_t>(a);
   }
 }
 
@@ -207,16 +239,16 @@ Status PhysMapper::Write(uint64_t phys, int width, uint64_t value) {
   volatile uint8_t* a = p.value();
   switch (width) {
     case 1:
-      *a = static_cast<uint8_t>(value);
+      StoreRegister<uint8_t>(a, value);
       break;
     case 2:
-      *reinterpret_cast<volatile uint16_t*>(a) = static_cast<uint16_t>(value);
+      StoreRegister<uint16_t>(a, value);
       break;
     case 4:
-      *reinterpret_cast<volatile uint32_t*>(a) = static_cast<uint32_t>(value);
+      StoreRegister<uint32_t>(a, value);
       break;
     default:
-      *reinterpret_cast<volatile uint64_t*>(a) = value;
+      StoreRegister<uint64_t>(a, value);
   }
   return {};
 }
