@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The tests under sanitizers, each build in a tree of its own (never build/):
-#   1. ASan+UBSan (${ASAN_BUILD_DIR}): every C++ ctest entry (labels server, sim, rtl, zynq, hil;
+#   1. ASan+UBSan (${ASAN_BUILD_DIR}): every C++ ctest entry (labels server, sim, zynq, hil;
+#      not the rtl benches: Verilator's own code and a small harness each, half of this
+#      build's compile time, run unsanitized by ci/test.sh;
 #      the Python suites excluded), then the hil-tests Python suites against the ASan server
 #      with LeakSanitizer on: any server that reports a leak or any other sanitizer error,
 #      or does not exit 0 on SIGTERM, fails the suite (hil-tests/python/conftest.py).
@@ -65,9 +67,10 @@ configure() {
 
 asan_build() {
   configure "${ASAN_BUILD_DIR}" address,undefined &&
-    # Every directory with C++ tests, and nothing else (bench/ and fuzz/ stay out).
+    # Every directory with C++ tests but rtl/'s benches (see the top), and nothing else
+    # (bench/ and fuzz/ stay out). The designs the sim needs are built as its dependencies.
     cmake --build "${ASAN_BUILD_DIR}" -j"${JOBS}" \
-      --target server/all sim/all rtl/all hil-tests/all
+      --target server/all sim/all hil-tests/all
 }
 
 tsan_build() {
@@ -95,7 +98,7 @@ asan_env() {
 asan_ctest() {
   asan_env
   ctest --test-dir "${ASAN_BUILD_DIR}" --output-on-failure --no-tests=error \
-    --timeout "${CTEST_TIMEOUT}" -L 'server|sim|rtl|zynq|hil' -LE python
+    --timeout "${CTEST_TIMEOUT}" -L 'server|sim|zynq|hil' -LE python
 }
 
 asan_pytest_leaks() {
