@@ -273,12 +273,13 @@ class TempDir {
   std::string path_;
 };
 
-// The backend the flags name, or nullptr after logging why not.
-std::unique_ptr<Device> CreateBackend(const Flags& flags) {
+// The backend the flags name, or nullptr after logging why not. `root`: the target root
+// RunServer settled on (for zynq, the board's own files).
+std::unique_ptr<Device> CreateBackend(const Flags& flags, const std::string& root) {
   std::string error;
   if (flags.backend == "zynq") {
     zynq::ZynqOptions options;
-    options.root = flags.root.empty() ? "/" : flags.root;
+    options.root = root;
     options.memory = flags.memory;
     options.extra_windows = flags.mmio_allow;
     options.board = flags.board;
@@ -298,6 +299,7 @@ std::unique_ptr<Device> CreateBackend(const Flags& flags) {
   if (!device) LogError("cannot create the simulated board: " + error);
   return device;
 #else
+  (void)root;
   LogError(
       "--backend sim: this server was built without the simulated board "
       "(PYNQ_REMOTE_WITH_SIM=OFF); use --backend zynq");
@@ -354,7 +356,7 @@ int RunServer(const Flags& flags) {
     LogError("--state-dir " + flags.state_dir + ": cannot create it: " + std::strerror(errno));
     return 1;
   }
-  std::unique_ptr<Device> device = CreateBackend(flags);
+  std::unique_ptr<Device> device = CreateBackend(flags, root);
   if (!device) return 1;
 
   service::ServiceOptions options;
