@@ -2,14 +2,15 @@
 // main reads the flags; RunServer builds the backend, registers the services and waits
 // until SIGINT/SIGTERM.
 #include <ftw.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "service/log.h"
+#include "service/reflection_service.h"
 #include "service/services.h"
 #include "transport/security.h"
 #include "zynq/zynq_device.h"
@@ -35,6 +37,7 @@ namespace {
 using service::LogError;
 using service::LogInfo;
 using service::LogWarn;
+using service::Services;
 
 constexpr char kUsage[] =
     "usage: pynq-remote-server [flags]\n"
@@ -68,10 +71,20 @@ constexpr char kUsage[] =
     "                         and carve-out memory outlive the server by themselves)\n"
     "limits (0 = unlimited; past one a call gets RESOURCE_EXHAUSTED, the server stays up):\n"
     "  --max-session-memory-mb N  buffer memory one session may hold (default 0)\n"
+    "  --max-sessionless-memory-mb N\n"
+    "                             buffer memory PYNQ 3.1 clients (which open no session) may\n"
+    "                             hold together (default: --max-session-memory-mb)\n"
     "  --max-total-memory-mb N    buffer memory all clients together may hold (default 0)\n"
     "  --max-handles N            buffer + MMIO handles per session (default 4096)\n"
     "  --max-sessions N           sessions open at once (default 256)\n"
-    "  --max-streams N            streaming transfers in progress at once (default 16)\n"
+    "  --max-streams N            streaming transfers in progress at once (default 16); a\n"
+    "                             bitstream being downloaded counts as session memory\n"
+    "  --stream-idle-s S          a stream whose client sends or takes nothing for S seconds\n"
+    "                             is ended with DEADLINE_EXCEEDED (default 30; 0: never)\n"
+    "  --max-threads N            threads gRPC may run calls on; past it calls get\n"
+    "                             RESOURCE_EXHAUSTED (default 256)\n"
+    "  --max-grpc-memory-mb N     memory gRPC may hold for connections and messages in\n"
+    "                             flight (default 2048)\n"
     "  --max-file-mb N            largest file a client may write (default 1024)\n"
     "  --session-grace-ms MS      a dropped session's handles are freed after this (1000)\n"
     "access:\n"
@@ -89,6 +102,19 @@ constexpr char kUsage[] =
     "                             variable PYNQ_REMOTE_TOKEN adds one. gRPC health checks and\n"
     "                             reflection stay open without a token, for probes\n"
     "  --help, --version\n";
+
+// SIGTERM: calls in progress get kStopGrace to finish; the process is gone by kStopLimit.
+// A sanitizer build runs several times slower and checks for leaks at exit, which the
+// backstop would skip: it gets five times as long.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr int kStopSlowdown = 5;
+#else
+constexpr int kStopSlowdown = 1;
+#endif
+constexpr std::chrono::milliseconds kStopGrace(1000 * kStopSlowdown);
+constexpr std::chrono::milliseconds kStopLimit(1900 * kStopSlowdown);
+// Set once every call has returned (grpc::Server::Wait): the backstop then abandons none.
+std::atomic<bool> g_calls_done{false};
 
 #ifdef PYNQ_REMOTE_WITH_SIM
 constexpr char kDefaultBackend[] = "sim";
@@ -108,6 +134,9 @@ struct Flags {
   size_t max_message_mb = 64;
   std::string state_dir;
   service::Limits limits;
+  bool sessionless_limit_set = false;  // else it follows --max-session-memory-mb
+  int max_threads = 256;
+  size_t max_grpc_memory_mb = 2048;
   service::MmioPolicyMode mmio_policy = service::MmioPolicyMode::kOverlay;
   std::vector<AddressWindow> mmio_allow;
   zynq::MemorySpec memory;
@@ -189,6 +218,15 @@ Flags ParseFlags(int argc, char** argv) {
       flags.state_dir = value(i, arg);
     } else if (arg == "--max-session-memory-mb") {
       flags.limits.max_session_bytes = ParseCount(arg, value(i, arg), 0, 1u << 20) << 20;
+    } else if (arg == "--max-sessionless-memory-mb") {
+      flags.limits.max_sessionless_bytes = ParseCount(arg, value(i, arg), 0, 1u << 20) << 20;
+      flags.sessionless_limit_set = true;
+    } else if (arg == "--stream-idle-s") {
+      flags.limits.stream_idle = std::chrono::seconds(ParseCount(arg, value(i, arg), 0, 86400));
+    } else if (arg == "--max-threads") {
+      flags.max_threads = static_cast<int>(ParseCount(arg, value(i, arg), 8, 1u << 16));
+    } else if (arg == "--max-grpc-memory-mb") {
+      flags.max_grpc_memory_mb = ParseCount(arg, value(i, arg), 64, 1u << 20);
     } else if (arg == "--max-total-memory-mb") {
       flags.limits.max_total_bytes = ParseCount(arg, value(i, arg), 0, 1u << 20) << 20;
     } else if (arg == "--max-handles") {
@@ -239,6 +277,9 @@ Flags ParseFlags(int argc, char** argv) {
       std::fprintf(stderr, "pynq-remote-server: unknown flag %s\n%s", arg.c_str(), kUsage);
       std::exit(2);
     }
+  }
+  if (!flags.sessionless_limit_set) {
+    flags.limits.max_sessionless_bytes = flags.limits.max_session_bytes;
   }
   return flags;
 }
@@ -375,7 +416,6 @@ int RunServer(const Flags& flags) {
   }
 
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // Without this Linux lets a second server bind the same port (SO_REUSEPORT).
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -384,9 +424,22 @@ int RunServer(const Flags& flags) {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 2000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 2000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // What gRPC itself may use, whatever clients do: threads to run calls on (a sync call in
+  // progress holds one) and memory for connections and messages in flight. Past either,
+  // calls are refused with RESOURCE_EXHAUSTED and the server stays healthy.
+  grpc::ResourceQuota quota("pynq-remote-server");
+  quota.SetMaxThreads(flags.max_threads);
+  quota.Resize(flags.max_grpc_memory_mb << 20);
+  builder.SetResourceQuota(quota);
   int port = 0;
   builder.AddListeningPort(flags.listen, security.value().credentials, &port);
   services.value()->RegisterWith(builder);
+  // Reflection lists what this server registers: Services' services and the health check
+  // (ReflectionService adds its own two).
+  std::vector<std::string> served = services.value()->ServiceNames();
+  served.push_back("grpc.health.v1.Health");
+  service::ReflectionService reflection(std::move(served));
+  reflection.RegisterWith(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     LogError(
@@ -395,8 +448,12 @@ int RunServer(const Flags& flags) {
     return 1;
   }
 
-  // SIGINT/SIGTERM are blocked in every thread (see main); this one waits for them.
-  std::thread stopper([&server] {
+  // SIGINT/SIGTERM are blocked in every thread (see main); this one waits for them. The
+  // server is gone within kStopLimit of the signal whatever it is doing: long calls stop at
+  // once (BeginShutdown), others get kStopGrace to finish and are then cancelled, and a call
+  // stuck where nothing can reach it (the kernel) is left behind by the backstop.
+  Services* running = services.value().get();
+  std::thread stopper([&server, running] {
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
@@ -405,7 +462,20 @@ int RunServer(const Flags& flags) {
     sigwait(&stop, &signal);
     LogInfo(std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
             ", shutting down");
-    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    std::thread([] {
+      std::this_thread::sleep_for(kStopLimit);
+      // Nothing acknowledged is lost by not waiting: the state journal and the DDR file are
+      // written as changes are made. Exit 1 says calls were abandoned; 0, that only the
+      // teardown after them was slow.
+      const bool abandoned = !g_calls_done.load();
+      LogError(abandoned ? "calls still running " + std::to_string(kStopLimit.count()) +
+                               " ms after the stop signal; exiting without them"
+                         : "teardown still running " + std::to_string(kStopLimit.count()) +
+                               " ms after the stop signal; exiting");
+      std::_Exit(abandoned ? 1 : 0);
+    }).detach();
+    running->BeginShutdown();
+    server->Shutdown(std::chrono::system_clock::now() + kStopGrace);
   });
 
   std::string host = flags.listen.substr(0, flags.listen.rfind(':'));
@@ -414,6 +484,7 @@ int RunServer(const Flags& flags) {
   std::printf("pynq-remote-server listening on %s:%d\n", host.c_str(), port);
   std::fflush(stdout);
   server->Wait();
+  g_calls_done = true;
   stopper.join();
   // Every RPC has finished. Destroying the last grpc::Server runs gRPC 1.51's library
   // teardown, which can sit out a 10 s executor poll while a client still holds its

@@ -32,6 +32,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "permission denied";
     case ErrorCode::kUnsupported:
       return "unsupported";
+    case ErrorCode::kCancelled:
+      return "cancelled";
     case ErrorCode::kInternal:
       return "internal error";
   }
@@ -66,6 +68,8 @@ const char* ErrorCodeToken(ErrorCode code) {
       return "PERMISSION_DENIED";
     case ErrorCode::kUnsupported:
       return "UNSUPPORTED";
+    case ErrorCode::kCancelled:
+      return "CANCELLED";
     case ErrorCode::kInternal:
       return "INTERNAL";
   }

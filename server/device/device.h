@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "device/device_error.h"
@@ -62,6 +64,19 @@ struct Allocation {
   uint64_t size = 0;    // bytes usable (at least what was asked)
 };
 
+/// Asked between the steps of a long Device call (Advance, WaitIrq): once it answers true the
+/// call stops and returns kCancelled. The service layer answers for the client (cancelled,
+/// or past its deadline) and for the server (shutting down); a default token never stops.
+class StopToken {
+ public:
+  StopToken() = default;
+  explicit StopToken(std::function<bool()> requested) : requested_(std::move(requested)) {}
+  bool StopRequested() const { return requested_ && requested_(); }
+
+ private:
+  std::function<bool()> requested_;
+};
+
 class Device {
  public:
   virtual ~Device() = default;
@@ -105,14 +120,22 @@ class Device {
   virtual Status Invalidate(uint64_t phys, size_t len) = 0;
 
   /// Waits until PL interrupt `line` is asserted. true: fired; false: timed out.
-  virtual Result<bool> WaitIrq(int line, std::chrono::milliseconds timeout) = 0;
+  /// kCancelled when `stop` asks, or after Shutdown().
+  virtual Result<bool> WaitIrq(int line, std::chrono::milliseconds timeout,
+                               const StopToken& stop) = 0;
 
   /// Sets PL clock `index` (0..3) as the PS clock registers would, nearest achievable rate.
   virtual Status SetPlClock(int index, double mhz) = 0;
 
   /// Simulation only: runs `cycles` PL cycles now (the way time moves in deterministic
-  /// mode). Returns the PL cycle count afterwards. kUnsupported on hardware.
-  virtual Result<uint64_t> Advance(uint64_t cycles) = 0;
+  /// mode). Returns the PL cycle count afterwards. kUnsupported on hardware. kCancelled,
+  /// saying how far it got, when `stop` asks or after Shutdown(); the cycles run stay run.
+  virtual Result<uint64_t> Advance(uint64_t cycles, const StopToken& stop) = 0;
+
+  /// The server is stopping: every wait and simulation loop in progress ends now (kCancelled,
+  /// or for a bus access in flight its timeout error), and later long calls end at once.
+  /// Short calls (MMIO, memory) keep working, so in-flight requests can finish.
+  virtual void Shutdown() {}
 };
 
 }  // namespace pynq_remote

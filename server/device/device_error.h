@@ -11,20 +11,21 @@
 namespace pynq_remote {
 
 enum class ErrorCode {
-  kInvalidArgument,  // a malformed request: bad width, zero or huge size
-  kUnaligned,        // address or size not aligned to the access width
-  kBadBitstream,     // unknown design, corrupt container, wrong part
-  kOutOfWindow,      // address outside every bus window or outside a buffer
-  kUnknownId,        // no such buffer / handle / interrupt line
-  kNotProgrammed,    // the PL holds no design
-  kBusSlvErr,        // the addressed slave answered SLVERR
-  kBusDecErr,        // nothing decoded the address (DECERR)
-  kTimeout,          // the bus or the device did not answer in time
-  kNoMemory,         // the board's allocator ran out
-  kLimitExceeded,    // a configured server limit (per session or in total) would be passed
+  kInvalidArgument,   // a malformed request: bad width, zero or huge size
+  kUnaligned,         // address or size not aligned to the access width
+  kBadBitstream,      // unknown design, corrupt container, wrong part
+  kOutOfWindow,       // address outside every bus window or outside a buffer
+  kUnknownId,         // no such buffer / handle / interrupt line
+  kNotProgrammed,     // the PL holds no design
+  kBusSlvErr,         // the addressed slave answered SLVERR
+  kBusDecErr,         // nothing decoded the address (DECERR)
+  kTimeout,           // the bus or the device did not answer in time
+  kNoMemory,          // the board's allocator ran out
+  kLimitExceeded,     // a configured server limit (per session or in total) would be passed
   kPermissionDenied,  // the access policy forbids it (MMIO outside the overlay, path escape)
-  kUnsupported,      // this backend cannot do that
-  kInternal,         // a bug or an unexpected host failure
+  kUnsupported,       // this backend cannot do that
+  kCancelled,         // a long call stopped early: cancelled, past its deadline, or shutdown
+  kInternal,          // a bug or an unexpected host failure
 };
 
 /// Words for a person: "AXI SLVERR", "out of window".

@@ -128,8 +128,8 @@ grpc::Status BoardService::MmioBatch(grpc::ServerContext*, const v1::MmioBatchRe
 
 grpc::Status BoardService::Advance(grpc::ServerContext* context, const v1::AdvanceRequest* request,
                                    v1::AdvanceResponse* response) {
-  Result<uint64_t> cycles = state_.device.Advance(request->cycles());
-  if (!cycles.ok()) return ToGrpcStatus(context, cycles.error());
+  Result<uint64_t> cycles = state_.device.Advance(request->cycles(), StopTokenFor(context, state_));
+  if (!cycles.ok()) return StoppedStatus(context, state_, cycles.error());
   response->set_pl_cycles(cycles.value());
   response->set_sim_time_ps(state_.device.Info().sim_time_ps);
   return grpc::Status::OK;
@@ -155,23 +155,24 @@ grpc::Status BoardService::AllocateBuffer(grpc::ServerContext* context,
 grpc::Status BoardService::ReadBuffer(grpc::ServerContext* context,
                                       const v1::ReadBufferRequest* request,
                                       grpc::ServerWriter<v1::BufferChunk>* writer) {
-  Result<StreamSlots::Slot> slot = state_.streams.Acquire("ReadBuffer");
-  if (!slot.ok()) return ToGrpcStatus(context, slot.error());
+  Result<std::unique_ptr<StreamGuard>> guard = StartStream(state_, context, "ReadBuffer");
+  if (!guard.ok()) return ToGrpcStatus(context, guard.error());
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
   if (!entry.ok()) return ToGrpcStatus(context, entry.error());
   Result<ByteRange> range = RequestedRange(entry.value(), *request);
   if (!range.ok()) return ToGrpcStatus(context, range.error());
   return StreamBufferRange(context, state_.device, entry.value(), range.value(), writer,
+                           *guard.value(),
                            [](v1::BufferChunk& chunk, uint64_t at) { chunk.set_offset(at); });
 }
 
 grpc::Status BoardService::WriteBuffer(grpc::ServerContext* context,
                                        grpc::ServerReader<v1::BufferChunk>* reader,
                                        v1::WriteBufferResponse* response) {
-  Result<StreamSlots::Slot> slot = state_.streams.Acquire("WriteBuffer");
-  if (!slot.ok()) return ToGrpcStatus(context, slot.error());
+  Result<std::unique_ptr<StreamGuard>> guard = StartStream(state_, context, "WriteBuffer");
+  if (!guard.ok()) return ToGrpcStatus(context, guard.error());
   v1::BufferChunk chunk;
-  if (!reader->Read(&chunk)) {
+  if (!guard.value()->Read(reader, &chunk)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "WriteBuffer: the stream carried no chunk");
   }
@@ -189,7 +190,10 @@ grpc::Status BoardService::WriteBuffer(grpc::ServerContext* context,
     }
     Status status = cursor.Append(chunk.data().data(), chunk.data().size());
     if (!status.ok()) return ToGrpcStatus(context, status.error());
-  } while (reader->Read(&chunk));
+  } while (guard.value()->Read(reader, &chunk));
+  if (!StreamFinished(context, *guard.value())) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "WriteBuffer: the stream did not finish");
+  }
   response->set_bytes_written(cursor.written());
   return grpc::Status::OK;
 }

@@ -70,10 +70,10 @@ grpc::Status BufferService::allocate(grpc::ServerContext* context,
 grpc::Status BufferService::write(grpc::ServerContext* context,
                                   grpc::ServerReader<buffer::BufferWriteRequest>* reader,
                                   buffer::BufferWriteResponse* response) {
-  Result<StreamSlots::Slot> slot = state_.streams.Acquire("buffer write");
-  if (!slot.ok()) return Fail(response, slot.error());
+  Result<std::unique_ptr<StreamGuard>> guard = StartStream(state_, context, "buffer write");
+  if (!guard.ok()) return Fail(response, guard.error());
   buffer::BufferWriteRequest request;
-  if (!reader->Read(&request)) {
+  if (!guard.value()->Read(reader, &request)) {
     return Fail(response, MakeError(ErrorCode::kInvalidArgument,
                                     "buffer write: the stream carried no message"));
   }
@@ -99,15 +99,18 @@ grpc::Status BufferService::write(grpc::ServerContext* context,
     }
     Status status = cursor->Append(request.data().data(), request.data().size());
     if (!status.ok()) return Fail(response, status.error());
-  } while (reader->Read(&request));
+  } while (guard.value()->Read(reader, &request));
+  if (!StreamFinished(context, *guard.value())) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "buffer write: the stream did not finish");
+  }
   return grpc::Status::OK;
 }
 
 grpc::Status BufferService::read(grpc::ServerContext* context,
                                  const buffer::BufferReadRequest* request,
                                  grpc::ServerWriter<buffer::BufferReadResponse>* writer) {
-  Result<StreamSlots::Slot> slot = state_.streams.Acquire("buffer read");
-  if (!slot.ok()) return ToGrpcStatus(context, slot.error());
+  Result<std::unique_ptr<StreamGuard>> guard = StartStream(state_, context, "buffer read");
+  if (!guard.ok()) return ToGrpcStatus(context, guard.error());
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
   if (!entry.ok()) return ToGrpcStatus(context, entry.error());
   Result<ByteRange> range = RequestRange(entry.value().size, request->start(), request->end(),
@@ -115,7 +118,7 @@ grpc::Status BufferService::read(grpc::ServerContext* context,
                                          request->start64(), request->end64());
   if (!range.ok()) return ToGrpcStatus(context, range.error());
   return StreamBufferRange(context, state_.device, entry.value(), range.value(), writer,
-                           [](buffer::BufferReadResponse&, uint64_t) {});
+                           *guard.value(), [](buffer::BufferReadResponse&, uint64_t) {});
 }
 
 grpc::Status BufferService::freebuffer(grpc::ServerContext* context,
@@ -159,7 +162,8 @@ grpc::Status BufferService::virtual_address(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status BufferService::cacheable(grpc::ServerContext* context, const buffer::CacheableRequest* request,
+grpc::Status BufferService::cacheable(grpc::ServerContext* context,
+                                      const buffer::CacheableRequest* request,
                                       buffer::CacheableResponse* response) {
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
   if (!entry.ok()) return Fail(response, entry.error());

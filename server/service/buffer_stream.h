@@ -11,16 +11,18 @@
 #include "service/access.h"
 #include "service/error_mapping.h"
 #include "service/registry.h"
+#include "service/stream_guard.h"
 
 namespace pynq_remote::service {
 
-/// Streams `range` of `buffer` in messages of at most kChunkBytes. `mark(response,
-/// offset)` labels each message before it is sent. Errors: as Device::MemRead;
-/// CANCELLED when the client goes away.
+/// Streams `range` of `buffer` in messages of at most kChunkBytes, each written through
+/// `guard` (the idle watchdog). `mark(response, offset)` labels each message before it is
+/// sent. Errors: as Device::MemRead; CANCELLED when the client goes away.
 template <typename Response, typename Mark>
 grpc::Status StreamBufferRange(grpc::ServerContext* context, Device& device,
                                const BufferEntry& buffer, ByteRange range,
-                               grpc::ServerWriter<Response>* writer, Mark mark) {
+                               grpc::ServerWriter<Response>* writer, StreamGuard& guard,
+                               Mark mark) {
   Response response;
   std::string* data = response.mutable_data();
   for (uint64_t at = range.begin; at < range.end;) {
@@ -29,7 +31,7 @@ grpc::Status StreamBufferRange(grpc::ServerContext* context, Device& device,
     Status status = device.MemRead(buffer.allocation.phys + at, data->data(), n);
     if (!status.ok()) return ToGrpcStatus(context, status.error());
     mark(response, at);
-    if (!writer->Write(response)) {
+    if (!guard.Write(writer, response)) {
       return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
     }
     at += n;

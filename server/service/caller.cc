@@ -1,5 +1,9 @@
 #include "service/caller.h"
 
+#include <chrono>
+
+#include "service/error_mapping.h"
+
 namespace pynq_remote::service {
 
 Result<std::string> CallerSession(const grpc::ServerContext* context,
@@ -19,6 +23,42 @@ Result<BufferEntry> FindBufferFor(const SharedState& state, const grpc::ServerCo
   Result<std::string> caller = CallerSession(context, state.sessions);
   if (!caller.ok()) return caller.error();
   return FindBuffer(state, caller.value(), buffer_id);
+}
+
+Result<std::unique_ptr<StreamGuard>> StartStream(SharedState& state, grpc::ServerContext* context,
+                                                 const std::string& what) {
+  Result<std::string> caller = CallerSession(context, state.sessions);
+  if (!caller.ok()) return caller.error();
+  return StreamGuard::Start(context, state.streams, state.sessions, state.watchdog, what,
+                            caller.value());
+}
+
+StopToken StopTokenFor(const grpc::ServerContext* context, const SharedState& state) {
+  // IsCancelled is true once the client cancels or its deadline passes (gRPC cancels the
+  // call then); the deadline is also compared directly, in case the check runs first.
+  const std::chrono::system_clock::time_point deadline = context->deadline();
+  return StopToken([context, deadline, &state] {
+    return state.stopping.load() || std::chrono::system_clock::now() >= deadline ||
+           context->IsCancelled();
+  });
+}
+
+grpc::Status StoppedStatus(grpc::ServerContext* context, const SharedState& state,
+                           DeviceError error) {
+  if (error.code != ErrorCode::kCancelled) return ToGrpcStatus(context, error);
+  if (state.stopping.load()) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        error.message + ": the server is stopping; retry when it is back");
+  }
+  if (std::chrono::system_clock::now() >= context->deadline()) {
+    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                        error.message + ": the call's deadline passed");
+  }
+  return grpc::Status(grpc::StatusCode::CANCELLED, error.message + ": the call was cancelled");
+}
+
+bool StreamFinished(grpc::ServerContext* context, const StreamGuard& guard) {
+  return !guard.ended_idle() && !context->IsCancelled();
 }
 
 }  // namespace pynq_remote::service

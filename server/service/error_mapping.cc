@@ -26,6 +26,8 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
       return grpc::StatusCode::PERMISSION_DENIED;
     case ErrorCode::kUnsupported:
       return grpc::StatusCode::UNIMPLEMENTED;
+    case ErrorCode::kCancelled:
+      return grpc::StatusCode::CANCELLED;
     case ErrorCode::kInternal:
       return grpc::StatusCode::INTERNAL;
   }

@@ -1,7 +1,5 @@
 #include "service/fpga_manager.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -22,23 +20,6 @@ std::string Trim(const std::string& s) {
   return s.substr(begin, end - begin + 1);
 }
 
-Status MakeDirs(const RootFs& root, const std::string& target_dir) {
-  std::string path;
-  size_t begin = 1;
-  while (begin <= target_dir.size()) {
-    size_t end = target_dir.find('/', begin);
-    if (end == std::string::npos) end = target_dir.size();
-    path += "/" + target_dir.substr(begin, end - begin);
-    Result<std::string> host = root.Resolve(path);
-    if (!host.ok()) return host.error();
-    if (mkdir(host.value().c_str(), 0755) != 0 && errno != EEXIST) {
-      return MakeError(ErrorCode::kInternal, "cannot create " + host.value());
-    }
-    begin = end + 1;
-  }
-  return {};
-}
-
 std::string LinuxVersion(const std::string& arch) {
   return "Linux version 6.6.10-xilinx-v2024.1 (pynq-remote-sim@" + arch + ") (" + arch +
          "-linux-gnu-gcc (GCC) 12.2.0) #1 SMP PREEMPT " + arch + "\n";
@@ -48,7 +29,7 @@ std::string LinuxVersion(const std::string& arch) {
 
 Status PopulateSimRoot(const RootFs& root, const DeviceInfo& info) {
   for (const char* dir : {"/proc/device-tree/chosen", kFpgaManagerDir, kFirmwareDir}) {
-    Status made = MakeDirs(root, dir);
+    Status made = root.MakeDirectories(dir);
     if (!made.ok()) return made;
   }
   std::string board = info.board;
@@ -79,19 +60,17 @@ Status CheckFirmwareName(const std::string& name) {
 FpgaManager::FpgaManager(Device& device, const RootFs& root, size_t max_bitstream_bytes)
     : device_(device), root_(root), max_bitstream_bytes_(max_bitstream_bytes) {}
 
-// Compares resolved paths: on a board /sys/class/fpga_manager/fpga0 is a symlink into
-// /sys/devices, and RootFs::Resolve follows it.
-bool FpgaManager::IsFirmwareTrigger(const std::string& host_path) const {
-  Result<std::string> trigger = root_.Resolve(FpgaFile("firmware"));
-  return host_path == (trigger.ok() ? trigger.value() : root_.dir() + FpgaFile("firmware"));
+// Compares file identities: on a board /sys/class/fpga_manager/fpga0 is a symlink into
+// /sys/devices, and a name can be renamed over; the inode a client opened is what counts.
+bool FpgaManager::IsFirmwareTrigger(const FileId& opened) const {
+  Result<FileId> trigger = root_.Identify(FpgaFile("firmware"));
+  return trigger.ok() && trigger.value() == opened;
 }
 
-bool FpgaManager::IsReadOnly(const std::string& host_path) const {
+bool FpgaManager::IsReadOnly(const FileId& opened) const {
   for (const char* leaf : {"state", "name"}) {
-    Result<std::string> resolved = root_.Resolve(FpgaFile(leaf));
-    if (host_path == (resolved.ok() ? resolved.value() : root_.dir() + FpgaFile(leaf))) {
-      return true;
-    }
+    Result<FileId> file = root_.Identify(FpgaFile(leaf));
+    if (file.ok() && file.value() == opened) return true;
   }
   return false;
 }

@@ -34,10 +34,10 @@ class FpgaManager {
   /// must not write them. The simulated board's root holds plain files it keeps up to date.
   void SetSysfsIsKernels(bool kernels) { sysfs_is_kernels_ = kernels; }
 
-  /// True when the host path (RootFs::Resolve's answer) is fpga0/firmware.
-  bool IsFirmwareTrigger(const std::string& host_path) const;
-  /// True for fpga0 files a client may not write (state, name).
-  bool IsReadOnly(const std::string& host_path) const;
+  /// True when the opened file is fpga0/firmware (compared by FileId, after symlinks).
+  bool IsFirmwareTrigger(const FileId& opened) const;
+  /// True for the fpga0 files a client may not write (state, name).
+  bool IsReadOnly(const FileId& opened) const;
 
   /// What writing `firmware` does: programs lib/firmware/<name> (name as written, trailing
   /// whitespace ignored), full or partial per the `flags` file. Errors: kBadBitstream,

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "service/caller.h"
 #include "service/error_mapping.h"
 #include "service/log.h"
 
@@ -19,37 +20,32 @@ grpc::Status InvalidArgument(const std::string& text) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, text);
 }
 
-// Streams the file at fd in chunks. Errors: INTERNAL (read), CANCELLED (client gone).
-grpc::Status StreamFile(int fd, const std::string& path,
-                        grpc::ServerWriter<remote_device::ReadFileResponse>* writer) {
+// Streams the file at fd in chunks. Errors: as ReadSome; CANCELLED (client gone or idle).
+grpc::Status StreamFile(grpc::ServerContext* context, int fd, const std::string& path,
+                        grpc::ServerWriter<remote_device::ReadFileResponse>* writer,
+                        StreamGuard& guard) {
   remote_device::ReadFileResponse response;
   std::string* data = response.mutable_data();
   for (;;) {
     data->resize(kChunkBytes);
-    ssize_t n = read(fd, data->data(), data->size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      return grpc::Status(grpc::StatusCode::INTERNAL,
-                          "reading \"" + path + "\": " + std::strerror(errno));
-    }
-    if (n == 0) return grpc::Status::OK;
-    data->resize(static_cast<size_t>(n));
-    if (!writer->Write(response)) {
-      return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+    Result<size_t> n = ReadSome(fd, data->data(), data->size(), "\"" + path + "\"");
+    if (!n.ok()) return ToGrpcStatus(context, n.error());
+    if (n.value() == 0) return grpc::Status::OK;
+    data->resize(n.value());
+    if (!guard.Write(writer, response)) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "readfile: the client went away");
     }
   }
 }
 
-// Writes the stream (starting with *first) to its one path. `keep`, when set, also
-// receives the bytes. Errors: INVALID_ARGUMENT when a chunk names another path; as RootFs.
-grpc::Status CopyStreamToFile(grpc::ServerContext* context, const RootFs& root, uint64_t max_bytes,
-                              remote_device::WriteFileRequest* first,
+// Writes the stream (starting with *first) to fd, the file at `path`. `keep`, when set, also
+// receives the bytes. Errors: INVALID_ARGUMENT when a chunk names another path; CANCELLED
+// when the stream did not finish (the file then holds what arrived).
+grpc::Status CopyStreamToFile(grpc::ServerContext* context, int fd, const std::string& path,
+                              uint64_t max_bytes, remote_device::WriteFileRequest* first,
                               grpc::ServerReader<remote_device::WriteFileRequest>* reader,
-                              std::string* keep) {
+                              StreamGuard& guard, std::string* keep) {
   uint64_t total = 0;
-  const std::string path = first->file_path();
-  Result<UniqueFd> fd = root.OpenWrite(path);
-  if (!fd.ok()) return ToGrpcStatus(context, fd.error());
   remote_device::WriteFileRequest* request = first;
   do {
     if (request->file_path() != path) {
@@ -60,16 +56,20 @@ grpc::Status CopyStreamToFile(grpc::ServerContext* context, const RootFs& root, 
     // A client must not be able to fill the board's disk: the file is cut off and the
     // write refused past the limit.
     if (max_bytes != 0 && total > max_bytes) {
-      (void)ftruncate(fd.value().get(), 0);
+      (void)ftruncate(fd, 0);
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                           "writefile \"" + path + "\": more than " + FormatBytes(max_bytes) +
                               ", the server's file size limit (--max-file-mb)");
     }
-    Status status = WriteFully(fd.value().get(), request->data().data(), request->data().size(),
-                               "\"" + path + "\"");
+    Status status =
+        WriteFully(fd, request->data().data(), request->data().size(), "\"" + path + "\"");
     if (!status.ok()) return ToGrpcStatus(context, status.error());
     if (keep) *keep += request->data();
-  } while (reader->Read(request));
+  } while (guard.Read(reader, request));
+  if (!StreamFinished(context, guard)) {
+    return grpc::Status(grpc::StatusCode::CANCELLED,
+                        "writefile \"" + path + "\": the stream did not finish");
+  }
   return grpc::Status::OK;
 }
 
@@ -87,15 +87,29 @@ grpc::Status RemoteDeviceService::set_bitstream_attrs(
 grpc::Status RemoteDeviceService::download(
     grpc::ServerContext* context, grpc::ServerReader<remote_device::DownloadRequest>* reader,
     remote_device::DownloadResponse* response) {
+  Result<std::unique_ptr<StreamGuard>> guard = StartStream(state_, context, "download");
+  if (!guard.ok()) return ToGrpcStatus(context, guard.error());
   remote_device::DownloadRequest request;
   std::string bitstream;
   size_t messages = 0;
-  while (reader->Read(&request)) {
+  while (guard.value()->Read(reader, &request)) {
     ++messages;
     if (bitstream.size() + request.buffer().size() > state_.options.max_message_bytes) {
-      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "download: bitstream too large");
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "download: a bitstream of more than " +
+                              FormatBytes(state_.options.max_message_bytes) +
+                              ", the server's limit (--max-message-mb)");
     }
+    // The bitstream is held in memory until it is programmed: the caller pays for it.
+    const uint64_t size = request.buffer().size();
+    Status charged = guard.value()->Charge(
+        size, "downloading a bitstream of " + FormatBytes(bitstream.size() + size));
+    if (!charged.ok()) return ToGrpcStatus(context, charged.error());
     bitstream += request.buffer();
+  }
+  if (!StreamFinished(context, *guard.value())) {
+    return grpc::Status(grpc::StatusCode::CANCELLED,
+                        "download: the stream did not finish; nothing was programmed");
   }
   if (messages == 0 || bitstream.empty()) {
     return InvalidArgument("download: the stream carried no bitstream bytes");
@@ -134,38 +148,47 @@ grpc::Status RemoteDeviceService::shutdown(grpc::ServerContext*,
 grpc::Status RemoteDeviceService::readfile(
     grpc::ServerContext* context, const remote_device::ReadFileRequest* request,
     grpc::ServerWriter<remote_device::ReadFileResponse>* writer) {
-  Result<StreamSlots::Slot> slot = state_.streams.Acquire("readfile");
-  if (!slot.ok()) return ToGrpcStatus(context, slot.error());
+  Result<std::unique_ptr<StreamGuard>> guard = StartStream(state_, context, "readfile");
+  if (!guard.ok()) return ToGrpcStatus(context, guard.error());
   if (request->file_path() == kXrtDevicePath) {
     remote_device::ReadFileResponse response;
     response.set_data(state_.options.device_name);
-    writer->Write(response);
+    guard.value()->Write(writer, response);
     return grpc::Status::OK;
   }
   Result<UniqueFd> fd = state_.root.OpenRead(request->file_path());
   if (!fd.ok()) return ToGrpcStatus(context, fd.error());
-  return StreamFile(fd.value().get(), request->file_path(), writer);
+  return StreamFile(context, fd.value().get(), request->file_path(), writer, *guard.value());
 }
 
 grpc::Status RemoteDeviceService::writefile(
     grpc::ServerContext* context, grpc::ServerReader<remote_device::WriteFileRequest>* reader,
     remote_device::WriteFileResponse*) {
-  Result<StreamSlots::Slot> slot = state_.streams.Acquire("writefile");
-  if (!slot.ok()) return ToGrpcStatus(context, slot.error());
+  Result<std::unique_ptr<StreamGuard>> guard = StartStream(state_, context, "writefile");
+  if (!guard.ok()) return ToGrpcStatus(context, guard.error());
   remote_device::WriteFileRequest request;
-  if (!reader->Read(&request)) {
+  if (!guard.value()->Read(reader, &request)) {
     return InvalidArgument("writefile: the stream carried no message, so no file path");
   }
-  Result<std::string> host = state_.root.Resolve(request.file_path());
-  if (!host.ok()) return ToGrpcStatus(context, host.error());
-  if (state_.fpga.IsReadOnly(host.value())) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        "\"" + request.file_path() + "\" is read-only");
+  const std::string path = request.file_path();
+  // Opened without truncating, then checked by identity: what is written is the file that
+  // was checked, whatever is renamed meanwhile.
+  Result<UniqueFd> fd = state_.root.OpenWrite(path, /*truncate=*/false);
+  if (!fd.ok()) return ToGrpcStatus(context, fd.error());
+  Result<FileId> opened = FileIdOf(fd.value().get());
+  if (!opened.ok()) return ToGrpcStatus(context, opened.error());
+  if (state_.fpga.IsReadOnly(opened.value())) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "\"" + path + "\" is read-only");
   }
-  const bool trigger = state_.fpga.IsFirmwareTrigger(host.value());
+  if (ftruncate(fd.value().get(), 0) != 0) {
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        "writefile \"" + path + "\": cannot truncate: " + std::strerror(errno));
+  }
+  const bool trigger = state_.fpga.IsFirmwareTrigger(opened.value());
   std::string written;  // kept only for the firmware trigger (a file name)
-  grpc::Status copied = CopyStreamToFile(context, state_.root, state_.options.limits.max_file_bytes,
-                                         &request, reader, trigger ? &written : nullptr);
+  grpc::Status copied =
+      CopyStreamToFile(context, fd.value().get(), path, state_.options.limits.max_file_bytes,
+                       &request, reader, *guard.value(), trigger ? &written : nullptr);
   if (!copied.ok() || !trigger) return copied;
   Status programmed = state_.fpga.ProgramFirmware(written);
   if (!programmed.ok()) return ToGrpcStatus(context, programmed.error());

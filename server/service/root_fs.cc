@@ -70,35 +70,12 @@ std::vector<std::string> SplitComponents(const std::string& path) {
   return parts;
 }
 
-bool IsInside(const std::string& root, const std::string& path) {
-  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
-                          path[root.size()] == '/');
-}
-
 std::string RealPath(const std::string& path) {
   std::unique_ptr<char, decltype(&std::free)> real(realpath(path.c_str(), nullptr), &std::free);
   return real ? std::string(real.get()) : std::string();
 }
 
 }  // namespace
-
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = other.release();
-  }
-  return *this;
-}
-
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) close(fd_);
-}
-
-int UniqueFd::release() {
-  int fd = fd_;
-  fd_ = -1;
-  return fd;
-}
 
 Status CheckPathSyntax(const std::string& path) {
   if (path.empty()) return PathError(path, "empty path");
@@ -117,72 +94,139 @@ Status CheckPathSyntax(const std::string& path) {
   return {};
 }
 
-Result<RootFs> RootFs::Open(const std::string& dir) {
-  std::string real = RealPath(dir);
-  struct stat st;
-  if (real.empty() || stat(real.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return MakeError(ErrorCode::kInvalidArgument, "root \"" + dir + "\" is not a directory");
-  }
-  return RootFs(real);
+namespace {
+
+// The error of opening `path` for `verb`, from -errno. A missing file is kUnknownId (the 3.1
+// client tells "no such file" apart); everything else is the request's fault.
+DeviceError OpenError(const std::string& path, const char* verb, int err) {
+  ErrorCode code =
+      err == ENOENT || err == ENOTDIR ? ErrorCode::kUnknownId : ErrorCode::kInvalidArgument;
+  std::string why = ErrnoText(err);
+  if (err == ELOOP) why = "too many symbolic links, or a /proc magic link";
+  return MakeError(code, std::string("cannot ") + verb + " \"" + path + "\": " + why);
 }
 
-Result<std::string> RootFs::Resolve(const std::string& target_path) const {
+DeviceError NotRegular(const std::string& path, const char* verb, mode_t mode) {
+  return MakeError(ErrorCode::kInvalidArgument, std::string("cannot ") + verb + " \"" + path +
+                                                    "\": it is " + FileTypeName(mode) +
+                                                    "; only regular files can be read and written");
+}
+
+}  // namespace
+
+Result<RootFs> RootFs::Open(const std::string& dir) {
+  std::string real = RealPath(dir);
+  UniqueFd fd(real.empty() ? -1 : open(real.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return MakeError(ErrorCode::kInvalidArgument, "root \"" + dir + "\" is not a directory");
+  }
+  return RootFs(real, std::move(fd));
+}
+
+Result<UniqueFd> RootFs::OpenPath(const std::string& target_path, const char* verb) const {
   Status syntax = CheckPathSyntax(target_path);
   if (!syntax.ok()) return syntax.error();
-  std::string host = dir_;
-  std::vector<std::string> parts = SplitComponents(target_path);
-  bool exists = true;  // every component so far exists; after a missing one, none can
-  for (size_t i = 0; i < parts.size(); ++i) {
-    host += "/" + parts[i];
-    struct stat st;
-    if (!exists || lstat(host.c_str(), &st) != 0) {
-      exists = false;
-      continue;
-    }
-    if (!S_ISLNK(st.st_mode)) continue;
-    std::string real = RealPath(host);
-    if (real.empty()) return PathError(target_path, "a symlink in it points nowhere");
-    if (!IsInside(dir_, real)) return PathError(target_path, "a symlink in it leaves the root");
-    host = real;
-  }
-  return host;
+  int fd = OpenInRoot(fd_.get(), target_path, O_PATH);
+  if (fd < 0) return OpenError(target_path, verb, -fd);
+  return UniqueFd(fd);
 }
 
 Result<bool> RootFs::Exists(const std::string& target_path) const {
-  Result<std::string> host = Resolve(target_path);
-  if (!host.ok()) return host.error();
-  struct stat st;
-  return lstat(host.value().c_str(), &st) == 0;
+  Result<UniqueFd> fd = OpenPath(target_path, "look up");
+  if (fd.ok()) return true;
+  if (fd.error().code == ErrorCode::kUnknownId) return false;
+  return fd.error();
+}
+
+Result<FileId> RootFs::Identify(const std::string& target_path) const {
+  Result<UniqueFd> fd = OpenPath(target_path, "look up");
+  if (!fd.ok()) return fd.error();
+  return FileIdOf(fd.value().get());
 }
 
 Result<UniqueFd> RootFs::OpenRead(const std::string& target_path) const {
-  Result<std::string> host = Resolve(target_path);
-  if (!host.ok()) return host.error();
-  UniqueFd fd(open(host.value().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (fd.get() < 0) {
-    int err = errno;
-    ErrorCode code = err == ENOENT ? ErrorCode::kUnknownId : ErrorCode::kInvalidArgument;
-    return MakeError(code, "cannot read \"" + target_path + "\": " + ErrnoText(err));
-  }
+  Result<UniqueFd> path = OpenPath(target_path, "read");
+  if (!path.ok()) return path.error();
   struct stat st;
-  if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return PathError(target_path, "not a regular file");
-  }
-  return fd;
+  if (fstat(path.value().get(), &st) != 0) return OpenError(target_path, "read", errno);
+  if (!S_ISREG(st.st_mode)) return NotRegular(target_path, "read", st.st_mode);
+  // Non-blocking stays on: a regular file that blocks (/proc/kmsg) fails in ReadSome instead
+  // of pinning the handler.
+  int fd = ReopenPathFd(path.value().get(), O_RDONLY | O_NONBLOCK);
+  if (fd < 0) return OpenError(target_path, "read", -fd);
+  return UniqueFd(fd);
 }
 
-Result<UniqueFd> RootFs::OpenWrite(const std::string& target_path) const {
-  Result<std::string> host = Resolve(target_path);
-  if (!host.ok()) return host.error();
-  if (host.value() == dir_) return PathError(target_path, "is the root directory");
-  UniqueFd fd(
-      open(host.value().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (fd.get() < 0) {
-    int err = errno;
-    ErrorCode code = err == ENOENT ? ErrorCode::kUnknownId : ErrorCode::kInvalidArgument;
-    return MakeError(code, "cannot write \"" + target_path + "\": " + ErrnoText(err));
+Result<UniqueFd> RootFs::OpenWrite(const std::string& target_path, bool truncate) const {
+  Status syntax = CheckPathSyntax(target_path);
+  if (!syntax.ok()) return syntax.error();
+  // An existing file is looked at before it is opened for writing (no device's open runs, no
+  // FIFO blocks); a missing one is created exclusively, so what is opened is what was made.
+  // A rename racing the two steps sends the loop round again.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    int found = OpenInRoot(fd_.get(), target_path, O_PATH);
+    if (found >= 0) {
+      UniqueFd path(found);
+      struct stat st;
+      if (fstat(path.get(), &st) != 0) return OpenError(target_path, "write", errno);
+      if (S_ISDIR(st.st_mode)) {
+        Result<FileId> root = FileIdOf(fd_.get());
+        const bool is_root = root.ok() && root.value() == FileId{st.st_dev, st.st_ino};
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "cannot write \"" + target_path + "\": it is " +
+                             (is_root ? "the root directory" : "a directory"));
+      }
+      if (!S_ISREG(st.st_mode)) return NotRegular(target_path, "write", st.st_mode);
+      int fd = ReopenPathFd(path.get(), O_WRONLY | O_NONBLOCK | (truncate ? O_TRUNC : 0));
+      if (fd < 0) return OpenError(target_path, "write", -fd);
+      return UniqueFd(fd);
+    }
+    if (found != -ENOENT) return OpenError(target_path, "write", -found);
+    int fd = OpenInRoot(fd_.get(), target_path, O_WRONLY | O_CREAT | O_EXCL | O_NONBLOCK, 0644);
+    if (fd >= 0) return UniqueFd(fd);
+    if (fd != -EEXIST) return OpenError(target_path, "write", -fd);
   }
-  return fd;
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "cannot write \"" + target_path +
+                       "\": it keeps changing under the server, or is a symlink to nothing");
+}
+
+Status RootFs::MakeDirectories(const std::string& target_path) const {
+  Status syntax = CheckPathSyntax(target_path);
+  if (!syntax.ok()) return syntax;
+  std::string parent;
+  for (const std::string& part : SplitComponents(target_path)) {
+    int found = OpenInRoot(fd_.get(), parent.empty() ? "/" : parent, O_PATH | O_DIRECTORY);
+    if (found < 0) return OpenError(parent, "create a directory in", -found);
+    UniqueFd dir(found);
+    if (mkdirat(dir.get(), part.c_str(), 0755) != 0 && errno != EEXIST) {
+      return MakeError(ErrorCode::kInternal, "cannot create directory \"" + parent + "/" + part +
+                                                 "\": " + ErrnoText(errno));
+    }
+    parent += "/" + part;
+  }
+  return {};
+}
+
+Result<FileId> FileIdOf(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    return MakeError(ErrorCode::kInternal, std::string("fstat: ") + ErrnoText(errno));
+  }
+  return FileId{st.st_dev, st.st_ino};
+}
+
+Result<size_t> ReadSome(int fd, char* data, size_t len, const std::string& what) {
+  for (;;) {
+    ssize_t n = read(fd, data, len);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "reading " + what + " would block: it is not an ordinary file");
+    }
+    return MakeError(ErrorCode::kInternal, "reading " + what + ": " + ErrnoText(errno));
+  }
 }
 
 Result<std::string> RootFs::ReadAll(const std::string& target_path, size_t max_bytes) const {
@@ -191,18 +235,14 @@ Result<std::string> RootFs::ReadAll(const std::string& target_path, size_t max_b
   std::string data;
   char chunk[65536];
   for (;;) {
-    ssize_t n = read(fd.value().get(), chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      return MakeError(ErrorCode::kInternal,
-                       "reading \"" + target_path + "\": " + ErrnoText(errno));
-    }
-    if (n == 0) break;
-    if (data.size() + static_cast<size_t>(n) > max_bytes) {
+    Result<size_t> n = ReadSome(fd.value().get(), chunk, sizeof chunk, "\"" + target_path + "\"");
+    if (!n.ok()) return n.error();
+    if (n.value() == 0) break;
+    if (data.size() + n.value() > max_bytes) {
       return MakeError(ErrorCode::kNoMemory, "\"" + target_path + "\" is larger than " +
                                                  std::to_string(max_bytes) + " bytes");
     }
-    data.append(chunk, static_cast<size_t>(n));
+    data.append(chunk, n.value());
   }
   return data;
 }

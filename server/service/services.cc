@@ -30,6 +30,22 @@ Result<std::unique_ptr<Services>> Services::Create(Device& device, const std::st
   return services;
 }
 
+std::vector<std::string> Services::ServiceNames() {
+  // In the order RegisterWith registers them; keep the two together.
+  return {remote_device::RemoteDevice::service_full_name(),
+          mmio::Mmio::service_full_name(),
+          buffer::RemoteBuffer::service_full_name(),
+          v1::Board::service_full_name(),
+          interrupt::RemoteInterrupt::service_full_name(),
+          gpio::Gpio::service_full_name(),
+          v1::Session::service_full_name()};
+}
+
+void Services::BeginShutdown() {
+  state_.stopping = true;
+  state_.device.Shutdown();
+}
+
 void Services::RegisterWith(grpc::ServerBuilder& builder) {
   int limit = static_cast<int>(state_.options.max_message_bytes);
   builder.SetMaxReceiveMessageSize(limit);

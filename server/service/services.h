@@ -6,6 +6,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "service/board_service.h"
 #include "service/buffer_service.h"
@@ -27,6 +29,13 @@ class Services {
 
   /// Registers every service and sets the message size limits.
   void RegisterWith(grpc::ServerBuilder& builder);
+  /// The full names of the services RegisterWith registers (for server reflection).
+  static std::vector<std::string> ServiceNames();
+
+  /// The server is stopping (SIGTERM): every long call in progress ends now (Advance, waits,
+  /// a bus access waiting out its timeout) and later ones end at once; short calls still
+  /// finish. Call before grpc::Server::Shutdown, whose grace period they then fit in.
+  void BeginShutdown();
 
   SharedState& state() { return state_; }
 

@@ -88,7 +88,9 @@ Usage* SessionTable::UsageLocked(const std::string& owner) {
   return it == sessions_.end() ? nullptr : &it->second.usage;
 }
 
-Status SessionTable::Reserve(const std::string& owner, uint64_t bytes, uint32_t handles) {
+Status SessionTable::Reserve(const std::string& owner, uint64_t bytes, uint32_t handles,
+                             const std::string& action) {
+  const std::string doing = action.empty() ? "allocating " + FormatBytes(bytes) : action;
   std::lock_guard<std::mutex> lock(mu_);
   Usage* usage = UsageLocked(owner);
   if (usage == nullptr) {
@@ -97,35 +99,38 @@ Status SessionTable::Reserve(const std::string& owner, uint64_t bytes, uint32_t 
   // Unlimited still counts: a charge the counters cannot hold would wrap them, and Release
   // (which clamps at zero) would then lose what the other buffers hold (found by fuzz_rpc).
   if (bytes > UINT64_MAX - total_.bytes || handles > UINT32_MAX - total_.handles) {
-    return MakeError(ErrorCode::kLimitExceeded,
-                     "allocating " + FormatBytes(bytes) + " is more than the server can count");
+    return MakeError(ErrorCode::kLimitExceeded, doing + " is more than the server can count");
   }
-  // Per-session byte limits bind sessions; the sessionless pool (3.1 clients) is bounded
-  // by the total only, as before sessions existed.
-  if (!owner.empty() && limits_.max_session_bytes != 0 &&
-      bytes > limits_.max_session_bytes - std::min(usage->bytes, limits_.max_session_bytes)) {
+  // Sessions have one limit each; the sessionless pool, shared by every PYNQ 3.1 client
+  // (they open no session), has one of its own.
+  const uint64_t owner_limit =
+      owner.empty() ? limits_.max_sessionless_bytes : limits_.max_session_bytes;
+  if (owner_limit != 0 && bytes > owner_limit - std::min(usage->bytes, owner_limit)) {
     return MakeError(ErrorCode::kLimitExceeded,
-                     "allocating " + FormatBytes(bytes) + " would bring " + Describe(owner) +
-                         " to " + FormatBytes(usage->bytes + bytes) + ", past its limit of " +
-                         FormatBytes(limits_.max_session_bytes) + " (--max-session-memory-mb; " +
+                     doing + " would bring " + Describe(owner) + " to " +
+                         FormatBytes(usage->bytes + bytes) + ", past its limit of " +
+                         FormatBytes(owner_limit) +
+                         (owner.empty() ? " (--max-sessionless-memory-mb; PYNQ 3.1 clients, "
+                                          "which open no session, share it; "
+                                        : " (--max-session-memory-mb; ") +
                          FormatBytes(usage->bytes) + " held now)");
   }
   if (limits_.max_total_bytes != 0 &&
       bytes > limits_.max_total_bytes - std::min(total_.bytes, limits_.max_total_bytes)) {
     return MakeError(ErrorCode::kLimitExceeded,
-                     "allocating " + FormatBytes(bytes) + " would bring the server to " +
-                         FormatBytes(total_.bytes + bytes) + ", past its limit of " +
-                         FormatBytes(limits_.max_total_bytes) + " (--max-total-memory-mb; " +
-                         FormatBytes(usage->bytes) + " held by " + Describe(owner) + ")");
+                     doing + " would bring the server to " + FormatBytes(total_.bytes + bytes) +
+                         ", past its limit of " + FormatBytes(limits_.max_total_bytes) +
+                         " (--max-total-memory-mb; " + FormatBytes(usage->bytes) + " held by " +
+                         Describe(owner) + ")");
   }
   if (limits_.max_session_handles != 0 &&
-      handles > limits_.max_session_handles -
-                    std::min(usage->handles, limits_.max_session_handles)) {
-    return MakeError(ErrorCode::kLimitExceeded,
-                     Describe(owner) + " holds " + std::to_string(usage->handles) +
-                         " buffer and MMIO handles, the limit is " +
-                         std::to_string(limits_.max_session_handles) +
-                         " (--max-handles); free some first");
+      handles >
+          limits_.max_session_handles - std::min(usage->handles, limits_.max_session_handles)) {
+    return MakeError(ErrorCode::kLimitExceeded, Describe(owner) + " holds " +
+                                                    std::to_string(usage->handles) +
+                                                    " buffer and MMIO handles, the limit is " +
+                                                    std::to_string(limits_.max_session_handles) +
+                                                    " (--max-handles); free some first");
   }
   usage->bytes += bytes;
   usage->handles += handles;

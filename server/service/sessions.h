@@ -23,13 +23,15 @@ namespace pynq_remote::service {
 
 /// Server limits; 0 means unlimited. Flags set them (see main.cc's --help).
 struct Limits {
-  uint64_t max_session_bytes = 0;       // buffer bytes one session may hold
-  uint64_t max_total_bytes = 0;         // buffer bytes every client together may hold
-  uint32_t max_session_handles = 4096;  // buffers + MMIO handles per session (and sessionless)
-  uint32_t max_sessions = 256;          // sessions open at once
+  uint64_t max_session_bytes = 0;        // buffer bytes one session may hold
+  uint64_t max_total_bytes = 0;          // buffer bytes every client together may hold
+  uint64_t max_sessionless_bytes = 0;    // buffer bytes the sessionless pool (3.1) may hold
+  uint32_t max_session_handles = 4096;   // buffers + MMIO handles per session (and sessionless)
+  uint32_t max_sessions = 256;           // sessions open at once
   uint32_t max_concurrent_streams = 16;  // streaming transfers in progress at once
   uint64_t max_file_bytes = 1ull << 30;  // one file written through writefile
-  std::chrono::milliseconds grace{1000};  // a dropped session's handles outlive it this long
+  std::chrono::milliseconds stream_idle{30000};  // a stream silent this long is ended (0: never)
+  std::chrono::milliseconds grace{1000};         // a dropped session's handles outlive it this long
 };
 
 /// What one owner holds. The sessionless pool is the owner "".
@@ -64,8 +66,10 @@ class SessionTable {
   Status CheckCaller(const std::string& id) const;
 
   /// Charges `bytes` and `handles` to `owner` if every limit allows, else kLimitExceeded
-  /// with the numbers. Release gives them back.
-  Status Reserve(const std::string& owner, uint64_t bytes, uint32_t handles);
+  /// with the numbers; `action` says what the bytes are for ("allocating 3.0 MiB",
+  /// "downloading a bitstream of 3.9 MiB"). Release gives them back.
+  Status Reserve(const std::string& owner, uint64_t bytes, uint32_t handles,
+                 const std::string& action = "");
   void Release(const std::string& owner, uint64_t bytes, uint32_t handles);
 
   /// Sessions whose grace period has passed, removed from the table. Their usage must be

@@ -23,6 +23,7 @@ SharedState::SharedState(Device& device_in, RootFs root_in, ServiceOptions optio
       fpga(device_in, root, options.max_message_bytes),
       sessions(options.limits),
       streams(options.limits.max_concurrent_streams),
+      watchdog(options.limits.stream_idle),
       policy(options.mmio_policy, windows, options.mmio_allow) {
   // Programming can also fail half-way (an empty PL): the policy then allows only the PS.
   fpga.SetProgrammedHook([this](const std::string& name, bool ok) {
@@ -61,15 +62,17 @@ std::optional<std::vector<AddressWindow>> OverlayWindowsFor(const RootFs& root,
   for (const overlay::OverlayWindow& w : map.value()) {
     windows.push_back(AddressWindow{w.instance + "/" + w.slave_interface, w.base, w.size});
   }
-  LogInfo(firmware + ": MMIO allowed in the " + std::to_string(windows.size()) +
-          " windows " + hwh_path + " maps");
+  LogInfo(firmware + ": MMIO allowed in the " + std::to_string(windows.size()) + " windows " +
+          hwh_path + " maps");
   return windows;
 }
 
 namespace {
 
 // Bytes a buffer is charged: what it occupies on the board, whole pages.
-uint64_t ChargedBytes(uint64_t size) { return (size + kBufferAlign - 1) / kBufferAlign * kBufferAlign; }
+uint64_t ChargedBytes(uint64_t size) {
+  return (size + kBufferAlign - 1) / kBufferAlign * kBufferAlign;
+}
 
 bool Visible(const std::string& owner, const std::string& caller) {
   return owner.empty() || owner == caller;
@@ -81,9 +84,9 @@ Result<BufferEntry> FindBuffer(const SharedState& state, const std::string& call
                                const std::string& buffer_id) {
   std::optional<BufferEntry> entry = state.buffers.Find(buffer_id);
   if (!entry || !Visible(entry->owner, caller)) {
-    return MakeError(ErrorCode::kUnknownId,
-                     "no buffer with id \"" + buffer_id + "\" (never allocated, already freed, " +
-                         "or another session's)");
+    return MakeError(ErrorCode::kUnknownId, "no buffer with id \"" + buffer_id +
+                                                "\" (never allocated, already freed, " +
+                                                "or another session's)");
   }
   return *entry;
 }
@@ -222,9 +225,8 @@ void ReleaseSessionHandles(SharedState& state, const std::string& session) {
   if (state.journal) {
     for (const auto& [id, region] : mmios) state.journal->MmioRemoved(id);
   }
-  LogInfo("session " + session + " ended: freed " + std::to_string(buffers.size()) +
-          " buffers (" + FormatBytes(bytes) + ") and " + std::to_string(mmios.size()) +
-          " MMIO handles");
+  LogInfo("session " + session + " ended: freed " + std::to_string(buffers.size()) + " buffers (" +
+          FormatBytes(bytes) + ") and " + std::to_string(mmios.size()) + " MMIO handles");
 }
 
 Status BufferWriteCursor::Append(const char* data, size_t len) {

@@ -3,6 +3,7 @@
 #ifndef PYNQ_REMOTE_SERVER_SERVICE_SHARED_STATE_H_
 #define PYNQ_REMOTE_SERVER_SERVICE_SHARED_STATE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@
 #include "service/root_fs.h"
 #include "service/sessions.h"
 #include "service/state_journal.h"
+#include "service/stream_guard.h"
 
 namespace pynq_remote::service {
 
@@ -44,6 +46,8 @@ struct SharedState {
   IdRegistry<BufferEntry> buffers{"buf"};
   SessionTable sessions;
   StreamSlots streams;
+  StreamWatchdog watchdog;
+  std::atomic<bool> stopping{false};  // SIGTERM: long calls end, new streams are refused
   MmioPolicy policy;
   std::unique_ptr<StateJournal> journal;  // set with --state-dir: what clients hold survives
 };

@@ -5,6 +5,7 @@
 #define PYNQ_REMOTE_SERVER_TESTS_FAKE_DEVICE_H_
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -116,17 +117,28 @@ class FakeDevice : public Device {
   }
   Status Flush(uint64_t, size_t) override { return {}; }
   Status Invalidate(uint64_t, size_t) override { return {}; }
-  Result<bool> WaitIrq(int, std::chrono::milliseconds) override { return false; }
+  Result<bool> WaitIrq(int, std::chrono::milliseconds, const StopToken&) override { return false; }
   Status SetPlClock(int index, double mhz) override {
     std::lock_guard<std::mutex> lock(mu_);
     clocks_[index] = mhz;
     return {};
   }
-  Result<uint64_t> Advance(uint64_t cycles) override {
+  // Counts in steps of 1000, asking `stop` between them as a simulator does, so a huge
+  // count runs until the token (or Shutdown) stops it.
+  Result<uint64_t> Advance(uint64_t cycles, const StopToken& stop) override {
+    for (uint64_t left = cycles; left > 0;) {
+      if (stop.StopRequested() || shut_down_.load()) {
+        return MakeError(ErrorCode::kCancelled, "Advance stopped");
+      }
+      const uint64_t step = std::min<uint64_t>(left, 1000);
+      std::lock_guard<std::mutex> lock(mu_);
+      cycles_ += step;
+      left -= step;
+    }
     std::lock_guard<std::mutex> lock(mu_);
-    cycles_ += cycles;
     return cycles_;
   }
+  void Shutdown() override { shut_down_ = true; }
 
   // Scripting and inspection.
   struct Write {
@@ -178,6 +190,7 @@ class FakeDevice : public Device {
   std::map<int, double> clocks_;
   uint64_t next_ = kMemBase;
   uint64_t cycles_ = 0;
+  std::atomic<bool> shut_down_{false};
   FpgaState state_;
 };
 

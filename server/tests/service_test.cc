@@ -305,10 +305,13 @@ TEST_F(ServiceTest, WriteFileTwoPathsInOneStreamIsAnError) {
 
 TEST_F(ServiceTest, PathsEscapingTheRootAreRefusedByEveryFileRpc) {
   ASSERT_EQ(symlink("/etc", (root_.path() + "/etc_out").c_str()), 0);
-  const std::string bad[] = {"/../etc/passwd",         "../../etc/passwd",
-                             "/proc/../../etc/passwd", std::string("/proc/version\0/x", 16),
-                             "/etc_out/passwd",        "/proc/\x1b[0m",
-                             "/proc/a\\..\\..",        ""};
+  const std::string bad[] = {"/../etc/passwd",
+                             "../../etc/passwd",
+                             "/proc/../../etc/passwd",
+                             std::string("/proc/version\0/x", 16),
+                             "/proc/\x1b[0m",
+                             "/proc/a\\..\\..",
+                             ""};
   for (const std::string& path : bad) {
     bool exists = true;
     EXPECT_EQ(ExistsFile(path, &exists).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << path;
@@ -322,6 +325,13 @@ TEST_F(ServiceTest, PathsEscapingTheRootAreRefusedByEveryFileRpc) {
   // Absolute host paths are target paths: they land inside the root, not on the host.
   EXPECT_EQ(ReadFile(root_.path() + "/proc/version", &data).error_code(),
             grpc::StatusCode::NOT_FOUND);
+  // So do symlinks: /etc_out -> /etc means the board's /etc, which this root lacks.
+  bool exists = true;
+  ASSERT_TRUE(ExistsFile("/etc_out/passwd", &exists).ok());
+  EXPECT_FALSE(exists);
+  EXPECT_EQ(ReadFile("/etc_out/passwd", &data).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(WriteFile("/etc_out/pynq_remote_test", "x").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(access("/etc/pynq_remote_test", F_OK), 0);
 }
 
 // ---- remote_device: programming through fpga_manager ----

@@ -1,11 +1,13 @@
 #include "zynq/fpga_manager_sysfs.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "device/bit_file.h"
+#include "device/open_in_root.h"
 
 namespace pynq_remote::zynq {
 namespace {
@@ -63,33 +65,73 @@ Result<std::unique_ptr<SysfsFpgaManager>> SysfsFpgaManager::Open(const BoardFile
 SysfsFpgaManager::SysfsFpgaManager(const BoardFiles& files, std::string manager_name)
     : files_(files), manager_name_(std::move(manager_name)) {}
 
+namespace {
+
+// Whether the entry `name` in `dir` is a regular file holding exactly `bytes`. Looked at
+// through O_PATH first: a FIFO or device put there is never opened (it could block, or run a
+// driver's open), only replaced.
+bool HoldsExactly(int dir, const std::string& name, const std::string& bytes) {
+  UniqueFd path(openat(dir, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st;
+  if (!path.valid() || fstat(path.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<uint64_t>(st.st_size) != bytes.size()) {
+    return false;
+  }
+  UniqueFd fd(ReopenPathFd(path.get(), O_RDONLY | O_NONBLOCK));
+  if (!fd.valid()) return false;
+  std::string data(bytes.size(), '\0');
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = read(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return data == bytes;
+}
+
+}  // namespace
+
 Status SysfsFpgaManager::StoreFirmware(const std::string& name, const std::string& bin) {
-  const std::string target = std::string(kFirmwareDir) + "/" + name;
-  Result<std::string> existing = files_.Read(target, bin.size());
-  if (existing.ok() && existing.value() == bin) return {};  // written already, byte for byte
-  // Write beside it and rename, so the kernel never reads a half-written file.
-  const std::string temp = files_.Path(target + ".part-" + std::to_string(getpid()));
-  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return MakeError(ErrorCode::kInternal, "cannot create " + temp + ": " + ErrnoText(errno));
+  // lib/firmware is opened once, beneath the board's root as the file RPCs open paths
+  // (device/open_in_root.h), and every step after is relative to that descriptor: a symlink
+  // or FIFO swapped in by anyone who can write there cannot redirect or block the write.
+  const std::string where = files_.Path(kFirmwareDir);
+  UniqueFd root(open(files_.is_system_root() ? "/" : files_.root().c_str(),
+                     O_PATH | O_DIRECTORY | O_CLOEXEC));
+  const int dir =
+      root.valid() ? OpenInRoot(root.get(), kFirmwareDir, O_PATH | O_DIRECTORY) : -errno;
+  if (dir < 0)
+    return MakeError(ErrorCode::kInternal, "cannot open " + where + ": " + ErrnoText(-dir));
+  UniqueFd firmware(dir);
+  if (HoldsExactly(firmware.get(), name, bin)) return {};  // written already, byte for byte
+  // Written beside it and renamed, so the kernel never reads a half-written file.
+  const std::string temp = name + ".part-" + std::to_string(getpid());
+  unlinkat(firmware.get(), temp.c_str(), 0);  // a leftover of a process that had our pid
+  UniqueFd fd(openat(firmware.get(), temp.c_str(),
+                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!fd.valid()) {
+    return MakeError(ErrorCode::kInternal,
+                     "cannot create " + where + "/" + temp + ": " + ErrnoText(errno));
   }
   size_t done = 0;
   while (done < bin.size()) {
-    ssize_t n = write(fd, bin.data() + done, bin.size() - done);
+    ssize_t n = write(fd.get(), bin.data() + done, bin.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      int err = errno;
-      close(fd);
-      unlink(temp.c_str());
-      return MakeError(ErrorCode::kInternal, "cannot write " + temp + ": " + ErrnoText(err));
+      const int err = errno;
+      unlinkat(firmware.get(), temp.c_str(), 0);
+      return MakeError(ErrorCode::kInternal,
+                       "cannot write " + where + "/" + temp + ": " + ErrnoText(err));
     }
     done += static_cast<size_t>(n);
   }
-  if (close(fd) != 0 || rename(temp.c_str(), files_.Path(target).c_str()) != 0) {
-    int err = errno;
-    unlink(temp.c_str());
+  if (close(fd.release()) != 0 ||
+      renameat(firmware.get(), temp.c_str(), firmware.get(), name.c_str()) != 0) {
+    const int err = errno;
+    unlinkat(firmware.get(), temp.c_str(), 0);
     return MakeError(ErrorCode::kInternal,
-                     "cannot store " + files_.Path(target) + ": " + ErrnoText(err));
+                     "cannot store " + where + "/" + name + ": " + ErrnoText(err));
   }
   return {};
 }

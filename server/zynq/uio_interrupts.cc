@@ -59,9 +59,9 @@ std::map<int, std::vector<std::string>> ParseGicLines(const std::string& text) {
 
 std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 
-std::string CancelledText(int line) {
-  return "waiting on PL interrupt line " + std::to_string(line) +
-         " was cancelled: the device is closing";
+DeviceError Cancelled(int line, const char* why) {
+  return MakeError(ErrorCode::kCancelled, "waiting on PL interrupt line " + std::to_string(line) +
+                                              " was cancelled: " + why);
 }
 
 }  // namespace
@@ -92,15 +92,24 @@ std::unique_ptr<UioInterrupts> UioInterrupts::Discover(const BoardFiles& files, 
 UioInterrupts::UioInterrupts(const BoardFiles& files, bool zynqmp, int wake_fd)
     : files_(files), zynqmp_(zynqmp), wake_fd_(wake_fd) {}
 
+void UioInterrupts::WakeAllLocked() {
+  if (!closing_ && wake_fd_ >= 0) {
+    const uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof one);
+  }
+  closing_ = true;
+  cv_.notify_all();
+}
+
+void UioInterrupts::Shutdown() {
+  std::lock_guard<std::mutex> lock(mu_);
+  WakeAllLocked();
+}
+
 UioInterrupts::~UioInterrupts() {
   {
     std::unique_lock<std::mutex> lock(mu_);
-    closing_ = true;
-    if (wake_fd_ >= 0) {
-      const uint64_t one = 1;
-      (void)!write(wake_fd_, &one, sizeof one);
-    }
-    cv_.notify_all();
+    WakeAllLocked();
     cv_.wait(lock, [this] { return active_waiters_ == 0; });
   }
   for (auto& line : lines_) {
@@ -224,7 +233,8 @@ std::string UioInterrupts::Describe() const {
          devices;
 }
 
-Result<bool> UioInterrupts::Wait(int line_index, std::chrono::milliseconds timeout) {
+Result<bool> UioInterrupts::Wait(int line_index, std::chrono::milliseconds timeout,
+                                 const StopToken& stop) {
   if (line_index < 0 || line_index >= kPlIrqLines) {
     return MakeError(ErrorCode::kUnknownId,
                      "there is no PL interrupt line " + std::to_string(line_index) +
@@ -234,7 +244,7 @@ Result<bool> UioInterrupts::Wait(int line_index, std::chrono::milliseconds timeo
       Clock::now() + std::max(timeout, std::chrono::milliseconds::zero());
 
   std::unique_lock<std::mutex> lock(mu_);
-  if (closing_) return MakeError(ErrorCode::kInternal, CancelledText(line_index));
+  if (closing_) return Cancelled(line_index, "the server is stopping");
   std::unique_ptr<Line>& slot = lines_[line_index];
   // A device that failed (its device-tree overlay removed) is looked up afresh once nobody
   // uses it: a new overlay may have brought it back under another uioN.
@@ -259,7 +269,11 @@ Result<bool> UioInterrupts::Wait(int line_index, std::chrono::milliseconds timeo
       break;
     }
     if (closing_) {
-      result = MakeError(ErrorCode::kInternal, CancelledText(line_index));
+      result = Cancelled(line_index, "the server is stopping");
+      break;
+    }
+    if (stop.StopRequested()) {
+      result = Cancelled(line_index, "the call was cancelled or ran past its deadline");
       break;
     }
     if (!line.gone.empty()) {
@@ -273,7 +287,7 @@ Result<bool> UioInterrupts::Wait(int line_index, std::chrono::milliseconds timeo
       const bool drain = std::exchange(line.drain_stale, false);
       lock.unlock();
       bool gone = false;
-      Result<bool> polled = Poll(line, drain, deadline, &gone);
+      Result<bool> polled = Poll(line, drain, deadline, stop, &gone);
       lock.lock();
       line.polling = false;
       if (gone) line.gone = polled.error().message;
@@ -285,7 +299,7 @@ Result<bool> UioInterrupts::Wait(int line_index, std::chrono::milliseconds timeo
       break;
     }
     if (Clock::now() >= deadline) break;
-    cv_.wait_until(lock, deadline);
+    cv_.wait_until(lock, std::min(deadline, Clock::now() + kStopCheck));
   }
   --line.waiters;
   --active_waiters_;
@@ -294,7 +308,7 @@ Result<bool> UioInterrupts::Wait(int line_index, std::chrono::milliseconds timeo
 }
 
 Result<bool> UioInterrupts::Poll(const Line& line, bool drain, Clock::time_point deadline,
-                                 bool* gone) const {
+                                 const StopToken& stop, bool* gone) const {
   const std::string dev_path = files_.Path("/dev/" + line.device);
   auto fail = [&](const char* what, int err) {
     // EIO/EINVAL/ENODEV: the UIO core answers so once its device is unregistered.
@@ -320,16 +334,21 @@ Result<bool> UioInterrupts::Poll(const Line& line, bool drain, Clock::time_point
     }
   }
   for (;;) {
+    if (stop.StopRequested()) {
+      return MakeError(ErrorCode::kCancelled, "waiting on " + dev_path +
+                                                  " was cancelled: the call was cancelled or "
+                                                  "ran past its deadline");
+    }
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
     const int timeout_ms =
-        static_cast<int>(std::clamp<int64_t>(left.count(), 0, static_cast<int64_t>(INT_MAX)));
+        static_cast<int>(std::clamp<int64_t>(left.count(), 0, kStopCheck.count()));
     struct pollfd fds[2] = {{line.fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     const int n = poll(fds, 2, timeout_ms);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail("poll", errno);
     if (fds[1].revents != 0) {
-      return MakeError(ErrorCode::kInternal,
-                       "waiting on " + dev_path + " was cancelled: the device is closing");
+      return MakeError(ErrorCode::kCancelled,
+                       "waiting on " + dev_path + " was cancelled: the server is stopping");
     }
     if (n == 0) {
       if (Clock::now() >= deadline) return false;

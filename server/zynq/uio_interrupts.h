@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 
+#include "device/device.h"
 #include "device/device_error.h"
 #include "zynq/board_files.h"
 
@@ -48,8 +49,15 @@ class UioInterrupts {
   /// false after `timeout`. Every thread waiting on the line when it fires sees it.
   /// kUnknownId for a line outside 0..15 or one no UIO device serves (the message says what
   /// was looked for where, and what to add to the device tree); kInternal with errno text
-  /// when the device cannot be opened, enabled, polled or read.
-  Result<bool> Wait(int line, std::chrono::milliseconds timeout);
+  /// when the device cannot be opened, enabled, polled or read; kCancelled when `stop` asks
+  /// (looked at every kStopCheck) or after Shutdown().
+  Result<bool> Wait(int line, std::chrono::milliseconds timeout, const StopToken& stop);
+
+  /// How often a waiter asks its StopToken.
+  static constexpr std::chrono::milliseconds kStopCheck{50};
+
+  /// Ends every wait now with kCancelled, and every later one at once (the server stops).
+  void Shutdown();
 
   /// For the start-up log: "lines 0,1 via uio0,uio1" or "no UIO device serves a PL
   /// interrupt".
@@ -58,7 +66,7 @@ class UioInterrupts {
   /// Whether a UIO device serves any PL line now (Info's "irq" capability).
   bool ServesAnyLine() const;
 
-  /// Wakes any waiter (its Wait returns kInternal), waits for it to leave, closes the fds.
+  /// Wakes any waiter (its Wait returns kCancelled), waits for it to leave, closes the fds.
   ~UioInterrupts();
 
   UioInterrupts(const UioInterrupts&) = delete;
@@ -84,13 +92,16 @@ class UioInterrupts {
   // Why `line` has no device: what was looked for where, what exists, what to do.
   std::string NotServedMessage(int line) const;
   // Polls the line's fd until `deadline`, by the waiter holding `polling`: true when it
-  // fired, false on timeout. Sets *gone when the device itself failed. Called without mu_.
+  // fired, false on timeout, kCancelled when `stop` asks. Sets *gone when the device itself
+  // failed. Called without mu_.
   Result<bool> Poll(const Line& line, bool drain, std::chrono::steady_clock::time_point deadline,
-                    bool* gone) const;
+                    const StopToken& stop, bool* gone) const;
+  // Sets closing_ and wakes every waiter and poller. Called with mu_ held.
+  void WakeAllLocked();
 
   const BoardFiles& files_;
   const bool zynqmp_;
-  const int wake_fd_;  // eventfd; readable once the destructor runs, ends every poll
+  const int wake_fd_;  // eventfd; readable once closing (Shutdown, destructor): ends every poll
 
   mutable std::mutex mu_;
   std::condition_variable cv_;  // a firing, a poller leaving, a waiter leaving, closing

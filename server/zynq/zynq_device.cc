@@ -130,9 +130,12 @@ class ZynqDevice final : public Device {
     return OnMemory(phys, len, [&](DmaMemory& m) { return m.Invalidate(phys, len); });
   }
 
-  Result<bool> WaitIrq(int line, std::chrono::milliseconds timeout) override {
-    return irqs_->Wait(line, timeout);
+  Result<bool> WaitIrq(int line, std::chrono::milliseconds timeout,
+                       const StopToken& stop) override {
+    return irqs_->Wait(line, timeout, stop);
   }
+
+  void Shutdown() override { irqs_->Shutdown(); }
 
   Status SetPlClock(int index, double mhz) override {
     Result<double> set = SetPlClockMhz(facts_.family, index, mhz, ReadReg(), WriteReg());
@@ -140,7 +143,7 @@ class ZynqDevice final : public Device {
     return {};
   }
 
-  Result<uint64_t> Advance(uint64_t) override {
+  Result<uint64_t> Advance(uint64_t, const StopToken&) override {
     return MakeError(ErrorCode::kUnsupported,
                      "Advance: time on a real board does not wait for requests (sim only)");
   }

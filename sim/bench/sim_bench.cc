@@ -74,7 +74,7 @@ BENCHMARK(BM_RawVerilatedCycles)->Unit(benchmark::kMillisecond)->UseRealTime();
 void BM_BoardAdvanceCycles(benchmark::State& state) {
   Device& dev = Board();
   for (auto _ : state) {
-    benchmark::DoNotOptimize(dev.Advance(kChunk));
+    benchmark::DoNotOptimize(dev.Advance(kChunk, {}));
   }
   state.counters["cycles_per_second"] = benchmark::Counter(
       static_cast<double>(state.iterations() * kChunk), benchmark::Counter::kIsRate);
@@ -201,7 +201,7 @@ void BM_BoardAcceleratorCycles(benchmark::State& state) {
     if (!dev.MmioWrite(kAccel + reg[0], 4, reg[1]).ok()) state.SkipWithError("MMIO failed");
   }
   for (auto _ : state) {
-    benchmark::DoNotOptimize(dev.Advance(kChunk));
+    benchmark::DoNotOptimize(dev.Advance(kChunk, {}));
   }
   Result<uint64_t> ctrl = dev.MmioRead(kAccel, 4);
   if (!ctrl.ok() || (ctrl.value() & 0x4)) state.SkipWithError("the accelerator was not running");

@@ -56,9 +56,10 @@ class SimDevice final : public Device {
   Status MemWrite(uint64_t phys, const void* src, size_t len) override;
   Status Flush(uint64_t phys, size_t len) override;
   Status Invalidate(uint64_t phys, size_t len) override;
-  Result<bool> WaitIrq(int line, std::chrono::milliseconds timeout) override;
+  Result<bool> WaitIrq(int line, std::chrono::milliseconds timeout, const StopToken& stop) override;
   Status SetPlClock(int index, double mhz) override;
-  Result<uint64_t> Advance(uint64_t cycles) override;
+  Result<uint64_t> Advance(uint64_t cycles, const StopToken& stop) override;
+  void Shutdown() override;
 
  private:
   /// Takes board_mu_ ahead of the runner (which yields while a host call waits). Every
@@ -90,6 +91,10 @@ class SimDevice final : public Device {
   uint64_t clock_generation_ = ~0ull;
   FpgaState state_;  // guarded by state_mu_
 
+  // Set by Shutdown: Advance and WaitIrq end, and a bus access waiting out its timeout
+  // inside the PL stops waiting (PlSocket reads it every cycle of such a wait).
+  std::atomic<bool> shutting_down_{false};
+
   std::atomic<uint64_t> pl_cycles_{0};
   std::atomic<uint64_t> time_ps_{0};
   std::atomic<bool> pl_active_{false};
@@ -120,6 +125,7 @@ SimDevice::SimDevice(const SimOptions& options)
     board_.pl.Load(nullptr);
     board_.pl.ResetCounters();
     board_.pl.axil_bridge.SetTimeoutCycles(options_.mmio_timeout_cycles);
+    board_.pl.SetAbortFlag(&shutting_down_);
     ApplyClockLocked();
   }
   if (!options_.deterministic) runner_ = std::thread([this] { RunnerLoop(); });
@@ -134,6 +140,7 @@ SimDevice::~SimDevice() {
   if (runner_.joinable()) runner_.join();
   std::unique_lock<std::mutex> lock = LockBoard();
   board_.pl.Load(nullptr);
+  board_.pl.SetAbortFlag(nullptr);
   board_.ddr.SetStore(nullptr);
   g_board_taken = false;
 }
@@ -412,13 +419,26 @@ Status SimDevice::Invalidate(uint64_t phys, size_t len) {
   return CheckDdr(phys, len, "invalidate");
 }
 
-Result<bool> SimDevice::WaitIrq(int line, std::chrono::milliseconds timeout) {
+Result<bool> SimDevice::WaitIrq(int line, std::chrono::milliseconds timeout,
+                                const StopToken& stop) {
   if (line < 0 || line > 15) {
     return MakeError(ErrorCode::kUnknownId,
                      "interrupt line " + std::to_string(line) + ": the PL has lines 0..15");
   }
+  // The irq word changes under irq_cv_; the token is a question, so it is asked in slices.
+  constexpr std::chrono::milliseconds kStopCheck(50);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock<std::mutex> lock(irq_mu_);
-  return irq_cv_.wait_for(lock, timeout, [&] { return (irq_ >> line) & 1; });
+  for (;;) {
+    if ((irq_ >> line) & 1) return true;
+    if (shutting_down_.load() || stop.StopRequested()) {
+      return MakeError(ErrorCode::kCancelled,
+                       "waiting on PL interrupt line " + std::to_string(line) + " was cancelled");
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    irq_cv_.wait_until(lock, std::min(deadline, now + kStopCheck));
+  }
 }
 
 Status SimDevice::SetPlClock(int index, double mhz) {
@@ -433,9 +453,16 @@ Status SimDevice::SetPlClock(int index, double mhz) {
   return Status();
 }
 
-Result<uint64_t> SimDevice::Advance(uint64_t cycles) {
+Result<uint64_t> SimDevice::Advance(uint64_t cycles, const StopToken& stop) {
   uint64_t left = cycles;
   while (left > 0) {
+    // Asked once a chunk (a few thousand cycles, well under a millisecond): a count no
+    // client can wait for still ends with its call, its deadline or the server.
+    if (shutting_down_.load() || stop.StopRequested()) {
+      return MakeError(ErrorCode::kCancelled, "Advance stopped after " +
+                                                  std::to_string(cycles - left) + " of " +
+                                                  std::to_string(cycles) + " PL cycles");
+    }
     const uint64_t chunk =
         std::min<uint64_t>(left, std::max<uint64_t>(options_.quantum_cycles, 1) * 8);
     std::unique_lock<std::mutex> lock = LockBoard();
@@ -448,6 +475,12 @@ Result<uint64_t> SimDevice::Advance(uint64_t cycles) {
     left -= chunk;
   }
   return pl_cycles_.load();
+}
+
+void SimDevice::Shutdown() {
+  shutting_down_ = true;
+  std::lock_guard<std::mutex> lock(irq_mu_);
+  irq_cv_.notify_all();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #ifndef PYNQ_REMOTE_SIM_PL_PL_SOCKET_H_
 #define PYNQ_REMOTE_SIM_PL_PL_SOCKET_H_
 
+#include <atomic>
 #include <memory>
 #include <systemc>
 
@@ -46,6 +47,10 @@ class PlSocket : public sc_core::sc_module, private EdgeHook, private AxiLiteClo
   uint16_t irq() const;
   /// Restarts cycle and time counting (a new SimDevice on the board).
   void ResetCounters();
+  /// While `*abort` is true, a host access that has waited thousands of cycles for its
+  /// AXI-Lite response stops waiting (it ends as a bus timeout): the server is stopping.
+  /// Accesses answered in the usual few cycles are not affected. Null: never.
+  void SetAbortFlag(const std::atomic<bool>* abort) { abort_ = abort; }
 
  private:
   void RunnerThread();
@@ -62,6 +67,8 @@ class PlSocket : public sc_core::sc_module, private EdgeHook, private AxiLiteClo
   uint64_t cycles_ = 0;
   uint64_t time_ps_ = 0;
   bool stop_on_beat_ = false;
+  const std::atomic<bool>* abort_ = nullptr;
+  uint64_t beat_wait_cycles_ = 0;  // cycles the current RunUntilBeatDone has waited
 };
 
 }  // namespace pynq_remote::sim

@@ -75,7 +75,7 @@ class DesignsTest : public ::testing::Test {
   // `ack` has cleared the sources (the inputs are level: IAR alone would not stick).
   template <class Ack>
   uint32_t WaitIntc(uint64_t intc, Ack ack) {
-    Result<bool> fired = dev_->WaitIrq(0, std::chrono::seconds(5));
+    Result<bool> fired = dev_->WaitIrq(0, std::chrono::seconds(5), {});
     EXPECT_TRUE(fired.ok() && fired.value()) << "no interrupt on pl_ps_irq0[0]";
     if (!fired.ok() || !fired.value()) return 0;
     const uint32_t pending = Read(intc + kIpr);
@@ -146,7 +146,7 @@ TEST_F(DesignsTest, DmaLoopbackMovesBytesWithInterrupts) {
     ASSERT_TRUE(dev_->MemRead(dst.phys, out.data(), out.size()).ok());
     ASSERT_EQ(0, std::memcmp(in.data(), out.data(), bytes)) << bytes << " bytes";
     for (size_t i = bytes; i < out.size(); ++i) ASSERT_EQ(out[i], 0xEE) << "byte " << i;
-    EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(0)).value());
+    EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(0), {}).value());
   }
 }
 
@@ -187,7 +187,7 @@ TEST_F(DesignsTest, GpioLoopbackAndInterrupt) {
   Write(kGpio + kGier, 0x80000000u);
   Write(kGpio + kIpIer, 0x2);
   EnableIntc(kIntc, 0x1);
-  EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(0)).value());
+  EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(0), {}).value());
   Write(kGpio + kGpioData, 0x5A);
   const uint32_t pending = WaitIntc(kIntc, [&](uint32_t) {
     EXPECT_EQ(Read(kGpio + kIpIsr) & 0x2, 0x2u);
@@ -195,7 +195,7 @@ TEST_F(DesignsTest, GpioLoopbackAndInterrupt) {
   });
   EXPECT_EQ(pending, 0x1u);
   EXPECT_EQ(Read(kGpio + kGpio2Data), 0x5Au);
-  EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(0)).value());
+  EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(0), {}).value());
 }
 
 TEST_F(DesignsTest, StreamScaleThroughDma) {
@@ -232,7 +232,7 @@ TEST_F(DesignsTest, StreamScaleThroughDma) {
     ASSERT_EQ(out[i], in[i] * static_cast<uint32_t>(scale) + static_cast<uint32_t>(offset))
         << "word " << i;
   }
-  EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(0)).value());
+  EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(0), {}).value());
 }
 
 }  // namespace

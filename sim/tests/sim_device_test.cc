@@ -178,7 +178,7 @@ TEST_F(SimDeviceTest, CycleCounterAdvancesAndReprogramResets) {
   const uint64_t a = Read(kRegs + kCycleLo, 8);
   const uint64_t b = Read(kRegs + kCycleLo, 8);
   EXPECT_GT(b, a);
-  ASSERT_TRUE(dev_->Advance(10000).ok());
+  ASSERT_TRUE(dev_->Advance(10000, {}).ok());
   const uint64_t c = Read(kRegs + kCycleLo, 8);
   EXPECT_GE(c - b, 10000u);
   Write(kRegs + kScratch0, 77);
@@ -223,7 +223,7 @@ TEST_F(SimDeviceTest, StalledSlaveTimesOut) {
   EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
   EXPECT_NE(r.error().message.find("1000 PL cycles"), std::string::npos) << r.error().message;
   // The late answer is drained; the next accesses get their own answers.
-  ASSERT_TRUE(dev_->Advance(3000).ok());
+  ASSERT_TRUE(dev_->Advance(3000, {}).ok());
   EXPECT_EQ(Read(kRegs + kVersion), 0x00010000u);
   EXPECT_EQ(Read(kRegs + kId), 0x52454641u);
 }
@@ -284,6 +284,50 @@ TEST_F(SimDeviceTest, StateAnswersWhileAnAccessWaitsForItsTimeout) {
   EXPECT_LT(took, std::chrono::milliseconds(20));
 }
 
+// Long calls end when asked (the client, its deadline) and when the server stops, having run
+// what they ran; the board goes on.
+TEST_F(SimDeviceTest, AdvanceStopsWhenItsTokenAsks) {
+  MakeProgrammed({.deterministic = true});
+  int asked = 0;
+  Result<uint64_t> r = dev_->Advance(UINT64_MAX, StopToken([&asked] { return ++asked > 3; }));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kCancelled);
+  EXPECT_NE(r.error().message.find("Advance stopped after"), std::string::npos)
+      << r.error().message;
+  const uint64_t ran = dev_->Info().pl_cycles;
+  EXPECT_GT(ran, 0u);
+  ASSERT_TRUE(dev_->Advance(100, {}).ok());
+  EXPECT_EQ(dev_->Info().pl_cycles, ran + 100);
+}
+
+TEST_F(SimDeviceTest, ShutdownEndsAdvanceWaitIrqAndABusWait) {
+  MakeProgrammed({.mmio_timeout_cycles = 4000000000ull});  // minutes of wall time
+  Write(kRegs + kStall, 0xFFFFFFFF);
+  Result<uint64_t> advanced = 0;
+  Result<bool> waited = true;
+  Result<uint64_t> read = 0;
+  std::thread advance([&] { advanced = dev_->Advance(UINT64_MAX, {}); });
+  std::thread wait([&] { waited = dev_->WaitIrq(3, std::chrono::minutes(10), {}); });
+  std::thread stalled([&] { read = dev_->MmioRead(kRegs + kId, 4); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  dev_->Shutdown();
+  // Each would block this test for minutes if it ignored the stop.
+  advance.join();
+  wait.join();
+  stalled.join();
+  ASSERT_FALSE(advanced.ok());
+  EXPECT_EQ(advanced.error().code, ErrorCode::kCancelled);
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.error().code, ErrorCode::kCancelled);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().code, ErrorCode::kTimeout);
+  // After the stop, long calls end at once; short ones still answer, PL accesses too.
+  EXPECT_FALSE(dev_->Advance(1, {}).ok());
+  EXPECT_TRUE(dev_->MmioRead(0xFF5E00C0, 4).ok());  // PL0_REF_CTRL, a PS register
+  ASSERT_TRUE(dev_->Program(RefBit(), "ref_accel.bit", false).ok());  // unsticks the slave
+  EXPECT_EQ(Read(kRegs + kId), 0x52454641u);                         // "REFA"
+}
+
 // --bus-timeout-us: simulated microseconds, so the cycle budget follows PL clock 0.
 TEST_F(SimDeviceTest, TimeoutInMicrosecondsFollowsThePlClock) {
   MakeProgrammed({.mmio_timeout_us = 20});
@@ -329,7 +373,7 @@ TEST_F(SimDeviceTest, AcceleratorCopiesAndAddsWithInterrupt) {
     Write(kAccel + kGier, 1);
     Write(kAccel + kIer, 1);
     Start(src.phys, dst.phys, words * 4, op, 0x01010101);
-    Result<bool> fired = dev_->WaitIrq(0, std::chrono::seconds(10));
+    Result<bool> fired = dev_->WaitIrq(0, std::chrono::seconds(10), {});
     ASSERT_TRUE(fired.ok());
     ASSERT_TRUE(fired.value()) << "op " << op;
     const uint64_t ctrl = Read(kAccel + kCtrl);
@@ -345,7 +389,7 @@ TEST_F(SimDeviceTest, AcceleratorCopiesAndAddsWithInterrupt) {
     EXPECT_EQ(g, guard);
     Write(kAccel + kIsr, 1);  // toggle: acknowledge
     EXPECT_EQ(Read(kAccel + kIsr), 0u);
-    EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(0)).value());
+    EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(0), {}).value());
   }
 }
 
@@ -377,12 +421,12 @@ TEST_F(SimDeviceTest, DeterministicModeWaitsForAdvance) {
   const uint64_t cycles = dev_->Info().pl_cycles;
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(dev_->Info().pl_cycles, cycles);
-  EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(50)).value());
+  EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(50), {}).value());
   EXPECT_EQ(Read(kAccel + kCtrl) & 0x2, 0u);
-  Result<uint64_t> after = dev_->Advance(5000);
+  Result<uint64_t> after = dev_->Advance(5000, {});
   ASSERT_TRUE(after.ok());
   EXPECT_GE(after.value(), cycles + 5000);
-  EXPECT_TRUE(dev_->WaitIrq(0, std::chrono::milliseconds(0)).value());
+  EXPECT_TRUE(dev_->WaitIrq(0, std::chrono::milliseconds(0), {}).value());
   uint32_t v = 0;
   ASSERT_TRUE(dev_->MemRead(buf.phys + 4096 + 4092, &v, 4).ok());
   EXPECT_EQ(v, 8u);
@@ -394,7 +438,7 @@ TEST_F(SimDeviceTest, PlClockFollowsPsRegisters) {
   ASSERT_TRUE(dev_->SetPlClock(0, 250.0).ok());
   EXPECT_NEAR(dev_->Info().pl_clocks_mhz[0], 250.0, 0.1);
   DeviceInfo before = dev_->Info();
-  ASSERT_TRUE(dev_->Advance(1000).ok());
+  ASSERT_TRUE(dev_->Advance(1000, {}).ok());
   DeviceInfo after = dev_->Info();
   EXPECT_EQ(after.sim_time_ps - before.sim_time_ps, (after.pl_cycles - before.pl_cycles) * 4000);
   // The PYNQ client's way: write PL0_REF_CTRL through MMIO.
@@ -414,7 +458,8 @@ TEST_F(SimDeviceTest, MemoryBoundsAndAllocErrors) {
   EXPECT_TRUE(dev_->MemWrite((1ull << 30) - 1, &byte, 1).ok());
   EXPECT_TRUE(dev_->Free(a.handle).ok());
   EXPECT_EQ(dev_->Free(a.handle).error().code, ErrorCode::kUnknownId);
-  EXPECT_EQ(dev_->WaitIrq(16, std::chrono::milliseconds(1)).error().code, ErrorCode::kUnknownId);
+  EXPECT_EQ(dev_->WaitIrq(16, std::chrono::milliseconds(1), {}).error().code,
+            ErrorCode::kUnknownId);
 }
 
 TEST_F(SimDeviceTest, ConcurrentHostThreadsWhileTheAcceleratorRuns) {
@@ -440,7 +485,7 @@ TEST_F(SimDeviceTest, ConcurrentHostThreadsWhileTheAcceleratorRuns) {
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(errors.load(), 0);
-  ASSERT_TRUE(dev_->WaitIrq(0, std::chrono::seconds(20)).value());
+  ASSERT_TRUE(dev_->WaitIrq(0, std::chrono::seconds(20), {}).value());
   std::vector<uint32_t> out(in.size());
   ASSERT_TRUE(dev_->MemRead(buf.phys + (2 << 20), out.data(), out.size() * 4).ok());
   for (size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], in[i] + 3) << i;
@@ -464,7 +509,7 @@ TEST_F(SimDeviceTest, WaveformTrace) {
   {
     MakeProgrammed({.deterministic = true, .trace_path = path});
     Write(kRegs + kScratch0, 5);
-    ASSERT_TRUE(dev_->Advance(100).ok());
+    ASSERT_TRUE(dev_->Advance(100, {}).ok());
     dev_.reset();
   }
   struct stat st {};

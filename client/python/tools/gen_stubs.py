@@ -18,6 +18,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "..", "proto"))
 PACKAGE_DIR = os.path.normpath(os.path.join(HERE, "..", "pynq_remote", "_proto"))
+# gRPC's own protocols (server reflection) that the server serves: clients use grpcio's.
+SERVER_ONLY = ("grpc" + os.sep,)
 
 
 def generate(out_dir, protoc, plugin):
@@ -25,6 +27,7 @@ def generate(out_dir, protoc, plugin):
     for dirpath, _, files in os.walk(PROTO_DIR):
         protos += [os.path.relpath(os.path.join(dirpath, f), PROTO_DIR)
                    for f in files if f.endswith(".proto")]
+    protos = [p for p in protos if not p.startswith(SERVER_ONLY)]
     subprocess.run([protoc, f"-I{PROTO_DIR}", f"--python_out={out_dir}",
                     f"--grpc_python_out={out_dir}",
                     f"--plugin=protoc-gen-grpc_python={plugin}"] + sorted(protos), check=True)

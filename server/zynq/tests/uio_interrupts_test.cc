@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -89,7 +90,7 @@ TEST_F(UioInterruptsTest, FiresWhenTheInterruptArrives) {
     Fire("uio0");
   });
   const Clock::time_point start = Clock::now();
-  Result<bool> fired = irqs->Wait(0, milliseconds(5000));
+  Result<bool> fired = irqs->Wait(0, milliseconds(5000), {});
   const auto took = Clock::now() - start;
   firer.join();
   ASSERT_TRUE(fired.ok()) << fired.error().message;
@@ -101,14 +102,14 @@ TEST_F(UioInterruptsTest, FiresWhenTheInterruptArrives) {
 TEST_F(UioInterruptsTest, TimesOutOnTime) {
   auto irqs = ZynqMpLine0();
   const Clock::time_point start = Clock::now();
-  Result<bool> fired = irqs->Wait(0, milliseconds(100));
+  Result<bool> fired = irqs->Wait(0, milliseconds(100), {});
   const auto took = Clock::now() - start;
   ASSERT_TRUE(fired.ok()) << fired.error().message;
   EXPECT_FALSE(fired.value());
   EXPECT_GE(took, milliseconds(100));
   EXPECT_LT(took, milliseconds(600));
 
-  Result<bool> at_once = irqs->Wait(0, milliseconds(0));
+  Result<bool> at_once = irqs->Wait(0, milliseconds(0), {});
   ASSERT_TRUE(at_once.ok());
   EXPECT_FALSE(at_once.value());
 }
@@ -116,11 +117,11 @@ TEST_F(UioInterruptsTest, TimesOutOnTime) {
 TEST_F(UioInterruptsTest, PendingInterruptIsReportedAtOnce) {
   auto irqs = ZynqMpLine0();
   Fire("uio0");
-  Result<bool> fired = irqs->Wait(0, milliseconds(0));
+  Result<bool> fired = irqs->Wait(0, milliseconds(0), {});
   ASSERT_TRUE(fired.ok()) << fired.error().message;
   EXPECT_TRUE(fired.value());
   // Reported once: the next wait sees nothing.
-  Result<bool> again = irqs->Wait(0, milliseconds(20));
+  Result<bool> again = irqs->Wait(0, milliseconds(20), {});
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again.value());
 }
@@ -129,8 +130,8 @@ TEST_F(UioInterruptsTest, ConcurrentWaitersAllSeeOneFiring) {
   auto irqs = ZynqMpLine0();
   Result<bool> first = false;
   Result<bool> second = false;
-  std::thread a([&] { first = irqs->Wait(0, milliseconds(5000)); });
-  std::thread b([&] { second = irqs->Wait(0, milliseconds(5000)); });
+  std::thread a([&] { first = irqs->Wait(0, milliseconds(5000), {}); });
+  std::thread b([&] { second = irqs->Wait(0, milliseconds(5000), {}); });
   std::this_thread::sleep_for(milliseconds(100));  // both are waiting by now
   Fire("uio0");
   a.join();
@@ -139,7 +140,7 @@ TEST_F(UioInterruptsTest, ConcurrentWaitersAllSeeOneFiring) {
   ASSERT_TRUE(second.ok()) << second.error().message;
   EXPECT_TRUE(first.value());
   EXPECT_TRUE(second.value());
-  Result<bool> after = irqs->Wait(0, milliseconds(20));
+  Result<bool> after = irqs->Wait(0, milliseconds(20), {});
   ASSERT_TRUE(after.ok());
   EXPECT_FALSE(after.value());
 }
@@ -148,9 +149,9 @@ TEST_F(UioInterruptsTest, ShortWaiterHandsPollingToALongerOne) {
   auto irqs = ZynqMpLine0();
   Result<bool> short_wait = true;
   Result<bool> long_wait = false;
-  std::thread a([&] { short_wait = irqs->Wait(0, milliseconds(80)); });
+  std::thread a([&] { short_wait = irqs->Wait(0, milliseconds(80), {}); });
   std::this_thread::sleep_for(milliseconds(20));  // `a` polls first
-  std::thread b([&] { long_wait = irqs->Wait(0, milliseconds(5000)); });
+  std::thread b([&] { long_wait = irqs->Wait(0, milliseconds(5000), {}); });
   std::this_thread::sleep_for(milliseconds(400));  // `a` has given up; `b` polls now
   Fire("uio0");
   a.join();
@@ -165,14 +166,47 @@ TEST_F(UioInterruptsTest, DestructionEndsAWait) {
   auto irqs = ZynqMpLine0();
   Result<bool> waited = true;
   UioInterrupts* raw = irqs.get();  // the thread must not read `irqs` while it is reset
-  std::thread waiter([&waited, raw] { waited = raw->Wait(0, milliseconds(10000)); });
+  std::thread waiter([&waited, raw] { waited = raw->Wait(0, milliseconds(10000), {}); });
   std::this_thread::sleep_for(milliseconds(50));
   const Clock::time_point start = Clock::now();
   irqs.reset();
   EXPECT_LT(Clock::now() - start, milliseconds(2000));
   waiter.join();
   ASSERT_FALSE(waited.ok());
-  EXPECT_EQ(waited.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(waited.error().code, ErrorCode::kCancelled);
+}
+
+TEST_F(UioInterruptsTest, ShutdownEndsAWaitAndTheOnesAfterIt) {
+  auto irqs = ZynqMpLine0();
+  Result<bool> waited = true;
+  std::thread waiter([&waited, &irqs] { waited = irqs->Wait(0, milliseconds(10000), {}); });
+  std::this_thread::sleep_for(milliseconds(50));
+  irqs->Shutdown();
+  waiter.join();
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.error().code, ErrorCode::kCancelled);
+  Result<bool> later = irqs->Wait(0, milliseconds(10000), {});
+  ASSERT_FALSE(later.ok());
+  EXPECT_EQ(later.error().code, ErrorCode::kCancelled);
+}
+
+TEST_F(UioInterruptsTest, AStopTokenEndsAWait) {
+  auto irqs = ZynqMpLine0();
+  std::atomic<bool> stop{false};
+  Result<bool> waited = true;
+  std::thread waiter([&] {
+    waited = irqs->Wait(0, milliseconds(60000), StopToken([&stop] { return stop.load(); }));
+  });
+  std::this_thread::sleep_for(milliseconds(50));
+  stop = true;
+  waiter.join();  // a wait that ignored the token would block this test for 60 s
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.error().code, ErrorCode::kCancelled);
+  // The line still works for the next waiter.
+  Fire("uio0");
+  Result<bool> fired = irqs->Wait(0, milliseconds(5000), {});
+  ASSERT_TRUE(fired.ok()) << fired.error().message;
+  EXPECT_TRUE(fired.value());
 }
 
 TEST_F(UioInterruptsTest, DestructionWithoutWaitersIsClean) {
@@ -196,7 +230,7 @@ TEST_F(UioInterruptsTest, Zynq7000LinesAndZynqMpSecondBank) {
   EXPECT_EQ(zynqmp->Describe(), "line 8 via uio2");
 
   Fire("uio1");
-  Result<bool> fired = zynq->Wait(15, milliseconds(1000));
+  Result<bool> fired = zynq->Wait(15, milliseconds(1000), {});
   ASSERT_TRUE(fired.ok()) << fired.error().message;
   EXPECT_TRUE(fired.value());
 }
@@ -204,7 +238,7 @@ TEST_F(UioInterruptsTest, Zynq7000LinesAndZynqMpSecondBank) {
 TEST_F(UioInterruptsTest, LineOutsideTheRangeIsUnknown) {
   auto irqs = ZynqMpLine0();
   for (int line : {-1, 16, 1000}) {
-    Result<bool> fired = irqs->Wait(line, milliseconds(10));
+    Result<bool> fired = irqs->Wait(line, milliseconds(10), {});
     ASSERT_FALSE(fired.ok());
     EXPECT_EQ(fired.error().code, ErrorCode::kUnknownId);
     EXPECT_NE(fired.error().message.find("0..15"), std::string::npos);
@@ -213,7 +247,7 @@ TEST_F(UioInterruptsTest, LineOutsideTheRangeIsUnknown) {
 
 TEST_F(UioInterruptsTest, LineWithoutUioTellsTheWholeStory) {
   auto irqs = ZynqMpLine0();
-  Result<bool> fired = irqs->Wait(3, milliseconds(10));
+  Result<bool> fired = irqs->Wait(3, milliseconds(10), {});
   ASSERT_FALSE(fired.ok());
   EXPECT_EQ(fired.error().code, ErrorCode::kUnknownId);
   const std::string& message = fired.error().message;
@@ -231,7 +265,7 @@ TEST_F(UioInterruptsTest, NoUioDeviceAtAll) {
             " 48:         0     GICv2 121 Level     xilinx-axi-intc\n");
   auto irqs = UioInterrupts::Discover(files_, /*zynqmp=*/true);
   EXPECT_EQ(irqs->Describe(), "no UIO device serves a PL interrupt");
-  Result<bool> fired = irqs->Wait(0, milliseconds(10));
+  Result<bool> fired = irqs->Wait(0, milliseconds(10), {});
   ASSERT_FALSE(fired.ok());
   EXPECT_EQ(fired.error().code, ErrorCode::kUnknownId);
   const std::string& message = fired.error().message;
@@ -242,7 +276,7 @@ TEST_F(UioInterruptsTest, NoUioDeviceAtAll) {
 
 TEST_F(UioInterruptsTest, NoProcInterrupts) {
   auto irqs = UioInterrupts::Discover(files_, /*zynqmp=*/true);
-  Result<bool> fired = irqs->Wait(0, milliseconds(10));
+  Result<bool> fired = irqs->Wait(0, milliseconds(10), {});
   ASSERT_FALSE(fired.ok());
   EXPECT_EQ(fired.error().code, ErrorCode::kUnknownId);
   EXPECT_NE(fired.error().message.find("cannot read " + files_.Path("/proc/interrupts")),
@@ -253,7 +287,7 @@ TEST_F(UioInterruptsTest, NoProcInterrupts) {
 TEST_F(UioInterruptsTest, UioDeviceAppearingLaterIsFound) {
   WriteFile("/proc/interrupts", "");
   auto irqs = UioInterrupts::Discover(files_, /*zynqmp=*/true);
-  EXPECT_FALSE(irqs->Wait(0, milliseconds(10)).ok());
+  EXPECT_FALSE(irqs->Wait(0, milliseconds(10), {}).ok());
   // An overlay with a generic-uio node is loaded.
   WriteFile("/proc/interrupts", " 48:  0  GICv2 121 Level  fabric\n");
   AddUio("uio0", "fabric");
@@ -262,7 +296,7 @@ TEST_F(UioInterruptsTest, UioDeviceAppearingLaterIsFound) {
     std::this_thread::sleep_for(milliseconds(50));
     Fire("uio0");
   });
-  Result<bool> fired = irqs->Wait(0, milliseconds(5000));
+  Result<bool> fired = irqs->Wait(0, milliseconds(5000), {});
   firer.join();
   ASSERT_TRUE(fired.ok()) << fired.error().message;
   EXPECT_TRUE(fired.value());
@@ -294,7 +328,7 @@ TEST_F(UioInterruptsTest, AmbiguousNamesAreRefused) {
   AddUio("uio0", "fabric");
   AddUio("uio1", "fabric");
   auto irqs = UioInterrupts::Discover(files_, /*zynqmp=*/true);
-  Result<bool> fired = irqs->Wait(0, milliseconds(10));
+  Result<bool> fired = irqs->Wait(0, milliseconds(10), {});
   ASSERT_FALSE(fired.ok());
   EXPECT_NE(fired.error().message.find("ambiguous (2 UIO devices and 2 GIC interrupts"),
             std::string::npos)

@@ -363,7 +363,7 @@ TEST_F(FakeBoard, InterruptsFromTheUioStandIn) {
   Make();
   auto device = Create();
   ASSERT_NE(device, nullptr);
-  Result<bool> quiet = device->WaitIrq(0, std::chrono::milliseconds(50));
+  Result<bool> quiet = device->WaitIrq(0, std::chrono::milliseconds(50), {});
   ASSERT_TRUE(quiet.ok()) << quiet.error().message;
   EXPECT_FALSE(quiet.value());
   std::thread fire([this] {
@@ -373,11 +373,11 @@ TEST_F(FakeBoard, InterruptsFromTheUioStandIn) {
     EXPECT_EQ(write(fd, &count, 4), 4);
     close(fd);
   });
-  Result<bool> fired = device->WaitIrq(0, std::chrono::milliseconds(5000));
+  Result<bool> fired = device->WaitIrq(0, std::chrono::milliseconds(5000), {});
   fire.join();
   ASSERT_TRUE(fired.ok());
   EXPECT_TRUE(fired.value());
-  Result<bool> unserved = device->WaitIrq(3, std::chrono::milliseconds(10));
+  Result<bool> unserved = device->WaitIrq(3, std::chrono::milliseconds(10), {});
   ASSERT_FALSE(unserved.ok());
   EXPECT_EQ(unserved.error().code, ErrorCode::kUnknownId);
 }

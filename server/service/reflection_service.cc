@@ -1,0 +1,202 @@
+#include "service/reflection_service.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/descriptor.pb.h>
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+
+namespace pynq_remote::service {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::DescriptorPool;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::FileDescriptor;
+
+// The two versions differ only in their package, so one template serves both.
+struct V1alpha {
+  using Service = grpc::reflection::v1alpha::ServerReflection;
+  using Request = grpc::reflection::v1alpha::ServerReflectionRequest;
+  using Response = grpc::reflection::v1alpha::ServerReflectionResponse;
+};
+struct V1 {
+  using Service = grpc::reflection::v1::ServerReflection;
+  using Request = grpc::reflection::v1::ServerReflectionRequest;
+  using Response = grpc::reflection::v1::ServerReflectionResponse;
+};
+
+// `file`, then its transitive dependencies, each serialized once: a client needs them all
+// to build the file's descriptors. The asked-for file comes first, as from gRPC's own
+// service: clients (grpcurl) take the first as the answer.
+void AddFileAndDependencies(const FileDescriptor* file, std::set<std::string>* seen,
+                            std::vector<std::string>* out) {
+  if (!seen->insert(file->name()).second) return;
+  google::protobuf::FileDescriptorProto proto;
+  file->CopyTo(&proto);
+  out->push_back(proto.SerializeAsString());
+  for (int i = 0; i < file->dependency_count(); ++i) {
+    AddFileAndDependencies(file->dependency(i), seen, out);
+  }
+}
+
+// The file that extends `type_name` with field `number`, or nullptr.
+const FileDescriptor* FindExtensionFile(const DescriptorPool& pool, const std::string& type_name,
+                                        int number) {
+  const Descriptor* type = pool.FindMessageTypeByName(type_name);
+  if (type == nullptr) return nullptr;
+  const FieldDescriptor* extension = pool.FindExtensionByNumber(type, number);
+  return extension == nullptr ? nullptr : extension->file();
+}
+
+// An error goes back in the response, not as the call's status: the stream stays open.
+template <class Response>
+void SetError(grpc::StatusCode code, const std::string& message, Response* response) {
+  response->mutable_error_response()->set_error_code(code);
+  response->mutable_error_response()->set_error_message(message);
+}
+
+// `file` and its dependencies, or NOT_FOUND with `missing` when there is no file.
+template <class Response>
+void SetFile(const FileDescriptor* file, const std::string& missing, Response* response) {
+  if (file == nullptr) return SetError(grpc::StatusCode::NOT_FOUND, missing, response);
+  std::set<std::string> seen;
+  std::vector<std::string> files;
+  AddFileAndDependencies(file, &seen, &files);
+  auto* out = response->mutable_file_descriptor_response()->mutable_file_descriptor_proto();
+  for (std::string& bytes : files) out->Add(std::move(bytes));
+}
+
+template <class Response>
+void SetExtensionNumbers(const DescriptorPool& pool, const std::string& type_name,
+                         Response* response) {
+  const Descriptor* type = pool.FindMessageTypeByName(type_name);
+  if (type == nullptr) {
+    return SetError(grpc::StatusCode::NOT_FOUND, "type not found: " + type_name, response);
+  }
+  std::vector<const FieldDescriptor*> extensions;
+  pool.FindAllExtensions(type, &extensions);
+  std::vector<int> numbers;
+  for (const FieldDescriptor* extension : extensions) numbers.push_back(extension->number());
+  std::sort(numbers.begin(), numbers.end());
+  auto* out = response->mutable_all_extension_numbers_response();
+  out->set_base_type_name(type->full_name());
+  for (int number : numbers) out->add_extension_number(number);
+}
+
+// The response to one request, by the field the request sets.
+template <class Api>
+void Answer(const typename Api::Request& request, const std::vector<std::string>& services,
+            typename Api::Response* response) {
+  using Request = typename Api::Request;
+  const DescriptorPool& pool = *DescriptorPool::generated_pool();
+  response->Clear();
+  response->set_valid_host(request.host());
+  *response->mutable_original_request() = request;
+  switch (request.message_request_case()) {
+    case Request::kFileByFilename:
+      return SetFile(pool.FindFileByName(request.file_by_filename()),
+                     "file not found: " + request.file_by_filename(), response);
+    case Request::kFileContainingSymbol:
+      return SetFile(pool.FindFileContainingSymbol(request.file_containing_symbol()),
+                     "symbol not found: " + request.file_containing_symbol(), response);
+    case Request::kFileContainingExtension: {
+      const auto& extension = request.file_containing_extension();
+      return SetFile(
+          FindExtensionFile(pool, extension.containing_type(), extension.extension_number()),
+          "extension not found: " + std::to_string(extension.extension_number()) + " of " +
+              extension.containing_type(),
+          response);
+    }
+    case Request::kAllExtensionNumbersOfType:
+      return SetExtensionNumbers(pool, request.all_extension_numbers_of_type(), response);
+    case Request::kListServices:
+      for (const std::string& name : services) {
+        response->mutable_list_services_response()->add_service()->set_name(name);
+      }
+      return;
+    default:  // unset, or a field added to the protocol after this server
+      return SetError(grpc::StatusCode::UNIMPLEMENTED,
+                      "the request sets no field this server answers (file_by_filename, "
+                      "file_containing_symbol, file_containing_extension, "
+                      "all_extension_numbers_of_type, list_services)",
+                      response);
+  }
+}
+
+// One ServerReflectionInfo stream: read a request, write its answer, read the next. One
+// operation is outstanding at a time, so the reactions never race and Finish is reached
+// exactly once: a failed read (the client half-closed, cancelled or went away) or a failed
+// write (cancelled). Between requests only the pending read remains: no thread waits.
+template <class Api>
+class InfoReactor final
+    : public grpc::ServerBidiReactor<typename Api::Request, typename Api::Response> {
+ public:
+  explicit InfoReactor(const std::vector<std::string>& services) : services_(services) {
+    this->StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      this->Finish(grpc::Status::OK);
+      return;
+    }
+    Answer<Api>(request_, services_, &response_);
+    this->StartWrite(&response_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      this->Finish(grpc::Status::CANCELLED);
+      return;
+    }
+    response_.Clear();  // an idle stream keeps no descriptors
+    this->StartRead(&request_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  const std::vector<std::string>& services_;  // the ReflectionService's, which outlives us
+  typename Api::Request request_;
+  typename Api::Response response_;
+};
+
+template <class Api>
+class Endpoint final : public Api::Service::CallbackService {
+ public:
+  explicit Endpoint(const std::vector<std::string>& services) : services_(services) {}
+
+  grpc::ServerBidiReactor<typename Api::Request, typename Api::Response>* ServerReflectionInfo(
+      grpc::CallbackServerContext* /*context*/) override {
+    return new InfoReactor<Api>(services_);
+  }
+
+ private:
+  const std::vector<std::string>& services_;
+};
+
+}  // namespace
+
+ReflectionService::ReflectionService(std::vector<std::string> service_names) {
+  service_names.push_back(V1alpha::Service::service_full_name());
+  service_names.push_back(V1::Service::service_full_name());
+  for (std::string& name : service_names) {
+    if (std::find(service_names_.begin(), service_names_.end(), name) == service_names_.end()) {
+      service_names_.push_back(std::move(name));
+    }
+  }
+  v1alpha_ = std::make_unique<Endpoint<V1alpha>>(service_names_);
+  v1_ = std::make_unique<Endpoint<V1>>(service_names_);
+}
+
+void ReflectionService::RegisterWith(grpc::ServerBuilder& builder) {
+  builder.RegisterService(v1alpha_.get());
+  builder.RegisterService(v1_.get());
+}
+
+}  // namespace pynq_remote::service

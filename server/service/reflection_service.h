@@ -1,0 +1,42 @@
+// gRPC server reflection (grpc.reflection.v1alpha and v1) on gRPC's callback API. gRPC
+// 1.51's own reflection service is a sync service: every open stream holds a server thread,
+// and reflection needs no token, so anyone who can connect could grow the server by a
+// thread per silent stream. Here an idle stream costs no thread.
+#ifndef PYNQ_REMOTE_SERVER_SERVICE_REFLECTION_SERVICE_H_
+#define PYNQ_REMOTE_SERVER_SERVICE_REFLECTION_SERVICE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pynq_remote::service {
+
+/// Answers from the process's generated descriptor pool: every .proto compiled into the
+/// binary, with its transitive dependencies.
+class ReflectionService {
+ public:
+  /// `service_names`: the full names of the other services the server registers (e.g.
+  /// "mmio.Mmio", "grpc.health.v1.Health"); list_services answers them, then the two
+  /// reflection services. gRPC 1.51 cannot list a server's services, hence the list.
+  explicit ReflectionService(std::vector<std::string> service_names);
+  // The registered services point into this object.
+  ReflectionService(const ReflectionService&) = delete;
+  ReflectionService& operator=(const ReflectionService&) = delete;
+
+  /// Registers both versions; the server must not outlive this object.
+  void RegisterWith(grpc::ServerBuilder& builder);
+
+  /// What list_services answers, in order, each name once.
+  const std::vector<std::string>& service_names() const { return service_names_; }
+
+ private:
+  std::vector<std::string> service_names_;
+  std::unique_ptr<grpc::Service> v1alpha_;
+  std::unique_ptr<grpc::Service> v1_;
+};
+
+}  // namespace pynq_remote::service
+
+#endif  // PYNQ_REMOTE_SERVER_SERVICE_REFLECTION_SERVICE_H_
