@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -83,8 +84,9 @@ constexpr char kUsage[] =
     "                             is ended with DEADLINE_EXCEEDED (default 30; 0: never)\n"
     "  --max-threads N            threads gRPC may run calls on; past it calls get\n"
     "                             RESOURCE_EXHAUSTED (default 256)\n"
-    "  --max-grpc-memory-mb N     memory gRPC may hold for connections and messages in\n"
-    "                             flight (default 2048)\n"
+    "  --max-call-memory-mb N     memory for calls in flight: bitstreams being downloaded,\n"
+    "                             and gRPC's connection and message buffers (its resource\n"
+    "                             quota) (default: a quarter of RAM, at most 512)\n"
     "  --max-file-mb N            largest file a client may write (default 1024)\n"
     "  --session-grace-ms MS      a dropped session's handles are freed after this (1000)\n"
     "access:\n"
@@ -136,7 +138,7 @@ struct Flags {
   service::Limits limits;
   bool sessionless_limit_set = false;  // else it follows --max-session-memory-mb
   int max_threads = 256;
-  size_t max_grpc_memory_mb = 2048;
+  bool call_memory_set = false;  // else a quarter of RAM, at most 512 MiB
   service::MmioPolicyMode mmio_policy = service::MmioPolicyMode::kOverlay;
   std::vector<AddressWindow> mmio_allow;
   zynq::MemorySpec memory;
@@ -225,8 +227,9 @@ Flags ParseFlags(int argc, char** argv) {
       flags.limits.stream_idle = std::chrono::seconds(ParseCount(arg, value(i, arg), 0, 86400));
     } else if (arg == "--max-threads") {
       flags.max_threads = static_cast<int>(ParseCount(arg, value(i, arg), 8, 1u << 16));
-    } else if (arg == "--max-grpc-memory-mb") {
-      flags.max_grpc_memory_mb = ParseCount(arg, value(i, arg), 64, 1u << 20);
+    } else if (arg == "--max-call-memory-mb") {
+      flags.limits.max_call_bytes = ParseCount(arg, value(i, arg), 16, 1u << 20) << 20;
+      flags.call_memory_set = true;
     } else if (arg == "--max-total-memory-mb") {
       flags.limits.max_total_bytes = ParseCount(arg, value(i, arg), 0, 1u << 20) << 20;
     } else if (arg == "--max-handles") {
@@ -280,6 +283,12 @@ Flags ParseFlags(int argc, char** argv) {
   }
   if (!flags.sessionless_limit_set) {
     flags.limits.max_sessionless_bytes = flags.limits.max_session_bytes;
+  }
+  if (!flags.call_memory_set) {
+    // A board has 0.5 to 4 GiB; what calls in flight hold must leave it room.
+    const uint64_t ram = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                         static_cast<uint64_t>(sysconf(_SC_PAGE_SIZE));
+    flags.limits.max_call_bytes = std::clamp<uint64_t>(ram / 4, 64ull << 20, 512ull << 20);
   }
   return flags;
 }
@@ -425,11 +434,13 @@ int RunServer(const Flags& flags) {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 2000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   // What gRPC itself may use, whatever clients do: threads to run calls on (a sync call in
-  // progress holds one) and memory for connections and messages in flight. Past either,
-  // calls are refused with RESOURCE_EXHAUSTED and the server stays healthy.
+  // progress holds one; past the ceiling calls are refused with RESOURCE_EXHAUSTED) and
+  // memory for its connection and message buffers (under pressure gRPC shrinks flow-control
+  // windows and sheds idle connections; what our streams hold is counted against the same
+  // figure by StreamGuard, and refused past it).
   grpc::ResourceQuota quota("pynq-remote-server");
   quota.SetMaxThreads(flags.max_threads);
-  quota.Resize(flags.max_grpc_memory_mb << 20);
+  quota.Resize(flags.limits.max_call_bytes);
   builder.SetResourceQuota(quota);
   int port = 0;
   builder.AddListeningPort(flags.listen, security.value().credentials, &port);

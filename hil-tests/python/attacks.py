@@ -281,6 +281,7 @@ def download_flood(server, streams=50, chunk_bytes=int(3.9 * (1 << 20)), allowed
     usage = board_pb2_grpc.BoardStub(channel).GetInfo(board_pb2.GetInfoRequest(),
                                                       timeout=5).usage
     state["active_streams"] = usage.active_streams
+    state["held_mib"] = usage.buffer_bytes / (1 << 20)  # what downloads hold, as charged
     held.release()
     channel.close()
     probe.close()

@@ -29,8 +29,8 @@ Result<std::unique_ptr<StreamGuard>> StartStream(SharedState& state, grpc::Serve
                                                  const std::string& what) {
   Result<std::string> caller = CallerSession(context, state.sessions);
   if (!caller.ok()) return caller.error();
-  return StreamGuard::Start(context, state.streams, state.sessions, state.watchdog, what,
-                            caller.value());
+  return StreamGuard::Start(context, state.streams, state.sessions, state.call_memory,
+                            state.watchdog, what, caller.value());
 }
 
 StopToken StopTokenFor(const grpc::ServerContext* context, const SharedState& state) {

@@ -92,7 +92,12 @@ grpc::Status RemoteDeviceService::download(
   remote_device::DownloadRequest request;
   std::string bitstream;
   size_t messages = 0;
-  while (guard.value()->Read(reader, &request)) {
+  for (;;) {
+    // Refused before reading while the server's budget is used up: gRPC then never takes
+    // the next message in.
+    Status room = state_.call_memory.CheckRoom("download");
+    if (!room.ok()) return ToGrpcStatus(context, room.error());
+    if (!guard.value()->Read(reader, &request)) break;
     ++messages;
     if (bitstream.size() + request.buffer().size() > state_.options.max_message_bytes) {
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -105,7 +110,11 @@ grpc::Status RemoteDeviceService::download(
     Status charged = guard.value()->Charge(
         size, "downloading a bitstream of " + FormatBytes(bitstream.size() + size));
     if (!charged.ok()) return ToGrpcStatus(context, charged.error());
-    bitstream += request.buffer();
+    if (bitstream.empty()) {
+      bitstream.swap(*request.mutable_buffer());  // one message (the usual case): no copy
+    } else {
+      bitstream += request.buffer();
+    }
   }
   if (!StreamFinished(context, *guard.value())) {
     return grpc::Status(grpc::StatusCode::CANCELLED,

@@ -31,7 +31,8 @@ struct Limits {
   uint32_t max_concurrent_streams = 16;  // streaming transfers in progress at once
   uint64_t max_file_bytes = 1ull << 30;  // one file written through writefile
   std::chrono::milliseconds stream_idle{30000};  // a stream silent this long is ended (0: never)
-  std::chrono::milliseconds grace{1000};         // a dropped session's handles outlive it this long
+  uint64_t max_call_bytes = 512ull << 20;  // what streams hold in flight, server-wide (0: none)
+  std::chrono::milliseconds grace{1000};   // a dropped session's handles outlive it this long
 };
 
 /// What one owner holds. The sessionless pool is the owner "".

@@ -23,6 +23,7 @@ SharedState::SharedState(Device& device_in, RootFs root_in, ServiceOptions optio
       fpga(device_in, root, options.max_message_bytes),
       sessions(options.limits),
       streams(options.limits.max_concurrent_streams),
+      call_memory(options.limits.max_call_bytes),
       watchdog(options.limits.stream_idle),
       policy(options.mmio_policy, windows, options.mmio_allow) {
   // Programming can also fail half-way (an empty PL): the policy then allows only the PS.

@@ -46,6 +46,7 @@ struct SharedState {
   IdRegistry<BufferEntry> buffers{"buf"};
   SessionTable sessions;
   StreamSlots streams;
+  CallMemory call_memory;
   StreamWatchdog watchdog;
   std::atomic<bool> stopping{false};  // SIGTERM: long calls end, new streams are refused
   MmioPolicy policy;

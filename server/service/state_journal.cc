@@ -48,7 +48,8 @@ std::string Owner(const std::string& owner) { return owner.empty() ? "-" : owner
 std::string FromOwner(const std::string& field) { return field == "-" ? "" : field; }
 
 bool ParseU64(const std::string& text, uint64_t* value) {
-  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos) {
+  if (text.empty() || text.size() > 20 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     return false;
   }
   errno = 0;
@@ -150,7 +151,8 @@ Result<std::unique_ptr<StateJournal>> StateJournal::Open(const std::string& dir,
                      "cannot write " + temp + ": " + std::strerror(errno));
   }
   Status written = WriteFully(fd, compact.data(), compact.size(), temp);
-  if (!written.ok() || fsync(fd) != 0 || close(fd) != 0 || rename(temp.c_str(), path.c_str()) != 0) {
+  if (!written.ok() || fsync(fd) != 0 || close(fd) != 0 ||
+      rename(temp.c_str(), path.c_str()) != 0) {
     return MakeError(ErrorCode::kInvalidArgument, "cannot compact " + path);
   }
   fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -182,8 +184,6 @@ void StateJournal::MmioAdded(const std::string& id, const MmioRegion& region) {
   Append(MmioLine(id, region));
 }
 void StateJournal::MmioRemoved(const std::string& id) { Append("U " + id + "\n"); }
-void StateJournal::Loaded(const std::string& firmware) {
-  Append("L " + ToHex(firmware) + "\n");
-}
+void StateJournal::Loaded(const std::string& firmware) { Append("L " + ToHex(firmware) + "\n"); }
 
 }  // namespace pynq_remote::service

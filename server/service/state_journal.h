@@ -22,7 +22,7 @@ namespace pynq_remote::service {
 struct JournalState {
   std::map<std::string, BufferEntry> buffers;  // allocation.handle is stale: restore by phys
   std::map<std::string, MmioRegion> mmios;
-  std::string firmware;  // lib/firmware/<name> loaded last, "" when none
+  std::string firmware;   // lib/firmware/<name> loaded last, "" when none
   size_t torn_lines = 0;  // ignored: a record cut short by a kill, or not ours
 };
 

@@ -10,6 +10,29 @@
 
 namespace pynq_remote::service {
 
+Status CallMemory::Reserve(uint64_t bytes, const std::string& action) {
+  uint64_t held = held_.load();
+  do {
+    if (limit_ != 0 && (bytes > limit_ || held > limit_ - bytes)) {
+      return MakeError(ErrorCode::kLimitExceeded,
+                       action + " would bring the memory of calls in flight to " +
+                           FormatBytes(held + bytes) + ", past the server's limit of " +
+                           FormatBytes(limit_) + " (--max-call-memory-mb)");
+    }
+  } while (!held_.compare_exchange_weak(held, held + bytes));
+  return {};
+}
+
+void CallMemory::Release(uint64_t bytes) { held_.fetch_sub(bytes); }
+
+Status CallMemory::CheckRoom(const std::string& what) const {
+  const uint64_t held = held_.load();
+  if (limit_ == 0 || held < limit_) return {};
+  return MakeError(ErrorCode::kLimitExceeded,
+                   what + ": calls in flight hold " + FormatBytes(held) +
+                       ", the server's limit (--max-call-memory-mb); retry when one finishes");
+}
+
 StreamWatchdog::StreamWatchdog(std::chrono::milliseconds idle_limit)
     : idle_limit_(idle_limit), thread_([this] { Run(); }) {}
 
@@ -75,37 +98,44 @@ void StreamWatchdog::Run() {
   }
 }
 
-Result<std::unique_ptr<StreamGuard>> StreamGuard::Start(grpc::ServerContext* context,
-                                                        StreamSlots& slots, SessionTable& sessions,
-                                                        StreamWatchdog& watchdog,
-                                                        const std::string& what,
-                                                        const std::string& owner) {
+Result<std::unique_ptr<StreamGuard>> StreamGuard::Start(
+    grpc::ServerContext* context, StreamSlots& slots, SessionTable& sessions, CallMemory& memory,
+    StreamWatchdog& watchdog, const std::string& what, const std::string& owner) {
   Result<StreamSlots::Slot> slot = slots.Acquire(what);
   if (!slot.ok()) return slot.error();
   std::unique_ptr<StreamGuard> guard(
-      new StreamGuard(context, std::move(slot).value(), sessions, watchdog, what, owner));
+      new StreamGuard(context, std::move(slot).value(), sessions, memory, watchdog, what, owner));
   watchdog.Add(guard.get());
   return guard;
 }
 
 StreamGuard::StreamGuard(grpc::ServerContext* context, StreamSlots::Slot slot,
-                         SessionTable& sessions, StreamWatchdog& watchdog, std::string what,
-                         std::string owner)
+                         SessionTable& sessions, CallMemory& memory, StreamWatchdog& watchdog,
+                         std::string what, std::string owner)
     : context_(context),
       slot_(std::move(slot)),
       sessions_(sessions),
+      memory_(memory),
       watchdog_(watchdog),
       what_(std::move(what)),
       owner_(std::move(owner)) {}
 
 StreamGuard::~StreamGuard() {
   watchdog_.Remove(this);
-  if (charged_ != 0) sessions_.Release(owner_, charged_, 0);
+  if (charged_ != 0) {
+    sessions_.Release(owner_, charged_, 0);
+    memory_.Release(charged_);
+  }
 }
 
 Status StreamGuard::Charge(uint64_t bytes, const std::string& action) {
+  Status in_flight = memory_.Reserve(bytes, action);
+  if (!in_flight.ok()) return in_flight;
   Status reserved = sessions_.Reserve(owner_, bytes, 0, action);
-  if (!reserved.ok()) return reserved;
+  if (!reserved.ok()) {
+    memory_.Release(bytes);
+    return reserved;
+  }
   charged_ += bytes;
   return {};
 }

@@ -26,6 +26,24 @@ namespace pynq_remote::service {
 
 class StreamGuard;
 
+/// What all streams together hold in server memory (bitstreams being downloaded), against
+/// one server-wide limit (--max-call-memory-mb; 0: none).
+class CallMemory {
+ public:
+  explicit CallMemory(uint64_t limit) : limit_(limit) {}
+  /// Errors: kLimitExceeded naming the limit, with `action` ("downloading a bitstream...").
+  Status Reserve(uint64_t bytes, const std::string& action);
+  void Release(uint64_t bytes);
+  /// kLimitExceeded when nothing is left: a stream refused before it reads a message never
+  /// makes gRPC take that message in.
+  Status CheckRoom(const std::string& what) const;
+  uint64_t held() const { return held_.load(); }
+
+ private:
+  const uint64_t limit_;
+  std::atomic<uint64_t> held_{0};
+};
+
 /// One thread that ends idle streams. It sleeps while no stream is registered, and otherwise
 /// wakes when the longest wait could first pass the limit, so an idle server costs nothing.
 class StreamWatchdog {
@@ -62,7 +80,7 @@ class StreamGuard {
   /// the sessionless pool. Errors: kLimitExceeded (--max-streams).
   static Result<std::unique_ptr<StreamGuard>> Start(grpc::ServerContext* context,
                                                     StreamSlots& slots, SessionTable& sessions,
-                                                    StreamWatchdog& watchdog,
+                                                    CallMemory& memory, StreamWatchdog& watchdog,
                                                     const std::string& what,
                                                     const std::string& owner);
   ~StreamGuard();
@@ -82,8 +100,9 @@ class StreamGuard {
     return writer->Write(message);
   }
 
-  /// Charges `bytes` more, held until the guard goes, to the owner's session and the total.
-  /// Errors: kLimitExceeded naming the limit, with `action` ("downloading a bitstream").
+  /// Charges `bytes` more, held until the guard goes: to the calls in flight, and to the
+  /// owner's session and the total. Errors: kLimitExceeded naming the limit, with `action`
+  /// ("downloading a bitstream of 3.9 MiB").
   Status Charge(uint64_t bytes, const std::string& action);
   uint64_t charged() const { return charged_; }
 
@@ -93,7 +112,7 @@ class StreamGuard {
  private:
   friend class StreamWatchdog;
   StreamGuard(grpc::ServerContext* context, StreamSlots::Slot slot, SessionTable& sessions,
-              StreamWatchdog& watchdog, std::string what, std::string owner);
+              CallMemory& memory, StreamWatchdog& watchdog, std::string what, std::string owner);
   // Marks the handler as waiting on its client for the life of the object.
   class Waiting {
    public:
@@ -108,6 +127,7 @@ class StreamGuard {
   grpc::ServerContext* const context_;
   StreamSlots::Slot slot_;
   SessionTable& sessions_;
+  CallMemory& memory_;
   StreamWatchdog& watchdog_;
   const std::string what_;
   const std::string owner_;

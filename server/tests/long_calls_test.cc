@@ -100,6 +100,31 @@ TEST_F(LongCallsTest, ADownloadIsChargedToItsCallerAndGivenBack) {
   EXPECT_EQ(Usage().buffer_bytes(), 0u);
 }
 
+TEST_F(LongCallsTest, WhatAllDownloadsHoldHasOneServerWideLimit) {
+  Limits limits;
+  limits.max_call_bytes = 3u << 20;
+  Start(limits);
+  SetAttrs("a.bin");
+  // Alone, 2 MiB fits; beside another stream holding 2 MiB it does not.
+  EXPECT_TRUE(Download("GOOD" + std::string(2u << 20, 'x')).ok());
+  grpc::ClientContext ctx;
+  remote_device::DownloadResponse resp;
+  auto held = device_stub_->download(&ctx, &resp);
+  remote_device::DownloadRequest chunk;
+  chunk.set_buffer("GOOD" + std::string(2u << 20, 'x'));
+  ASSERT_TRUE(held->Write(chunk));
+  for (int i = 0; i < 500 && services_->state().call_memory.held() == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  grpc::Status refused = Download("GOOD" + std::string(2u << 20, 'x'));
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(refused.error_message().find("--max-call-memory-mb"), std::string::npos)
+      << refused.error_message();
+  held->WritesDone();
+  EXPECT_TRUE(held->Finish().ok());
+  EXPECT_EQ(services_->state().call_memory.held(), 0u);
+}
+
 TEST_F(LongCallsTest, TheSessionlessPoolHasALimitOfItsOwn) {
   Limits limits;
   limits.max_sessionless_bytes = 8u << 20;

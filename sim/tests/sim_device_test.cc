@@ -323,9 +323,9 @@ TEST_F(SimDeviceTest, ShutdownEndsAdvanceWaitIrqAndABusWait) {
   EXPECT_EQ(read.error().code, ErrorCode::kTimeout);
   // After the stop, long calls end at once; short ones still answer, PL accesses too.
   EXPECT_FALSE(dev_->Advance(1, {}).ok());
-  EXPECT_TRUE(dev_->MmioRead(0xFF5E00C0, 4).ok());  // PL0_REF_CTRL, a PS register
+  EXPECT_TRUE(dev_->MmioRead(0xFF5E00C0, 4).ok());                    // PL0_REF_CTRL, a PS register
   ASSERT_TRUE(dev_->Program(RefBit(), "ref_accel.bit", false).ok());  // unsticks the slave
-  EXPECT_EQ(Read(kRegs + kId), 0x52454641u);                         // "REFA"
+  EXPECT_EQ(Read(kRegs + kId), 0x52454641u);                          // "REFA"
 }
 
 // --bus-timeout-us: simulated microseconds, so the cycle budget follows PL clock 0.
