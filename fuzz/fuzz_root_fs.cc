@@ -1,10 +1,12 @@
 // libFuzzer target: the target-root sandbox (server/service/root_fs.h). One root is built
 // once, with the shapes an escape would use: a directory, files, symlinks pointing out
 // (absolute and relative), a symlink loop, a self-loop, a dangling link, links that stay
-// inside. Each input is an operation byte and a path (raw bytes: NULs, "..", "//",
-// "%2e%2e", overlong UTF-8 all reach the sandbox as they are). The invariant: whatever the
-// sandbox resolves or opens is inside the root, checked by the kernel's view (realpath of
-// the resolved path, /proc/self/fd of the opened file), not by the sandbox's own logic.
+// inside, and a FIFO. Each input is an operation byte, a resolver byte (the kernel's openat2
+// or the walker) and a path (raw bytes: NULs, "..", "//", "%2e%2e", overlong UTF-8 all reach
+// the sandbox as they are). The invariants: whatever the sandbox opens is inside the root,
+// checked by the kernel's view (/proc/self/fd of the opened file), not by the sandbox's own
+// logic; nothing appears outside it; and no call blocks (a FIFO opened would hang the run).
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -24,8 +26,8 @@
 namespace {
 
 using pynq_remote::Result;
+using pynq_remote::UniqueFd;
 using pynq_remote::service::RootFs;
-using pynq_remote::service::UniqueFd;
 
 constexpr char kFileText[] = "inside\n";
 constexpr char kSecretText[] = "outside: a sandbox escape read this\n";
@@ -56,14 +58,16 @@ void WriteText(const std::string& path, const char* text) {
 struct Fixture {
   std::string top;   // holds root/ and outside/
   std::string root;  // canonical
+  std::string outside;
   std::set<std::string> files;
+  std::set<std::string> dirs;  // the fixture's own; any other directory was made by a call
 
   Fixture() {
     char pattern[] = "/tmp/pynq-remote-fuzz-root.XXXXXX";
     if (mkdtemp(pattern) == nullptr) std::abort();
     top = RealPath(pattern);
     root = top + "/root";
-    const std::string outside = top + "/outside";
+    outside = top + "/outside";
     mkdir(root.c_str(), 0755);
     mkdir(outside.c_str(), 0755);
     mkdir((root + "/dir").c_str(), 0755);
@@ -71,7 +75,10 @@ struct Fixture {
     mkdir((root + "/lib/firmware").c_str(), 0755);
     WriteText(outside + "/secret", kSecretText);
     files = {root + "/file", root + "/dir/file.txt", root + "/lib/firmware/design.bit"};
+    dirs = {root, root + "/dir", root + "/lib", root + "/lib/firmware"};
     RestoreFiles();
+    mkfifo((root + "/fifo").c_str(), 0644);
+    symlink("fifo", (root + "/lib/firmware/fifo.bin").c_str());
     // Out: absolute, relative, through a directory, and to the parent of the root.
     symlink(outside.c_str(), (root + "/link_out").c_str());
     symlink("../outside/secret", (root + "/link_out_rel").c_str());
@@ -101,18 +108,26 @@ struct Fixture {
   void RestoreFiles() const {
     for (const std::string& f : files) WriteText(f, kFileText);
   }
-};
 
-// The longest prefix of `host` that exists, canonicalised: what the path really reaches.
-std::string ExistingPrefix(std::string host) {
-  for (;;) {
-    std::string real = RealPath(host);
-    if (!real.empty()) return real;
-    const size_t slash = host.rfind('/');
-    if (slash == std::string::npos || slash == 0) return "/";
-    host.resize(slash);
+  // Directories a call made inside the root go again (they are empty: only MakeDirectories
+  // makes them); anything new outside is an escape.
+  void CheckAndTidy(const std::string& path) const {
+    static const std::set<std::string>* known;
+    known = &dirs;
+    nftw(
+        root.c_str(),
+        [](const char* p, const struct stat* st, int, struct FTW*) {
+          if (S_ISDIR(st->st_mode) && known->count(p) == 0) rmdir(p);
+          return 0;
+        },
+        16, FTW_DEPTH | FTW_PHYS);
+    DIR* dir = opendir(outside.c_str());
+    int entries = 0;
+    while (dir != nullptr && readdir(dir) != nullptr) ++entries;
+    if (dir != nullptr) closedir(dir);
+    if (entries != 3) Fail("something appeared outside the root", path);  // ., .., secret
   }
-}
+};
 
 // What an open fd refers to, as the kernel says.
 std::string FdPath(int fd) {
@@ -121,12 +136,6 @@ std::string FdPath(int fd) {
   ssize_t n = readlink(proc.c_str(), link, PATH_MAX);
   if (n < 0) return "";
   return std::string(link, static_cast<size_t>(n));
-}
-
-void CheckResolved(const Fixture& fx, const std::string& path, const std::string& host) {
-  if (!IsInside(fx.root, host)) Fail("Resolve answered outside the root: " + host, path);
-  const std::string reached = ExistingPrefix(host);
-  if (!IsInside(fx.root, reached)) Fail("Resolve reaches outside the root: " + reached, path);
 }
 
 void CheckFd(const Fixture& fx, const std::string& path, const UniqueFd& fd) {
@@ -150,20 +159,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return std::move(opened).value();
   }();
   if (root.dir() != fx->root) Fail("root not canonical: " + root.dir(), fx->root);
-  if (size == 0) return 0;
 
-  const uint8_t op = data[0] % 5;
-  const std::string path(reinterpret_cast<const char*>(data + 1), size - 1);
-
-  Result<std::string> host = root.Resolve(path);
-  if (host.ok()) CheckResolved(*fx, path, host.value());
+  if (size < 2) return 0;
+  const uint8_t op = data[0] % 6;
+  pynq_remote::ForceOpenInRootWalkerForTesting(data[1] & 1);
+  const std::string path(reinterpret_cast<const char*>(data + 2), size - 2);
 
   switch (op) {
     case 0:
-      break;  // Resolve alone
+      (void)root.Exists(path);
+      break;
     case 1: {
-      Result<bool> exists = root.Exists(path);
-      if (exists.ok() != host.ok()) Fail("Exists and Resolve disagree", path);
+      Result<pynq_remote::service::FileId> id = root.Identify(path);
+      (void)id;
       break;
     }
     case 2: {
@@ -177,18 +185,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 4: {
-      Result<UniqueFd> fd = root.OpenWrite(path);
+      Result<UniqueFd> fd = root.OpenWrite(path, /*truncate=*/false);
       if (!fd.ok()) break;
       CheckFd(*fx, path, fd.value());
       const std::string written = FdPath(fd.value().get());
-      // Keep the root as built: fixtures get their text back, new files go.
-      if (fx->files.count(written)) {
-        fx->RestoreFiles();
-      } else {
-        unlink(written.c_str());
-      }
+      // Keep the root as built: fixtures keep their text, new files go.
+      if (fx->files.count(written) == 0) unlink(written.c_str());
       break;
     }
+    case 5:
+      (void)root.MakeDirectories(path);
+      break;
   }
+  fx->CheckAndTidy(path);
   return 0;
 }
