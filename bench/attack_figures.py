@@ -86,6 +86,8 @@ def run_attacks(binary, quick):
         seen = attacks.reflection_flood(server, streams=int(1000 * scale), token="figures-token")
         rows.append(_row(f"4 reflection streams ({int(1000 * scale)})", seen,
                          f"{seen['answered']} answered"))
+        server.stop()
+        server = SimServer("--token-file", tokens.name)  # a fresh one: threads start level
         seen = attacks.health_watch_flood(server, streams=int(1000 * scale),
                                           token="figures-token")
         rows.append(_row(f"4 health Watch streams ({int(1000 * scale)})", seen,
