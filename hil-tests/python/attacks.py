@@ -362,6 +362,16 @@ def advance_runaway(server, deadline_s=3.0, watch_s=1.0):
     def cycles():
         return board.GetInfo(board_pb2.GetInfoRequest(), timeout=5).pl_cycles
 
+    # The call's last chunk may still be finishing as the client sees its deadline: wait for
+    # the count to hold still (at most 10 s; a runaway loop never does), then watch.
+    settle_end = time.monotonic() + 10
+    last = cycles()
+    while time.monotonic() < settle_end:
+        time.sleep(0.1)
+        now = cycles()
+        if now == last:
+            break
+        last = now
     first, cpu0 = cycles(), cpu_seconds(server.proc.pid)
     time.sleep(watch_s)
     second, cpu1 = cycles(), cpu_seconds(server.proc.pid)

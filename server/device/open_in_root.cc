@@ -25,15 +25,8 @@ std::atomic<Openat2> g_openat2{Openat2::kUnknown};
 std::atomic<bool> g_force_walker{false};
 
 std::deque<std::string> SplitComponents(const std::string& path) {
-  std::deque<std::string> parts;
-  size_t begin = 0;
-  while (begin <= path.size()) {
-    size_t end = path.find('/', begin);
-    if (end == std::string::npos) end = path.size();
-    if (end > begin) parts.push_back(path.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  return parts;
+  std::vector<std::string> parts = PathComponents(path);
+  return std::deque<std::string>(parts.begin(), parts.end());
 }
 
 int KernelOpenInRoot(int root_fd, const std::string& path, int flags, mode_t mode) {
@@ -160,6 +153,18 @@ int ReopenPathFd(int path_fd, int flags) {
   const std::string proc = "/proc/self/fd/" + std::to_string(path_fd);
   int fd = open(proc.c_str(), flags | O_CLOEXEC | O_NOCTTY);
   return fd >= 0 ? fd : -errno;
+}
+
+std::vector<std::string> PathComponents(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t begin = 0;
+  while (begin <= path.size()) {
+    size_t end = path.find('/', begin);
+    if (end == std::string::npos) end = path.size();
+    if (end > begin) parts.push_back(path.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return parts;
 }
 
 const char* FileTypeName(mode_t mode) {

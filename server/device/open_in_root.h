@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace pynq_remote {
 
@@ -47,6 +48,10 @@ int OpenInRoot(int root_fd, const std::string& path, int flags, mode_t mode = 0)
 /// open(2) can run because the caller checked the type on the O_PATH descriptor first.
 /// Returns the descriptor or -errno.
 int ReopenPathFd(int path_fd, int flags);
+
+/// The components of a '/'-separated path, without the empty ones ("//", a leading or
+/// trailing '/'); "." and ".." are kept for the caller to judge.
+std::vector<std::string> PathComponents(const std::string& path);
 
 /// "a FIFO (named pipe)", "a character device", ... for the file type bits of `mode`.
 const char* FileTypeName(mode_t mode);

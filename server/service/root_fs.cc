@@ -57,19 +57,6 @@ bool IsValidUtf8(const std::string& s) {
   return true;
 }
 
-std::vector<std::string> SplitComponents(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t begin = 0;
-  while (begin <= path.size()) {
-    size_t end = path.find('/', begin);
-    if (end == std::string::npos) end = path.size();
-    std::string part = path.substr(begin, end - begin);
-    if (!part.empty() && part != ".") parts.push_back(part);
-    begin = end + 1;
-  }
-  return parts;
-}
-
 std::string RealPath(const std::string& path) {
   std::unique_ptr<char, decltype(&std::free)> real(realpath(path.c_str(), nullptr), &std::free);
   return real ? std::string(real.get()) : std::string();
@@ -87,7 +74,7 @@ Status CheckPathSyntax(const std::string& path) {
     if (c == '\\') return PathError(path, "contains a backslash");
   }
   if (!IsValidUtf8(path)) return PathError("", "not valid UTF-8");
-  for (const std::string& part : SplitComponents(path)) {
+  for (const std::string& part : PathComponents(path)) {
     if (part == "..")
       return PathError(path, "\"..\" is not allowed (the path must stay in the root)");
   }
@@ -104,6 +91,14 @@ DeviceError OpenError(const std::string& path, const char* verb, int err) {
   std::string why = ErrnoText(err);
   if (err == ELOOP) why = "too many symbolic links, or a /proc magic link";
   return MakeError(code, std::string("cannot ") + verb + " \"" + path + "\": " + why);
+}
+
+// The file was found and checked; opening it again through /proc/self/fd failed. ENOENT
+// there means no /proc, not a missing file.
+DeviceError ReopenError(const std::string& path, const char* verb, int err) {
+  if (err != ENOENT) return OpenError(path, verb, err);
+  return MakeError(ErrorCode::kInternal, std::string("cannot ") + verb + " \"" + path +
+                                             "\": /proc/self/fd is missing (is /proc mounted?)");
 }
 
 DeviceError NotRegular(const std::string& path, const char* verb, mode_t mode) {
@@ -153,7 +148,7 @@ Result<UniqueFd> RootFs::OpenRead(const std::string& target_path) const {
   // Non-blocking stays on: a regular file that blocks (/proc/kmsg) fails in ReadSome instead
   // of pinning the handler.
   int fd = ReopenPathFd(path.value().get(), O_RDONLY | O_NONBLOCK);
-  if (fd < 0) return OpenError(target_path, "read", -fd);
+  if (fd < 0) return ReopenError(target_path, "read", -fd);
   return UniqueFd(fd);
 }
 
@@ -178,7 +173,7 @@ Result<UniqueFd> RootFs::OpenWrite(const std::string& target_path, bool truncate
       }
       if (!S_ISREG(st.st_mode)) return NotRegular(target_path, "write", st.st_mode);
       int fd = ReopenPathFd(path.get(), O_WRONLY | O_NONBLOCK | (truncate ? O_TRUNC : 0));
-      if (fd < 0) return OpenError(target_path, "write", -fd);
+      if (fd < 0) return ReopenError(target_path, "write", -fd);
       return UniqueFd(fd);
     }
     if (found != -ENOENT) return OpenError(target_path, "write", -found);
@@ -195,7 +190,7 @@ Status RootFs::MakeDirectories(const std::string& target_path) const {
   Status syntax = CheckPathSyntax(target_path);
   if (!syntax.ok()) return syntax;
   std::string parent;
-  for (const std::string& part : SplitComponents(target_path)) {
+  for (const std::string& part : PathComponents(target_path)) {
     int found = OpenInRoot(fd_.get(), parent.empty() ? "/" : parent, O_PATH | O_DIRECTORY);
     if (found < 0) return OpenError(parent, "create a directory in", -found);
     UniqueFd dir(found);

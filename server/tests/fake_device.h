@@ -126,6 +126,11 @@ class FakeDevice : public Device {
   // Counts in steps of 1000, asking `stop` between them as a simulator does, so a huge
   // count runs until the token (or Shutdown) stops it.
   Result<uint64_t> Advance(uint64_t cycles, const StopToken& stop) override {
+    struct Running {
+      std::atomic<int>& count;
+      explicit Running(std::atomic<int>& c) : count(c) { ++count; }
+      ~Running() { --count; }
+    } running(advancing_);
     for (uint64_t left = cycles; left > 0;) {
       if (stop.StopRequested() || shut_down_.load()) {
         return MakeError(ErrorCode::kCancelled, "Advance stopped");
@@ -139,6 +144,8 @@ class FakeDevice : public Device {
     return cycles_;
   }
   void Shutdown() override { shut_down_ = true; }
+  /// Advance calls in progress (a test waits for a stopped one to return).
+  int advancing() const { return advancing_.load(); }
 
   // Scripting and inspection.
   struct Write {
@@ -191,6 +198,7 @@ class FakeDevice : public Device {
   uint64_t next_ = kMemBase;
   uint64_t cycles_ = 0;
   std::atomic<bool> shut_down_{false};
+  std::atomic<int> advancing_{0};
   FpgaState state_;
 };
 

@@ -46,6 +46,18 @@ class LongCallsTest : public ::testing::Test {
     if (server_) server_->Shutdown();
   }
 
+  // Polls `done` until it holds (true) or 10 s pass (false): for what the server does on
+  // its own threads once a client has acted.
+  template <typename Done>
+  static bool WaitFor(Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(milliseconds(2));
+    }
+    return true;
+  }
+
   v1::ServerUsage Usage() {
     grpc::ClientContext ctx;
     v1::BoardInfo info;
@@ -113,9 +125,7 @@ TEST_F(LongCallsTest, WhatAllDownloadsHoldHasOneServerWideLimit) {
   remote_device::DownloadRequest chunk;
   chunk.set_buffer("GOOD" + std::string(2u << 20, 'x'));
   ASSERT_TRUE(held->Write(chunk));
-  for (int i = 0; i < 500 && services_->state().call_memory.held() == 0; ++i) {
-    std::this_thread::sleep_for(milliseconds(2));
-  }
+  WaitFor([&] { return services_->state().call_memory.held() != 0; });
   grpc::Status refused = Download("GOOD" + std::string(2u << 20, 'x'));
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_NE(refused.error_message().find("--max-call-memory-mb"), std::string::npos)
@@ -154,9 +164,7 @@ TEST_F(LongCallsTest, EveryStreamTakesASlotAndASilentOneIsEnded) {
   chunk.set_buffer("GOOD" + std::string(1000, 'x'));
   ASSERT_TRUE(silent->Write(chunk));
   // ...so others are refused while it is held (it reaches the server: wait for its slot).
-  for (int i = 0; i < 500 && Usage().active_streams() == 0; ++i) {
-    std::this_thread::sleep_for(milliseconds(2));
-  }
+  WaitFor([&] { return Usage().active_streams() != 0; });
   ASSERT_EQ(Usage().active_streams(), 1u);
   std::string data;
   grpc::ClientContext read_ctx;
@@ -176,9 +184,7 @@ TEST_F(LongCallsTest, EveryStreamTakesASlotAndASilentOneIsEnded) {
       << ended.error_message();
   EXPECT_TRUE(device_.programs().empty());
   EXPECT_EQ(services_->state().watchdog.ended(), 1u);
-  for (int i = 0; i < 500 && Usage().active_streams() != 0; ++i) {
-    std::this_thread::sleep_for(milliseconds(2));
-  }
+  WaitFor([&] { return Usage().active_streams() == 0; });
   EXPECT_EQ(Usage().active_streams(), 0u);
   EXPECT_TRUE(Download("GOOD").ok());  // the slot is free again
 }
@@ -192,14 +198,10 @@ TEST_F(LongCallsTest, ACancelledDownloadProgramsNothing) {
   remote_device::DownloadRequest chunk;
   chunk.set_buffer("GOOD" + std::string(1000, 'x'));
   ASSERT_TRUE(writer->Write(chunk));
-  for (int i = 0; i < 500 && Usage().active_streams() == 0; ++i) {
-    std::this_thread::sleep_for(milliseconds(2));
-  }
+  WaitFor([&] { return Usage().active_streams() != 0; });
   ctx.TryCancel();
   EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::CANCELLED);
-  for (int i = 0; i < 500 && Usage().active_streams() != 0; ++i) {
-    std::this_thread::sleep_for(milliseconds(2));
-  }
+  WaitFor([&] { return Usage().active_streams() == 0; });
   EXPECT_EQ(Usage().active_streams(), 0u);
   EXPECT_TRUE(device_.programs().empty());
 }
@@ -213,7 +215,8 @@ TEST_F(LongCallsTest, AdvanceEndsAtItsDeadline) {
   v1::AdvanceResponse resp;
   grpc::Status status = board_stub_->Advance(&ctx, req, &resp);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
-  // The loop stopped with the call: the count no longer moves.
+  // The loop stopped with the call (its handler returned), and the count no longer moves.
+  ASSERT_TRUE(WaitFor([&] { return device_.advancing() == 0; }));
   const uint64_t after = device_.Info().pl_cycles;
   for (int i = 0; i < 20; ++i) {
     std::this_thread::sleep_for(milliseconds(5));
@@ -235,6 +238,7 @@ TEST_F(LongCallsTest, AdvanceEndsWhenTheClientCancels) {
   grpc::Status status = board_stub_->Advance(&ctx, req, &resp);
   canceller.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  ASSERT_TRUE(WaitFor([&] { return device_.advancing() == 0; }));
   const uint64_t after = device_.Info().pl_cycles;
   for (int i = 0; i < 20; ++i) {
     std::this_thread::sleep_for(milliseconds(5));
