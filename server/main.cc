@@ -449,7 +449,7 @@ int RunServer(const Flags& flags) {
   // (ReflectionService adds its own two).
   std::vector<std::string> served = services.value()->ServiceNames();
   served.push_back("grpc.health.v1.Health");
-  service::ReflectionService reflection(std::move(served));
+  service::ReflectionService reflection(std::move(served), &services.value()->state().idle_streams);
   reflection.RegisterWith(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {

@@ -136,7 +136,10 @@ template <class Api>
 class InfoReactor final
     : public grpc::ServerBidiReactor<typename Api::Request, typename Api::Response> {
  public:
-  explicit InfoReactor(const std::vector<std::string>& services) : services_(services) {
+  InfoReactor(const std::vector<std::string>& services, IdleStreams* idle,
+              grpc::CallbackServerContext* context)
+      : services_(services), idle_(idle), context_(context) {
+    if (idle_ != nullptr) idle_->Add(context_);
     this->StartRead(&request_);
   }
 
@@ -158,10 +161,15 @@ class InfoReactor final
     this->StartRead(&request_);
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    if (idle_ != nullptr) idle_->Remove(context_);
+    delete this;
+  }
 
  private:
   const std::vector<std::string>& services_;  // the ReflectionService's, which outlives us
+  IdleStreams* const idle_;                   // ended at shutdown; null: not tracked
+  grpc::CallbackServerContext* const context_;
   typename Api::Request request_;
   typename Api::Response response_;
 };
@@ -169,20 +177,22 @@ class InfoReactor final
 template <class Api>
 class Endpoint final : public Api::Service::CallbackService {
  public:
-  explicit Endpoint(const std::vector<std::string>& services) : services_(services) {}
+  Endpoint(const std::vector<std::string>& services, IdleStreams* idle)
+      : services_(services), idle_(idle) {}
 
   grpc::ServerBidiReactor<typename Api::Request, typename Api::Response>* ServerReflectionInfo(
-      grpc::CallbackServerContext* /*context*/) override {
-    return new InfoReactor<Api>(services_);
+      grpc::CallbackServerContext* context) override {
+    return new InfoReactor<Api>(services_, idle_, context);
   }
 
  private:
   const std::vector<std::string>& services_;
+  IdleStreams* const idle_;
 };
 
 }  // namespace
 
-ReflectionService::ReflectionService(std::vector<std::string> service_names) {
+ReflectionService::ReflectionService(std::vector<std::string> service_names, IdleStreams* idle) {
   service_names.push_back(V1alpha::Service::service_full_name());
   service_names.push_back(V1::Service::service_full_name());
   for (std::string& name : service_names) {
@@ -190,8 +200,8 @@ ReflectionService::ReflectionService(std::vector<std::string> service_names) {
       service_names_.push_back(std::move(name));
     }
   }
-  v1alpha_ = std::make_unique<Endpoint<V1alpha>>(service_names_);
-  v1_ = std::make_unique<Endpoint<V1>>(service_names_);
+  v1alpha_ = std::make_unique<Endpoint<V1alpha>>(service_names_, idle);
+  v1_ = std::make_unique<Endpoint<V1>>(service_names_, idle);
 }
 
 void ReflectionService::RegisterWith(grpc::ServerBuilder& builder) {

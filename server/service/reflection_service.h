@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "service/idle_streams.h"
+
 namespace pynq_remote::service {
 
 /// Answers from the process's generated descriptor pool: every .proto compiled into the
@@ -20,7 +22,8 @@ class ReflectionService {
   /// `service_names`: the full names of the other services the server registers (e.g.
   /// "mmio.Mmio", "grpc.health.v1.Health"); list_services answers them, then the two
   /// reflection services. gRPC 1.51 cannot list a server's services, hence the list.
-  explicit ReflectionService(std::vector<std::string> service_names);
+  /// `idle`, when given, tracks the open streams so that shutdown ends them at once.
+  explicit ReflectionService(std::vector<std::string> service_names, IdleStreams* idle = nullptr);
   // The registered services point into this object.
   ReflectionService(const ReflectionService&) = delete;
   ReflectionService& operator=(const ReflectionService&) = delete;

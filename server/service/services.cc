@@ -43,7 +43,11 @@ std::vector<std::string> Services::ServiceNames() {
 
 void Services::BeginShutdown() {
   state_.stopping = true;
+  // Sessions end with the process, not by expiring: their handles stay in the journal for
+  // a restart (--state-dir), so the reaper frees nothing from here on.
+  reaper_.Stop();
   state_.device.Shutdown();
+  state_.idle_streams.EndAll();
 }
 
 void Services::RegisterWith(grpc::ServerBuilder& builder) {

@@ -19,6 +19,7 @@ class AttachReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v
   AttachReactor(SharedState& state, std::function<void()>& on_detach,
                 grpc::CallbackServerContext* context)
       : state_(state), on_detach_(on_detach), context_(context), peer_(context->peer()) {
+    state_.idle_streams.Add(context_);
     StartRead(&request_);
   }
 
@@ -42,6 +43,7 @@ class AttachReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v
   void OnWriteDone(bool) override {}
 
   void OnDone() override {
+    state_.idle_streams.Remove(context_);
     if (!session_.empty()) {
       state_.sessions.Detach(session_);
       LogInfo("session " + session_ + " (" + client_ + ", " + peer_ + ") detached");

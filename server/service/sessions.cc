@@ -196,13 +196,15 @@ Usage SessionTable::usage(const std::string& owner) const {
 SessionReaper::SessionReaper(SessionTable& table, std::function<void(const std::string&)> expire)
     : table_(table), expire_(std::move(expire)), thread_([this] { Run(); }) {}
 
-SessionReaper::~SessionReaper() {
+SessionReaper::~SessionReaper() { Stop(); }
+
+void SessionReaper::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 
 void SessionReaper::Poke() {

@@ -107,6 +107,8 @@ class SessionReaper {
   ~SessionReaper();
   /// A session detached: recompute when to wake.
   void Poke();
+  /// Frees nothing more, from now on (the server is stopping). Idempotent.
+  void Stop();
 
  private:
   void Run();

@@ -12,6 +12,7 @@
 #include "device/device.h"
 #include "service/access.h"
 #include "service/fpga_manager.h"
+#include "service/idle_streams.h"
 #include "service/mmio_policy.h"
 #include "service/registry.h"
 #include "service/root_fs.h"
@@ -48,6 +49,7 @@ struct SharedState {
   StreamSlots streams;
   CallMemory call_memory;
   StreamWatchdog watchdog;
+  IdleStreams idle_streams;  // sessions and reflection: ended at once at shutdown
   std::atomic<bool> stopping{false};  // SIGTERM: long calls end, new streams are refused
   MmioPolicy policy;
   std::unique_ptr<StateJournal> journal;  // set with --state-dir: what clients hold survives
