@@ -114,8 +114,11 @@ asan_pytest_leaks() {
   local rss_tests="test_10000_allocate_free_cycles_leak_nothing"
   rss_tests+=" or test_1000_killed_clients_leak_nothing"
   log "deselected here (RSS thresholds, see ci/sanitize.sh): ${rss_tests}"
-  # An ASan server starts and answers several times slower: connecting gets 30 s, not 5.
+  # An ASan server starts, answers and simulates several times slower: connecting gets 30 s,
+  # not 5, and a DMA wait() 30 s, not 5 (the largest resizer frame took longer than 5 s here
+  # on a loaded 2-core machine; tests of DMA timeouts pass theirs explicitly).
   PYTEST_ADDOPTS="-k 'not (${rss_tests})'" PYNQ_REMOTE_CONNECT_TIMEOUT_S=30 \
+    PYNQ_REMOTE_DMA_TIMEOUT_S=30 \
     PYNQ_REMOTE_SANITIZER_LOG_DIR=${logs} ctest --test-dir "${ASAN_BUILD_DIR}" \
     --output-on-failure --no-tests=error --timeout "${CTEST_TIMEOUT}" \
     -R '^client_e2e_pytest$' || rc=$?
