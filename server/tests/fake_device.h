@@ -123,8 +123,9 @@ class FakeDevice : public Device {
     clocks_[index] = mhz;
     return {};
   }
-  // Counts in steps of 1000, asking `stop` between them as a simulator does, so a huge
-  // count runs until the token (or Shutdown) stops it.
+  // At once by default. With set_stepped_advance(true), in steps of 1000 cycles asking
+  // `stop` between them as a simulator does, so a huge count runs until the token (or
+  // Shutdown) stops it.
   Result<uint64_t> Advance(uint64_t cycles, const StopToken& stop) override {
     struct Running {
       std::atomic<int>& count;
@@ -135,7 +136,7 @@ class FakeDevice : public Device {
       if (stop.StopRequested() || shut_down_.load()) {
         return MakeError(ErrorCode::kCancelled, "Advance stopped");
       }
-      const uint64_t step = std::min<uint64_t>(left, 1000);
+      const uint64_t step = stepped_advance_ ? std::min<uint64_t>(left, 1000) : left;
       std::lock_guard<std::mutex> lock(mu_);
       cycles_ += step;
       left -= step;
@@ -143,6 +144,7 @@ class FakeDevice : public Device {
     std::lock_guard<std::mutex> lock(mu_);
     return cycles_;
   }
+  void set_stepped_advance(bool stepped) { stepped_advance_ = stepped; }
   void Shutdown() override { shut_down_ = true; }
   /// Advance calls in progress (a test waits for a stopped one to return).
   int advancing() const { return advancing_.load(); }
@@ -199,6 +201,7 @@ class FakeDevice : public Device {
   uint64_t cycles_ = 0;
   std::atomic<bool> shut_down_{false};
   std::atomic<int> advancing_{0};
+  std::atomic<bool> stepped_advance_{false};
   FpgaState state_;
 };
 

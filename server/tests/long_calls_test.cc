@@ -27,6 +27,7 @@ class LongCallsTest : public ::testing::Test {
  protected:
   // Starts the server with `limits` (a test sets what it needs, then calls this).
   void Start(Limits limits) {
+    device_.set_stepped_advance(true);  // Advance runs as long as its count says
     ServiceOptions options;
     options.max_message_bytes = 16u << 20;
     options.limits = limits;
