@@ -93,11 +93,15 @@ grpc::Status RemoteDeviceService::download(
   std::string bitstream;
   size_t messages = 0;
   for (;;) {
-    // Refused before reading while the server's budget is used up: gRPC then never takes
-    // the next message in.
-    Status room = state_.call_memory.CheckRoom("download");
+    // The next message can bring in what the bitstream may still grow by; the budget must
+    // hold that before gRPC takes it in.
+    Status room = guard.value()->ReserveAhead(state_.options.max_message_bytes - bitstream.size(),
+                                              "download");
     if (!room.ok()) return ToGrpcStatus(context, room.error());
-    if (!guard.value()->Read(reader, &request)) break;
+    if (!guard.value()->Read(reader, &request)) {
+      guard.value()->ReleaseAhead();
+      break;
+    }
     ++messages;
     if (bitstream.size() + request.buffer().size() > state_.options.max_message_bytes) {
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,

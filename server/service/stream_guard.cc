@@ -25,14 +25,6 @@ Status CallMemory::Reserve(uint64_t bytes, const std::string& action) {
 
 void CallMemory::Release(uint64_t bytes) { held_.fetch_sub(bytes); }
 
-Status CallMemory::CheckRoom(const std::string& what) const {
-  const uint64_t held = held_.load();
-  if (limit_ == 0 || held < limit_) return {};
-  return MakeError(ErrorCode::kLimitExceeded,
-                   what + ": calls in flight hold " + FormatBytes(held) +
-                       ", the server's limit (--max-call-memory-mb); retry when one finishes");
-}
-
 StreamWatchdog::StreamWatchdog(std::chrono::milliseconds idle_limit)
     : idle_limit_(idle_limit), thread_([this] { Run(); }) {}
 
@@ -122,21 +114,42 @@ StreamGuard::StreamGuard(grpc::ServerContext* context, StreamSlots::Slot slot,
 
 StreamGuard::~StreamGuard() {
   watchdog_.Remove(this);
-  if (charged_ != 0) {
-    sessions_.Release(owner_, charged_, 0);
-    memory_.Release(charged_);
-  }
+  if (charged_ != 0) sessions_.Release(owner_, charged_, 0);
+  if (charged_ + ahead_ != 0) memory_.Release(charged_ + ahead_);
+}
+
+Status StreamGuard::ReserveAhead(uint64_t bytes, const std::string& what) {
+  // Never more than this stream could still be charged: a budget smaller than the largest
+  // message then refuses only a message that does not fit, not every stream before it reads.
+  if (memory_.limit() != 0)
+    bytes = std::min(bytes, memory_.limit() - std::min(memory_.limit(), charged_));
+  if (bytes <= ahead_) return {};
+  Status reserved =
+      memory_.Reserve(bytes - ahead_, what + ": waiting for up to " + FormatBytes(bytes));
+  if (!reserved.ok()) return reserved;
+  ahead_ = bytes;
+  return {};
+}
+
+void StreamGuard::ReleaseAhead() {
+  memory_.Release(ahead_);
+  ahead_ = 0;
 }
 
 Status StreamGuard::Charge(uint64_t bytes, const std::string& action) {
-  Status in_flight = memory_.Reserve(bytes, action);
-  if (!in_flight.ok()) return in_flight;
+  const uint64_t from_ahead = std::min(ahead_, bytes);
+  if (bytes > from_ahead) {
+    Status in_flight = memory_.Reserve(bytes - from_ahead, action);
+    if (!in_flight.ok()) return in_flight;
+  }
+  ahead_ -= from_ahead;
   Status reserved = sessions_.Reserve(owner_, bytes, 0, action);
   if (!reserved.ok()) {
     memory_.Release(bytes);
     return reserved;
   }
   charged_ += bytes;
+  ReleaseAhead();  // what the Read did not bring in goes back at once, for the other streams
   return {};
 }
 

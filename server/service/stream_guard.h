@@ -34,10 +34,8 @@ class CallMemory {
   /// Errors: kLimitExceeded naming the limit, with `action` ("downloading a bitstream...").
   Status Reserve(uint64_t bytes, const std::string& action);
   void Release(uint64_t bytes);
-  /// kLimitExceeded when nothing is left: a stream refused before it reads a message never
-  /// makes gRPC take that message in.
-  Status CheckRoom(const std::string& what) const;
   uint64_t held() const { return held_.load(); }
+  uint64_t limit() const { return limit_; }
 
  private:
   const uint64_t limit_;
@@ -100,6 +98,13 @@ class StreamGuard {
     return writer->Write(message);
   }
 
+  /// Before a Read that can bring in up to `bytes`: reserves them in the calls-in-flight
+  /// budget, so that what streams take in can never pass it however many read at once (a
+  /// stream refused here has not made gRPC take its message in). Charge then draws on the
+  /// reservation and what it leaves is given back. Errors: kLimitExceeded naming the limit.
+  Status ReserveAhead(uint64_t bytes, const std::string& what);
+  /// The stream has read its last message: gives the reservation back.
+  void ReleaseAhead();
   /// Charges `bytes` more, held until the guard goes: to the calls in flight, and to the
   /// owner's session and the total. Errors: kLimitExceeded naming the limit, with `action`
   /// ("downloading a bitstream of 3.9 MiB").
@@ -131,7 +136,8 @@ class StreamGuard {
   StreamWatchdog& watchdog_;
   const std::string what_;
   const std::string owner_;
-  uint64_t charged_ = 0;
+  uint64_t charged_ = 0;  // bytes held for the caller: the session's and the calls' budget
+  uint64_t ahead_ = 0;    // reserved in the calls' budget for a Read in progress
   // Steady-clock ns since the handler began waiting on the client; 0 while it works.
   std::atomic<int64_t> waiting_since_ns_{0};
   std::atomic<bool> ended_idle_{false};
