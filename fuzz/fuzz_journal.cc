@@ -7,12 +7,12 @@
 #include <cstdlib>
 #include <string>
 
-#include "service/state_journal.h"
+#include "state/state_journal.h"
 
 namespace {
 
-using pynq_remote::service::JournalState;
-using pynq_remote::service::StateJournal;
+using pynq_remote::JournalState;
+using pynq_remote::StateJournal;
 
 [[noreturn]] void Fail(const char* what) {
   std::fprintf(stderr, "fuzz_journal: %s\n", what);

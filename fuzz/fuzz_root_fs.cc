@@ -21,13 +21,13 @@
 #include <set>
 #include <string>
 
-#include "service/root_fs.h"
+#include "state/root_fs.h"
 
 namespace {
 
 using pynq_remote::Result;
+using pynq_remote::RootFs;
 using pynq_remote::UniqueFd;
-using pynq_remote::service::RootFs;
 
 constexpr char kFileText[] = "inside\n";
 constexpr char kSecretText[] = "outside: a sandbox escape read this\n";
@@ -170,7 +170,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)root.Exists(path);
       break;
     case 1: {
-      Result<pynq_remote::service::FileId> id = root.Identify(path);
+      Result<pynq_remote::FileId> id = root.Identify(path);
       (void)id;
       break;
     }

@@ -52,8 +52,8 @@ namespace {
 
 namespace pb = google::protobuf;
 namespace v1 = pynq_remote::v1;
-using pynq_remote::service::MmioPolicyMode;
-using pynq_remote::service::ServiceOptions;
+using pynq_remote::MmioPolicyMode;
+using pynq_remote::ServiceOptions;
 using pynq_remote::service::Services;
 using pynq_remote::testing::FakeDevice;
 using pynq_remote::testing::TestRoot;
@@ -179,7 +179,7 @@ class Server {
   void DropMmio(const std::string& id) {
     if (id.empty() || id == mmio_) return;
     auto& state = services_->state();
-    std::optional<pynq_remote::service::MmioRegion> region = state.mmios.Remove(id);
+    std::optional<pynq_remote::MmioRegion> region = state.mmios.Remove(id);
     if (region) state.sessions.Release(region->owner, 0, 1);
   }
 
@@ -214,7 +214,7 @@ class Server {
     }
     uint64_t bytes = 0;
     for (const auto& [id, entry] : buffers) bytes += (entry.size + 4095) / 4096 * 4096;
-    const pynq_remote::service::Usage total = state.sessions.total();
+    const pynq_remote::Usage total = state.sessions.total();
     if (total.handles != buffers.size() + mmios.size()) {
       return "session totals count " + std::to_string(total.handles) + " handles, " +
              std::to_string(buffers.size() + mmios.size()) + " exist";

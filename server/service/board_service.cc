@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "service/access.h"
 #include "service/buffer_stream.h"
 #include "service/caller.h"
 #include "service/error_mapping.h"
+#include "state/access.h"
 
 namespace pynq_remote::service {
 namespace {
@@ -25,7 +25,7 @@ Result<ByteRange> RequestedRange(const BufferEntry& entry, const v1::ReadBufferR
 
 // Validates every op up to the first bad one; returns how many are valid and why the
 // next is not.
-size_t ValidOpsPrefix(const SharedState& state, const std::vector<MmioOp>& ops, Status* why) {
+size_t ValidOpsPrefix(const ServiceState& state, const std::vector<MmioOp>& ops, Status* why) {
   for (size_t i = 0; i < ops.size(); ++i) {
     *why = CheckMmioAllowed(state, ops[i].addr, ops[i].width);
     if (!why->ok()) return i;
@@ -140,8 +140,8 @@ grpc::Status BoardService::AllocateBuffer(grpc::ServerContext* context,
                                           v1::AllocateBufferResponse* response) {
   Result<std::string> caller = CallerSession(context, state_.sessions);
   if (!caller.ok()) return ToGrpcStatus(context, caller.error());
-  Result<std::string> id = service::AllocateBuffer(state_, caller.value(), request->size(),
-                                                   request->dtype(), request->cacheable());
+  Result<std::string> id = ::pynq_remote::AllocateBuffer(state_, caller.value(), request->size(),
+                                                         request->dtype(), request->cacheable());
   if (!id.ok()) return ToGrpcStatus(context, id.error());
   Result<BufferEntry> found = FindBuffer(state_, caller.value(), id.value());
   if (!found.ok()) return ToGrpcStatus(context, found.error());  // freed already by another call

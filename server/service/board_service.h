@@ -4,7 +4,7 @@
 #define PYNQ_REMOTE_SERVER_SERVICE_BOARD_SERVICE_H_
 
 #include "pynq_remote/v1/board.grpc.pb.h"
-#include "service/shared_state.h"
+#include "service/service_state.h"
 
 namespace pynq_remote::service {
 
@@ -12,7 +12,7 @@ namespace v1 = ::pynq_remote::v1;
 
 class BoardService final : public v1::Board::Service {
  public:
-  explicit BoardService(SharedState& state) : state_(state) {}
+  explicit BoardService(ServiceState& state) : state_(state) {}
 
   grpc::Status GetInfo(grpc::ServerContext* context, const v1::GetInfoRequest* request,
                        v1::BoardInfo* response) override;
@@ -38,7 +38,7 @@ class BoardService final : public v1::Board::Service {
                                 v1::WriteBufferResponse* response) override;
 
  private:
-  SharedState& state_;
+  ServiceState& state_;
 };
 
 /// Capabilities the service layer adds to the Device's own.

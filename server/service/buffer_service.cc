@@ -32,7 +32,7 @@ Result<ByteRange> RequestRange(uint64_t size, int32_t start, int32_t end, bool h
 
 // Cache maintenance over a whole buffer (flush or invalidate): the 3.1 `msg` on failure.
 template <typename Response>
-grpc::Status SyncWholeBuffer(SharedState& state, grpc::ServerContext* context,
+grpc::Status SyncWholeBuffer(ServiceState& state, grpc::ServerContext* context,
                              const std::string& buffer_id, Status (Device::*sync)(uint64_t, size_t),
                              Response* response) {
   Result<BufferEntry> entry = FindBufferFor(state, context, buffer_id);

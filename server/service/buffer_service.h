@@ -4,13 +4,13 @@
 #define PYNQ_REMOTE_SERVER_SERVICE_BUFFER_SERVICE_H_
 
 #include "buffer.grpc.pb.h"
-#include "service/shared_state.h"
+#include "service/service_state.h"
 
 namespace pynq_remote::service {
 
 class BufferService final : public buffer::RemoteBuffer::Service {
  public:
-  explicit BufferService(SharedState& state) : state_(state) {}
+  explicit BufferService(ServiceState& state) : state_(state) {}
 
   grpc::Status allocate(grpc::ServerContext* context, const buffer::AllocateRequest* request,
                         buffer::AllocateResponse* response) override;
@@ -33,7 +33,7 @@ class BufferService final : public buffer::RemoteBuffer::Service {
                          buffer::CacheableResponse* response) override;
 
  private:
-  SharedState& state_;
+  ServiceState& state_;
 };
 
 }  // namespace pynq_remote::service

@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <string>
 
-#include "service/access.h"
 #include "service/error_mapping.h"
-#include "service/registry.h"
 #include "service/stream_guard.h"
+#include "state/access.h"
+#include "state/registry.h"
 
 namespace pynq_remote::service {
 

@@ -18,14 +18,14 @@ Result<std::string> CallerSession(const grpc::ServerContext* context,
   return id;
 }
 
-Result<BufferEntry> FindBufferFor(const SharedState& state, const grpc::ServerContext* context,
+Result<BufferEntry> FindBufferFor(const ServiceState& state, const grpc::ServerContext* context,
                                   const std::string& buffer_id) {
   Result<std::string> caller = CallerSession(context, state.sessions);
   if (!caller.ok()) return caller.error();
   return FindBuffer(state, caller.value(), buffer_id);
 }
 
-Result<std::unique_ptr<StreamGuard>> StartStream(SharedState& state, grpc::ServerContext* context,
+Result<std::unique_ptr<StreamGuard>> StartStream(ServiceState& state, grpc::ServerContext* context,
                                                  const std::string& what) {
   Result<std::string> caller = CallerSession(context, state.sessions);
   if (!caller.ok()) return caller.error();
@@ -33,7 +33,7 @@ Result<std::unique_ptr<StreamGuard>> StartStream(SharedState& state, grpc::Serve
                             state.watchdog, what, caller.value());
 }
 
-StopToken StopTokenFor(const grpc::ServerContext* context, const SharedState& state) {
+StopToken StopTokenFor(const grpc::ServerContext* context, const ServiceState& state) {
   // IsCancelled is true once the client cancels or its deadline passes (gRPC cancels the
   // call then); the deadline is also compared directly, in case the check runs first.
   const std::chrono::system_clock::time_point deadline = context->deadline();
@@ -43,7 +43,7 @@ StopToken StopTokenFor(const grpc::ServerContext* context, const SharedState& st
   });
 }
 
-grpc::Status StoppedStatus(grpc::ServerContext* context, const SharedState& state,
+grpc::Status StoppedStatus(grpc::ServerContext* context, const ServiceState& state,
                            DeviceError error) {
   if (error.code != ErrorCode::kCancelled) return ToGrpcStatus(context, error);
   if (state.stopping.load()) {

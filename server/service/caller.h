@@ -9,7 +9,7 @@
 
 #include "device/device.h"
 #include "device/device_error.h"
-#include "service/shared_state.h"
+#include "service/service_state.h"
 #include "service/stream_guard.h"
 
 namespace pynq_remote::service {
@@ -22,22 +22,22 @@ inline constexpr char kSessionMetadataKey[] = "pynq-remote-session";
 Result<std::string> CallerSession(const grpc::ServerContext* context, const SessionTable& sessions);
 
 /// The buffer `buffer_id` if the request's caller may use it (FindBuffer).
-Result<BufferEntry> FindBufferFor(const SharedState& state, const grpc::ServerContext* context,
+Result<BufferEntry> FindBufferFor(const ServiceState& state, const grpc::ServerContext* context,
                                   const std::string& buffer_id);
 
 /// The guard a streaming handler holds (a --max-streams slot, the idle watchdog, memory
 /// charged to the caller). Errors: as CallerSession; kLimitExceeded (--max-streams).
-Result<std::unique_ptr<StreamGuard>> StartStream(SharedState& state, grpc::ServerContext* context,
+Result<std::unique_ptr<StreamGuard>> StartStream(ServiceState& state, grpc::ServerContext* context,
                                                  const std::string& what);
 
 /// The StopToken of a long Device call made for this request: it asks to stop once the
 /// client cancels, its deadline passes, or the server begins to stop.
-StopToken StopTokenFor(const grpc::ServerContext* context, const SharedState& state);
+StopToken StopTokenFor(const grpc::ServerContext* context, const ServiceState& state);
 
 /// The status of a call that a stop ended (`error` from the Device, kCancelled): UNAVAILABLE
 /// when the server is stopping, DEADLINE_EXCEEDED past the client's deadline, else CANCELLED;
 /// any other error maps as usual.
-grpc::Status StoppedStatus(grpc::ServerContext* context, const SharedState& state,
+grpc::Status StoppedStatus(grpc::ServerContext* context, const ServiceState& state,
                            DeviceError error);
 
 /// Whether a client stream ended by the client finishing it (true), or by a cancellation,

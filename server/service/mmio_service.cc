@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "service/access.h"
 #include "service/caller.h"
 #include "service/error_mapping.h"
+#include "state/access.h"
 
 namespace pynq_remote::service {
 namespace {
@@ -25,7 +25,7 @@ Result<uint64_t> RegionAddress(const MmioRegion& region, uint64_t offset, uint64
 
 // The caller's grant, re-checked against the access policy on every use: the overlay may
 // have changed since get_mmio.
-Result<MmioRegion> FindRegion(const SharedState& state, grpc::ServerContext* context,
+Result<MmioRegion> FindRegion(const ServiceState& state, grpc::ServerContext* context,
                               const std::string& mmio_id) {
   Result<std::string> caller = CallerSession(context, state.sessions);
   if (!caller.ok()) return caller.error();

@@ -4,13 +4,13 @@
 #define PYNQ_REMOTE_SERVER_SERVICE_MMIO_SERVICE_H_
 
 #include "mmio.grpc.pb.h"
-#include "service/shared_state.h"
+#include "service/service_state.h"
 
 namespace pynq_remote::service {
 
 class MmioService final : public mmio::Mmio::Service {
  public:
-  explicit MmioService(SharedState& state) : state_(state) {}
+  explicit MmioService(ServiceState& state) : state_(state) {}
 
   grpc::Status get_mmio(grpc::ServerContext* context, const mmio::GetMmioRequest* request,
                         mmio::GetMmioResponse* response) override;
@@ -20,7 +20,7 @@ class MmioService final : public mmio::Mmio::Service {
                      mmio::WriteResponse* response) override;
 
  private:
-  SharedState& state_;
+  ServiceState& state_;
 };
 
 /// 3.1's int32 `data`: the low 32 bits, two's complement.

@@ -8,7 +8,7 @@
 
 #include "service/caller.h"
 #include "service/error_mapping.h"
-#include "service/log.h"
+#include "state/log.h"
 
 namespace pynq_remote::service {
 namespace {

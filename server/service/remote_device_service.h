@@ -4,13 +4,13 @@
 #define PYNQ_REMOTE_SERVER_SERVICE_REMOTE_DEVICE_SERVICE_H_
 
 #include "remote_device.grpc.pb.h"
-#include "service/shared_state.h"
+#include "service/service_state.h"
 
 namespace pynq_remote::service {
 
 class RemoteDeviceService final : public remote_device::RemoteDevice::Service {
  public:
-  explicit RemoteDeviceService(SharedState& state) : state_(state) {}
+  explicit RemoteDeviceService(ServiceState& state) : state_(state) {}
 
   grpc::Status set_bitstream_attrs(grpc::ServerContext* context,
                                    const remote_device::SetBitstreamAttrsRequest* request,
@@ -33,7 +33,7 @@ class RemoteDeviceService final : public remote_device::RemoteDevice::Service {
                           remote_device::ExistsFileResponse* response) override;
 
  private:
-  SharedState& state_;
+  ServiceState& state_;
 };
 
 }  // namespace pynq_remote::service

@@ -1,5 +1,5 @@
-// Every service the server exposes, over one SharedState; main and the tests build the
-// gRPC server from this.
+// Every service the server exposes, over one ServiceState (state/shared_state.h and what calls
+// need); main and the tests build the gRPC server from this.
 #ifndef PYNQ_REMOTE_SERVER_SERVICE_SERVICES_H_
 #define PYNQ_REMOTE_SERVER_SERVICE_SERVICES_H_
 
@@ -15,8 +15,8 @@
 #include "service/interrupt_service.h"
 #include "service/mmio_service.h"
 #include "service/remote_device_service.h"
+#include "service/service_state.h"
 #include "service/session_service.h"
-#include "service/shared_state.h"
 
 namespace pynq_remote::service {
 
@@ -37,12 +37,12 @@ class Services {
   /// finish. Call before grpc::Server::Shutdown, whose grace period they then fit in.
   void BeginShutdown();
 
-  SharedState& state() { return state_; }
+  ServiceState& state() { return state_; }
 
  private:
   Services(Device& device, RootFs root, ServiceOptions options);
 
-  SharedState state_;
+  ServiceState state_;
   RemoteDeviceService remote_device_{state_};
   MmioService mmio_{state_};
   BufferService buffer_{state_};

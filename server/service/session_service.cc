@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "service/error_mapping.h"
-#include "service/log.h"
+#include "state/log.h"
 
 namespace pynq_remote::service {
 namespace {
@@ -16,7 +16,7 @@ namespace v1 = ::pynq_remote::v1;
 // end the pending read); OnDone detaches the session so the reaper can free it.
 class AttachReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionEvent> {
  public:
-  AttachReactor(SharedState& state, std::function<void()>& on_detach,
+  AttachReactor(ServiceState& state, std::function<void()>& on_detach,
                 grpc::CallbackServerContext* context)
       : state_(state), on_detach_(on_detach), context_(context), peer_(context->peer()) {
     state_.idle_streams.Add(context_);
@@ -88,7 +88,7 @@ class AttachReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v
     Finish(status);
   }
 
-  SharedState& state_;
+  ServiceState& state_;
   std::function<void()>& on_detach_;
   grpc::CallbackServerContext* context_;  // outlives the reactor (until OnDone)
   const std::string peer_;

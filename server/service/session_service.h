@@ -8,21 +8,21 @@
 #include <string>
 
 #include "pynq_remote/v1/session.grpc.pb.h"
-#include "service/shared_state.h"
+#include "service/service_state.h"
 
 namespace pynq_remote::service {
 
 class SessionService final : public ::pynq_remote::v1::Session::CallbackService {
  public:
   /// `on_detach` runs whenever a session's stream ends (the reaper's wake-up).
-  SessionService(SharedState& state, std::function<void()> on_detach)
+  SessionService(ServiceState& state, std::function<void()> on_detach)
       : state_(state), on_detach_(std::move(on_detach)) {}
 
   grpc::ServerBidiReactor<::pynq_remote::v1::SessionRequest, ::pynq_remote::v1::SessionEvent>*
   Attach(grpc::CallbackServerContext* context) override;
 
  private:
-  SharedState& state_;
+  ServiceState& state_;
   std::function<void()> on_detach_;
 };
 

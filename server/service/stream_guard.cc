@@ -6,24 +6,9 @@
 #include <cstdio>
 #include <utility>
 
-#include "service/log.h"
+#include "state/log.h"
 
 namespace pynq_remote::service {
-
-Status CallMemory::Reserve(uint64_t bytes, const std::string& action) {
-  uint64_t held = held_.load();
-  do {
-    if (limit_ != 0 && (bytes > limit_ || held > limit_ - bytes)) {
-      return MakeError(ErrorCode::kLimitExceeded,
-                       action + " would bring the memory of calls in flight to " +
-                           FormatBytes(held + bytes) + ", past the server's limit of " +
-                           FormatBytes(limit_) + " (--max-call-memory-mb)");
-    }
-  } while (!held_.compare_exchange_weak(held, held + bytes));
-  return {};
-}
-
-void CallMemory::Release(uint64_t bytes) { held_.fetch_sub(bytes); }
 
 StreamWatchdog::StreamWatchdog(std::chrono::milliseconds idle_limit)
     : idle_limit_(idle_limit), thread_([this] { Run(); }) {}

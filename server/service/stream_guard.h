@@ -20,27 +20,11 @@
 #include <thread>
 
 #include "device/device_error.h"
-#include "service/sessions.h"
+#include "state/sessions.h"
 
 namespace pynq_remote::service {
 
 class StreamGuard;
-
-/// What all streams together hold in server memory (bitstreams being downloaded), against
-/// one server-wide limit (--max-call-memory-mb; 0: none).
-class CallMemory {
- public:
-  explicit CallMemory(uint64_t limit) : limit_(limit) {}
-  /// Errors: kLimitExceeded naming the limit, with `action` ("downloading a bitstream...").
-  Status Reserve(uint64_t bytes, const std::string& action);
-  void Release(uint64_t bytes);
-  uint64_t held() const { return held_.load(); }
-  uint64_t limit() const { return limit_; }
-
- private:
-  const uint64_t limit_;
-  std::atomic<uint64_t> held_{0};
-};
 
 /// One thread that ends idle streams. It sleeps while no stream is registered, and otherwise
 /// wakes when the longest wait could first pass the limit, so an idle server costs nothing.

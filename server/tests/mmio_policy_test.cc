@@ -1,5 +1,5 @@
 // The MMIO access policy alone: which windows each mode allows, and the refusal's text.
-#include "service/mmio_policy.h"
+#include "state/mmio_policy.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The target-root sandbox on its own: what resolves, what is refused, and what no concurrent
 // symlink swap can change. Every test runs twice: with the kernel's openat2 and with the
 // walker that stands in for it on older kernels.
-#include "service/root_fs.h"
+#include "state/root_fs.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

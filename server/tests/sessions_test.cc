@@ -1,5 +1,5 @@
 // SessionTable, SessionReaper and StreamSlots alone: the accounting behind the limits.
-#include "service/sessions.h"
+#include "state/sessions.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The state journal alone: replay, torn records, hostile text, compaction across reopen.
-#include "service/state_journal.h"
+#include "state/state_journal.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "service/root_fs.h"
+#include "state/root_fs.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 namespace {
 
 constexpr size_t kMaxPathBytes = 4096;
@@ -259,4 +259,4 @@ Status RootFs::WriteAll(const std::string& target_path, const std::string& data)
   return WriteFully(fd.value().get(), data.data(), data.size(), "\"" + target_path + "\"");
 }
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote

@@ -1,8 +1,8 @@
-#include "service/access.h"
+#include "state/access.h"
 
 #include <string>
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 
 Status CheckMmioAccess(const std::vector<AddressWindow>& windows, uint64_t addr, int width) {
   if (width != 1 && width != 2 && width != 4 && width != 8) {
@@ -52,4 +52,4 @@ Result<ByteRange> ResolveRange(uint64_t size, uint64_t start, uint64_t end) {
   return ByteRange{start, end};
 }
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote

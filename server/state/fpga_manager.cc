@@ -1,12 +1,12 @@
-#include "service/fpga_manager.h"
+#include "state/fpga_manager.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
-#include "service/log.h"
+#include "state/log.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 namespace {
 
 constexpr size_t kBoardNameBytes = 32;  // pynq_board is NUL-padded to this size
@@ -157,4 +157,4 @@ Status FpgaManager::RefreshState() {
   return root_.WriteAll(FpgaFile("state"), state.state + "\n");
 }
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote

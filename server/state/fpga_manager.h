@@ -1,17 +1,17 @@
 // The fpga_manager view of the target root: sys/class/fpga_manager/fpga0/{flags,firmware,
 // state,name} and lib/firmware/, as Linux presents them to PYNQ. Writing `firmware`
 // programs the Device with lib/firmware/<name>, honouring `flags`; `state` follows.
-#ifndef PYNQ_REMOTE_SERVER_SERVICE_FPGA_MANAGER_H_
-#define PYNQ_REMOTE_SERVER_SERVICE_FPGA_MANAGER_H_
+#ifndef PYNQ_REMOTE_SERVER_STATE_FPGA_MANAGER_H_
+#define PYNQ_REMOTE_SERVER_STATE_FPGA_MANAGER_H_
 
 #include <functional>
 #include <mutex>
 #include <string>
 
 #include "device/device.h"
-#include "service/root_fs.h"
+#include "state/root_fs.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 
 inline constexpr char kFpgaManagerDir[] = "/sys/class/fpga_manager/fpga0";
 inline constexpr char kFirmwareDir[] = "/lib/firmware";
@@ -72,6 +72,6 @@ class FpgaManager {
   bool sysfs_is_kernels_ = false;
 };
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote
 
-#endif  // PYNQ_REMOTE_SERVER_SERVICE_FPGA_MANAGER_H_
+#endif  // PYNQ_REMOTE_SERVER_STATE_FPGA_MANAGER_H_

@@ -3,8 +3,8 @@
 // the session that made it, or to the sessionless pool (PYNQ 3.1 clients), and checked
 // against the configured limits before the board is touched. When a session's stream
 // ends and its grace period passes, the reaper hands its id to whoever frees its handles.
-#ifndef PYNQ_REMOTE_SERVER_SERVICE_SESSIONS_H_
-#define PYNQ_REMOTE_SERVER_SERVICE_SESSIONS_H_
+#ifndef PYNQ_REMOTE_SERVER_STATE_SESSIONS_H_
+#define PYNQ_REMOTE_SERVER_STATE_SESSIONS_H_
 
 #include <atomic>
 #include <chrono>
@@ -19,7 +19,7 @@
 
 #include "device/device_error.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 
 /// Server limits; 0 means unlimited. Flags set them (see main.cc's --help).
 struct Limits {
@@ -152,6 +152,22 @@ class StreamSlots {
 /// "1.5 MiB" style, for limit messages.
 std::string FormatBytes(uint64_t bytes);
 
-}  // namespace pynq_remote::service
+/// What all streams together hold in server memory (bitstreams being downloaded), against
+/// one server-wide limit (--max-call-memory-mb; 0: none).
+class CallMemory {
+ public:
+  explicit CallMemory(uint64_t limit) : limit_(limit) {}
+  /// Errors: kLimitExceeded naming the limit, with `action` ("downloading a bitstream...").
+  Status Reserve(uint64_t bytes, const std::string& action);
+  void Release(uint64_t bytes);
+  uint64_t held() const { return held_.load(); }
+  uint64_t limit() const { return limit_; }
 
-#endif  // PYNQ_REMOTE_SERVER_SERVICE_SESSIONS_H_
+ private:
+  const uint64_t limit_;
+  std::atomic<uint64_t> held_{0};
+};
+
+}  // namespace pynq_remote
+
+#endif  // PYNQ_REMOTE_SERVER_STATE_SESSIONS_H_

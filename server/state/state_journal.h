@@ -5,8 +5,8 @@
 //
 // One record per line, written with a single write(2) so a kill leaves at worst a torn
 // last line, which replay ignores. Replay compacts the log to the live state.
-#ifndef PYNQ_REMOTE_SERVER_SERVICE_STATE_JOURNAL_H_
-#define PYNQ_REMOTE_SERVER_SERVICE_STATE_JOURNAL_H_
+#ifndef PYNQ_REMOTE_SERVER_STATE_STATE_JOURNAL_H_
+#define PYNQ_REMOTE_SERVER_STATE_STATE_JOURNAL_H_
 
 #include <map>
 #include <memory>
@@ -14,9 +14,9 @@
 #include <string>
 
 #include "device/device_error.h"
-#include "service/registry.h"
+#include "state/registry.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 
 /// What the log says was live when the previous process stopped.
 struct JournalState {
@@ -56,6 +56,6 @@ class StateJournal {
   bool failed_ = false;  // a write failed: logged once, state no longer durable
 };
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote
 
-#endif  // PYNQ_REMOTE_SERVER_SERVICE_STATE_JOURNAL_H_
+#endif  // PYNQ_REMOTE_SERVER_STATE_STATE_JOURNAL_H_

@@ -2,8 +2,8 @@
 // hardware that hangs on a stray bus access, so by default only the windows the loaded
 // overlay declares (its .hwh address map) and the PS registers PYNQ itself needs (PL
 // clocks, AXI port widths) are reachable; everything else is PERMISSION_DENIED.
-#ifndef PYNQ_REMOTE_SERVER_SERVICE_MMIO_POLICY_H_
-#define PYNQ_REMOTE_SERVER_SERVICE_MMIO_POLICY_H_
+#ifndef PYNQ_REMOTE_SERVER_STATE_MMIO_POLICY_H_
+#define PYNQ_REMOTE_SERVER_STATE_MMIO_POLICY_H_
 
 #include <cstdint>
 #include <mutex>
@@ -13,7 +13,7 @@
 
 #include "device/device.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 
 enum class MmioPolicyMode {
   kOpen,     // every bus window of the board (PYNQ 3.1's server behaviour)
@@ -67,6 +67,6 @@ class MmioPolicy {
   std::optional<std::vector<AddressWindow>> declared_;
 };
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote
 
-#endif  // PYNQ_REMOTE_SERVER_SERVICE_MMIO_POLICY_H_
+#endif  // PYNQ_REMOTE_SERVER_STATE_MMIO_POLICY_H_

@@ -1,4 +1,4 @@
-#include "service/log.h"
+#include "state/log.h"
 
 #include <atomic>
 #include <chrono>
@@ -6,7 +6,7 @@
 #include <ctime>
 #include <mutex>
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
@@ -55,4 +55,4 @@ void Log(LogLevel level, const std::string& text) {
   std::fflush(stderr);
 }
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote

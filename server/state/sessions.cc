@@ -1,11 +1,11 @@
-#include "service/sessions.h"
+#include "state/sessions.h"
 
 #include <cstdio>
 #include <utility>
 
-#include "service/registry.h"
+#include "state/registry.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 namespace {
 
 std::string Describe(const std::string& owner) {
@@ -244,4 +244,19 @@ Result<StreamSlots::Slot> StreamSlots::Acquire(const std::string& what) {
   return Slot(this);
 }
 
-}  // namespace pynq_remote::service
+Status CallMemory::Reserve(uint64_t bytes, const std::string& action) {
+  uint64_t held = held_.load();
+  do {
+    if (limit_ != 0 && (bytes > limit_ || held > limit_ - bytes)) {
+      return MakeError(ErrorCode::kLimitExceeded,
+                       action + " would bring the memory of calls in flight to " +
+                           FormatBytes(held + bytes) + ", past the server's limit of " +
+                           FormatBytes(limit_) + " (--max-call-memory-mb)");
+    }
+  } while (!held_.compare_exchange_weak(held, held + bytes));
+  return {};
+}
+
+void CallMemory::Release(uint64_t bytes) { held_.fetch_sub(bytes); }
+
+}  // namespace pynq_remote

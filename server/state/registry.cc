@@ -1,9 +1,9 @@
-#include "service/registry.h"
+#include "state/registry.h"
 
 #include <cstdio>
 #include <random>
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 
 std::string NewId(const std::string& prefix) {
   static std::mutex mu;
@@ -21,4 +21,4 @@ std::string NewId(const std::string& prefix) {
   return prefix + "-" + text;
 }
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote

@@ -1,14 +1,14 @@
 // Validation shared by the MMIO and buffer services: access widths, alignment, windows,
 // byte ranges. Plain C++; every failure is a DeviceError with the address in the text.
-#ifndef PYNQ_REMOTE_SERVER_SERVICE_ACCESS_H_
-#define PYNQ_REMOTE_SERVER_SERVICE_ACCESS_H_
+#ifndef PYNQ_REMOTE_SERVER_STATE_ACCESS_H_
+#define PYNQ_REMOTE_SERVER_STATE_ACCESS_H_
 
 #include <cstdint>
 #include <vector>
 
 #include "device/device.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 
 /// Width 1/2/4/8, addr aligned to it, [addr, addr+width) inside one window.
 /// Errors: kInvalidArgument, kUnaligned, kOutOfWindow.
@@ -32,6 +32,6 @@ Result<ByteRange> ResolveRange(uint64_t size, uint64_t start, uint64_t end);
 /// Bytes per streamed message on the buffer and file paths.
 inline constexpr size_t kChunkBytes = 2 * 1024 * 1024;
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote
 
-#endif  // PYNQ_REMOTE_SERVER_SERVICE_ACCESS_H_
+#endif  // PYNQ_REMOTE_SERVER_STATE_ACCESS_H_

@@ -1,6 +1,6 @@
 // Id registries: the handles 3.1 clients hold (mmio_id, buffer_id) as unguessable strings.
-#ifndef PYNQ_REMOTE_SERVER_SERVICE_REGISTRY_H_
-#define PYNQ_REMOTE_SERVER_SERVICE_REGISTRY_H_
+#ifndef PYNQ_REMOTE_SERVER_STATE_REGISTRY_H_
+#define PYNQ_REMOTE_SERVER_STATE_REGISTRY_H_
 
 #include <map>
 #include <mutex>
@@ -11,7 +11,7 @@
 
 #include "device/device.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 
 /// "<prefix>-" + 32 random hex digits (128 bits from std::random_device); never repeats.
 std::string NewId(const std::string& prefix);
@@ -103,6 +103,6 @@ class IdRegistry {
   std::map<std::string, T> entries_;
 };
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote
 
-#endif  // PYNQ_REMOTE_SERVER_SERVICE_REGISTRY_H_
+#endif  // PYNQ_REMOTE_SERVER_STATE_REGISTRY_H_

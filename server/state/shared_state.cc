@@ -1,13 +1,13 @@
-#include "service/shared_state.h"
+#include "state/shared_state.h"
 
 #include <algorithm>
 #include <map>
 #include <utility>
 
 #include "overlay/hwh_address_map.h"
-#include "service/log.h"
+#include "state/log.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 namespace {
 
 constexpr uint64_t kBufferAlign = 4096;
@@ -24,7 +24,6 @@ SharedState::SharedState(Device& device_in, RootFs root_in, ServiceOptions optio
       sessions(options.limits),
       streams(options.limits.max_concurrent_streams),
       call_memory(options.limits.max_call_bytes),
-      watchdog(options.limits.stream_idle),
       policy(options.mmio_policy, windows, options.mmio_allow) {
   // Programming can also fail half-way (an empty PL): the policy then allows only the PS.
   fpga.SetProgrammedHook([this](const std::string& name, bool ok) {
@@ -244,4 +243,4 @@ Status BufferWriteCursor::Append(const char* data, size_t len) {
   return {};
 }
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote

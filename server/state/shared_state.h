@@ -1,7 +1,8 @@
 // What every service shares: the Device, the target root, the fpga_manager view and the
-// id registries. Protobuf-free; each member is thread-safe on its own.
-#ifndef PYNQ_REMOTE_SERVER_SERVICE_SHARED_STATE_H_
-#define PYNQ_REMOTE_SERVER_SERVICE_SHARED_STATE_H_
+// id registries. Protobuf- and gRPC-free (service/service_state.h adds what only calls need);
+// each member is thread-safe on its own.
+#ifndef PYNQ_REMOTE_SERVER_STATE_SHARED_STATE_H_
+#define PYNQ_REMOTE_SERVER_STATE_SHARED_STATE_H_
 
 #include <atomic>
 #include <cstddef>
@@ -10,17 +11,15 @@
 #include <vector>
 
 #include "device/device.h"
-#include "service/access.h"
-#include "service/fpga_manager.h"
-#include "service/idle_streams.h"
-#include "service/mmio_policy.h"
-#include "service/registry.h"
-#include "service/root_fs.h"
-#include "service/sessions.h"
-#include "service/state_journal.h"
-#include "service/stream_guard.h"
+#include "state/access.h"
+#include "state/fpga_manager.h"
+#include "state/mmio_policy.h"
+#include "state/registry.h"
+#include "state/root_fs.h"
+#include "state/sessions.h"
+#include "state/state_journal.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 
 struct ServiceOptions {
   size_t max_message_bytes = 64u << 20;  // gRPC send/receive limit; also the largest bitstream
@@ -48,8 +47,6 @@ struct SharedState {
   SessionTable sessions;
   StreamSlots streams;
   CallMemory call_memory;
-  StreamWatchdog watchdog;
-  IdleStreams idle_streams;  // sessions and reflection: ended at once at shutdown
   std::atomic<bool> stopping{false};  // SIGTERM: long calls end, new streams are refused
   MmioPolicy policy;
   std::unique_ptr<StateJournal> journal;  // set with --state-dir: what clients hold survives
@@ -109,6 +106,6 @@ class BufferWriteCursor {
   uint64_t next_;
 };
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote
 
-#endif  // PYNQ_REMOTE_SERVER_SERVICE_SHARED_STATE_H_
+#endif  // PYNQ_REMOTE_SERVER_STATE_SHARED_STATE_H_

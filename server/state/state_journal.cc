@@ -1,4 +1,4 @@
-#include "service/state_journal.h"
+#include "state/state_journal.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,10 +9,10 @@
 #include <sstream>
 #include <vector>
 
-#include "service/log.h"
-#include "service/root_fs.h"
+#include "state/log.h"
+#include "state/root_fs.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 namespace {
 
 // Client-chosen text (dtype, firmware names) goes in hex: no separator or newline in it
@@ -186,4 +186,4 @@ void StateJournal::MmioAdded(const std::string& id, const MmioRegion& region) {
 void StateJournal::MmioRemoved(const std::string& id) { Append("U " + id + "\n"); }
 void StateJournal::Loaded(const std::string& firmware) { Append("L " + ToHex(firmware) + "\n"); }
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote

@@ -1,8 +1,8 @@
 // The target-root sandbox: every file RPC names a path on the "board", which lives under
 // one host directory (--root). Nothing may leave the root: no "..", no NUL, control bytes or
 // invalid UTF-8 in a path, and no symlink, however it is swapped in, resolves outside it.
-#ifndef PYNQ_REMOTE_SERVER_SERVICE_ROOT_FS_H_
-#define PYNQ_REMOTE_SERVER_SERVICE_ROOT_FS_H_
+#ifndef PYNQ_REMOTE_SERVER_STATE_ROOT_FS_H_
+#define PYNQ_REMOTE_SERVER_STATE_ROOT_FS_H_
 
 #include <sys/types.h>
 
@@ -12,7 +12,7 @@
 #include "device/device_error.h"
 #include "device/open_in_root.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 
 /// The identity of a file (device and inode): "is this fpga0/state?" compared on what was
 /// opened, so a rename between the check and the use cannot fool it.
@@ -78,6 +78,6 @@ Result<size_t> ReadSome(int fd, char* data, size_t len, const std::string& what)
 /// Writes all of `data` to fd, retrying short writes. Errors: kInternal with errno text.
 Status WriteFully(int fd, const char* data, size_t len, const std::string& what);
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote
 
-#endif  // PYNQ_REMOTE_SERVER_SERVICE_ROOT_FS_H_
+#endif  // PYNQ_REMOTE_SERVER_STATE_ROOT_FS_H_

@@ -1,11 +1,11 @@
-#include "service/mmio_policy.h"
+#include "state/mmio_policy.h"
 
 #include <cstdlib>
 #include <utility>
 
 #include "device/ps_windows.h"
 
-namespace pynq_remote::service {
+namespace pynq_remote {
 namespace {
 
 bool IsPlBusWindow(const AddressWindow& window) { return window.name.rfind("M_AXI_", 0) == 0; }
@@ -125,4 +125,4 @@ Status MmioPolicy::Check(uint64_t addr, uint64_t len) const {
                    addr);
 }
 
-}  // namespace pynq_remote::service
+}  // namespace pynq_remote

@@ -1,0 +1,45 @@
+#include "device/backend_registry.h"
+
+#include <algorithm>
+
+namespace pynq_remote {
+
+// Defined in the builtin_backends.cc that server/CMakeLists.txt generates from the
+// pynq_remote_register_backend() calls: one BackendInfo per backend linked in.
+std::vector<BackendInfo> BuiltinBackends();
+
+const std::vector<BackendInfo>& Backends() {
+  static const std::vector<BackendInfo> backends = [] {
+    std::vector<BackendInfo> all = BuiltinBackends();
+    std::sort(all.begin(), all.end(),
+              [](const BackendInfo& a, const BackendInfo& b) { return a.name < b.name; });
+    return all;
+  }();
+  return backends;
+}
+
+const BackendInfo* FindBackend(const std::string& name) {
+  for (const BackendInfo& backend : Backends()) {
+    if (backend.name == name) return &backend;
+  }
+  return nullptr;
+}
+
+const BackendInfo* DefaultBackend() {
+  const BackendInfo* best = nullptr;
+  for (const BackendInfo& backend : Backends()) {
+    if (!best || backend.default_rank > best->default_rank) best = &backend;
+  }
+  return best;
+}
+
+const BackendInfo* BackendOwningFlag(const std::string& flag) {
+  for (const BackendInfo& backend : Backends()) {
+    for (const BackendFlag& own : backend.flags) {
+      if (own.name == flag) return &backend;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace pynq_remote

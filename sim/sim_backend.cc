@@ -1,0 +1,79 @@
+// The simulated board in the server's backend registry (--backend sim): its flags and how
+// they become a SimDevice.
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "device/backend_registry.h"
+#include "sim/sim_device.h"
+
+namespace pynq_remote {
+namespace {
+
+class SimConfig : public BackendConfig {
+ public:
+  bool Set(const std::string& flag, const std::string& value, std::string* error) override {
+    if (flag == "--deterministic") {
+      options_.deterministic = true;
+    } else if (flag == "--pl-clock-mhz") {
+      char* end = nullptr;
+      double mhz = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0' || !(mhz > 0)) {
+        *error = "wants a positive number";
+        return false;
+      }
+      options_.pl_clock_mhz = mhz;
+    } else if (flag == "--trace") {
+      options_.trace_path = value;
+    } else if (flag == "--bus-timeout-us") {
+      char* end = nullptr;
+      errno = 0;
+      unsigned long long us = std::strtoull(value.c_str(), &end, 10);
+      if (value.empty() || value[0] == '-' || errno != 0 || *end != '\0' || us < 1 ||
+          us > 60000000) {
+        *error = "wants a whole number in 1..60000000, not \"" + value + "\"";
+        return false;
+      }
+      options_.mmio_timeout_us = us;
+    }
+    return true;
+  }
+
+  std::unique_ptr<Device> Create(const BackendContext& context, std::string* error) override {
+    if (!context.state_dir.empty()) options_.ddr_file = context.state_dir + "/ddr.img";
+    std::unique_ptr<Device> device = sim::CreateSimDevice(options_, error);
+    if (!device) *error = "cannot create the simulated board: " + *error;
+    return device;
+  }
+
+ private:
+  sim::SimOptions options_;
+};
+
+}  // namespace
+
+// Named by pynq_remote_register_backend(sim ...) in sim/CMakeLists.txt.
+BackendInfo Backend_sim() {
+  BackendInfo info;
+  info.name = "sim";
+  info.summary = "the simulated board (ZynqMP, PL as Verilated RTL)";
+  info.help =
+      "  --deterministic        time moves only through Board.Advance\n"
+      "  --pl-clock-mhz MHZ     PL clock 0 frequency (default 100)\n"
+      "  --trace FILE           write a waveform of the PL (FST/VCD)\n"
+      "  --bus-timeout-us N     simulated microseconds (1..60000000) a bus access with\n"
+      "                         no response waits before it fails with TIMEOUT (default:\n"
+      "                         100000 PL cycles, 1000 us at 100 MHz)\n";
+  info.flags = {{"--deterministic", false},
+                {"--pl-clock-mhz", true},
+                {"--trace", true},
+                {"--bus-timeout-us", true}};
+  info.root = DefaultRoot::kTemporary;
+  info.populate_root = true;
+  info.default_rank = 1;  // the default wherever it is built
+  info.make_config = [] { return std::make_unique<SimConfig>(); };
+  return info;
+}
+
+}  // namespace pynq_remote
