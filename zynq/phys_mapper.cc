@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "device/mmio_access.h"
 #include "zynq/board_files.h"
 
 namespace pynq_remote::zynq {
@@ -125,10 +126,8 @@ PhysMapper::~PhysMapper() {
 }
 
 int PhysMapper::FindWindow(uint64_t phys, uint64_t len) const {
-  for (size_t i = 0; i < windows_.size(); ++i) {
-    if (windows_[i].Contains(phys, len)) return static_cast<int>(i);
-  }
-  return -1;
+  const AddressWindow* window = ::pynq_remote::FindWindow(windows_, phys, len);
+  return window == nullptr ? -1 : static_cast<int>(window - windows_.data());
 }
 
 Result<volatile uint8_t*> PhysMapper::MapChunk(size_t window, size_t chunk) {
@@ -204,21 +203,15 @@ Result<uint8_t*> PhysMapper::MapWindow(const std::string& name) {
   return MakeError(ErrorCode::kInternal, "no window named " + name);
 }
 
-Result<volatile uint8_t*> PhysMapper::MapRegister(uint64_t phys, int width, const char* what) {
-  if (width != 1 && width != 2 && width != 4 && width != 8) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "MMIO width " + std::to_string(width) + " is not 1, 2, 4 or 8 bytes", phys);
-  }
-  if (phys % static_cast<uint64_t>(width) != 0) {
-    return MakeError(
-        ErrorCode::kUnaligned,
-        std::to_string(width) + "-byte " + what + " at " + Hex(phys) + " is not aligned", phys);
-  }
+Result<volatile uint8_t*> PhysMapper::MapRegister(uint64_t phys, int width) {
+  // Only the shape: which windows are mapped is this mapper's own business (Map).
+  Status shape = CheckMmioShape(phys, width);
+  if (!shape.ok()) return shape.error();
   return Map(phys, static_cast<uint64_t>(width));
 }
 
 Result<uint64_t> PhysMapper::Read(uint64_t phys, int width) {
-  Result<volatile uint8_t*> p = MapRegister(phys, width, "read");
+  Result<volatile uint8_t*> p = MapRegister(phys, width);
   if (!p.ok()) return p.error();
   volatile uint8_t* a = p.value();
   switch (width) {
@@ -234,7 +227,7 @@ Result<uint64_t> PhysMapper::Read(uint64_t phys, int width) {
 }
 
 Status PhysMapper::Write(uint64_t phys, int width, uint64_t value) {
-  Result<volatile uint8_t*> p = MapRegister(phys, width, "write");
+  Result<volatile uint8_t*> p = MapRegister(phys, width);
   if (!p.ok()) return p.error();
   volatile uint8_t* a = p.value();
   switch (width) {

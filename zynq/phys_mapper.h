@@ -56,8 +56,8 @@ class PhysMapper {
     size_t whole_len = 0;
   };
   Result<volatile uint8_t*> MapChunk(size_t window, size_t chunk);
-  // Map() of one register access, after checking its width and alignment.
-  Result<volatile uint8_t*> MapRegister(uint64_t phys, int width, const char* what);
+  // Map() of one register access, after CheckMmioShape (device/mmio_access.h).
+  Result<volatile uint8_t*> MapRegister(uint64_t phys, int width);
   int FindWindow(uint64_t phys, uint64_t len) const;
 
   const int fd_;

@@ -1,5 +1,5 @@
-// Validation shared by the MMIO and buffer services: access widths, alignment, windows,
-// byte ranges. Plain C++; every failure is a DeviceError with the address in the text.
+// Validation shared by the MMIO and buffer services: byte ranges here, MMIO accesses in
+// device/mmio_access.h. Plain C++; every failure is a DeviceError with the address in the text.
 #ifndef PYNQ_REMOTE_SERVER_STATE_ACCESS_H_
 #define PYNQ_REMOTE_SERVER_STATE_ACCESS_H_
 
@@ -7,15 +7,9 @@
 #include <vector>
 
 #include "device/device.h"
+#include "device/mmio_access.h"  // CheckMmioAccess, CheckMmioRegion: the one MMIO check
 
 namespace pynq_remote {
-
-/// Width 1/2/4/8, addr aligned to it, [addr, addr+width) inside one window.
-/// Errors: kInvalidArgument, kUnaligned, kOutOfWindow.
-Status CheckMmioAccess(const std::vector<AddressWindow>& windows, uint64_t addr, int width);
-
-/// [base, base+length) inside one window, length > 0. Errors: kInvalidArgument, kOutOfWindow.
-Status CheckMmioRegion(const std::vector<AddressWindow>& windows, uint64_t base, uint64_t length);
 
 /// A half-open byte range inside a buffer.
 struct ByteRange {

@@ -18,6 +18,7 @@
 
 #include "bitstream/sim_bitstream.h"
 #include "board/board_top.h"
+#include "device/mmio_access.h"
 #include "device/region_allocator.h"
 #include "memory/sparse_store.h"
 #include "pl/design_registry.h"
@@ -287,28 +288,14 @@ FpgaState SimDevice::State() const {
 }
 
 Status SimDevice::CheckOp(const MmioOp& op) const {
-  if (op.width != 1 && op.width != 2 && op.width != 4 && op.width != 8) {
-    return MakeError(
-        ErrorCode::kInvalidArgument,
-        "MMIO width " + std::to_string(op.width) + " at " + Hex(op.addr) + ": must be 1, 2, 4 or 8",
-        op.addr);
-  }
-  if (op.addr % static_cast<uint64_t>(op.width) != 0) {
-    return MakeError(ErrorCode::kUnaligned,
-                     Describe(op) + ": not aligned to " + std::to_string(op.width) + " bytes",
+  Status access = CheckMmioAccess(windows_, op.addr, op.width);  // device/mmio_access.h
+  if (!access.ok()) return access;
+  if (Interconnect::InPl(op.addr, op.width) && !board_.pl.loaded()) {
+    return MakeError(ErrorCode::kNotProgrammed,
+                     Describe(op) + ": the PL holds no design (program a bitstream first)",
                      op.addr);
   }
-  for (const AddressWindow& w : windows_) {
-    if (w.Contains(op.addr, op.width)) {
-      if (Interconnect::InPl(op.addr, op.width) && !board_.pl.loaded()) {
-        return MakeError(ErrorCode::kNotProgrammed,
-                         Describe(op) + ": the PL holds no design (program a bitstream first)",
-                         op.addr);
-      }
-      return Status();
-    }
-  }
-  return MakeError(ErrorCode::kOutOfWindow, Describe(op) + ": outside every MMIO window", op.addr);
+  return Status();
 }
 
 Device::BatchResult SimDevice::RunOps(MmioOp* ops, size_t count) {

@@ -23,6 +23,7 @@
 #include <tlm>
 
 #include "bridges/amba.h"
+#include "device/mmio_access.h"
 #include "pl/pl_design.h"
 
 namespace pynq_remote::sim {
@@ -119,7 +120,8 @@ class Tlm2AxiLiteBridge : public sc_core::sc_module {
   bool Validate(tlm::tlm_generic_payload& gp) {
     const unsigned len = gp.get_data_length();
     const uint64_t addr = gp.get_address();
-    if ((len != 1 && len != 2 && len != 4 && len != 8) || (addr & (len - 1)) != 0 ||
+    // The one MMIO shape check (device/mmio_access.h), answered as the bus would.
+    if (!IsMmioShape(addr, len) ||
         (gp.get_streaming_width() != 0 && gp.get_streaming_width() < len)) {
       gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
       return false;

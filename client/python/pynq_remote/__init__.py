@@ -10,7 +10,7 @@ from .buffer import allocate
 from .exceptions import (AccessDeniedError, BadBitstreamError, BusError, BusTimeoutError,
                          ConnectionLostError, DeadlineExceededError, DecodeError, DmaTimeoutError,
                          LimitExceededError, NotProgrammedError, OutOfWindowError, RemoteError,
-                         SlaveError, UnknownHandleError)
+                         SlaveError, UnalignedAccessError, UnknownHandleError)
 from .mmio import MMIO
 from .overlay import DefaultHierarchy, DefaultIP, Overlay, RegisterIP
 from .pl_server.device import Device
@@ -29,4 +29,4 @@ __all__ = ["Bitstream", "DefaultHierarchy", "DefaultIP", "Device", "MMIO", "Over
            "AccessDeniedError", "BadBitstreamError", "BusError", "BusTimeoutError",
            "ConnectionLostError", "DeadlineExceededError", "DecodeError", "DmaTimeoutError",
            "LimitExceededError", "NotProgrammedError", "OutOfWindowError", "RemoteError",
-           "SlaveError", "UnknownHandleError"]
+           "SlaveError", "UnalignedAccessError", "UnknownHandleError"]

@@ -85,6 +85,11 @@ class OutOfWindowError(RemoteError, IndexError):
     default_code = "OUT_OF_WINDOW"
 
 
+class UnalignedAccessError(RemoteError, MemoryError):
+    """The address is not a multiple of the access width (a MemoryError, as in PYNQ)."""
+    default_code = "UNALIGNED"
+
+
 class UnknownHandleError(RemoteError):
     """The server knows no such buffer, MMIO region or session (freed, or from before a
     server restart)."""
@@ -128,6 +133,7 @@ _BY_TOKEN = {
     "RESOURCE_EXHAUSTED": LimitExceededError,
     "NOT_PROGRAMMED": NotProgrammedError,
     "OUT_OF_WINDOW": OutOfWindowError,
+    "UNALIGNED": UnalignedAccessError,
     "UNKNOWN_ID": UnknownHandleError,
     "BAD_BITSTREAM": BadBitstreamError,
     "UNAVAILABLE": ConnectionLostError,

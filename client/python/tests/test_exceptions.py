@@ -40,6 +40,7 @@ TOKENS = [
     ("RESOURCE_EXHAUSTED", ex.LimitExceededError, (MemoryError,)),
     ("NOT_PROGRAMMED", ex.NotProgrammedError, ()),
     ("OUT_OF_WINDOW", ex.OutOfWindowError, (IndexError,)),
+    ("UNALIGNED", ex.UnalignedAccessError, (MemoryError,)),
     ("UNKNOWN_ID", ex.UnknownHandleError, ()),
     ("BAD_BITSTREAM", ex.BadBitstreamError, (ValueError,)),
     ("UNAVAILABLE", ex.ConnectionLostError, (ConnectionError,)),
