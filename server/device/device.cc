@@ -34,6 +34,10 @@ const char* ErrorCodeName(ErrorCode code) {
       return "unsupported";
     case ErrorCode::kCancelled:
       return "cancelled";
+    case ErrorCode::kDeadlineExceeded:
+      return "deadline exceeded";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
     case ErrorCode::kInternal:
       return "internal error";
   }
@@ -68,6 +72,10 @@ const char* ErrorCodeToken(ErrorCode code) {
       return "PERMISSION_DENIED";
     case ErrorCode::kUnsupported:
       return "UNSUPPORTED";
+    case ErrorCode::kDeadlineExceeded:
+      return "DEADLINE_EXCEEDED";
+    case ErrorCode::kUnavailable:
+      return "UNAVAILABLE";
     case ErrorCode::kCancelled:
       return "CANCELLED";
     case ErrorCode::kInternal:

@@ -25,6 +25,8 @@ enum class ErrorCode {
   kPermissionDenied,  // the access policy forbids it (MMIO outside the overlay, path escape)
   kUnsupported,       // this backend cannot do that
   kCancelled,         // a long call stopped early: cancelled, past its deadline, or shutdown
+  kDeadlineExceeded,  // the client's deadline passed while the call ran
+  kUnavailable,       // the server is stopping: try again once it is back
   kInternal,          // a bug or an unexpected host failure
 };
 

@@ -173,8 +173,8 @@ grpc::Status BoardService::WriteBuffer(grpc::ServerContext* context,
   if (!guard.ok()) return ToGrpcStatus(context, guard.error());
   v1::BufferChunk chunk;
   if (!guard.value()->Read(reader, &chunk)) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "WriteBuffer: the stream carried no chunk");
+    return ToGrpcStatus(context, MakeError(ErrorCode::kInvalidArgument,
+                                           "WriteBuffer: the stream carried no chunk"));
   }
   Result<BufferEntry> entry = FindBufferFor(state_, context, chunk.buffer_id());
   if (!entry.ok()) return ToGrpcStatus(context, entry.error());
@@ -184,15 +184,16 @@ grpc::Status BoardService::WriteBuffer(grpc::ServerContext* context,
   BufferWriteCursor cursor(state_.device, entry.value(), range.value());
   do {
     if (!chunk.buffer_id().empty() && chunk.buffer_id() != buffer_id) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "WriteBuffer: one stream names two buffers (" + buffer_id + ", " +
-                              chunk.buffer_id() + ")");
+      return ToGrpcStatus(context, MakeError(ErrorCode::kInvalidArgument,
+                                             "WriteBuffer: one stream names two buffers (" +
+                                                 buffer_id + ", " + chunk.buffer_id() + ")"));
     }
     Status status = cursor.Append(chunk.data().data(), chunk.data().size());
     if (!status.ok()) return ToGrpcStatus(context, status.error());
   } while (guard.value()->Read(reader, &chunk));
   if (!StreamFinished(context, *guard.value())) {
-    return grpc::Status(grpc::StatusCode::CANCELLED, "WriteBuffer: the stream did not finish");
+    return ToGrpcStatus(context,
+                        MakeError(ErrorCode::kCancelled, "WriteBuffer: the stream did not finish"));
   }
   response->set_bytes_written(cursor.written());
   return grpc::Status::OK;
@@ -209,9 +210,10 @@ grpc::Status BoardService::ReadBufferRange(grpc::ServerContext* context,
   const uint64_t limit =
       std::min<uint64_t>(kMaxUnaryRange, state_.options.max_message_bytes - kEnvelopeBytes);
   if (length > limit) {
-    return grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
-                        "ReadBufferRange: " + std::to_string(length) + " bytes is more than the " +
-                            std::to_string(limit) + " one call carries; use ReadBuffer");
+    return ToGrpcStatus(context, MakeError(ErrorCode::kOutOfWindow,
+                                           "ReadBufferRange: " + std::to_string(length) +
+                                               " bytes is more than the " + std::to_string(limit) +
+                                               " one call carries; use ReadBuffer"));
   }
   std::string* data = response->mutable_data();
   data->resize(length);

@@ -11,13 +11,6 @@
 namespace pynq_remote::service {
 namespace {
 
-template <typename Response>
-grpc::Status Fail(Response* response, const DeviceError& error) {
-  response->set_msg(ErrorText(error));
-  response->set_error_code(ErrorCodeToken(error.code));
-  return grpc::Status::OK;
-}
-
 // 3.1's int32 start/end, or our 64-bit fields when set. Negative 3.1 values are errors.
 Result<ByteRange> RequestRange(uint64_t size, int32_t start, int32_t end, bool has64,
                                uint64_t start64, uint64_t end64) {
@@ -36,9 +29,9 @@ grpc::Status SyncWholeBuffer(ServiceState& state, grpc::ServerContext* context,
                              const std::string& buffer_id, Status (Device::*sync)(uint64_t, size_t),
                              Response* response) {
   Result<BufferEntry> entry = FindBufferFor(state, context, buffer_id);
-  if (!entry.ok()) return Fail(response, entry.error());
+  if (!entry.ok()) return FailIn31Answer(response, entry.error());
   Status status = (state.device.*sync)(entry.value().allocation.phys, entry.value().size);
-  if (!status.ok()) return Fail(response, status.error());
+  if (!status.ok()) return FailIn31Answer(response, status.error());
   return grpc::Status::OK;
 }
 
@@ -48,18 +41,18 @@ grpc::Status BufferService::allocate(grpc::ServerContext* context,
                                      const buffer::AllocateRequest* request,
                                      buffer::AllocateResponse* response) {
   Result<std::string> caller = CallerSession(context, state_.sessions);
-  if (!caller.ok()) return Fail(response, caller.error());
+  if (!caller.ok()) return FailIn31Answer(response, caller.error());
   if (!request->has_size64() && request->size() <= 0) {
-    return Fail(response, MakeError(ErrorCode::kInvalidArgument,
-                                    "cannot allocate a buffer of " +
-                                        std::to_string(request->size()) + " bytes"));
+    return FailIn31Answer(response, MakeError(ErrorCode::kInvalidArgument,
+                                              "cannot allocate a buffer of " +
+                                                  std::to_string(request->size()) + " bytes"));
   }
   uint64_t size = request->has_size64() ? request->size64() : request->size();
   Result<std::string> id =
       AllocateBuffer(state_, caller.value(), size, request->dtype(), request->cacheable());
-  if (!id.ok()) return Fail(response, id.error());
+  if (!id.ok()) return FailIn31Answer(response, id.error());
   Result<BufferEntry> found = FindBuffer(state_, caller.value(), id.value());
-  if (!found.ok()) return Fail(response, found.error());  // freed already by another call
+  if (!found.ok()) return FailIn31Answer(response, found.error());  // freed already by another call
   const BufferEntry& entry = found.value();
   response->set_buffer_id(id.value());
   response->set_size(entry.size);
@@ -71,20 +64,20 @@ grpc::Status BufferService::write(grpc::ServerContext* context,
                                   grpc::ServerReader<buffer::BufferWriteRequest>* reader,
                                   buffer::BufferWriteResponse* response) {
   Result<std::unique_ptr<StreamGuard>> guard = StartStream(state_, context, "buffer write");
-  if (!guard.ok()) return Fail(response, guard.error());
+  if (!guard.ok()) return FailIn31Answer(response, guard.error());
   buffer::BufferWriteRequest request;
   if (!guard.value()->Read(reader, &request)) {
-    return Fail(response, MakeError(ErrorCode::kInvalidArgument,
-                                    "buffer write: the stream carried no message"));
+    return FailIn31Answer(response, MakeError(ErrorCode::kInvalidArgument,
+                                              "buffer write: the stream carried no message"));
   }
   Result<BufferEntry> entry = FindBufferFor(state_, context, request.buffer_id());
-  if (!entry.ok()) return Fail(response, entry.error());
+  if (!entry.ok()) return FailIn31Answer(response, entry.error());
   const std::string buffer_id = request.buffer_id();
   std::optional<BufferWriteCursor> cursor;
   do {
     if (!request.buffer_id().empty() && request.buffer_id() != buffer_id) {
-      return Fail(response, MakeError(ErrorCode::kInvalidArgument,
-                                      "buffer write: one stream names two buffers"));
+      return FailIn31Answer(response, MakeError(ErrorCode::kInvalidArgument,
+                                                "buffer write: one stream names two buffers"));
     }
     // A chunk that names a range starts writing there; one that does not continues where
     // the last ended. The first chunk without a range means the whole buffer (3.1).
@@ -94,14 +87,15 @@ grpc::Status BufferService::write(grpc::ServerContext* context,
       Result<ByteRange> range = RequestRange(entry.value().size, request.start(), request.end(),
                                              request.has_start64() || request.has_end64(),
                                              request.start64(), request.end64());
-      if (!range.ok()) return Fail(response, range.error());
+      if (!range.ok()) return FailIn31Answer(response, range.error());
       cursor.emplace(state_.device, entry.value(), range.value());
     }
     Status status = cursor->Append(request.data().data(), request.data().size());
-    if (!status.ok()) return Fail(response, status.error());
+    if (!status.ok()) return FailIn31Answer(response, status.error());
   } while (guard.value()->Read(reader, &request));
   if (!StreamFinished(context, *guard.value())) {
-    return grpc::Status(grpc::StatusCode::CANCELLED, "buffer write: the stream did not finish");
+    return ToGrpcStatus(
+        context, MakeError(ErrorCode::kCancelled, "buffer write: the stream did not finish"));
   }
   return grpc::Status::OK;
 }
@@ -125,9 +119,9 @@ grpc::Status BufferService::freebuffer(grpc::ServerContext* context,
                                        const buffer::FreeBufferRequest* request,
                                        buffer::FreeBufferResponse* response) {
   Result<std::string> caller = CallerSession(context, state_.sessions);
-  if (!caller.ok()) return Fail(response, caller.error());
+  if (!caller.ok()) return FailIn31Answer(response, caller.error());
   Status status = FreeBuffer(state_, caller.value(), request->buffer_id());
-  if (!status.ok()) return Fail(response, status.error());
+  if (!status.ok()) return FailIn31Answer(response, status.error());
   return grpc::Status::OK;
 }
 
@@ -146,7 +140,7 @@ grpc::Status BufferService::physical_address(grpc::ServerContext* context,
                                              const buffer::AddressRequest* request,
                                              buffer::AddressResponse* response) {
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
-  if (!entry.ok()) return Fail(response, entry.error());
+  if (!entry.ok()) return FailIn31Answer(response, entry.error());
   response->set_address(entry.value().allocation.phys);
   return grpc::Status::OK;
 }
@@ -157,7 +151,7 @@ grpc::Status BufferService::virtual_address(grpc::ServerContext* context,
                                             const buffer::AddressRequest* request,
                                             buffer::AddressResponse* response) {
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
-  if (!entry.ok()) return Fail(response, entry.error());
+  if (!entry.ok()) return FailIn31Answer(response, entry.error());
   response->set_address(entry.value().allocation.phys);
   return grpc::Status::OK;
 }
@@ -166,7 +160,7 @@ grpc::Status BufferService::cacheable(grpc::ServerContext* context,
                                       const buffer::CacheableRequest* request,
                                       buffer::CacheableResponse* response) {
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
-  if (!entry.ok()) return Fail(response, entry.error());
+  if (!entry.ok()) return FailIn31Answer(response, entry.error());
   response->set_cacheable(entry.value().cacheable);
   return grpc::Status::OK;
 }

@@ -47,14 +47,16 @@ grpc::Status StoppedStatus(grpc::ServerContext* context, const ServiceState& sta
                            DeviceError error) {
   if (error.code != ErrorCode::kCancelled) return ToGrpcStatus(context, error);
   if (state.stopping.load()) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        error.message + ": the server is stopping; retry when it is back");
+    return ToGrpcStatus(
+        context, MakeError(ErrorCode::kUnavailable,
+                           error.message + ": the server is stopping; retry when it is back"));
   }
   if (std::chrono::system_clock::now() >= context->deadline()) {
-    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                        error.message + ": the call's deadline passed");
+    return ToGrpcStatus(context, MakeError(ErrorCode::kDeadlineExceeded,
+                                           error.message + ": the call's deadline passed"));
   }
-  return grpc::Status(grpc::StatusCode::CANCELLED, error.message + ": the call was cancelled");
+  return ToGrpcStatus(context,
+                      MakeError(ErrorCode::kCancelled, error.message + ": the call was cancelled"));
 }
 
 bool StreamFinished(grpc::ServerContext* context, const StreamGuard& guard) {

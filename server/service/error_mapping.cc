@@ -28,6 +28,10 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
       return grpc::StatusCode::UNIMPLEMENTED;
     case ErrorCode::kCancelled:
       return grpc::StatusCode::CANCELLED;
+    case ErrorCode::kDeadlineExceeded:
+      return grpc::StatusCode::DEADLINE_EXCEEDED;
+    case ErrorCode::kUnavailable:
+      return grpc::StatusCode::UNAVAILABLE;
     case ErrorCode::kInternal:
       return grpc::StatusCode::INTERNAL;
   }

@@ -5,49 +5,51 @@
 namespace pynq_remote::service {
 namespace {
 
-grpc::Status NotYet(const std::string& rpc) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "gpio." + rpc +
-                          ": PS GPIO/EMIO pins are not served by this "
-                          "pynq-remote-server yet");
+grpc::Status NotYet(grpc::ServerContext* context, const std::string& rpc) {
+  return ToGrpcStatus(
+      context, MakeError(ErrorCode::kUnsupported, "gpio." + rpc +
+                                                      ": PS GPIO/EMIO pins are not served by this "
+                                                      "pynq-remote-server yet"));
 }
 
 }  // namespace
 
-grpc::Status GpioService::get_gpio(grpc::ServerContext*, const gpio::GetGpioRequest*,
+grpc::Status GpioService::get_gpio(grpc::ServerContext* context, const gpio::GetGpioRequest*,
                                    gpio::GetGpioResponse*) {
-  return NotYet("get_gpio");
+  return NotYet(context, "get_gpio");
 }
 
-grpc::Status GpioService::read(grpc::ServerContext*, const gpio::GpioReadRequest*,
+grpc::Status GpioService::read(grpc::ServerContext* context, const gpio::GpioReadRequest*,
                                gpio::GpioReadResponse*) {
-  return NotYet("read");
+  return NotYet(context, "read");
 }
 
-grpc::Status GpioService::write(grpc::ServerContext*, const gpio::GpioWriteRequest*,
+grpc::Status GpioService::write(grpc::ServerContext* context, const gpio::GpioWriteRequest*,
                                 gpio::GpioWriteResponse*) {
-  return NotYet("write");
+  return NotYet(context, "write");
 }
 
-grpc::Status GpioService::unexport(grpc::ServerContext*, const gpio::GpioUnexportRequest*,
+grpc::Status GpioService::unexport(grpc::ServerContext* context, const gpio::GpioUnexportRequest*,
                                    gpio::GpioUnexportResponse*) {
-  return NotYet("unexport");
+  return NotYet(context, "unexport");
 }
 
-grpc::Status GpioService::is_exported(grpc::ServerContext*, const gpio::GpioIsExportedRequest*,
+grpc::Status GpioService::is_exported(grpc::ServerContext* context,
+                                      const gpio::GpioIsExportedRequest*,
                                       gpio::GpioIsExportedResponse*) {
-  return NotYet("is_exported");
+  return NotYet(context, "is_exported");
 }
 
-grpc::Status GpioService::get_gpio_base_path(grpc::ServerContext*,
+grpc::Status GpioService::get_gpio_base_path(grpc::ServerContext* context,
                                              const gpio::GetGpioBasePathRequest*,
                                              gpio::GetGpioBasePathResponse*) {
-  return NotYet("get_gpio_base_path");
+  return NotYet(context, "get_gpio_base_path");
 }
 
-grpc::Status GpioService::get_gpio_npins(grpc::ServerContext*, const gpio::GetGpioNPinsRequest*,
+grpc::Status GpioService::get_gpio_npins(grpc::ServerContext* context,
+                                         const gpio::GetGpioNPinsRequest*,
                                          gpio::GetGpioNPinsResponse*) {
-  return NotYet("get_gpio_npins");
+  return NotYet(context, "get_gpio_npins");
 }
 
 }  // namespace pynq_remote::service

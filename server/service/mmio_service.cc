@@ -57,14 +57,6 @@ std::vector<MmioOp> WriteOps(uint64_t addr, const std::string& data) {
   return ops;
 }
 
-template <typename Response>
-grpc::Status Fail(Response* response, const DeviceError& error) {
-  response->set_status(false);
-  response->set_msg(ErrorText(error));
-  response->set_error_code(ErrorCodeToken(error.code));
-  return grpc::Status::OK;
-}
-
 }  // namespace
 
 int32_t LowWordAsInt32(uint64_t value) {
@@ -78,10 +70,10 @@ grpc::Status MmioService::get_mmio(grpc::ServerContext* context,
                                    const mmio::GetMmioRequest* request,
                                    mmio::GetMmioResponse* response) {
   Result<std::string> caller = CallerSession(context, state_.sessions);
-  if (!caller.ok()) return Fail(response, caller.error());
+  if (!caller.ok()) return FailIn31Answer(response, caller.error());
   Result<std::string> id =
       GrantMmio(state_, caller.value(), request->base_addr(), request->length());
-  if (!id.ok()) return Fail(response, id.error());
+  if (!id.ok()) return FailIn31Answer(response, id.error());
   response->set_mmio_id(id.value());
   response->set_status(true);
   return grpc::Status::OK;
@@ -91,23 +83,24 @@ grpc::Status MmioService::read(grpc::ServerContext* context, const mmio::ReadReq
                                mmio::ReadResponse* response) {
   const std::string& order = request->word_order();
   if (!order.empty() && order != "little" && order != "big") {
-    return Fail(response, MakeError(ErrorCode::kInvalidArgument,
+    return FailIn31Answer(response,
+                          MakeError(ErrorCode::kInvalidArgument,
                                     "word_order \"" + order + "\": use \"little\" or \"big\""));
   }
   Result<MmioRegion> region = FindRegion(state_, context, request->mmio_id());
-  if (!region.ok()) return Fail(response, region.error());
+  if (!region.ok()) return FailIn31Answer(response, region.error());
   if (request->length() > 8) {
-    return Fail(response, MakeError(ErrorCode::kInvalidArgument,
-                                    "MMIO read of " + std::to_string(request->length()) +
-                                        " bytes: read 1, 2, 4 or 8 bytes at a time"));
+    return FailIn31Answer(response, MakeError(ErrorCode::kInvalidArgument,
+                                              "MMIO read of " + std::to_string(request->length()) +
+                                                  " bytes: read 1, 2, 4 or 8 bytes at a time"));
   }
   int width = static_cast<int>(request->length());
   Result<uint64_t> addr = RegionAddress(region.value(), request->offset(), request->length());
-  if (!addr.ok()) return Fail(response, addr.error());
+  if (!addr.ok()) return FailIn31Answer(response, addr.error());
   Status valid = CheckMmioAllowed(state_, addr.value(), width);
-  if (!valid.ok()) return Fail(response, valid.error());
+  if (!valid.ok()) return FailIn31Answer(response, valid.error());
   Result<uint64_t> value = state_.device.MmioRead(addr.value(), width);
-  if (!value.ok()) return Fail(response, value.error());
+  if (!value.ok()) return FailIn31Answer(response, value.error());
   uint64_t result = order == "big" ? ByteSwap(value.value(), width) : value.value();
   response->set_status(true);
   response->set_data(LowWordAsInt32(result));
@@ -120,21 +113,21 @@ grpc::Status MmioService::write(grpc::ServerContext* context, const mmio::WriteR
   const std::string& data = request->data();
   size_t n = data.size();
   if (n == 0 || (n != 1 && n != 2 && n % 4 != 0)) {
-    return Fail(response, MakeError(ErrorCode::kInvalidArgument,
-                                    "MMIO write of " + std::to_string(n) +
-                                        " bytes: send 1, 2, or a multiple of 4 bytes"));
+    return FailIn31Answer(response, MakeError(ErrorCode::kInvalidArgument,
+                                              "MMIO write of " + std::to_string(n) +
+                                                  " bytes: send 1, 2, or a multiple of 4 bytes"));
   }
   Result<MmioRegion> region = FindRegion(state_, context, request->mmio_id());
-  if (!region.ok()) return Fail(response, region.error());
+  if (!region.ok()) return FailIn31Answer(response, region.error());
   Result<uint64_t> addr = RegionAddress(region.value(), request->offset(), n);
-  if (!addr.ok()) return Fail(response, addr.error());
+  if (!addr.ok()) return FailIn31Answer(response, addr.error());
   std::vector<MmioOp> ops = WriteOps(addr.value(), data);
   for (const MmioOp& op : ops) {
     Status valid = CheckMmioAllowed(state_, op.addr, op.width);
-    if (!valid.ok()) return Fail(response, valid.error());
+    if (!valid.ok()) return FailIn31Answer(response, valid.error());
   }
   Device::BatchResult result = state_.device.MmioBatch(ops);
-  if (!result.status.ok()) return Fail(response, result.status.error());
+  if (!result.status.ok()) return FailIn31Answer(response, result.status.error());
   response->set_status(true);
   return grpc::Status::OK;
 }

@@ -16,8 +16,8 @@ namespace {
 // The 3.1 target answers this pseudo-path with the device name.
 constexpr char kXrtDevicePath[] = "xrt_device";
 
-grpc::Status InvalidArgument(const std::string& text) {
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, text);
+grpc::Status InvalidArgument(grpc::ServerContext* context, const std::string& text) {
+  return ToGrpcStatus(context, MakeError(ErrorCode::kInvalidArgument, text));
 }
 
 // Streams the file at fd in chunks. Errors: as ReadSome; CANCELLED (client gone or idle).
@@ -33,7 +33,8 @@ grpc::Status StreamFile(grpc::ServerContext* context, int fd, const std::string&
     if (n.value() == 0) return grpc::Status::OK;
     data->resize(n.value());
     if (!guard.Write(writer, response)) {
-      return grpc::Status(grpc::StatusCode::CANCELLED, "readfile: the client went away");
+      return ToGrpcStatus(context,
+                          MakeError(ErrorCode::kCancelled, "readfile: the client went away"));
     }
   }
 }
@@ -49,17 +50,18 @@ grpc::Status CopyStreamToFile(grpc::ServerContext* context, int fd, const std::s
   remote_device::WriteFileRequest* request = first;
   do {
     if (request->file_path() != path) {
-      return InvalidArgument("writefile: one stream names two paths, \"" + path + "\" and \"" +
-                             request->file_path() + "\"");
+      return InvalidArgument(context, "writefile: one stream names two paths, \"" + path +
+                                          "\" and \"" + request->file_path() + "\"");
     }
     total += request->data().size();
     // A client must not be able to fill the board's disk: the file is cut off and the
     // write refused past the limit.
     if (max_bytes != 0 && total > max_bytes) {
       (void)ftruncate(fd, 0);
-      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          "writefile \"" + path + "\": more than " + FormatBytes(max_bytes) +
-                              ", the server's file size limit (--max-file-mb)");
+      return ToGrpcStatus(
+          context, MakeError(ErrorCode::kLimitExceeded,
+                             "writefile \"" + path + "\": more than " + FormatBytes(max_bytes) +
+                                 ", the server's file size limit (--max-file-mb)"));
     }
     Status status =
         WriteFully(fd, request->data().data(), request->data().size(), "\"" + path + "\"");
@@ -67,8 +69,9 @@ grpc::Status CopyStreamToFile(grpc::ServerContext* context, int fd, const std::s
     if (keep) *keep += request->data();
   } while (guard.Read(reader, request));
   if (!StreamFinished(context, guard)) {
-    return grpc::Status(grpc::StatusCode::CANCELLED,
-                        "writefile \"" + path + "\": the stream did not finish");
+    return ToGrpcStatus(
+        context,
+        MakeError(ErrorCode::kCancelled, "writefile \"" + path + "\": the stream did not finish"));
   }
   return grpc::Status::OK;
 }
@@ -104,10 +107,10 @@ grpc::Status RemoteDeviceService::download(
     }
     ++messages;
     if (bitstream.size() + request.buffer().size() > state_.options.max_message_bytes) {
-      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          "download: a bitstream of more than " +
-                              FormatBytes(state_.options.max_message_bytes) +
-                              ", the server's limit (--max-message-mb)");
+      return ToGrpcStatus(context, MakeError(ErrorCode::kLimitExceeded,
+                                             "download: a bitstream of more than " +
+                                                 FormatBytes(state_.options.max_message_bytes) +
+                                                 ", the server's limit (--max-message-mb)"));
     }
     // The bitstream is held in memory until it is programmed: the caller pays for it.
     const uint64_t size = request.buffer().size();
@@ -121,11 +124,12 @@ grpc::Status RemoteDeviceService::download(
     }
   }
   if (!StreamFinished(context, *guard.value())) {
-    return grpc::Status(grpc::StatusCode::CANCELLED,
-                        "download: the stream did not finish; nothing was programmed");
+    return ToGrpcStatus(context,
+                        MakeError(ErrorCode::kCancelled,
+                                  "download: the stream did not finish; nothing was programmed"));
   }
   if (messages == 0 || bitstream.empty()) {
-    return InvalidArgument("download: the stream carried no bitstream bytes");
+    return InvalidArgument(context, "download: the stream carried no bitstream bytes");
   }
   Status status = state_.fpga.Download(bitstream);
   if (!status.ok()) return ToGrpcStatus(context, status.error());
@@ -137,12 +141,13 @@ grpc::Status RemoteDeviceService::set_pl_clk(grpc::ServerContext* context,
                                              const remote_device::SetPlClkRequest* request,
                                              remote_device::SetPlClkResponse* response) {
   if (request->i() < 0 || request->i() > 3) {
-    return InvalidArgument("set_pl_clk: clock index " + std::to_string(request->i()) +
-                           " is not 0..3");
+    return InvalidArgument(
+        context, "set_pl_clk: clock index " + std::to_string(request->i()) + " is not 0..3");
   }
   if (request->clk_mhz() <= 0) {
-    return InvalidArgument("set_pl_clk: clk_mhz must be a positive frequency in MHz, got " +
-                           std::to_string(request->clk_mhz()));
+    return InvalidArgument(context,
+                           "set_pl_clk: clk_mhz must be a positive frequency in MHz, got " +
+                               std::to_string(request->clk_mhz()));
   }
   Status status = state_.device.SetPlClock(request->i(), request->clk_mhz());
   if (!status.ok()) return ToGrpcStatus(context, status.error());
@@ -153,9 +158,10 @@ grpc::Status RemoteDeviceService::set_pl_clk(grpc::ServerContext* context,
 grpc::Status RemoteDeviceService::shutdown(grpc::ServerContext*,
                                            const remote_device::ShutdownRequest*,
                                            remote_device::ShutdownResponse*) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "shutdown: not supported; PYNQ isolates the PL through its AXI shutdown "
-                      "managers with MMIO writes, and the server is stopped with SIGTERM");
+  return ToGrpcStatus(
+      context, MakeError(ErrorCode::kUnsupported,
+                         "shutdown: not supported; PYNQ isolates the PL through its AXI shutdown "
+                         "managers with MMIO writes, and the server is stopped with SIGTERM"));
 }
 
 grpc::Status RemoteDeviceService::readfile(
@@ -181,7 +187,7 @@ grpc::Status RemoteDeviceService::writefile(
   if (!guard.ok()) return ToGrpcStatus(context, guard.error());
   remote_device::WriteFileRequest request;
   if (!guard.value()->Read(reader, &request)) {
-    return InvalidArgument("writefile: the stream carried no message, so no file path");
+    return InvalidArgument(context, "writefile: the stream carried no message, so no file path");
   }
   const std::string path = request.file_path();
   // Opened without truncating, then checked by identity: what is written is the file that
@@ -191,11 +197,13 @@ grpc::Status RemoteDeviceService::writefile(
   Result<FileId> opened = FileIdOf(fd.value().get());
   if (!opened.ok()) return ToGrpcStatus(context, opened.error());
   if (state_.fpga.IsReadOnly(opened.value())) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "\"" + path + "\" is read-only");
+    return ToGrpcStatus(context,
+                        MakeError(ErrorCode::kPermissionDenied, "\"" + path + "\" is read-only"));
   }
   if (ftruncate(fd.value().get(), 0) != 0) {
-    return grpc::Status(grpc::StatusCode::INTERNAL,
-                        "writefile \"" + path + "\": cannot truncate: " + std::strerror(errno));
+    return ToGrpcStatus(
+        context, MakeError(ErrorCode::kInternal,
+                           "writefile \"" + path + "\": cannot truncate: " + std::strerror(errno)));
   }
   const bool trigger = state_.fpga.IsFirmwareTrigger(opened.value());
   std::string written;  // kept only for the firmware trigger (a file name)
