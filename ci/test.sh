@@ -7,6 +7,10 @@
 #   CTEST_PARALLEL=1       tests run one at a time by default: suites that start a
 #                          server must not race for ports or for the 2 CI cores
 #   CTEST_TIMEOUT=600      seconds before ctest kills a single hung test
+#   PYNQ_REMOTE_TESTDATA_DIR=../shared/testdata
+#                          third-party files some tests compare against (ci/fetch-testdata.sh
+#                          downloads them); a test whose file is missing skips, saying
+#                          which and from where, or fails under CI=true
 #   SANITIZE=1             then ci/sanitize.sh: ASan+UBSan C++ tests, the hil-tests against
 #                          an ASan server with leak checking, 20 s TSan concurrency runs
 #   FUZZ=1                 then ci/fuzz.sh: every libFuzzer target, ~60 s in all

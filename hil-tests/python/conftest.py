@@ -14,6 +14,16 @@ Environment:
                         the server is a sanitizer build (ci/sanitize.sh): every server this
                         session starts writes its sanitizer reports to DIR/sanitizer.<pid>; a
                         report, or a server that does not exit 0 on SIGTERM, fails the session
+  PYNQ_REMOTE_TIME_SCALE
+                        how many times slower than a normal build the server under test runs
+                        (ci/sanitize.sh sets it for sanitizer builds; default 1, or 4 with
+                        PYNQ_REMOTE_SANITIZER_LOG_DIR): every wall-time budget of a test is
+                        multiplied by it (budget()), never what a test asserts about results
+  PYNQ_REMOTE_TESTDATA_DIR
+                        third-party test data (client/python/tests/third_party_data.py)
+
+Every test that uses a design downloads it itself (a function-scoped fixture), so a test that
+leaves the PL or a DMA in a bad state cannot fail the tests after it.
 """
 
 import glob
@@ -28,6 +38,8 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "..", "client", "python")))
+# third_party_data: the one place that finds third-party test data (PYNQ_REMOTE_TESTDATA_DIR).
+sys.path.append(os.path.normpath(os.path.join(HERE, "..", "..", "client", "python", "tests")))
 
 import pynq_remote  # noqa: E402
 from pynq_remote.pl_server.device import Device  # noqa: E402
@@ -53,6 +65,27 @@ _SANITIZER_REPORT = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
                      "WARNING: ThreadSanitizer", "SUMMARY: ")
 _sanitizer_failures = []
 _sanitizer_logs_reported = set()
+
+
+def _time_scale():
+    text = os.environ.get("PYNQ_REMOTE_TIME_SCALE", "").strip()
+    if not text:
+        return 4.0 if SANITIZER_LOG_DIR else 1.0
+    try:
+        scale = float(text)
+    except ValueError:
+        raise RuntimeError(f"PYNQ_REMOTE_TIME_SCALE={text!r}: want a number >= 1") from None
+    if scale < 1:
+        raise RuntimeError(f"PYNQ_REMOTE_TIME_SCALE={text!r}: want a number >= 1")
+    return scale
+
+
+TIME_SCALE = _time_scale()
+
+
+def budget(seconds):
+    """``seconds`` of wall time in a normal build, scaled for the build under test."""
+    return seconds * TIME_SCALE
 
 
 def _with_sanitizer_logs(env):
@@ -266,9 +299,9 @@ def designs():
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def ref_accel(device, designs):
-    """The reference design, programmed once for the session."""
+    """The reference design, freshly programmed for each test."""
     bitfile = os.path.join(designs, "ref_accel", "ref_accel.bit")
     pynq_remote.Bitstream(bitfile, device=device).download()
     return bitfile

@@ -25,14 +25,14 @@ from pynq_remote._proto import (buffer_pb2, buffer_pb2_grpc, remote_device_pb2,
 from pynq_remote._proto.pynq_remote.v1 import board_pb2, board_pb2_grpc
 
 import attacks
-from conftest import SANITIZER_LOG_DIR, SimServer
+from conftest import SANITIZER_LOG_DIR, TIME_SCALE, SimServer
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("PYNQ_REMOTE_DEVICES")),
                                 reason="starts its own servers, with the flags each attack needs")
 
 # A sanitizer build runs several times slower: bounds on waiting scale with it (never the
 # assertions on what got through).
-SLOW = 4 if SANITIZER_LOG_DIR else 1
+SLOW = TIME_SCALE
 
 
 @pytest.fixture

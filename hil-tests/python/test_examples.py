@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from conftest import budget
 from resize_model import resize_fixed
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -20,7 +21,7 @@ def run_example(args, board_address, designs):
     env = dict(os.environ, PYNQ_REMOTE_DEVICES=board_address, PYNQ_REMOTE_DESIGNS=designs,
                PYTHONPATH=str(CLIENT))
     return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True,
-                          timeout=300, cwd=EXAMPLES)
+                          timeout=budget(300), cwd=EXAMPLES)
 
 
 def test_resizer_script_writes_the_resized_png(board_address, designs, tmp_path):

@@ -21,7 +21,7 @@ from pynq_remote._proto import mmio_pb2, mmio_pb2_grpc
 from pynq_remote._proto.pynq_remote.v1 import board_pb2, board_pb2_grpc
 from pynq_remote.exceptions import ERROR_ADDR_KEY, ERROR_CODE_KEY, to_exception
 
-from conftest import SimServer
+from conftest import SimServer, budget
 
 REGS = 0xA0000000
 ID, VERSION, HOLE, SCRATCH0, STALL = 0x00, 0x04, 0x08, 0x10, 0x28
@@ -111,6 +111,13 @@ def stalled_read(regs, reg=ID):
     return error.value, time.monotonic() - start
 
 
+def sim_time_ps(srv):
+    """The simulated board's clock, from a channel of its own (no session needed)."""
+    with grpc.insecure_channel(srv.address) as channel:
+        board = board_pb2_grpc.BoardStub(channel)
+        return board.GetInfo(board_pb2.GetInfoRequest(), timeout=budget(5)).sim_time_ps
+
+
 @pytest.mark.parametrize("timeout_us", [50, 20000])
 def test_stalled_slave_times_out_within_the_bus_timeout_then_recovers(designs, timeout_us):
     srv = SimServer("--mmio-policy", "open", "--bus-timeout-us", str(timeout_us))
@@ -121,7 +128,7 @@ def test_stalled_slave_times_out_within_the_bus_timeout_then_recovers(designs, t
         assert error.address == REGS + ID and error.code == "TIMEOUT"
         assert isinstance(error, TimeoutError) and isinstance(error, RuntimeError)
         assert f"({timeout_us} us of simulated time)" in str(error)
-        assert took < 2.0, f"{timeout_us} us of simulated time took {took:.3f} s"
+        assert took < budget(2.0), f"{timeout_us} us of simulated time took {took:.3f} s"
         # Reads of that slave stay blocked behind the stalled one (one read at a time, as
         # on a real AXI4-Lite slave); everything else answers.
         with pytest.raises(pynq.BusTimeoutError):
@@ -139,16 +146,22 @@ def test_stalled_slave_times_out_within_the_bus_timeout_then_recovers(designs, t
 
 
 def test_a_longer_bus_timeout_takes_longer(designs):
-    took = {}
+    # Measured in simulated time, which a loaded machine does not change (wall time would).
+    took_ps = {}
     for timeout_us in (50, 50000):
         srv = SimServer("--bus-timeout-us", str(timeout_us))
         d = connect(srv)
         try:
-            _, took[timeout_us] = stalled_read(program(d, designs))
+            regs = program(d, designs)
+            before = sim_time_ps(srv)
+            stalled_read(regs)
+            took_ps[timeout_us] = sim_time_ps(srv) - before
         finally:
             d.close()
             srv.stop()
-    assert took[50000] > took[50], took
+    assert took_ps[50] >= 50 * 10**6, took_ps
+    assert took_ps[50000] >= 50000 * 10**6, took_ps
+    assert took_ps[50000] > took_ps[50], took_ps
 
 
 def test_late_answer_of_a_timed_out_read_goes_nowhere(dev, designs):
@@ -178,12 +191,13 @@ def test_client_deadline_shorter_than_the_bus_timeout(designs):
         with pytest.raises(pynq.DeadlineExceededError) as error:
             impatient.read(ID)
         took = time.monotonic() - start
-        assert 0.4 < took < 2.0, took
+        assert 0.4 < took < budget(2.0), took
         assert isinstance(error.value, TimeoutError)
         assert error.value.address == REGS + ID
+        # The stalled access holds the bus for seconds; GetInfo does not wait behind it.
         start = time.monotonic()
-        info = board.GetInfo(board_pb2.GetInfoRequest(), timeout=2)
-        assert time.monotonic() - start < 0.5
+        info = board.GetInfo(board_pb2.GetInfoRequest(), timeout=budget(2))
+        assert time.monotonic() - start < budget(0.5)
         assert info.fpga_state == "operating"
     finally:
         d.close()
@@ -191,31 +205,20 @@ def test_client_deadline_shorter_than_the_bus_timeout(designs):
         srv.stop()
 
 
-def server_threads(srv):
-    with open(f"/proc/{srv.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    raise AssertionError("no Threads: line")
-
-
 def test_no_server_thread_stays_stuck(designs):
-    srv = SimServer()  # the default bus timeout, 1000 us
+    # Not a count of the server's threads (gRPC adds and retires pollers as it sees fit, the
+    # more so on a loaded machine) but its ceiling: with at most 8 call threads, a thread
+    # left stuck by each of 20 stalls would run out of them, and the calls after would get
+    # RESOURCE_EXHAUSTED instead of their answers.
+    srv = SimServer("--max-threads", "8")  # the default bus timeout, 1000 us
     d = connect(srv)
     board = board_pb2_grpc.BoardStub(grpc.insecure_channel(srv.address))
     try:
-        # gRPC's sync server adds and retires polling threads as it sees fit (15 to 17
-        # here, stalls or not): a thread left stuck by each stall would add 20.
-        stalled_read(program(d, designs))
-        baseline = server_threads(srv)
-        counts = []
         for _ in range(20):
-            stalled_read(program(d, designs))
-            counts.append(server_threads(srv))
-        assert max(counts) <= baseline + 2, (baseline, counts)
-        start = time.monotonic()
-        board.GetInfo(board_pb2.GetInfoRequest(), timeout=2)
-        assert time.monotonic() - start < 0.5
+            error, _ = stalled_read(program(d, designs))
+            assert error.code == "TIMEOUT"
+        assert board.GetInfo(board_pb2.GetInfoRequest(), timeout=budget(2)).fpga_state == \
+            "operating"
     finally:
         d.close()
         srv.stop()
@@ -237,7 +240,7 @@ def test_server_lost_mid_call_is_a_connection_lost_error(designs):
 
         call = threading.Thread(target=read)
         call.start()
-        time.sleep(0.3)  # the read is in flight, the server stuck in it
+        time.sleep(budget(0.3))  # the read is in flight, the server stuck in it
         srv.proc.kill()
         call.join(timeout=10)
         assert outcome and isinstance(outcome[0], pynq.ConnectionLostError), outcome
@@ -250,7 +253,7 @@ def test_server_lost_mid_call_is_a_connection_lost_error(designs):
 
 # -- a DMA that never finishes -----------------------------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def dma_overlay(dev, designs):
     return pynq.Overlay(f"{designs}/dma_loopback/dma_loopback.bit", device=dev)
 
@@ -278,7 +281,7 @@ def test_send_that_never_drains_raises_then_reprogramming_recovers(dma_overlay, 
     start = time.monotonic()
     with pytest.raises(pynq.DmaTimeoutError) as error:
         dma.sendchannel.wait(timeout=3)
-    assert time.monotonic() - start < 3.5
+    assert time.monotonic() - start < 3 + budget(0.5)
     text = str(error.value)
     assert "axi_dma_0.sendchannel" in text and "65536 bytes" in text and "DMASR=" in text
     assert isinstance(error.value, TimeoutError) and isinstance(error.value, RuntimeError)
@@ -294,7 +297,7 @@ def test_receive_with_no_data_raises_then_reset_recovers(dev, designs):
     start = time.monotonic()
     with pytest.raises(pynq.DmaTimeoutError, match="recvchannel.*4096 bytes"):
         dma.recvchannel.wait(timeout=3)
-    assert time.monotonic() - start < 3.5
+    assert time.monotonic() - start < 3 + budget(0.5)
     dma.reset()
     assert dma.sendchannel.running and dma.recvchannel.running
     dst.freebuffer()
@@ -310,7 +313,7 @@ def test_timeout_shorter_than_the_stall_check(dev, designs):
     start = time.monotonic()
     with pytest.raises(pynq.DmaTimeoutError, match="within 0.2 s") as error:
         dma.recvchannel.wait(timeout=0.2)
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < 0.2 + budget(0.8)
     assert not error.value.stalled
     assert "DMASR=0x00000000 (running, busy)" in str(error.value)
     dma.reset()

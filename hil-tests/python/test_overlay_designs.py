@@ -8,7 +8,8 @@ import pynq_remote as pynq
 from pynq_remote.lib import DMA, AxiGPIO
 
 
-@pytest.fixture(scope="module")
+# Each test downloads its design afresh: a DMA a failed test left busy fails only that test.
+@pytest.fixture
 def dma_overlay(device, designs):
     return pynq.Overlay(f"{designs}/dma_loopback/dma_loopback.bit", device=device)
 
@@ -94,7 +95,7 @@ def test_dma_decode_error_is_named_and_recoverable(dma_overlay, device):
     assert np.array_equal(loopback(dma, device, data), data)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def gpio_overlay(device, designs):
     return pynq.Overlay(f"{designs}/gpio_intc/gpio_intc.bit", device=device)
 
@@ -137,7 +138,7 @@ def test_gpio_interrupt_reaches_the_controller(gpio_overlay):
     assert intc.read(0x00) & 0x1 == 0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def scale_overlay(device, designs):
     return pynq.Overlay(f"{designs}/stream_scale/stream_scale.bit", device=device)
 

@@ -2,17 +2,13 @@
 pynq_remote, checked against the RTL's fixed-point model and floating-point bilinear."""
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import pynq_remote as pynq
 from resize_model import resize_fixed, resize_float
-
-# shared/ sits beside the repository (CI clones it there too).
-REAL_HWH = (Path(__file__).resolve().parents[3] / "shared" / "testdata" / "hwh" /
-            "zcu104_resizer.hwh")
+from third_party_data import third_party_file
 
 
 def load(device, bitfile):
@@ -115,9 +111,9 @@ def test_buffer_smaller_than_the_sizes_fails_clearly(device, bitfile):
 
 
 def test_the_real_vivado_hwh_beside_the_sim_bit(device, bitfile, tmp_path):
-    assert REAL_HWH.exists(), f"the real resizer .hwh is missing at {REAL_HWH}"
+    real_hwh = third_party_file("hwh/zcu104_resizer.hwh")
     shutil.copy(bitfile, tmp_path / "resizer.bit")
-    shutil.copy(REAL_HWH, tmp_path / "resizer.hwh")
+    shutil.copy(real_hwh, tmp_path / "resizer.hwh")
     overlay = pynq.Overlay(str(tmp_path / "resizer.bit"), device=device)
     assert overlay.ip_dict["resize_accel_0"]["phys_addr"] == 0xA0010000
     image = picture(360, 640, 6)

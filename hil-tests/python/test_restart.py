@@ -15,7 +15,7 @@ import pytest
 
 import pynq_remote as pynq
 
-from conftest import free_port, wait_listening
+from conftest import budget, free_port, wait_listening
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +102,7 @@ def test_restart_mid_transfer_keeps_acknowledged_buffers(designs, tmp_path):
         big.sync_to_device()
         big.sync_from_device()
         assert np.array_equal(np.asarray(big), np.arange(big.size, dtype=np.uint32))
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + budget(5)
         while dev.session.session_id != session and time.monotonic() < deadline:
             time.sleep(0.05)
         assert dev.session.session_id == session

@@ -14,7 +14,7 @@ BoardTop::BoardTop(sc_core::sc_module_name name)
   host.init_socket.bind(bus.tgt_socket);
   bus.ddr_socket.bind(ddr.socket);
   bus.ps_socket.bind(ps.socket);
-  bus.pl_socket.bind(pl.axil_bridge.tgt_socket);
+  bus.pl_socket.bind(pl.tgt_socket);
   pl.axi_bridge.init_socket.bind(ddr.socket);
 }
 
@@ -27,10 +27,6 @@ BoardTop& BoardTop::Get() {
     return top;
   }();
   return *board;
-}
-
-size_t BoardTop::RunHostOps(MmioOp* ops, size_t count, tlm::tlm_response_status* status) {
-  return host.Run(ops, count, status);
 }
 
 void BoardTop::RunQuantum(uint64_t cycles) {

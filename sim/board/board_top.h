@@ -6,12 +6,9 @@
 #define PYNQ_REMOTE_SIM_BOARD_BOARD_TOP_H_
 
 #include <systemc>
-#include <tlm>
-#include <vector>
 
 #include "board/host_initiator.h"
 #include "board/interconnect.h"
-#include "device/device.h"
 #include "memory/ddr_memory.h"
 #include "pl/pl_socket.h"
 #include "ps/ps_registers.h"
@@ -33,9 +30,6 @@ class BoardTop : public sc_core::sc_module {
   /// The process-wide board, elaborated on first use.
   static BoardTop& Get();
 
-  /// Runs `ops` through the bus from the host initiator, in order, stopping at the first
-  /// failure (one sc_start for the whole batch). Returns the ops completed; `status` per op.
-  size_t RunHostOps(MmioOp* ops, size_t count, tlm::tlm_response_status* status);
   /// Runs `cycles` PL cycles as one quantum (one sc_start).
   void RunQuantum(uint64_t cycles);
 };

@@ -310,7 +310,7 @@ Device::BatchResult SimDevice::RunOps(MmioOp* ops, size_t count) {
   }
   tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;
   try {
-    result.completed = valid > 0 ? board_.RunHostOps(ops, valid, &status) : 0;
+    result.completed = valid > 0 ? board_.host.Run(ops, valid, &status) : 0;
   } catch (const std::exception& e) {  // a SystemC report: never let it cross the seam
     result.status = MakeError(ErrorCode::kInternal, std::string("simulation error: ") + e.what());
     return result;

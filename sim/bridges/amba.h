@@ -1,37 +1,70 @@
-// Shared AXI definitions for the bridges (AMBA AXI and ACE Protocol Specification, IHI 0022).
+// Shared AXI definitions (AMBA AXI and ACE Protocol Specification, IHI 0022): the response and
+// burst encodings, and the signal bundles the bridges drive and sample. Plain C++, no SystemC:
+// the Verilated designs (pl/) are built without it and hold these bundles as their shell pins.
 #ifndef PYNQ_REMOTE_SIM_BRIDGES_AMBA_H_
 #define PYNQ_REMOTE_SIM_BRIDGES_AMBA_H_
 
 #include <cstdint>
-#include <tlm>
 
 namespace pynq_remote::sim {
 
 enum class AxiResp : uint8_t { kOkay = 0, kExOkay = 1, kSlvErr = 2, kDecErr = 3 };
 enum class AxiBurst : uint8_t { kFixed = 0, kIncr = 1, kWrap = 2 };
 
-/// The one translation of AXI responses to TLM (libsystemctlm-soc convention).
-inline tlm::tlm_response_status AxiToTlm(uint8_t resp) {
-  switch (static_cast<AxiResp>(resp & 3)) {
-    case AxiResp::kSlvErr:
-      return tlm::TLM_GENERIC_ERROR_RESPONSE;
-    case AxiResp::kDecErr:
-      return tlm::TLM_ADDRESS_ERROR_RESPONSE;
-    default:
-      return tlm::TLM_OK_RESPONSE;
-  }
-}
+/// An AXI4-Lite link (32-bit address and data), as the PL's s_axil_* slave port sees it.
+struct AxiLitePins {
+  // write address channel (to the design / from it)
+  uint32_t awaddr = 0;
+  bool awvalid = false;
+  bool awready = false;
+  // write data channel
+  uint32_t wdata = 0;
+  uint8_t wstrb = 0;
+  bool wvalid = false;
+  bool wready = false;
+  // write response channel
+  uint8_t bresp = 0;
+  bool bvalid = false;
+  bool bready = false;
+  // read address channel
+  uint32_t araddr = 0;
+  bool arvalid = false;
+  bool arready = false;
+  // read data channel
+  uint32_t rdata = 0;
+  uint8_t rresp = 0;
+  bool rvalid = false;
+  bool rready = false;
+};
 
-inline uint8_t TlmToAxi(tlm::tlm_response_status status) {
-  switch (status) {
-    case tlm::TLM_OK_RESPONSE:
-      return static_cast<uint8_t>(AxiResp::kOkay);
-    case tlm::TLM_ADDRESS_ERROR_RESPONSE:
-      return static_cast<uint8_t>(AxiResp::kDecErr);
-    default:
-      return static_cast<uint8_t>(AxiResp::kSlvErr);
-  }
-}
+/// An AXI4 link (40-bit address, 64-bit data, INCR bursts), as the PL's m_axi_* master port
+/// sees it.
+struct AxiMasterPins {
+  // write address channel (from the design / to it)
+  uint64_t awaddr = 0;
+  uint8_t awlen = 0, awsize = 0, awburst = 0;
+  bool awvalid = false;
+  bool awready = false;
+  // write data channel
+  uint64_t wdata = 0;
+  uint8_t wstrb = 0;
+  bool wlast = false, wvalid = false;
+  bool wready = false;
+  // write response channel
+  uint8_t bresp = 0;
+  bool bvalid = false;
+  bool bready = false;
+  // read address channel
+  uint64_t araddr = 0;
+  uint8_t arlen = 0, arsize = 0, arburst = 0;
+  bool arvalid = false;
+  bool arready = false;
+  // read data channel
+  uint64_t rdata = 0;
+  uint8_t rresp = 0;
+  bool rlast = false, rvalid = false;
+  bool rready = false;
+};
 
 }  // namespace pynq_remote::sim
 

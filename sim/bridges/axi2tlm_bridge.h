@@ -1,7 +1,7 @@
 // Axi2TlmBridge: the PL's AXI4 master pins (m_axi_*, 64-bit data) in, TLM-2.0 out into DDR.
 // Structure of libsystemctlm-soc's axi2tlm-bridge.h, our own code. Driven once per clock edge
-// by the PL socket (Edge()), so a burst moves one beat per cycle: the read data channel
-// stays valid beat after beat, the write data channel stays ready for the whole burst.
+// by the owner of the PL clock (Edge()), so a burst moves one beat per cycle: the read data
+// channel stays valid beat after beat, the write data channel stays ready for the whole burst.
 // Memory is reached through DMI when the target grants it, else b_transport per beat.
 // INCR and FIXED bursts (WRAP is treated as INCR); a TLM error becomes the AXI response
 // (address error -> DECERR, others -> SLVERR) of every beat concerned.
@@ -15,7 +15,6 @@
 #include <tlm>
 
 #include "bridges/amba.h"
-#include "pl/pl_design.h"
 
 namespace pynq_remote::sim {
 
@@ -174,6 +173,18 @@ class Axi2TlmBridge : public sc_core::sc_module {
     if (gp.is_dmi_allowed() && !dmi_tried_) TryDmi(addr);
     return gp.get_response_status() == tlm::TLM_OK_RESPONSE ? 0
                                                             : TlmToAxi(gp.get_response_status());
+  }
+
+  // The one translation of TLM errors to AXI responses (libsystemctlm-soc convention).
+  static uint8_t TlmToAxi(tlm::tlm_response_status status) {
+    switch (status) {
+      case tlm::TLM_OK_RESPONSE:
+        return static_cast<uint8_t>(AxiResp::kOkay);
+      case tlm::TLM_ADDRESS_ERROR_RESPONSE:
+        return static_cast<uint8_t>(AxiResp::kDecErr);
+      default:
+        return static_cast<uint8_t>(AxiResp::kSlvErr);
+    }
   }
 
   bool DmiCovers(uint64_t base) {

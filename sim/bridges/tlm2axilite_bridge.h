@@ -1,8 +1,10 @@
-// Tlm2AxiLiteBridge: TLM-2.0 generic payload in, AXI4-Lite master pins out (the s_axil_* shell
-// port of the PL), cycle by cycle. Structure of libsystemctlm-soc's tlm2axilite-bridge.h.
+// Tlm2AxiLiteBridge: a TLM-2.0 generic payload in, AXI4-Lite manager pins out (the s_axil_*
+// shell port of the PL), cycle by cycle. Protocol of libsystemctlm-soc's tlm2axilite-bridge.h.
 //
-// The PL is temporally decoupled: b_transport drives the pins and has the clock owner run the
-// PL inline until the response handshake (or the timeout), adding the cycles to `delay`.
+// The PL is temporally decoupled and the bridge has no clock of its own: the owner of the PL
+// clock (PlSocket) takes the b_transport, hands the payload to Begin() and then calls Edge()
+// once per clock edge, running the PL inline until Edge() reports the transaction finished;
+// the cycles it ran are the payload's delay. The bridge never calls back into its owner.
 // Responses: SLVERR -> TLM_GENERIC_ERROR_RESPONSE, DECERR -> TLM_ADDRESS_ERROR_RESPONSE, no
 // answer within the timeout -> TLM_INCOMPLETE_RESPONSE (the initiator reports a timeout).
 // 8-byte accesses are two 32-bit beats, low word first; 1/2-byte writes use WSTRB.
@@ -16,38 +18,15 @@
 #ifndef PYNQ_REMOTE_SIM_BRIDGES_TLM2AXILITE_BRIDGE_H_
 #define PYNQ_REMOTE_SIM_BRIDGES_TLM2AXILITE_BRIDGE_H_
 
-#include <tlm_utils/simple_target_socket.h>
-
-#include <cstring>
-#include <systemc>
 #include <tlm>
 
 #include "bridges/amba.h"
 #include "device/mmio_access.h"
-#include "pl/pl_design.h"
 
 namespace pynq_remote::sim {
 
-/// What the bridge needs from the owner of the PL clock.
-class AxiLiteClock {
+class Tlm2AxiLiteBridge {
  public:
-  virtual ~AxiLiteClock() = default;
-  /// The pins, or null when no design is loaded.
-  virtual AxiLitePins* AxiLitePinsOrNull() = 0;
-  /// Runs PL cycles, calling Edge() each cycle, until it returns true or `max_cycles` pass.
-  virtual uint64_t RunUntilBeatDone(uint64_t max_cycles) = 0;
-  virtual sc_core::sc_time CyclePeriod() const = 0;
-};
-
-class Tlm2AxiLiteBridge : public sc_core::sc_module {
- public:
-  tlm_utils::simple_target_socket<Tlm2AxiLiteBridge> tgt_socket;
-
-  Tlm2AxiLiteBridge(sc_core::sc_module_name name, AxiLiteClock* clock)
-      : sc_module(name), tgt_socket("tgt_socket"), clock_(clock) {
-    tgt_socket.register_b_transport(this, &Tlm2AxiLiteBridge::BTransport);
-  }
-
   void SetTimeoutCycles(uint64_t cycles) { timeout_cycles_ = cycles; }
   uint64_t timeout_cycles() const { return timeout_cycles_; }
 
@@ -58,10 +37,25 @@ class Tlm2AxiLiteBridge : public sc_core::sc_module {
     p.bready = p.rready = true;
     stale_b_ = stale_r_ = 0;
     kind_ = Kind::kNone;
+    gp_ = nullptr;
+  }
+
+  /// Starts `gp` on `p` (null: no design on the pins, which decode nothing). true: the
+  /// transaction is in flight, clock Edge() until it returns true. false: it is finished
+  /// already (bad input, no design, a zero timeout) and no cycle is needed.
+  bool Begin(tlm::tlm_generic_payload& gp, AxiLitePins* p) {
+    if (!Validate(gp)) return false;
+    if (p == nullptr) {
+      gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      return false;
+    }
+    gp_ = &gp;
+    beat_ = 0;
+    return StartWait(*p);
   }
 
   /// Per clock edge: observes handshakes and sets what the manager drives next cycle.
-  /// true when the beat in flight completed at this edge.
+  /// true when the transaction begun finished at this edge (its response status is set).
   bool Edge(AxiLitePins& p) {
     bool done = false;
     // write address / write data channels: drop valid once accepted
@@ -88,12 +82,31 @@ class Tlm2AxiLiteBridge : public sc_core::sc_module {
         done = true;
       }
     }
-    if (done) kind_ = Kind::kNone;
     // waiting for an abandoned request to leave the channel before issuing a new one
     if (kind_ == Kind::kDrainRead && !p.arvalid) done = true;
     if (kind_ == Kind::kDrainWrite && !p.awvalid && !p.wvalid) done = true;
-    if (done) kind_ = Kind::kNone;
-    return done;
+    if (gp_ == nullptr) return false;  // only stale responses to count off
+    if (done) return WaitDone(p);
+    if (++wait_cycles_ >= timeout_cycles_) {
+      Abandon();
+      return true;
+    }
+    return false;
+  }
+
+  /// True from Begin() until the transaction finishes.
+  bool in_flight() const { return gp_ != nullptr; }
+  /// Cycles the current wait (a channel drain or a beat's response) has lasted so far.
+  uint64_t wait_cycles() const { return wait_cycles_; }
+  /// Ends the transaction in flight now, as its timeout would (the owner is stopping).
+  void Abandon() {
+    // No answer: give up on it, but not on the wires. A slave may commit to a request in
+    // the very cycle its READY rises, so a VALID withdrawn before the handshake could still
+    // earn a response that would then be taken for the next access's. VALID stays up until
+    // the handshake and the response is owed either way. A drain owes nothing.
+    if (kind_ == Kind::kWrite) ++stale_b_;
+    if (kind_ == Kind::kRead) ++stale_r_;
+    Finish(tlm::TLM_INCOMPLETE_RESPONSE);
   }
 
   /// Responses still owed to abandoned transactions (reads, writes): for tests.
@@ -104,20 +117,8 @@ class Tlm2AxiLiteBridge : public sc_core::sc_module {
   // kDrain*: an abandoned request of that direction still holds VALID; wait for it.
   enum class Kind { kNone, kRead, kWrite, kDrainRead, kDrainWrite };
 
-  // Runs until the channel is free of an abandoned request (at most `max_cycles`).
-  // Returns false when it is still held.
-  bool WaitForChannel(AxiLitePins& p, bool write, uint64_t max_cycles, uint64_t* cycles) {
-    const bool held = write ? (p.awvalid || p.wvalid) : p.arvalid;
-    if (!held) return true;
-    kind_ = write ? Kind::kDrainWrite : Kind::kDrainRead;
-    *cycles += clock_->RunUntilBeatDone(max_cycles);
-    const bool freed = kind_ == Kind::kNone;
-    kind_ = Kind::kNone;
-    return freed;
-  }
-
   // Bad input gets a response status, never an abort.
-  bool Validate(tlm::tlm_generic_payload& gp) {
+  static bool Validate(tlm::tlm_generic_payload& gp) {
     const unsigned len = gp.get_data_length();
     const uint64_t addr = gp.get_address();
     // The one MMIO shape check (device/mmio_access.h), answered as the bus would.
@@ -133,81 +134,98 @@ class Tlm2AxiLiteBridge : public sc_core::sc_module {
     return true;
   }
 
-  void BTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-    if (!Validate(gp)) return;
-    AxiLitePins* p = clock_->AxiLitePinsOrNull();
-    if (p == nullptr) {  // an empty PL decodes nothing
-      gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-      return;
+  static tlm::tlm_response_status AxiToTlm(uint8_t resp) {
+    switch (static_cast<AxiResp>(resp & 3)) {
+      case AxiResp::kSlvErr:
+        return tlm::TLM_GENERIC_ERROR_RESPONSE;
+      case AxiResp::kDecErr:
+        return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+      default:
+        return tlm::TLM_OK_RESPONSE;
     }
-    const unsigned len = gp.get_data_length();
-    const uint64_t addr = gp.get_address();
-    uint8_t* data = gp.get_data_ptr();
-    const uint8_t* be = gp.get_byte_enable_ptr();
-    const unsigned beats = len == 8 ? 2 : 1;
-    const unsigned lane = static_cast<unsigned>(addr & 3);
-    uint64_t cycles = 0;
-    for (unsigned beat = 0; beat < beats; ++beat) {
-      const unsigned bytes = len == 8 ? 4 : len;
-      const uint32_t word_addr = static_cast<uint32_t>((addr & ~3ull) + 4 * beat);
-      if (!WaitForChannel(*p, gp.is_write(), timeout_cycles_, &cycles)) {
-        gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-        delay += clock_->CyclePeriod() * static_cast<double>(cycles);
-        return;
-      }
-      if (gp.is_write()) {
-        uint32_t word = 0;
-        uint8_t strb = 0;
-        for (unsigned i = 0; i < bytes; ++i) {
-          const unsigned k = 4 * beat + i;
-          if (be != nullptr && be[k % gp.get_byte_enable_length()] != TLM_BYTE_ENABLED) continue;
-          word |= static_cast<uint32_t>(data[k]) << (8 * (lane + i));
-          strb |= 1u << (lane + i);
-        }
-        p->awaddr = word_addr;
-        p->awvalid = true;
-        p->wdata = word;
-        p->wstrb = strb;
-        p->wvalid = true;
-        kind_ = Kind::kWrite;
-      } else {
-        p->araddr = word_addr;
-        p->arvalid = true;
-        kind_ = Kind::kRead;
-      }
-      const uint64_t ran = clock_->RunUntilBeatDone(timeout_cycles_);
-      cycles += ran;
-      if (kind_ != Kind::kNone) {
-        // No answer: give up on it, but not on the wires. A slave may commit to a request
-        // in the very cycle its READY rises, so a VALID withdrawn before the handshake
-        // could still earn a response that would then be taken for the next access's.
-        // VALID stays up until the handshake and the response is owed either way.
-        if (kind_ == Kind::kWrite) {
-          ++stale_b_;
-        } else {
-          ++stale_r_;
-        }
-        kind_ = Kind::kNone;
-        gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-        delay += clock_->CyclePeriod() * static_cast<double>(cycles);
-        return;
-      }
-      if (resp_ != static_cast<uint8_t>(AxiResp::kOkay)) {
-        gp.set_response_status(AxiToTlm(resp_));
-        delay += clock_->CyclePeriod() * static_cast<double>(cycles);
-        return;
-      }
-      if (gp.is_read()) {
-        for (unsigned i = 0; i < bytes; ++i)
-          data[4 * beat + i] = (rdata_ >> (8 * (lane + i))) & 0xFF;
-      }
-    }
-    delay += clock_->CyclePeriod() * static_cast<double>(cycles);
-    gp.set_response_status(tlm::TLM_OK_RESPONSE);
   }
 
-  AxiLiteClock* clock_;
+  unsigned len() const { return gp_->get_data_length(); }
+  unsigned beats() const { return len() == 8 ? 2 : 1; }
+  unsigned beat_bytes() const { return len() == 8 ? 4 : len(); }
+  unsigned lane() const { return static_cast<unsigned>(gp_->get_address() & 3); }
+
+  // Starts the current beat's next wait: for the channel to be free of an abandoned request,
+  // else for the response to the beat's request, which it drives. Each wait has the whole
+  // timeout. false: the transaction is finished (a zero timeout ends it at once).
+  bool StartWait(AxiLitePins& p) {
+    wait_cycles_ = 0;
+    const bool write = gp_->is_write();
+    if (write ? (p.awvalid || p.wvalid) : p.arvalid) {
+      kind_ = write ? Kind::kDrainWrite : Kind::kDrainRead;
+    } else {
+      Drive(p);
+    }
+    if (timeout_cycles_ > 0) return true;
+    Abandon();
+    return false;
+  }
+
+  // Puts the current beat's request on the channel.
+  void Drive(AxiLitePins& p) {
+    const uint32_t word_addr = static_cast<uint32_t>((gp_->get_address() & ~3ull) + 4 * beat_);
+    if (gp_->is_write()) {
+      const uint8_t* data = gp_->get_data_ptr();
+      const uint8_t* be = gp_->get_byte_enable_ptr();
+      uint32_t word = 0;
+      uint8_t strb = 0;
+      for (unsigned i = 0; i < beat_bytes(); ++i) {
+        const unsigned k = 4 * beat_ + i;
+        if (be != nullptr && be[k % gp_->get_byte_enable_length()] != TLM_BYTE_ENABLED) continue;
+        word |= static_cast<uint32_t>(data[k]) << (8 * (lane() + i));
+        strb |= 1u << (lane() + i);
+      }
+      p.awaddr = word_addr;
+      p.awvalid = true;
+      p.wdata = word;
+      p.wstrb = strb;
+      p.wvalid = true;
+      kind_ = Kind::kWrite;
+    } else {
+      p.araddr = word_addr;
+      p.arvalid = true;
+      kind_ = Kind::kRead;
+    }
+  }
+
+  // The current wait ended at this edge: the channel is free, or the beat has its response
+  // (which ends the transaction on an error or the last beat). Then the next wait starts.
+  bool WaitDone(AxiLitePins& p) {
+    const bool drained = kind_ == Kind::kDrainRead || kind_ == Kind::kDrainWrite;
+    kind_ = Kind::kNone;
+    if (!drained) {
+      if (resp_ != static_cast<uint8_t>(AxiResp::kOkay)) {
+        Finish(AxiToTlm(resp_));
+        return true;
+      }
+      if (gp_->is_read()) {
+        uint8_t* data = gp_->get_data_ptr();
+        for (unsigned i = 0; i < beat_bytes(); ++i)
+          data[4 * beat_ + i] = (rdata_ >> (8 * (lane() + i))) & 0xFF;
+      }
+      if (++beat_ == beats()) {
+        Finish(tlm::TLM_OK_RESPONSE);
+        return true;
+      }
+    }
+    return !StartWait(p);
+  }
+
+  void Finish(tlm::tlm_response_status status) {
+    kind_ = Kind::kNone;
+    gp_->set_response_status(status);
+    gp_ = nullptr;
+  }
+
   uint64_t timeout_cycles_ = 100000;
+  tlm::tlm_generic_payload* gp_ = nullptr;  // the transaction in flight, or null
+  unsigned beat_ = 0;                       // its current 32-bit beat
+  uint64_t wait_cycles_ = 0;                // cycles its current wait has lasted
   Kind kind_ = Kind::kNone;
   uint8_t resp_ = 0;
   uint32_t rdata_ = 0;

@@ -1,5 +1,5 @@
 // The PL shell: the pins every design top has (rtl/README.md), and PlDesign, the small
-// interface the PL socket ticks. Designs are Verilated in plain C++ mode (SystemC cannot
+// interface the PL socket clocks. Designs are Verilated in plain C++ mode (SystemC cannot
 // elaborate modules after start), so a new design can be swapped in at run time.
 #ifndef PYNQ_REMOTE_SIM_PL_PL_DESIGN_H_
 #define PYNQ_REMOTE_SIM_PL_PL_DESIGN_H_
@@ -9,72 +9,22 @@
 #include <memory>
 #include <string>
 
+#include "bridges/amba.h"
+
 namespace pynq_remote::sim {
 
-/// s_axil_*: the AXI4-Lite slave the GP windows reach (32-bit address and data).
-struct AxiLitePins {
-  // write address channel (to the design / from it)
-  uint32_t awaddr = 0;
-  bool awvalid = false;
-  bool awready = false;
-  // write data channel
-  uint32_t wdata = 0;
-  uint8_t wstrb = 0;
-  bool wvalid = false;
-  bool wready = false;
-  // write response channel
-  uint8_t bresp = 0;
-  bool bvalid = false;
-  bool bready = false;
-  // read address channel
-  uint32_t araddr = 0;
-  bool arvalid = false;
-  bool arready = false;
-  // read data channel
-  uint32_t rdata = 0;
-  uint8_t rresp = 0;
-  bool rvalid = false;
-  bool rready = false;
-};
-
-/// m_axi_*: the design's AXI4 master into DDR (40-bit address, 64-bit data, INCR bursts).
-struct AxiMasterPins {
-  // write address channel (from the design / to it)
-  uint64_t awaddr = 0;
-  uint8_t awlen = 0, awsize = 0, awburst = 0;
-  bool awvalid = false;
-  bool awready = false;
-  // write data channel
-  uint64_t wdata = 0;
-  uint8_t wstrb = 0;
-  bool wlast = false, wvalid = false;
-  bool wready = false;
-  // write response channel
-  uint8_t bresp = 0;
-  bool bvalid = false;
-  bool bready = false;
-  // read address channel
-  uint64_t araddr = 0;
-  uint8_t arlen = 0, arsize = 0, arburst = 0;
-  bool arvalid = false;
-  bool arready = false;
-  // read data channel
-  uint64_t rdata = 0;
-  uint8_t rresp = 0;
-  bool rlast = false, rvalid = false;
-  bool rready = false;
-};
-
+/// Every design top's ports (rtl/README.md); the AXI bundles are the bridges' (bridges/amba.h).
 struct ShellPins {
   bool rst_n = false;
-  AxiLitePins s_axil;
-  AxiMasterPins m_axi;
-  uint16_t irq = 0;   // pl_ps_irq
-  bool busy = false;  // OR of the design's activity
+  AxiLitePins s_axil;   // the GP windows reach the design here
+  AxiMasterPins m_axi;  // the design's master into DDR
+  uint16_t irq = 0;     // pl_ps_irq
+  bool busy = false;    // OR of the design's activity
 };
 
-/// Called once per clock edge, between the settle (clk low) and the rising edge: sees the
-/// design's outputs in `pins`, writes what the board drives after this edge. true: stop.
+/// The clock owner's (PlSocket's) part of each cycle, between the settle (clk low) and the
+/// rising edge: sees the design's outputs in `pins`, writes what the board drives after this
+/// edge. true: stop.
 class EdgeHook {
  public:
   virtual ~EdgeHook() = default;

@@ -1,15 +1,12 @@
 #include "pl/pl_socket.h"
 
+#include <limits>
+
 namespace pynq_remote::sim {
 
-// A design-less cycle: the PL clock runs, nothing listens.
-class NullHook final : public EdgeHook {
- public:
-  bool OnEdge(ShellPins&) override { return false; }
-};
-
 PlSocket::PlSocket(sc_core::sc_module_name name)
-    : sc_module(name), axil_bridge("axil_bridge", this), axi_bridge("axi_bridge") {
+    : sc_module(name), tgt_socket("tgt_socket"), axi_bridge("axi_bridge") {
+  tgt_socket.register_b_transport(this, &PlSocket::BTransport);
   SC_THREAD(RunnerThread);
 }
 
@@ -47,16 +44,33 @@ void PlSocket::ResetCounters() {
   time_ps_ = 0;
 }
 
+void PlSocket::BTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  if (!axil_bridge.Begin(gp, design_ ? &design_->pins().s_axil : nullptr)) return;
+  uint64_t ran = 0;
+  try {
+    // No cycle limit here: every wait of the transaction is bounded by the bridge's timeout.
+    ran = Tick(std::numeric_limits<uint64_t>::max());
+  } catch (...) {
+    // A simulation error mid-access: the bridge must not keep the payload, which is gone.
+    if (axil_bridge.in_flight()) axil_bridge.Abandon();
+    throw;
+  }
+  delay += CyclePeriod() * static_cast<double>(ran);
+}
+
 bool PlSocket::OnEdge(ShellPins& pins) {
   axi_bridge.Edge(pins.m_axi);
-  const bool beat_done = axil_bridge.Edge(pins.s_axil);
-  if (!stop_on_beat_) return false;
-  if (beat_done) return true;
+  if (axil_bridge.Edge(pins.s_axil)) return true;  // the host access has its answer
+  if (!axil_bridge.in_flight()) return false;
   // A slave answers within a few cycles; a wait this long is sitting out its timeout, and
   // ends early when the server stops. Asked every 4096 cycles, so an ordinary access never
   // sees the flag and keeps working while in-flight calls finish.
-  return (++beat_wait_cycles_ & 0xFFF) == 0 && abort_ != nullptr &&
-         abort_->load(std::memory_order_relaxed);
+  if ((axil_bridge.wait_cycles() & 0xFFF) != 0 || abort_ == nullptr ||
+      !abort_->load(std::memory_order_relaxed)) {
+    return false;
+  }
+  axil_bridge.Abandon();
+  return true;
 }
 
 uint64_t PlSocket::Tick(uint64_t cycles) {
@@ -66,18 +80,6 @@ uint64_t PlSocket::Tick(uint64_t cycles) {
   }
   cycles_ += ran;
   time_ps_ += ran * period_ps_;
-  return ran;
-}
-
-uint64_t PlSocket::RunNow(uint64_t cycles) { return Tick(cycles); }
-
-AxiLitePins* PlSocket::AxiLitePinsOrNull() { return design_ ? &design_->pins().s_axil : nullptr; }
-
-uint64_t PlSocket::RunUntilBeatDone(uint64_t max_cycles) {
-  stop_on_beat_ = true;
-  beat_wait_cycles_ = 0;
-  const uint64_t ran = Tick(max_cycles);
-  stop_on_beat_ = false;
   return ran;
 }
 

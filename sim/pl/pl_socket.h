@@ -1,14 +1,19 @@
 // PlSocket: the fixed PL shell on the board. Holds the currently loaded design (swappable at
-// run time), drives its clock, and joins its pins to the board through the two bridges:
-// the GP windows -> Tlm2AxiLiteBridge -> s_axil_*, and m_axi_* -> Axi2TlmBridge -> DDR.
-// Temporal decoupling: PL cycles run inline, many per SystemC wake-up (a quantum); the
-// SystemC time follows with one wait() per quantum or host transaction.
+// run time), owns its clock loop, and joins its pins to the board through the two bridges,
+// which it drives once per clock edge: the GP windows (tgt_socket) -> Tlm2AxiLiteBridge ->
+// s_axil_*, and m_axi_* -> Axi2TlmBridge -> DDR.
+// Temporal decoupling: PL cycles run inline, many per SystemC wake-up (a quantum, or a host
+// access run until its AXI response); the SystemC time follows with one wait() per quantum
+// or host batch.
 #ifndef PYNQ_REMOTE_SIM_PL_PL_SOCKET_H_
 #define PYNQ_REMOTE_SIM_PL_PL_SOCKET_H_
+
+#include <tlm_utils/simple_target_socket.h>
 
 #include <atomic>
 #include <memory>
 #include <systemc>
+#include <tlm>
 
 #include "bridges/axi2tlm_bridge.h"
 #include "bridges/tlm2axilite_bridge.h"
@@ -16,12 +21,13 @@
 
 namespace pynq_remote::sim {
 
-class PlSocket : public sc_core::sc_module, private EdgeHook, private AxiLiteClock {
+class PlSocket : public sc_core::sc_module, private EdgeHook {
  public:
   static constexpr uint64_t kResetCycles = 8;
 
-  Tlm2AxiLiteBridge axil_bridge;  // target socket: the GP windows
-  Axi2TlmBridge axi_bridge;       // initiator socket: DDR
+  tlm_utils::simple_target_socket<PlSocket> tgt_socket;  // the GP windows
+  Tlm2AxiLiteBridge axil_bridge;                         // GP window accesses -> s_axil_*
+  Axi2TlmBridge axi_bridge;                              // m_axi_* -> initiator socket: DDR
 
   SC_HAS_PROCESS(PlSocket);
   explicit PlSocket(sc_core::sc_module_name name);
@@ -35,8 +41,6 @@ class PlSocket : public sc_core::sc_module, private EdgeHook, private AxiLiteClo
 
   /// Arms the runner process to run `cycles` in the next sc_start() (from outside SystemC).
   void Schedule(uint64_t cycles);
-  /// Runs `cycles` inline now (no SystemC time passes). Returns cycles run.
-  uint64_t RunNow(uint64_t cycles);
 
   void SetPeriodPs(uint64_t ps);
   uint64_t period_ps() const { return period_ps_; }
@@ -54,10 +58,10 @@ class PlSocket : public sc_core::sc_module, private EdgeHook, private AxiLiteClo
 
  private:
   void RunnerThread();
+  /// A GP window access: runs the PL inline until axil_bridge has its response.
+  void BTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   bool OnEdge(ShellPins& pins) override;
-  AxiLitePins* AxiLitePinsOrNull() override;
-  uint64_t RunUntilBeatDone(uint64_t max_cycles) override;
-  sc_core::sc_time CyclePeriod() const override;
+  sc_core::sc_time CyclePeriod() const;
   uint64_t Tick(uint64_t cycles);
 
   std::unique_ptr<PlDesign> design_;
@@ -66,9 +70,7 @@ class PlSocket : public sc_core::sc_module, private EdgeHook, private AxiLiteClo
   uint64_t period_ps_ = 10000;
   uint64_t cycles_ = 0;
   uint64_t time_ps_ = 0;
-  bool stop_on_beat_ = false;
   const std::atomic<bool>* abort_ = nullptr;
-  uint64_t beat_wait_cycles_ = 0;  // cycles the current RunUntilBeatDone has waited
 };
 
 }  // namespace pynq_remote::sim

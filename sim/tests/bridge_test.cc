@@ -134,14 +134,15 @@ class ScriptedLiteSlave {
   uint32_t rdata_ = 0;
 };
 
-class BridgeBench : public sc_core::sc_module, public AxiLiteClock {
+// Clocks the bridges as PlSocket does: the bench owns the clock loop and drives both bridges
+// once per edge; an access runs cycles until the AXI4-Lite bridge says it is finished.
+class BridgeBench : public sc_core::sc_module {
  public:
   static constexpr uint64_t kMemSize = 1 << 20;
   SparseStore store{kMemSize};
   DdrMemory ddr{"ddr"};
-  Tlm2AxiLiteBridge lite{"lite", this};
+  Tlm2AxiLiteBridge lite;
   Axi2TlmBridge axi{"axi"};
-  tlm_utils::simple_initiator_socket<BridgeBench> host{"host"};
   ShellPins pins;
   AxiChecker checker;
   uint64_t cycles = 0;
@@ -152,20 +153,10 @@ class BridgeBench : public sc_core::sc_module, public AxiLiteClock {
   AxiLiteChecker lite_checker;
 
   explicit BridgeBench(sc_core::sc_module_name name) : sc_module(name) {
-    host.bind(lite.tgt_socket);
     axi.init_socket.bind(ddr.socket);
     ddr.SetStore(&store);
     lite.Reset(pins.s_axil);
     axi.Reset(pins.m_axi);
-  }
-
-  AxiLitePins* AxiLitePinsOrNull() override { return &pins.s_axil; }
-  sc_core::sc_time CyclePeriod() const override { return sc_core::sc_time(10, sc_core::SC_NS); }
-  uint64_t RunUntilBeatDone(uint64_t max_cycles) override {
-    for (uint64_t c = 1; c <= max_cycles; ++c) {
-      if (Cycle()) return c;
-    }
-    return max_cycles;
   }
 
   bool Cycle() {
@@ -213,6 +204,7 @@ class BridgeBench : public sc_core::sc_module, public AxiLiteClock {
     return master ? false : lite.Edge(l);
   }
 
+  // One access, as PlSocket's b_transport runs it.
   tlm::tlm_response_status Access(bool write, uint64_t addr, unsigned len, uint64_t* value) {
     tlm::tlm_generic_payload gp;
     uint8_t data[8] = {};
@@ -223,8 +215,10 @@ class BridgeBench : public sc_core::sc_module, public AxiLiteClock {
     gp.set_data_length(len);
     gp.set_streaming_width(len);
     gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    host->b_transport(gp, delay);
+    if (lite.Begin(gp, &pins.s_axil)) {
+      while (!Cycle()) {
+      }
+    }
     *value = 0;
     std::memcpy(value, data, len);
     return gp.get_response_status();

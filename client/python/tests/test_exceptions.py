@@ -280,6 +280,93 @@ def test_dma_default_timeout_comes_from_the_environment(monkeypatch):
     assert dma_module._default_timeout() == 5.0
 
 
+class FinishingDmaRegisters(FakeDmaRegisters):
+    """A DMA whose transfer finishes (DMASR.Idle) once ``finish()`` has been called."""
+
+    done = False
+
+    def finish(self):
+        self.done = True
+
+    def read(self, offset, length=4):
+        if offset % 0x30 == 0x04 and self.done:
+            return 0x2
+        return super().read(offset, length)
+
+
+class FakeSimBoard:
+    """A simulated board's progress report: PL busy, its cycle count advancing on every
+    question while ``moving``; ``on_check`` runs at each question (the test's clock)."""
+
+    def __init__(self, moving=True, active=True, on_check=None):
+        self.moving, self.active, self.on_check = moving, active, on_check
+        self.cycles, self.checks = 1000, 0
+
+    def pl_progress(self):
+        self.checks += 1
+        if self.on_check:
+            self.on_check(self.checks)
+        if self.moving:
+            self.cycles += 777
+        return self.active, self.cycles
+
+
+def sim_channel(board, mmio=None):
+    mmio = mmio or FakeDmaRegisters()
+    channel = dma_module._SDMAChannel(mmio, (1 << 26) - 1, 8, True, False, "dma.sendchannel",
+                                      device=board)
+    channel.transfer(FakeArray())
+    return mmio, channel
+
+
+def test_dma_default_wait_outlasts_its_timeout_while_the_simulated_board_progresses(
+        monkeypatch):
+    # A simulation slower than the timeout (a loaded machine, a sanitizer build): the wait
+    # goes on as long as the board's cycles advance, here 8 checks of 0.25 s past a 0.3 s
+    # limit, and returns once the transfer is done.
+    monkeypatch.setenv("PYNQ_REMOTE_DMA_TIMEOUT_S", "0.3")
+    mmio = FinishingDmaRegisters()
+    board = FakeSimBoard(on_check=lambda n: n == 8 and mmio.finish())
+    _, channel = sim_channel(board, mmio)
+    channel.wait()
+    assert board.checks >= 8 and channel._active_buffer is None
+
+
+def test_dma_default_wait_fails_once_the_busy_board_stops_advancing(monkeypatch):
+    monkeypatch.setenv("PYNQ_REMOTE_DMA_TIMEOUT_S", "0.3")
+    board = FakeSimBoard(on_check=lambda n: n == 4 and setattr(board, "moving", False))
+    _, channel = sim_channel(board)
+    with pytest.raises(ex.DmaTimeoutError, match="made no progress for 0.3 s") as error:
+        channel.wait()
+    assert "PL busy, PL cycles at" in str(error.value) and not error.value.stalled
+    assert board.checks >= 4  # it waited past 0.3 s while the board still moved
+
+
+def test_dma_explicit_timeout_bounds_the_wall_time_even_while_the_board_progresses():
+    board = FakeSimBoard()
+    _, channel = sim_channel(board)
+    with pytest.raises(ex.DmaTimeoutError, match="within 0.6 s"):
+        channel.wait(timeout=0.6)
+    assert board.checks <= 4
+
+
+def test_dma_wait_on_an_idle_simulated_pl_fails_at_once_as_stalled():
+    _, channel = sim_channel(FakeSimBoard(moving=False, active=False))
+    with pytest.raises(ex.DmaTimeoutError, match="cannot complete") as error:
+        channel.wait()
+    assert error.value.stalled
+
+
+def test_dma_wait_with_a_device_that_only_knows_pl_active():
+    class ActiveOnly:
+        def pl_active(self):
+            return False
+
+    _, channel = sim_channel(ActiveOnly())
+    with pytest.raises(ex.DmaTimeoutError, match="cannot complete"):
+        channel.wait()
+
+
 def test_dma_reset_restarts_both_channels():
     mmio, send, recv = make_dma()
     send.transfer(FakeArray())

@@ -7,17 +7,15 @@ from pathlib import Path
 import pytest
 
 from pynq_remote.hwh import HwhFormatError, HwhParser
+from third_party_data import third_party_file
 
 REPO = Path(__file__).resolve().parents[3]
-RESIZER = REPO.parent / "shared" / "testdata" / "hwh" / "zcu104_resizer.hwh"
 REF_ACCEL = REPO / "build" / "designs" / "ref_accel" / "ref_accel.hwh"
 
 
 @pytest.fixture(scope="module")
 def resizer():
-    if not RESIZER.exists():
-        pytest.skip(f"Vivado 2019.1 sample {RESIZER} is not present")
-    return HwhParser(path=RESIZER)
+    return HwhParser(path=third_party_file("hwh/zcu104_resizer.hwh"))
 
 
 @pytest.fixture(scope="module")

@@ -43,20 +43,20 @@ module pr_axi_dma #(
     input  wire [C_S_AXI_LITE_ADDR_WIDTH-1:0] s_axi_lite_awaddr,
     /* verilator lint_on UNUSEDSIGNAL */
     input  wire        s_axi_lite_awvalid,
-    output reg         s_axi_lite_awready,
+    output wire        s_axi_lite_awready,
     input  wire [31:0] s_axi_lite_wdata,
     input  wire [3:0]  s_axi_lite_wstrb,
     input  wire        s_axi_lite_wvalid,
-    output reg         s_axi_lite_wready,
+    output wire        s_axi_lite_wready,
     output wire [1:0]  s_axi_lite_bresp,
-    output reg         s_axi_lite_bvalid,
+    output wire        s_axi_lite_bvalid,
     input  wire        s_axi_lite_bready,
     input  wire [C_S_AXI_LITE_ADDR_WIDTH-1:0] s_axi_lite_araddr,
     input  wire        s_axi_lite_arvalid,
-    output reg         s_axi_lite_arready,
-    output reg  [31:0] s_axi_lite_rdata,
+    output wire        s_axi_lite_arready,
+    output wire [31:0] s_axi_lite_rdata,
     output wire [1:0]  s_axi_lite_rresp,
-    output reg         s_axi_lite_rvalid,
+    output wire        s_axi_lite_rvalid,
     input  wire        s_axi_lite_rready,
     // AXI4 master, MM2S (read only)
     output wire [39:0] m_axi_mm2s_araddr,
@@ -103,20 +103,25 @@ module pr_axi_dma #(
 );
   localparam integer kAw = C_S_AXI_LITE_ADDR_WIDTH, kLw = C_SG_LENGTH_WIDTH;
 
-  // ---- AXI4-Lite slave: address and data together, one access at a time ----
-  wire aw_take = s_axi_lite_awvalid && s_axi_lite_wvalid && !s_axi_lite_bvalid &&
-                 !s_axi_lite_awready;
-  wire ar_take = s_axi_lite_arvalid && !s_axi_lite_arready && !s_axi_lite_rvalid;
-  reg         wr_en;
-  reg  [31:0] wr_addr, wr_data;
-  reg  [3:0]  wr_strb;
-  reg  [31:0] ar_addr32;
-  always @(*) begin
-    ar_addr32 = 32'd0;
-    ar_addr32[kAw-1:0] = s_axi_lite_araddr;
-  end
-  assign s_axi_lite_bresp = 2'b00;
-  assign s_axi_lite_rresp = 2'b00;
+  // ---- AXI4-Lite slave (common/axil_slave.v): address and data together, one access at a
+  // time, ready a cycle after valid; the write lands a cycle later (word address), the read
+  // answers with the handshake; always OKAY
+  wire        wr_en, unused_rd, unused_rd_accept, unused_active;
+  wire [31:0] wr_addr, wr_data, wr_mask, ar_addr32;
+  wire [3:0]  unused_wr_strb;  // wr_mask carries the lanes
+  reg  [31:0] rd_data;
+  pr_axil_slave #(.ADDR_WIDTH(kAw), .REGISTERED(1)) axil (
+      .clk(clk), .rst_n(rst_n),
+      .awaddr({s_axi_lite_awaddr[kAw-1:2], 2'b00}), .awvalid(s_axi_lite_awvalid),
+      .awready(s_axi_lite_awready), .wdata(s_axi_lite_wdata), .wstrb(s_axi_lite_wstrb),
+      .wvalid(s_axi_lite_wvalid), .wready(s_axi_lite_wready), .bresp(s_axi_lite_bresp),
+      .bvalid(s_axi_lite_bvalid), .bready(s_axi_lite_bready), .araddr(s_axi_lite_araddr),
+      .arvalid(s_axi_lite_arvalid), .arready(s_axi_lite_arready), .rdata(s_axi_lite_rdata),
+      .rresp(s_axi_lite_rresp), .rvalid(s_axi_lite_rvalid), .rready(s_axi_lite_rready),
+      .wr(wr_en), .wr_addr(wr_addr), .wr_data(wr_data), .wr_strb(unused_wr_strb),
+      .wr_mask(wr_mask), .wr_err(1'b0), .rd(unused_rd), .rd_addr(ar_addr32),
+      .rd_data(rd_data), .rd_err(1'b0), .rd_accept(unused_rd_accept), .rd_wait(32'd0),
+      .active(unused_active));
 
   // channel windows: 0x00..0x2C MM2S, 0x30..0x5C S2MM
   wire        wr_mm2s = wr_en && wr_addr[31:6] == 26'd0 && wr_addr[5:4] != 2'b11;
@@ -127,39 +132,7 @@ module pr_axi_dma #(
   wire [5:0]  rd_off_s2mm = ar_addr32[5:0] - 6'h30;
   wire [31:0] mm2s_rdata, s2mm_rdata;
 
-  always @(posedge clk) begin
-    if (!rst_n) begin
-      s_axi_lite_awready <= 1'b0;
-      s_axi_lite_wready <= 1'b0;
-      s_axi_lite_bvalid <= 1'b0;
-      s_axi_lite_arready <= 1'b0;
-      s_axi_lite_rvalid <= 1'b0;
-      s_axi_lite_rdata <= 32'd0;
-      wr_en <= 1'b0;
-      wr_addr <= 32'd0;
-      wr_data <= 32'd0;
-      wr_strb <= 4'd0;
-    end else begin
-      s_axi_lite_awready <= aw_take;
-      s_axi_lite_wready <= aw_take;
-      wr_en <= aw_take;
-      if (aw_take) begin
-        wr_addr <= 32'd0;
-        wr_addr[kAw-1:0] <= {s_axi_lite_awaddr[kAw-1:2], 2'b00};
-        wr_data <= s_axi_lite_wdata;
-        wr_strb <= s_axi_lite_wstrb;
-      end
-      if (wr_en) s_axi_lite_bvalid <= 1'b1;
-      else if (s_axi_lite_bvalid && s_axi_lite_bready) s_axi_lite_bvalid <= 1'b0;
-      s_axi_lite_arready <= ar_take;
-      if (ar_take) begin
-        s_axi_lite_rvalid <= 1'b1;
-        s_axi_lite_rdata <= rd_mm2s ? mm2s_rdata : rd_s2mm ? s2mm_rdata : 32'd0;
-      end else if (s_axi_lite_rvalid && s_axi_lite_rready) begin
-        s_axi_lite_rvalid <= 1'b0;
-      end
-    end
-  end
+  always @(*) rd_data = rd_mm2s ? mm2s_rdata : rd_s2mm ? s2mm_rdata : 32'd0;
 
   // ---- soft reset: DMACR.Reset on either channel; done once both channels are quiet ----
   wire mm2s_reset_req, s2mm_reset_req, mm2s_active, s2mm_active;
@@ -178,7 +151,7 @@ module pr_axi_dma #(
   pr_axi_dma_regs #(.LW(kLw), .ADDR64(C_ADDR_WIDTH > 32 ? 1 : 0), .RX(0)) mm2s_regs (
       .clk(clk), .rst_n(rst_n), .soft_rst(soft_rst), .reset_pending(reset_pending),
       .reset_req(mm2s_reset_req),
-      .wr_en(wr_mm2s), .wr_off(wr_addr[5:0]), .wr_data(wr_data), .wr_strb(wr_strb),
+      .wr_en(wr_mm2s), .wr_off(wr_addr[5:0]), .wr_data(wr_data), .wr_mask(wr_mask),
       .rd_off(ar_addr32[5:0]), .rd_data(mm2s_rdata),
       .ch_start(mm2s_start), .ch_addr(mm2s_addr), .ch_len(mm2s_len), .ch_abort(mm2s_abort),
       .ch_active(mm2s_active), .ch_done(mm2s_done), .ch_done_bytes({kLw{1'b0}}),
@@ -206,7 +179,7 @@ module pr_axi_dma #(
   pr_axi_dma_regs #(.LW(kLw), .ADDR64(C_ADDR_WIDTH > 32 ? 1 : 0), .RX(1)) s2mm_regs (
       .clk(clk), .rst_n(rst_n), .soft_rst(soft_rst), .reset_pending(reset_pending),
       .reset_req(s2mm_reset_req),
-      .wr_en(wr_s2mm), .wr_off(wr_off_s2mm), .wr_data(wr_data), .wr_strb(wr_strb),
+      .wr_en(wr_s2mm), .wr_off(wr_off_s2mm), .wr_data(wr_data), .wr_mask(wr_mask),
       .rd_off(rd_off_s2mm), .rd_data(s2mm_rdata),
       .ch_start(s2mm_start), .ch_addr(s2mm_addr), .ch_len(s2mm_len), .ch_abort(s2mm_abort),
       .ch_active(s2mm_active), .ch_done(s2mm_done), .ch_done_bytes(s2mm_bytes),
@@ -245,7 +218,7 @@ module pr_axi_dma_regs #(
     input  wire          wr_en,
     input  wire [5:0]    wr_off,
     input  wire [31:0]   wr_data,
-    input  wire [3:0]    wr_strb,
+    input  wire [31:0]   wr_mask,  // the byte strobes as a bit mask
     input  wire [5:0]    rd_off,
     output reg  [31:0]   rd_data,
     output reg           ch_start,
@@ -271,11 +244,6 @@ module pr_axi_dma_regs #(
                     idle, halted};
   wire [31:0] len32 = {{(32 - LW){1'b0}}, length};
 
-  function automatic [31:0] merge(input [31:0] old, input [31:0] data, input [3:0] strb);
-    merge = {strb[3] ? data[31:24] : old[31:24], strb[2] ? data[23:16] : old[23:16],
-             strb[1] ? data[15:8] : old[15:8], strb[0] ? data[7:0] : old[7:0]};
-  endfunction
-
   always @(*) begin
     case (rd_off)
       6'h00: rd_data = cr;
@@ -288,10 +256,9 @@ module pr_axi_dma_regs #(
   end
 
   /* verilator lint_off UNUSEDSIGNAL */  // read-only and reserved bits
-  wire [31:0] cr_new = merge(cr, wr_data, wr_strb);
-  wire [31:0] sr_w1c = wr_data & {{8{wr_strb[3]}}, {8{wr_strb[2]}}, {8{wr_strb[1]}},
-                                  {8{wr_strb[0]}}};
-  wire [31:0] len_new = merge(len32, wr_data, wr_strb);
+  wire [31:0] cr_new = (cr & ~wr_mask) | (wr_data & wr_mask);
+  wire [31:0] sr_w1c = wr_data & wr_mask;
+  wire [31:0] len_new = (len32 & ~wr_mask) | (wr_data & wr_mask);
   /* verilator lint_on UNUSEDSIGNAL */
   wire        wr_cr = wr_en && wr_off == 6'h00;
   wire        wr_len = wr_en && wr_off == 6'h28;
@@ -336,8 +303,8 @@ module pr_axi_dma_regs #(
             if (sr_w1c[13]) dly_irq <= 1'b0;
             if (sr_w1c[14]) err_irq <= 1'b0;
           end
-          6'h18: addr_lo <= merge(addr_lo, wr_data, wr_strb);
-          6'h1C: if (ADDR64 != 0) addr_hi <= merge(addr_hi, wr_data, wr_strb);
+          6'h18: addr_lo <= (addr_lo & ~wr_mask) | (wr_data & wr_mask);
+          6'h1C: if (ADDR64 != 0) addr_hi <= (addr_hi & ~wr_mask) | (wr_data & wr_mask);
           6'h28: length <= len_new[LW-1:0];
           default: ;
         endcase

@@ -45,14 +45,14 @@ module pr_axi_gpio #(
     input  wire                          s_axi_wvalid,
     output wire                          s_axi_wready,
     output wire [1:0]                    s_axi_bresp,
-    output reg                           s_axi_bvalid,
+    output wire                          s_axi_bvalid,
     input  wire                          s_axi_bready,
     input  wire [C_S_AXI_ADDR_WIDTH-1:0] s_axi_araddr,
     input  wire                          s_axi_arvalid,
     output wire                          s_axi_arready,
-    output reg  [31:0]                   s_axi_rdata,
+    output wire [31:0]                   s_axi_rdata,
     output wire [1:0]                    s_axi_rresp,
-    output reg                           s_axi_rvalid,
+    output wire                          s_axi_rvalid,
     input  wire                          s_axi_rready,
     input  wire [C_GPIO_WIDTH-1:0]       gpio_io_i,
     output wire [C_GPIO_WIDTH-1:0]       gpio_io_o,
@@ -67,24 +67,23 @@ module pr_axi_gpio #(
   localparam        kIrq = C_INTERRUPT_PRESENT != 0;
   localparam [1:0]  kIrqBits = C_IS_DUAL != 0 ? 2'b11 : 2'b01;
 
-  // ---- AXI4-Lite slave: a write takes address and data together, a read answers next cycle
-  wire [31:0] waddr, raddr;
-  generate
-    if (C_S_AXI_ADDR_WIDTH < 32) begin : g_ext
-      assign waddr = {{(32 - C_S_AXI_ADDR_WIDTH){1'b0}}, s_axi_awaddr};
-      assign raddr = {{(32 - C_S_AXI_ADDR_WIDTH){1'b0}}, s_axi_araddr};
-    end else begin : g_full
-      assign waddr = s_axi_awaddr[31:0];
-      assign raddr = s_axi_araddr[31:0];
-    end
-  endgenerate
-  wire wr = s_axi_awvalid && s_axi_wvalid && !s_axi_bvalid;
-  wire rd = s_axi_arvalid && !s_axi_rvalid;
-  assign s_axi_awready = wr;
-  assign s_axi_wready = wr;
-  assign s_axi_arready = rd;
-  assign s_axi_bresp = 2'b00;
-  assign s_axi_rresp = 2'b00;
+  // ---- AXI4-Lite slave (common/axil_slave.v): a write takes address and data together, a
+  // read answers next cycle, always OKAY
+  wire        wr, unused_rd, unused_rd_accept, unused_active;
+  wire [31:0] waddr, raddr, wdata, wmask;
+  wire [3:0]  wstrb;
+  reg  [31:0] rdata;
+  pr_axil_slave #(.ADDR_WIDTH(C_S_AXI_ADDR_WIDTH), .REGISTERED(0)) axil (
+      .clk(clk), .rst_n(rst_n),
+      .awaddr(s_axi_awaddr), .awvalid(s_axi_awvalid), .awready(s_axi_awready),
+      .wdata(s_axi_wdata), .wstrb(s_axi_wstrb), .wvalid(s_axi_wvalid), .wready(s_axi_wready),
+      .bresp(s_axi_bresp), .bvalid(s_axi_bvalid), .bready(s_axi_bready),
+      .araddr(s_axi_araddr), .arvalid(s_axi_arvalid), .arready(s_axi_arready),
+      .rdata(s_axi_rdata), .rresp(s_axi_rresp), .rvalid(s_axi_rvalid), .rready(s_axi_rready),
+      .wr(wr), .wr_addr(waddr), .wr_data(wdata), .wr_strb(wstrb), .wr_mask(wmask),
+      .wr_err(1'b0), .rd(unused_rd), .rd_addr(raddr), .rd_data(rdata), .rd_err(1'b0),
+      .rd_accept(unused_rd_accept), .rd_wait(32'd0), .active(unused_active));
+  wire unused_strb = &{1'b0, wstrb[2:1]};  // registers honour byte lanes 0 and 3 only
 
   // ---- the two channels
   wire [31:0] data1, dir1, data2, dir2;
@@ -94,7 +93,7 @@ module pr_axi_gpio #(
       .ALL_OUTPUTS(C_ALL_OUTPUTS), .DOUT_DEFAULT(C_DOUT_DEFAULT), .TRI_DEFAULT(C_TRI_DEFAULT)
   ) ch1 (
       .clk(clk), .rst_n(rst_n), .wr_data(wr && waddr == kData), .wr_tri(wr && waddr == kTri),
-      .wdata(s_axi_wdata), .wstrb(s_axi_wstrb), .io_i(gpio_io_i), .io_o(gpio_io_o),
+      .wdata(wdata), .wmask(wmask), .io_i(gpio_io_i), .io_o(gpio_io_o),
       .io_t(gpio_io_t), .data(data1), .tri_state(dir1), .changed(changed1));
   pr_axi_gpio_channel #(
       .WIDTH(C_GPIO2_WIDTH), .PRESENT(C_IS_DUAL), .ALL_INPUTS(C_ALL_INPUTS_2),
@@ -102,7 +101,7 @@ module pr_axi_gpio #(
       .TRI_DEFAULT(C_TRI_DEFAULT_2)
   ) ch2 (
       .clk(clk), .rst_n(rst_n), .wr_data(wr && waddr == kData2),
-      .wr_tri(wr && waddr == kTri2), .wdata(s_axi_wdata), .wstrb(s_axi_wstrb),
+      .wr_tri(wr && waddr == kTri2), .wdata(wdata), .wmask(wmask),
       .io_i(gpio2_io_i), .io_o(gpio2_io_o), .io_t(gpio2_io_t), .data(data2), .tri_state(dir2),
       .changed(changed2));
 
@@ -112,7 +111,6 @@ module pr_axi_gpio #(
   wire [1:0] events = {changed2, changed1} & kIrqBits;
   assign ip2intc_irpt = kIrq && gier && (isr & ier) != 2'b00;
 
-  reg [31:0] rdata;
   always @(*) begin
     case (raddr)
       kData: rdata = data1;
@@ -128,26 +126,15 @@ module pr_axi_gpio #(
 
   always @(posedge clk) begin
     if (!rst_n) begin
-      s_axi_bvalid <= 1'b0;
-      s_axi_rvalid <= 1'b0;
-      s_axi_rdata <= 32'd0;
       gier <= 1'b0;
       ier <= 2'b00;
       isr <= 2'b00;
     end else begin
-      if (wr) s_axi_bvalid <= 1'b1;
-      else if (s_axi_bready) s_axi_bvalid <= 1'b0;
-      if (rd) begin
-        s_axi_rvalid <= 1'b1;
-        s_axi_rdata <= rdata;
-      end else if (s_axi_rready) begin
-        s_axi_rvalid <= 1'b0;
-      end
       if (kIrq) begin
-        if (wr && waddr == kGier && s_axi_wstrb[3]) gier <= s_axi_wdata[31];
-        if (wr && waddr == kIer && s_axi_wstrb[0]) ier <= s_axi_wdata[1:0] & kIrqBits;
-        if (wr && waddr == kIsr && s_axi_wstrb[0])
-          isr <= (isr ^ (s_axi_wdata[1:0] & kIrqBits)) | events;
+        if (wr && waddr == kGier && wstrb[3]) gier <= wdata[31];
+        if (wr && waddr == kIer && wstrb[0]) ier <= wdata[1:0] & kIrqBits;
+        if (wr && waddr == kIsr && wstrb[0])
+          isr <= (isr ^ (wdata[1:0] & kIrqBits)) | events;
         else isr <= isr | events;
       end
     end
@@ -168,7 +155,7 @@ module pr_axi_gpio_channel #(
     input  wire             wr_data,
     input  wire             wr_tri,
     input  wire [31:0]      wdata,
-    input  wire [3:0]       wstrb,
+    input  wire [31:0]      wmask,  // the byte strobes as a bit mask
     input  wire [WIDTH-1:0] io_i,
     output wire [WIDTH-1:0] io_o,
     output wire [WIDTH-1:0] io_t,
@@ -179,11 +166,6 @@ module pr_axi_gpio_channel #(
   localparam [31:0] kMask = PRESENT != 0 ? 32'hFFFFFFFF >> (32 - WIDTH) : 32'd0;
   localparam        kFixedIn = ALL_INPUTS != 0 || PRESENT == 0;
   localparam        kFixedOut = ALL_OUTPUTS != 0 && !kFixedIn;
-
-  function automatic [31:0] merge(input [31:0] old, input [31:0] d, input [3:0] strb);
-    merge = {strb[3] ? d[31:24] : old[31:24], strb[2] ? d[23:16] : old[23:16],
-             strb[1] ? d[15:8] : old[15:8], strb[0] ? d[7:0] : old[7:0]};
-  endfunction
 
   wire [31:0] in_ext;
   generate
@@ -212,8 +194,8 @@ module pr_axi_gpio_channel #(
     end else begin
       in_q <= in_ext;
       in_prev <= in_q;
-      if (wr_data && !kFixedIn) dout <= merge(dout, wdata, wstrb) & kMask;
-      if (wr_tri && !kFixedIn && !kFixedOut) dir <= merge(dir, wdata, wstrb) & kMask;
+      if (wr_data && !kFixedIn) dout <= ((dout & ~wmask) | (wdata & wmask)) & kMask;
+      if (wr_tri && !kFixedIn && !kFixedOut) dir <= ((dir & ~wmask) | (wdata & wmask)) & kMask;
     end
   end
 endmodule

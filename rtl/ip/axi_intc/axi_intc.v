@@ -49,14 +49,14 @@ module pr_axi_intc #(
     input  wire                          s_axi_wvalid,
     output wire                          s_axi_wready,
     output wire [1:0]                    s_axi_bresp,
-    output reg                           s_axi_bvalid,
+    output wire                          s_axi_bvalid,
     input  wire                          s_axi_bready,
     input  wire [C_S_AXI_ADDR_WIDTH-1:0] s_axi_araddr,
     input  wire                          s_axi_arvalid,
     output wire                          s_axi_arready,
-    output reg  [31:0]                   s_axi_rdata,
+    output wire [31:0]                   s_axi_rdata,
     output wire [1:0]                    s_axi_rresp,
-    output reg                           s_axi_rvalid,
+    output wire                          s_axi_rvalid,
     input  wire                          s_axi_rready,
     input  wire [C_NUM_INTR_INPUTS-1:0]  intr,
     output wire                          irq
@@ -65,35 +65,30 @@ module pr_axi_intc #(
                     kCie = 32'h14, kIvr = 32'h18, kMer = 32'h1C, kImr = 32'h20, kIlr = 32'h24;
   localparam [31:0] kMask = 32'hFFFFFFFF >> (32 - C_NUM_INTR_INPUTS);
 
-  function automatic [31:0] merge(input [31:0] old, input [31:0] d, input [3:0] strb);
-    merge = {strb[3] ? d[31:24] : old[31:24], strb[2] ? d[23:16] : old[23:16],
-             strb[1] ? d[15:8] : old[15:8], strb[0] ? d[7:0] : old[7:0]};
-  endfunction
-
-  // ---- AXI4-Lite slave: a write takes address and data together, a read answers next cycle
-  wire [31:0] waddr, raddr, intr_ext;
+  // ---- AXI4-Lite slave (common/axil_slave.v): a write takes address and data together, a
+  // read answers next cycle, always OKAY
+  wire        wr, unused_rd, unused_rd_accept, unused_active;
+  wire [31:0] waddr, raddr, wr_data, wmask, intr_ext;
+  wire [3:0]  unused_wstrb;  // wmask carries the lanes
+  reg  [31:0] rdata;
+  pr_axil_slave #(.ADDR_WIDTH(C_S_AXI_ADDR_WIDTH), .REGISTERED(0)) axil (
+      .clk(clk), .rst_n(rst_n),
+      .awaddr(s_axi_awaddr), .awvalid(s_axi_awvalid), .awready(s_axi_awready),
+      .wdata(s_axi_wdata), .wstrb(s_axi_wstrb), .wvalid(s_axi_wvalid), .wready(s_axi_wready),
+      .bresp(s_axi_bresp), .bvalid(s_axi_bvalid), .bready(s_axi_bready),
+      .araddr(s_axi_araddr), .arvalid(s_axi_arvalid), .arready(s_axi_arready),
+      .rdata(s_axi_rdata), .rresp(s_axi_rresp), .rvalid(s_axi_rvalid), .rready(s_axi_rready),
+      .wr(wr), .wr_addr(waddr), .wr_data(wr_data), .wr_strb(unused_wstrb), .wr_mask(wmask),
+      .wr_err(1'b0), .rd(unused_rd), .rd_addr(raddr), .rd_data(rdata), .rd_err(1'b0),
+      .rd_accept(unused_rd_accept), .rd_wait(32'd0), .active(unused_active));
+  wire [31:0] wdata = wr_data & wmask & kMask;  // set/clear masks: unwritten lanes are 0
   generate
-    if (C_S_AXI_ADDR_WIDTH < 32) begin : g_ext
-      assign waddr = {{(32 - C_S_AXI_ADDR_WIDTH){1'b0}}, s_axi_awaddr};
-      assign raddr = {{(32 - C_S_AXI_ADDR_WIDTH){1'b0}}, s_axi_araddr};
-    end else begin : g_full
-      assign waddr = s_axi_awaddr[31:0];
-      assign raddr = s_axi_araddr[31:0];
-    end
     if (C_NUM_INTR_INPUTS < 32) begin : g_intr_ext
       assign intr_ext = {{(32 - C_NUM_INTR_INPUTS){1'b0}}, intr};
     end else begin : g_intr_full
       assign intr_ext = intr[31:0];
     end
   endgenerate
-  wire wr = s_axi_awvalid && s_axi_wvalid && !s_axi_bvalid;
-  wire rd = s_axi_arvalid && !s_axi_rvalid;
-  assign s_axi_awready = wr;
-  assign s_axi_wready = wr;
-  assign s_axi_arready = rd;
-  assign s_axi_bresp = 2'b00;
-  assign s_axi_rresp = 2'b00;
-  wire [31:0] wdata = merge(32'd0, s_axi_wdata, s_axi_wstrb) & kMask;  // set/clear masks
 
   // ---- interrupt state
   reg [31:0] isr, ier, ilr, intr_q, intr_prev;
@@ -125,7 +120,6 @@ module pr_axi_intc #(
 
   assign irq = me && visible != 32'd0;
 
-  reg [31:0] rdata;
   always @(*) begin
     case (raddr)
       kIsr: rdata = isr;
@@ -144,9 +138,6 @@ module pr_axi_intc #(
 
   always @(posedge clk) begin
     if (!rst_n) begin
-      s_axi_bvalid <= 1'b0;
-      s_axi_rvalid <= 1'b0;
-      s_axi_rdata <= 32'd0;
       isr <= 32'd0;
       ier <= 32'd0;
       ilr <= 32'hFFFFFFFF;
@@ -155,27 +146,19 @@ module pr_axi_intc #(
       intr_q <= intr_ext;  // no edge for the level present at reset
       intr_prev <= intr_ext;
     end else begin
-      if (wr) s_axi_bvalid <= 1'b1;
-      else if (s_axi_bready) s_axi_bvalid <= 1'b0;
-      if (rd) begin
-        s_axi_rvalid <= 1'b1;
-        s_axi_rdata <= rdata;
-      end else if (s_axi_rready) begin
-        s_axi_rvalid <= 1'b0;
-      end
       intr_q <= intr_ext;
       intr_prev <= intr_q;
       // an input event in the same cycle as its acknowledge is kept
-      if (wr_isr) isr <= (merge(isr, s_axi_wdata, s_axi_wstrb) & kMask) | hw_event;
+      if (wr_isr) isr <= (((isr & ~wmask) | (wr_data & wmask)) & kMask) | hw_event;
       else isr <= (isr & ~ack) | hw_event;
-      if (wr && waddr == kIer) ier <= merge(ier, s_axi_wdata, s_axi_wstrb) & kMask;
+      if (wr && waddr == kIer) ier <= ((ier & ~wmask) | (wr_data & wmask)) & kMask;
       if (wr && waddr == kSie) ier <= ier | wdata;
       if (wr && waddr == kCie) ier <= ier & ~wdata;
-      if (wr && waddr == kMer && s_axi_wstrb[0]) begin
-        me <= s_axi_wdata[0];
-        if (s_axi_wdata[1]) hie <= 1'b1;  // write-once: a 0 does not clear it
+      if (wr && waddr == kMer && wmask[0]) begin
+        me <= wr_data[0];
+        if (wr_data[1]) hie <= 1'b1;  // write-once: a 0 does not clear it
       end
-      if (wr && waddr == kIlr && C_HAS_ILR != 0) ilr <= merge(ilr, s_axi_wdata, s_axi_wstrb);
+      if (wr && waddr == kIlr && C_HAS_ILR != 0) ilr <= ((ilr & ~wmask) | (wr_data & wmask));
     end
   end
 endmodule

@@ -4,7 +4,7 @@
 // for each of `length` input words: out = in * scale + offset (32-bit wrap), TLAST on the
 // last output word, TKEEP all ones; input TLAST/TKEEP are not looked at. One word per cycle.
 // Control register layout as UG1399 ("Vitis HLS User Guide", S_AXILITE control register map)
-// and as mem_accel (rtl/designs/ref_accel) does it:
+// (common/ap_ctrl_hs.v, shared with resize_accel and mem_accel):
 // 0x00 CTRL   ap_start bit0 (RW: write 1 to start; stays 1 until the run is done, then takes
 //             auto_restart), ap_done bit1 (COR), ap_idle bit2 (RO), ap_ready bit3 (COR),
 //             auto_restart bit7 (RW)
@@ -31,14 +31,14 @@ module pr_hls_stream_scale #(
     input  wire                                  s_axi_control_wvalid,
     output wire                                  s_axi_control_wready,
     output wire [1:0]                            s_axi_control_bresp,
-    output reg                                   s_axi_control_bvalid,
+    output wire                                  s_axi_control_bvalid,
     input  wire                                  s_axi_control_bready,
     input  wire [C_S_AXI_CONTROL_ADDR_WIDTH-1:0] s_axi_control_araddr,
     input  wire                                  s_axi_control_arvalid,
     output wire                                  s_axi_control_arready,
-    output reg  [31:0]                           s_axi_control_rdata,
+    output wire [31:0]                           s_axi_control_rdata,
     output wire [1:0]                            s_axi_control_rresp,
-    output reg                                   s_axi_control_rvalid,
+    output wire                                  s_axi_control_rvalid,
     input  wire                                  s_axi_control_rready,
     input  wire [31:0]                           s_axis_tdata,
     input  wire [3:0]                            s_axis_tkeep,
@@ -55,75 +55,59 @@ module pr_hls_stream_scale #(
     /* verilator lint_on SYMRSVDWORD */
     output wire                                  busy
 );
-  localparam [31:0] kCtrl = 32'h00, kGier = 32'h04, kIer = 32'h08, kIsr = 32'h0C,
-                    kLength = 32'h10, kScale = 32'h18, kOffset = 32'h20;
+  localparam [31:0] kLength = 32'h10, kScale = 32'h18, kOffset = 32'h20;
 
-  function automatic [31:0] merge(input [31:0] old, input [31:0] d, input [3:0] strb);
-    merge = {strb[3] ? d[31:24] : old[31:24], strb[2] ? d[23:16] : old[23:16],
-             strb[1] ? d[15:8] : old[15:8], strb[0] ? d[7:0] : old[7:0]};
-  endfunction
+  // ---- AXI4-Lite slave (common/axil_slave.v): a write takes address and data together, a
+  // read answers next cycle, always OKAY
+  wire        wr, rd, unused_rd_accept, unused_active;
+  wire [31:0] waddr, raddr, wdata, wmask, ctrl_rdata;
+  wire [3:0]  wstrb;
+  reg  [31:0] rdata;
+  pr_axil_slave #(.ADDR_WIDTH(C_S_AXI_CONTROL_ADDR_WIDTH), .REGISTERED(0)) axil (
+      .clk(clk), .rst_n(rst_n),
+      .awaddr(s_axi_control_awaddr), .awvalid(s_axi_control_awvalid),
+      .awready(s_axi_control_awready), .wdata(s_axi_control_wdata),
+      .wstrb(s_axi_control_wstrb), .wvalid(s_axi_control_wvalid),
+      .wready(s_axi_control_wready), .bresp(s_axi_control_bresp),
+      .bvalid(s_axi_control_bvalid), .bready(s_axi_control_bready),
+      .araddr(s_axi_control_araddr), .arvalid(s_axi_control_arvalid),
+      .arready(s_axi_control_arready), .rdata(s_axi_control_rdata),
+      .rresp(s_axi_control_rresp), .rvalid(s_axi_control_rvalid),
+      .rready(s_axi_control_rready),
+      .wr(wr), .wr_addr(waddr), .wr_data(wdata), .wr_strb(wstrb), .wr_mask(wmask),
+      .wr_err(1'b0), .rd(rd), .rd_addr(raddr), .rd_data(rdata), .rd_err(1'b0),
+      .rd_accept(unused_rd_accept), .rd_wait(32'd0), .active(unused_active));
 
-  // ---- AXI4-Lite slave: a write takes address and data together, a read answers next cycle
-  wire [31:0] waddr, raddr;
-  generate
-    if (C_S_AXI_CONTROL_ADDR_WIDTH < 32) begin : g_ext
-      assign waddr = {{(32 - C_S_AXI_CONTROL_ADDR_WIDTH){1'b0}}, s_axi_control_awaddr};
-      assign raddr = {{(32 - C_S_AXI_CONTROL_ADDR_WIDTH){1'b0}}, s_axi_control_araddr};
-    end else begin : g_full
-      assign waddr = s_axi_control_awaddr[31:0];
-      assign raddr = s_axi_control_araddr[31:0];
-    end
-  endgenerate
-  wire wr = s_axi_control_awvalid && s_axi_control_wvalid && !s_axi_control_bvalid;
-  wire rd = s_axi_control_arvalid && !s_axi_control_rvalid;
-  assign s_axi_control_awready = wr;
-  assign s_axi_control_wready = wr;
-  assign s_axi_control_arready = rd;
-  assign s_axi_control_bresp = 2'b00;
-  assign s_axi_control_rresp = 2'b00;
-
-  // ---- control registers and the run
-  reg        ap_start, ap_done, ap_ready, auto_restart, gier;
-  reg [1:0]  ier, isr;
+  // ---- control registers (common/ap_ctrl_hs.v) and the run. ap_done and ap_ready come
+  // together when the run finishes; a finishing cycle drops an IP_ISR write.
+  wire       ap_start;
   reg [31:0] length, scale, offset;
   reg        running;
   reg [31:0] run_length, run_scale, run_offset, taken;
 
-  wire ap_idle = !running;
   wire more = taken != run_length;
   assign s_axis_tready = running && more && (!m_axis_tvalid || m_axis_tready);
   wire take = s_axis_tvalid && s_axis_tready;
   wire finish = running && !more && !m_axis_tvalid;
   assign m_axis_tkeep = 4'hF;
-  assign interrupt = gier && isr != 2'b00;
   assign busy = running || ap_start;
 
-  reg [31:0] rdata;
+  pr_ap_ctrl_hs #(.IRQ_MASK(2'b11), .EVENT_DROPS_ISR_WRITE(1), .IRQ_NEEDS_IER(0)) ctrl (
+      .clk(clk), .rst_n(rst_n), .wr(wr), .wr_addr(waddr), .wr_data(wdata), .wr_strb(wstrb),
+      .rd(rd), .rd_addr(raddr), .rdata(ctrl_rdata), .ap_idle(!running), .ev_done(finish),
+      .ev_ready(finish), .restart_ok(1'b1), .ap_start(ap_start), .interrupt(interrupt));
+
   always @(*) begin
     case (raddr)
-      kCtrl: rdata = {24'd0, auto_restart, 3'd0, ap_ready, ap_idle, ap_done, ap_start};
-      kGier: rdata = {31'd0, gier};
-      kIer: rdata = {30'd0, ier};
-      kIsr: rdata = {30'd0, isr};
       kLength: rdata = length;
       kScale: rdata = scale;
       kOffset: rdata = offset;
-      default: rdata = 32'd0;
+      default: rdata = ctrl_rdata;
     endcase
   end
 
   always @(posedge clk) begin
     if (!rst_n) begin
-      s_axi_control_bvalid <= 1'b0;
-      s_axi_control_rvalid <= 1'b0;
-      s_axi_control_rdata <= 32'd0;
-      ap_start <= 1'b0;
-      ap_done <= 1'b0;
-      ap_ready <= 1'b0;
-      auto_restart <= 1'b0;
-      gier <= 1'b0;
-      ier <= 2'b00;
-      isr <= 2'b00;
       length <= 32'd0;
       scale <= 32'd0;
       offset <= 32'd0;
@@ -136,36 +120,14 @@ module pr_hls_stream_scale #(
       m_axis_tlast <= 1'b0;
       m_axis_tvalid <= 1'b0;
     end else begin
-      // bus
-      if (wr) s_axi_control_bvalid <= 1'b1;
-      else if (s_axi_control_bready) s_axi_control_bvalid <= 1'b0;
-      if (rd) begin
-        s_axi_control_rvalid <= 1'b1;
-        s_axi_control_rdata <= rdata;
-      end else if (s_axi_control_rready) begin
-        s_axi_control_rvalid <= 1'b0;
-      end
-      // registers
-      if (rd && raddr == kCtrl) begin
-        ap_done <= 1'b0;
-        ap_ready <= 1'b0;
-      end
       if (wr) begin
         case (waddr)
-          kCtrl: if (s_axi_control_wstrb[0]) begin
-            if (s_axi_control_wdata[0]) ap_start <= 1'b1;
-            auto_restart <= s_axi_control_wdata[7];
-          end
-          kGier: if (s_axi_control_wstrb[0]) gier <= s_axi_control_wdata[0];
-          kIer: if (s_axi_control_wstrb[0]) ier <= s_axi_control_wdata[1:0];
-          kLength: length <= merge(length, s_axi_control_wdata, s_axi_control_wstrb);
-          kScale: scale <= merge(scale, s_axi_control_wdata, s_axi_control_wstrb);
-          kOffset: offset <= merge(offset, s_axi_control_wdata, s_axi_control_wstrb);
+          kLength: length <= (length & ~wmask) | (wdata & wmask);
+          kScale: scale <= (scale & ~wmask) | (wdata & wmask);
+          kOffset: offset <= (offset & ~wmask) | (wdata & wmask);
           default: ;
         endcase
       end
-      if (finish) isr <= isr | ier;  // ap_done and ap_ready come together here
-      else if (wr && waddr == kIsr && s_axi_control_wstrb[0]) isr <= isr ^ s_axi_control_wdata[1:0];
       // the run
       if (!running && ap_start) begin
         running <= 1'b1;
@@ -182,12 +144,7 @@ module pr_hls_stream_scale #(
       end else if (m_axis_tready) begin
         m_axis_tvalid <= 1'b0;
       end
-      if (finish) begin
-        running <= 1'b0;
-        ap_done <= 1'b1;
-        ap_ready <= 1'b1;
-        ap_start <= auto_restart;
-      end
+      if (finish) running <= 1'b0;
     end
   end
 

@@ -56,14 +56,14 @@ module pr_resize_accel #(
     input  wire                                   s_axi_AXILiteS_wvalid,
     output wire                                   s_axi_AXILiteS_wready,
     output wire [1:0]                             s_axi_AXILiteS_bresp,
-    output reg                                    s_axi_AXILiteS_bvalid,
+    output wire                                   s_axi_AXILiteS_bvalid,
     input  wire                                   s_axi_AXILiteS_bready,
     input  wire [C_S_AXI_AXILITES_ADDR_WIDTH-1:0] s_axi_AXILiteS_araddr,
     input  wire                                   s_axi_AXILiteS_arvalid,
     output wire                                   s_axi_AXILiteS_arready,
-    output reg  [31:0]                            s_axi_AXILiteS_rdata,
+    output wire [31:0]                            s_axi_AXILiteS_rdata,
     output wire [1:0]                             s_axi_AXILiteS_rresp,
-    output reg                                    s_axi_AXILiteS_rvalid,
+    output wire                                   s_axi_AXILiteS_rvalid,
     input  wire                                   s_axi_AXILiteS_rready,
     input  wire [23:0]                            src_tdata,
     input  wire [2:0]                             src_tkeep,
@@ -80,17 +80,11 @@ module pr_resize_accel #(
     /* verilator lint_on SYMRSVDWORD */
     output wire                                   busy
 );
-  localparam [31:0] kCtrl = 32'h00, kGier = 32'h04, kIer = 32'h08, kIsr = 32'h0C,
-                    kSrcRows = 32'h10, kSrcCols = 32'h18, kDstRows = 32'h20, kDstCols = 32'h28;
+  localparam [31:0] kSrcRows = 32'h10, kSrcCols = 32'h18, kDstRows = 32'h20, kDstCols = 32'h28;
   localparam [31:0] kMaxCols = 32'd1920, kMaxRows = 32'd1080;
   localparam [1:0] kIdle = 2'd0, kDivide = 2'd1, kInit = 2'd2, kRun = 2'd3;
   localparam [5:0] kDivSteps = 6'd36;
   localparam [39:0] kHalf = 40'h0001000000;  // 0.5 in the Q25 coordinate (2^24)
-
-  function automatic [31:0] merge(input [31:0] old, input [31:0] d, input [3:0] strb);
-    merge = {strb[3] ? d[31:24] : old[31:24], strb[2] ? d[23:16] : old[23:16],
-             strb[1] ? d[15:8] : old[15:8], strb[0] ? d[7:0] : old[7:0]};
-  endfunction
 
   // Taps of one axis from the Q25 coordinate t (two's complement) and the source size n:
   // {i0[10:0], i1[10:0], w[11:0]} as resize_model.h defines them.
@@ -132,28 +126,30 @@ module pr_resize_accel #(
                  32'h00800000) >> 24);
   endfunction
 
-  // ---- AXI4-Lite slave: a write takes address and data together, a read answers next cycle
-  wire [31:0] waddr, raddr;
-  generate
-    if (C_S_AXI_AXILITES_ADDR_WIDTH < 32) begin : g_ext
-      assign waddr = {{(32 - C_S_AXI_AXILITES_ADDR_WIDTH){1'b0}}, s_axi_AXILiteS_awaddr};
-      assign raddr = {{(32 - C_S_AXI_AXILITES_ADDR_WIDTH){1'b0}}, s_axi_AXILiteS_araddr};
-    end else begin : g_full
-      assign waddr = s_axi_AXILiteS_awaddr[31:0];
-      assign raddr = s_axi_AXILiteS_araddr[31:0];
-    end
-  endgenerate
-  wire wr = s_axi_AXILiteS_awvalid && s_axi_AXILiteS_wvalid && !s_axi_AXILiteS_bvalid;
-  wire rd = s_axi_AXILiteS_arvalid && !s_axi_AXILiteS_rvalid;
-  assign s_axi_AXILiteS_awready = wr;
-  assign s_axi_AXILiteS_wready = wr;
-  assign s_axi_AXILiteS_arready = rd;
-  assign s_axi_AXILiteS_bresp = 2'b00;
-  assign s_axi_AXILiteS_rresp = 2'b00;
+  // ---- AXI4-Lite slave (common/axil_slave.v): a write takes address and data together, a
+  // read answers next cycle, always OKAY
+  wire        wr, rd, unused_rd_accept, unused_active;
+  wire [31:0] waddr, raddr, wdata, wmask, ctrl_rdata;
+  wire [3:0]  wstrb;
+  reg  [31:0] rdata;
+  pr_axil_slave #(.ADDR_WIDTH(C_S_AXI_AXILITES_ADDR_WIDTH), .REGISTERED(0)) axil (
+      .clk(clk), .rst_n(rst_n),
+      .awaddr(s_axi_AXILiteS_awaddr), .awvalid(s_axi_AXILiteS_awvalid),
+      .awready(s_axi_AXILiteS_awready), .wdata(s_axi_AXILiteS_wdata),
+      .wstrb(s_axi_AXILiteS_wstrb), .wvalid(s_axi_AXILiteS_wvalid),
+      .wready(s_axi_AXILiteS_wready), .bresp(s_axi_AXILiteS_bresp),
+      .bvalid(s_axi_AXILiteS_bvalid), .bready(s_axi_AXILiteS_bready),
+      .araddr(s_axi_AXILiteS_araddr), .arvalid(s_axi_AXILiteS_arvalid),
+      .arready(s_axi_AXILiteS_arready), .rdata(s_axi_AXILiteS_rdata),
+      .rresp(s_axi_AXILiteS_rresp), .rvalid(s_axi_AXILiteS_rvalid),
+      .rready(s_axi_AXILiteS_rready),
+      .wr(wr), .wr_addr(waddr), .wr_data(wdata), .wr_strb(wstrb), .wr_mask(wmask),
+      .wr_err(1'b0), .rd(rd), .rd_addr(raddr), .rd_data(rdata), .rd_err(1'b0),
+      .rd_accept(unused_rd_accept), .rd_wait(32'd0), .active(unused_active));
 
-  // ---- control registers
-  reg        ap_start, ap_done, ap_ready, auto_restart, gier;
-  reg [1:0]  ier, isr;
+  // ---- control registers (common/ap_ctrl_hs.v): ap_ready when a run is accepted, ap_done
+  // when it finishes, both at once for a refused frame (which does not restart)
+  wire       ap_start;
   reg [31:0] src_rows, src_cols, dst_rows, dst_cols;
   reg [1:0]  phase;
 
@@ -162,6 +158,13 @@ module pr_resize_accel #(
                   src_cols <= kMaxCols && dst_rows >= 32'd1 && dst_rows <= kMaxRows &&
                   dst_cols >= 32'd1 && dst_cols <= kMaxCols;
   wire accept = ap_idle && ap_start;
+  wire finish;
+
+  pr_ap_ctrl_hs #(.IRQ_MASK(2'b11), .EVENT_DROPS_ISR_WRITE(0), .IRQ_NEEDS_IER(0)) ctrl (
+      .clk(clk), .rst_n(rst_n), .wr(wr), .wr_addr(waddr), .wr_data(wdata), .wr_strb(wstrb),
+      .rd(rd), .rd_addr(raddr), .rdata(ctrl_rdata), .ap_idle(ap_idle),
+      .ev_done(finish || (accept && !sizes_ok)), .ev_ready(accept), .restart_ok(sizes_ok),
+      .ap_start(ap_start), .interrupt(interrupt));
 
   // ---- the run: sizes, ratios, coordinates, counters
   reg [10:0] n_rows, n_cols, m_rows, m_cols;  // source n, destination m
@@ -210,25 +213,19 @@ module pr_resize_accel #(
   assign src_tready = running && in_row != n_rows &&
                       (gen_done || {1'b0, in_row} <= {1'b0, y0} + 12'd2);
   wire take = src_tvalid && src_tready;
-  wire finish = running && gen_done && !s1v && !s2v && !dst_tvalid && in_row == n_rows;
+  assign finish = running && gen_done && !s1v && !s2v && !dst_tvalid && in_row == n_rows;
 
   assign dst_tkeep = 3'b111;
-  assign interrupt = gier && isr != 2'b00;
   assign busy = accept || phase == kDivide || phase == kInit || gen_fire ||
                 ((s1v || s2v) && en) || (dst_tvalid && dst_tready) || take || finish;
 
-  reg [31:0] rdata;
   always @(*) begin
     case (raddr)
-      kCtrl: rdata = {24'd0, auto_restart, 3'd0, ap_ready, ap_idle, ap_done, ap_start};
-      kGier: rdata = {31'd0, gier};
-      kIer: rdata = {30'd0, ier};
-      kIsr: rdata = {30'd0, isr};
       kSrcRows: rdata = src_rows;
       kSrcCols: rdata = src_cols;
       kDstRows: rdata = dst_rows;
       kDstCols: rdata = dst_cols;
-      default: rdata = 32'd0;
+      default: rdata = ctrl_rdata;
     endcase
   end
 
@@ -256,16 +253,6 @@ module pr_resize_accel #(
 
   always @(posedge clk) begin
     if (!rst_n) begin
-      s_axi_AXILiteS_bvalid <= 1'b0;
-      s_axi_AXILiteS_rvalid <= 1'b0;
-      s_axi_AXILiteS_rdata <= 32'd0;
-      ap_start <= 1'b0;
-      ap_done <= 1'b0;
-      ap_ready <= 1'b0;
-      auto_restart <= 1'b0;
-      gier <= 1'b0;
-      ier <= 2'b00;
-      isr <= 2'b00;
       src_rows <= 32'd0;
       src_cols <= 32'd0;
       dst_rows <= 32'd0;
@@ -296,59 +283,28 @@ module pr_resize_accel #(
       dst_tlast <= 1'b0;
       dst_tvalid <= 1'b0;
     end else begin
-      // bus
-      if (wr) s_axi_AXILiteS_bvalid <= 1'b1;
-      else if (s_axi_AXILiteS_bready) s_axi_AXILiteS_bvalid <= 1'b0;
-      if (rd) begin
-        s_axi_AXILiteS_rvalid <= 1'b1;
-        s_axi_AXILiteS_rdata <= rdata;
-      end else if (s_axi_AXILiteS_rready) begin
-        s_axi_AXILiteS_rvalid <= 1'b0;
-      end
-      // registers
-      if (rd && raddr == kCtrl) begin
-        ap_done <= 1'b0;
-        ap_ready <= 1'b0;
-      end
       if (wr) begin
         case (waddr)
-          kCtrl: if (s_axi_AXILiteS_wstrb[0]) begin
-            if (s_axi_AXILiteS_wdata[0]) ap_start <= 1'b1;
-            auto_restart <= s_axi_AXILiteS_wdata[7];
-          end
-          kGier: if (s_axi_AXILiteS_wstrb[0]) gier <= s_axi_AXILiteS_wdata[0];
-          kIer: if (s_axi_AXILiteS_wstrb[0]) ier <= s_axi_AXILiteS_wdata[1:0];
-          kSrcRows: src_rows <= merge(src_rows, s_axi_AXILiteS_wdata, s_axi_AXILiteS_wstrb);
-          kSrcCols: src_cols <= merge(src_cols, s_axi_AXILiteS_wdata, s_axi_AXILiteS_wstrb);
-          kDstRows: dst_rows <= merge(dst_rows, s_axi_AXILiteS_wdata, s_axi_AXILiteS_wstrb);
-          kDstCols: dst_cols <= merge(dst_cols, s_axi_AXILiteS_wdata, s_axi_AXILiteS_wstrb);
+          kSrcRows: src_rows <= (src_rows & ~wmask) | (wdata & wmask);
+          kSrcCols: src_cols <= (src_cols & ~wmask) | (wdata & wmask);
+          kDstRows: dst_rows <= (dst_rows & ~wmask) | (wdata & wmask);
+          kDstCols: dst_cols <= (dst_cols & ~wmask) | (wdata & wmask);
           default: ;
         endcase
       end
-      // ISR: per bit, an event (with its IER bit) wins over a toggling write
-      isr <= ((wr && waddr == kIsr && s_axi_AXILiteS_wstrb[0]) ?
-                  isr ^ s_axi_AXILiteS_wdata[1:0] : isr) |
-             ({accept, finish || (accept && !sizes_ok)} & ier);
-
-      // start: arguments taken, ap_ready; a refused frame is done at once
-      if (accept) begin
-        ap_ready <= 1'b1;
-        ap_start <= sizes_ok && auto_restart;
-        if (sizes_ok) begin
-          phase <= kDivide;
-          n_rows <= src_rows[10:0];
-          n_cols <= src_cols[10:0];
-          m_rows <= dst_rows[10:0];
-          m_cols <= dst_cols[10:0];
-          div_left <= kDivSteps;
-          // dividends (n << 24) + floor(m / 2)
-          qx <= {src_cols[11:0], 24'd0} + {25'd0, dst_cols[11:1]};
-          qy <= {src_rows[11:0], 24'd0} + {25'd0, dst_rows[11:1]};
-          remx <= 11'd0;
-          remy <= 11'd0;
-        end else begin
-          ap_done <= 1'b1;
-        end
+      // start: arguments taken (a refused frame is done at once, in the control block)
+      if (accept && sizes_ok) begin
+        phase <= kDivide;
+        n_rows <= src_rows[10:0];
+        n_cols <= src_cols[10:0];
+        m_rows <= dst_rows[10:0];
+        m_cols <= dst_cols[10:0];
+        div_left <= kDivSteps;
+        // dividends (n << 24) + floor(m / 2)
+        qx <= {src_cols[11:0], 24'd0} + {25'd0, dst_cols[11:1]};
+        qy <= {src_rows[11:0], 24'd0} + {25'd0, dst_rows[11:1]};
+        remx <= 11'd0;
+        remy <= 11'd0;
       end
       // restoring division, one quotient bit per cycle per axis
       if (phase == kDivide) begin
@@ -406,10 +362,7 @@ module pr_resize_accel #(
         dst_tlast <= s2last;
         dst_tdata <= {vblend(h0b, h1b, s2wy), vblend(h0g, h1g, s2wy), vblend(h0r, h1r, s2wy)};
       end
-      if (finish) begin
-        phase <= kIdle;
-        ap_done <= 1'b1;
-      end
+      if (finish) phase <= kIdle;
     end
   end
 

@@ -5,11 +5,14 @@ driver configures itself from the IP's ``.hwh`` parameters: the length-register 
 (``c_sg_length_width``) bounds a transfer, the memory-map data width sets the alignment a
 transfer needs when the data realignment engine (DRE) is absent.
 
-``wait()`` gives up after ``PYNQ_REMOTE_DMA_TIMEOUT_S`` seconds (5 by default; its
-``timeout`` argument overrides) with a :class:`~pynq_remote.exceptions.DmaTimeoutError`
-naming the channel, the transfer and the status bits; on a simulated board it raises the
-same error as soon as the PL has gone idle with the transfer unfinished. ``reset()`` then
-brings the DMA back (PG021 soft reset), as does downloading the overlay again.
+``wait()`` gives up after ``PYNQ_REMOTE_DMA_TIMEOUT_S`` seconds (5 by default) with a
+:class:`~pynq_remote.exceptions.DmaTimeoutError` naming the channel, the transfer and the
+status bits. On a simulated board those are seconds *without progress*: while its PL is busy
+and its cycle count still advances, the wait goes on, however slow the simulation (a loaded
+machine, a sanitizer build); and it raises the same error as soon as the PL has gone idle
+with the transfer unfinished. A ``timeout`` argument is a plain bound on the wall time.
+``reset()`` then brings the DMA back (PG021 soft reset), as does downloading the overlay
+again.
 """
 
 import os
@@ -46,6 +49,13 @@ def _default_timeout():
         warnings.warn(f"PYNQ_REMOTE_DMA_TIMEOUT_S={text!r} is not a number of seconds; "
                       "using 5")
         return 5.0
+
+
+def _moved(progress, cycles_seen):
+    """True when a board's ``(pl_active, pl_cycles)`` shows a busy PL whose cycle count is not
+    ``cycles_seen`` (None: not looked at yet)."""
+    return (progress is not None and progress[0] and progress[1] is not None and
+            progress[1] != cycles_seen)
 
 
 def describe_status(status):
@@ -130,10 +140,15 @@ class _SDMAChannel:
                 raise DmaTimeoutError(f"{self._name}: the DMA did not {what} within "
                                       f"{timeout_s} s ({describe_status(self._status())})")
 
-    def _pl_idle(self):
-        """True only when the board says its PL cannot move on its own (simulated boards)."""
+    def _pl_progress(self):
+        """``(pl_active, pl_cycles)`` where the board can tell (simulated boards; pl_cycles
+        may be None from a device that only knows pl_active), else None."""
+        pl_progress = getattr(self._device, "pl_progress", None)
+        if pl_progress is not None:
+            return pl_progress()
         pl_active = getattr(self._device, "pl_active", None)
-        return pl_active is not None and pl_active() is False
+        active = pl_active() if pl_active is not None else None
+        return None if active is None else (active, None)
 
     def _clear_interrupt(self):
         self._mmio.write(self._offset + _DMASR, _IOC_IRQ)
@@ -182,28 +197,33 @@ class _SDMAChannel:
         Parameters
         ----------
         timeout : float, optional
-            Seconds to wait at most; default ``PYNQ_REMOTE_DMA_TIMEOUT_S`` (5). 0 or less:
-            no limit.
+            Seconds to wait at most. Default: ``PYNQ_REMOTE_DMA_TIMEOUT_S`` (5) seconds, on
+            a simulated board counted from the last time its busy PL was seen to advance,
+            so a slow simulation is waited for and a stuck one is not. 0 or less: no limit.
 
         Raises
         ------
         DmaTimeoutError
             A TimeoutError and a RuntimeError: the transfer did not finish within
-            ``timeout``, or (simulated board) cannot finish because the PL went idle. The
-            message names the channel, the transfer and the status bits; ``reset()``
-            recovers the channel.
+            ``timeout`` (by default: the board made no progress for that long), or
+            (simulated board) cannot finish because the PL went idle. The message names the
+            channel, the transfer and the status bits; ``reset()`` recovers the channel.
         RuntimeError
             The channel was not started, or stopped on an error (named from the status
             bits).
         """
         if self._active_buffer is None:
             raise RuntimeError(f"{self._name}: DMA channel not started")
-        if timeout is None:
+        # By default the limit counts only time in which the board did not move: a slow
+        # simulation is not a stuck transfer. An explicit timeout is the caller's wall bound.
+        patient = timeout is None
+        if patient:
             timeout = _default_timeout()
         deadline = time.monotonic() + timeout if timeout > 0 else None
         next_stall_check = time.monotonic() + _STALL_CHECK_S
         idle_checks = 0
         polls = 0
+        progress = cycles_seen = None
         while True:
             # Short transfers finish within a few polls; for long ones, back off so the
             # client does not compete for the CPU with the board (a simulated board's PL
@@ -223,8 +243,14 @@ class _SDMAChannel:
             if status & _IDLE:
                 break
             if time.monotonic() > next_stall_check:
-                idle_checks = idle_checks + 1 if self._pl_idle() else 0
+                progress = self._pl_progress()
+                pl_active = progress is not None and progress[0]
+                idle_checks = idle_checks + 1 if progress is not None and not pl_active else 0
                 next_stall_check = time.monotonic() + _STALL_CHECK_S
+                if _moved(progress, cycles_seen):
+                    if patient and deadline is not None and cycles_seen is not None:
+                        deadline = time.monotonic() + timeout
+                    cycles_seen = progress[1]
                 status = self._status()
                 if idle_checks >= 2 and not status & _IDLE:
                     self._active_buffer = None
@@ -238,11 +264,25 @@ class _SDMAChannel:
                 status = self._status()
                 if status & _IDLE:
                     break
+                if patient:
+                    # Judged against the last look, however long ago: a board that moved
+                    # since then gets the whole limit again.
+                    progress = self._pl_progress()
+                    if _moved(progress, cycles_seen):
+                        cycles_seen = progress[1]
+                        deadline = time.monotonic() + timeout
+                        continue
                 # The transfer stays the channel's: wait() again to give it more time.
+                if patient and progress is not None and progress[1] is not None:
+                    why = (f"did not finish: the simulated board made no progress for {timeout} "
+                           f"s (PL {'busy' if progress[0] else 'idle'}, PL cycles at "
+                           f"{progress[1]})")
+                else:
+                    why = f"did not finish within {timeout} s"
                 raise DmaTimeoutError(
-                    f"{self._name}: the transfer of {self._active_nbytes} bytes did not finish "
-                    f"within {timeout} s; {describe_status(status)}. Wait again, or reset the "
-                    "DMA (.reset()) or download the overlay again.")
+                    f"{self._name}: the transfer of {self._active_nbytes} bytes {why}; "
+                    f"{describe_status(status)}. Wait again, or reset the DMA (.reset()) or "
+                    "download the overlay again.")
         if not self._tx:
             self._active_buffer.invalidate()
         self.transferred = self._mmio.read(self._offset + _LENGTH)

@@ -360,11 +360,19 @@ class RemoteDevice(Device):
     def pl_active(self):
         """Whether the PL can move on its own: True or False on a simulated board (its
         design's busy output); None where the board cannot tell (hardware, a 3.1 server)."""
+        progress = self.pl_progress()
+        return None if progress is None else progress[0]
+
+    def pl_progress(self):
+        """``(pl_active, pl_cycles)`` on a simulated board: whether the PL can move on its
+        own, and how many PL cycles it has run, so that a waiter can tell a slow simulation
+        (cycles still advancing) from a stuck one. None where the board cannot tell
+        (hardware, a 3.1 server)."""
         stub = self._stub.get("board")
         if stub is None or self.info is None or self.info.backend != "sim":
             return None
-        return self._call(stub.GetInfo, board_pb2.GetInfoRequest(),
-                          f"board state of {self.name}").pl_active
+        info = self._call(stub.GetInfo, board_pb2.GetInfoRequest(), f"board state of {self.name}")
+        return info.pl_active, info.pl_cycles
 
     def _board_name(self):
         if self.exists_file(BOARD_NAME_FILE).exists:
