@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cross-build pynq-remote-server for a Zynq UltraScale+ board (aarch64 Linux) and test the
-# result on this host under qemu-user: the unit tests of server/ and server/zynq/, then the
+# result on this host under qemu-user: the unit tests of server/ and zynq/, then the
 # server itself against a fake board tree, driven by the Python client (ci/qemu_board_smoke.py).
 # Run by ci/test.sh (CROSS=1, the default). Exits non-zero on any failure.
 #
@@ -66,7 +66,7 @@ if [[ ${CROSS_TESTS} != 1 ]]; then
   exit 0
 fi
 
-# Without the sim, everything is the server and the unit tests of server/ and server/zynq/.
+# Without the sim, everything is the server and the unit tests of server/ and zynq/.
 labels='zynq|deploy'
 if [[ ${CROSS_ALL:-0} == 1 ]]; then
   step "build the server and all its unit tests"
@@ -74,7 +74,7 @@ if [[ ${CROSS_ALL:-0} == 1 ]]; then
   labels='.'
 else
   step "build the server and the hardware backend's unit tests"
-  cmake --build "${BUILD_DIR}" -j"${JOBS}" --target pynq-remote-server server/zynq/all
+  cmake --build "${BUILD_DIR}" -j"${JOBS}" --target pynq-remote-server zynq/all
 fi
 
 # The toolchain file sets CMAKE_CROSSCOMPILING_EMULATOR: ctest runs each aarch64 test under

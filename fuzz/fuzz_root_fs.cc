@@ -1,4 +1,4 @@
-// libFuzzer target: the target-root sandbox (server/service/root_fs.h). One root is built
+// libFuzzer target: the target-root sandbox (server/state/root_fs.h). One root is built
 // once, with the shapes an escape would use: a directory, files, symlinks pointing out
 // (absolute and relative), a symlink loop, a self-loop, a dangling link, links that stay
 // inside, and a FIFO. Each input is an operation byte, a resolver byte (the kernel's openat2
