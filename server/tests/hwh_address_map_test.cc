@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -46,9 +47,33 @@ std::string ErrorOf(const std::string& text) {
   return windows.error().message;
 }
 
+// Third-party test data: PYNQ_REMOTE_TESTDATA_DIR from the environment (ctest sets it), else
+// where the build found it.
+std::filesystem::path TestDataDir() {
+  const char* named = std::getenv("PYNQ_REMOTE_TESTDATA_DIR");
+  return named != nullptr && *named != '\0' ? named : PYNQ_REMOTE_TESTDATA_DIR;
+}
+
+bool InCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
 TEST(HwhAddressMap, RealVivadoResizerHwhMapsTheDmaAndTheHlsBlock) {
-  const std::string text = ReadFile(PYNQ_REMOTE_TESTDATA_DIR "/hwh/zcu104_resizer.hwh");
-  ASSERT_FALSE(text.empty()) << "shared/testdata/hwh/zcu104_resizer.hwh is missing";
+  const std::filesystem::path hwh = TestDataDir() / "hwh" / "zcu104_resizer.hwh";
+  if (!std::filesystem::is_regular_file(hwh)) {
+    // CI must not lose the comparison quietly; elsewhere a missing download is no failure.
+    const std::string reason =
+        "third-party test data hwh/zcu104_resizer.hwh is not in " + TestDataDir().string() +
+        " (PYNQ_REMOTE_TESTDATA_DIR): it is Xilinx/PYNQ-HelloWorld (BSD-3-Clause) "
+        "boards/ZCU104/resizer/bitstream/resizer.hwh at commit "
+        "a48e7aa65121b62f90b14f9d2f87afbef97d33da; run ci/fetch-testdata.sh DIR and set "
+        "PYNQ_REMOTE_TESTDATA_DIR=DIR";
+    if (InCi()) FAIL() << "CI=true: " << reason;
+    GTEST_SKIP() << reason;
+  }
+  const std::string text = ReadFile(hwh);
+  ASSERT_FALSE(text.empty()) << hwh << " is empty";
   Result<std::vector<OverlayWindow>> windows = ParseHwhAddressMap(text, "zcu104_resizer.hwh");
   ASSERT_TRUE(windows.ok()) << windows.error().message;
   // Only the PS's map: the DMA's own MEMORYMAP (HP0 DDR and OCM) is not what the PS reaches.

@@ -264,9 +264,12 @@ TEST_F(SimDeviceTest, StuckSlaveLeavesTheBoardUsableAndReprogrammingClearsIt) {
   EXPECT_EQ(Read(kRegs + kScratch0), 0u);
 }
 
-// State() and Info() do not wait for a bus access that is sitting out its timeout.
+// State() and Info() do not wait for a bus access that is sitting out its timeout. The timeout
+// is far longer than the test (minutes of wall time): the access ends only when Shutdown()
+// aborts it, so State() and Info() returning while it still runs shows they did not wait,
+// whatever the machine's load. (Were the read not on the bus yet, they pass trivially.)
 TEST_F(SimDeviceTest, StateAnswersWhileAnAccessWaitsForItsTimeout) {
-  MakeProgrammed({.mmio_timeout_cycles = 20000000});  // about a second of wall time
+  MakeProgrammed({.mmio_timeout_cycles = 4000000000ull});
   Write(kRegs + kStall, 0xFFFFFFFF);
   std::atomic<bool> done{false};
   std::thread stalled([&] {
@@ -274,14 +277,11 @@ TEST_F(SimDeviceTest, StateAnswersWhileAnAccessWaitsForItsTimeout) {
     done = true;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(dev_->State().state, "operating");
   EXPECT_EQ(dev_->Info().board, "ZCU104");
-  const auto took = std::chrono::steady_clock::now() - start;
-  const bool still_stalled = !done;
+  EXPECT_FALSE(done.load()) << "State() or Info() waited for the stalled access";
+  dev_->Shutdown();  // ends the access
   stalled.join();
-  if (!still_stalled) GTEST_SKIP() << "the simulator ran the whole timeout within 50 ms";
-  EXPECT_LT(took, std::chrono::milliseconds(20));
 }
 
 // Long calls end when asked (the client, its deadline) and when the server stops, having run
