@@ -4,6 +4,7 @@
 # Usage: ci/build.sh
 #   BUILD_DIR=build   build directory (relative to the repo root, or absolute)
 #   JOBS=$(nproc)     parallel compile jobs
+#   CMAKE_PRESET=default  the configuration (CMakePresets.json: default, coverage, ...)
 #   CMAKE_ARGS=...    extra cmake configure arguments, space-separated
 # Assumes the packages are installed (ci/install-deps.sh); ci/test.sh and ci/demo.sh do both.
 set -euo pipefail
@@ -13,18 +14,11 @@ cd "${root}"
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 
-# An existing build tree keeps the generator it was made with: asking for Ninja
-# on a Makefiles tree is a hard cmake error, so pass -G only for a new tree.
-generator=()
-if [[ ! -f ${BUILD_DIR}/CMakeCache.txt ]]; then generator=(-G Ninja); fi
-
-# -DPYTHON3: Debian's interpreter owns python3-grpcio/-numpy/-pytest; a pyenv or
-# venv python3 earlier on PATH would not find them.
+# The configuration lives in CMakePresets.json (Ninja; PYTHON3 is Debian's interpreter, which
+# owns python3-grpcio/-numpy/-pytest, where a pyenv or venv python3 earlier on PATH would not
+# find them); BUILD_DIR only moves it.
 # shellcheck disable=SC2086  # CMAKE_ARGS is a space-separated list on purpose
-cmake -S . -B "${BUILD_DIR}" "${generator[@]}" \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DPYTHON3=/usr/bin/python3 \
-  ${CMAKE_ARGS:-}
+cmake --preset "${CMAKE_PRESET:-default}" -S . -B "${BUILD_DIR}" ${CMAKE_ARGS:-}
 # TARGETS: build only these (e.g. the Docker image needs the server and its designs, not
 # the test benches); empty builds everything.
 # shellcheck disable=SC2086  # TARGETS is a space-separated list on purpose

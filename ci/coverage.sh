@@ -12,10 +12,8 @@ cd "${root}"
 export BUILD_DIR=${BUILD_DIR:-build-coverage}
 
 "${root}/ci/install-deps.sh"
-# -O0 keeps line counts honest; --coverage instruments compile and link.
-CMAKE_ARGS="-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS=--coverage -DCMAKE_CXX_FLAGS=--coverage \
--DCMAKE_EXE_LINKER_FLAGS=--coverage -DCMAKE_SHARED_LINKER_FLAGS=--coverage" \
-  "${root}/ci/build.sh"
+# The coverage preset: -O0 keeps line counts honest; --coverage instruments compile and link.
+CMAKE_PRESET=coverage "${root}/ci/build.sh"
 
 # Stale counters from an earlier run would inflate the numbers.
 find "${BUILD_DIR}" -name '*.gcda' -delete

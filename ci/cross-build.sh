@@ -47,16 +47,11 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 fi
 "${root}/ci/install-deps.sh" -f "${root}/ci/debian-cross-packages.txt"
 
-# An existing build tree keeps the generator it was made with (see ci/build.sh).
-generator=()
-if [[ ! -f ${BUILD_DIR}/CMakeCache.txt ]]; then generator=(-G Ninja); fi
 step "configure ${BUILD_DIR}"
 # shellcheck disable=SC2086  # CROSS_CMAKE_ARGS is a space-separated list on purpose
-cmake -S . -B "${BUILD_DIR}" "${generator[@]}" \
-  -DCMAKE_TOOLCHAIN_FILE="${root}/ci/toolchains/aarch64-linux-gnu.cmake" \
+# The aarch64 preset: the toolchain file, no sim (no Verilator, no SystemC).
+cmake --preset aarch64 -S . -B "${BUILD_DIR}" \
   -DCMAKE_BUILD_TYPE="${CROSS_BUILD_TYPE:-Release}" \
-  -DPYNQ_REMOTE_WITH_SIM=OFF \
-  -DPYTHON3=/usr/bin/python3 \
   ${CROSS_CMAKE_ARGS:-}
 
 if [[ ${CROSS_TESTS} != 1 ]]; then

@@ -27,13 +27,9 @@ for tool in clang clang++; do
 done
 
 started=$(date +%s)
-# A tree configured with another compiler cannot switch to clang: it needs its own directory.
-generator=()
-if [[ ! -f ${FUZZ_BUILD_DIR}/CMakeCache.txt ]]; then generator=(-G Ninja); fi
-CC=clang CXX=clang++ cmake -S . -B "${FUZZ_BUILD_DIR}" "${generator[@]}" \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DPYTHON3=/usr/bin/python3 \
-  -DPYNQ_REMOTE_FUZZ=ON >/dev/null
+# The fuzz preset (clang): a tree configured with another compiler cannot switch to clang, so
+# it has a directory of its own.
+cmake --preset fuzz -S . -B "${FUZZ_BUILD_DIR}" >/dev/null
 cmake --build "${FUZZ_BUILD_DIR}" -j"${JOBS}" --target "${targets[@]}"
 built=$(date +%s)
 

@@ -57,20 +57,14 @@ step() {
 # -O1: what the sanitizers recommend, and the Verilated designs compile far faster than at
 # -O2 (ASan adds to every basic block). -g1: line numbers in the reports, a smaller link.
 # No benchmarks: they are not tests.
+# (The asan and tsan presets of CMakePresets.json.)
 configure() {
-  local dir=$1 sanitize=$2 generator=()
-  if [[ ! -f ${dir}/CMakeCache.txt ]]; then generator=(-G Ninja); fi
-  cmake -S . -B "${dir}" "${generator[@]}" \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
-    "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
-    -DPYNQ_REMOTE_SANITIZE="${sanitize}" \
-    -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON \
-    -DPYTHON3=/usr/bin/python3
+  local dir=$1 preset=$2
+  cmake --preset "${preset}" -S . -B "${dir}"
 }
 
 asan_build() {
-  configure "${ASAN_BUILD_DIR}" address,undefined &&
+  configure "${ASAN_BUILD_DIR}" asan &&
     # Every directory with C++ tests but rtl/'s benches (see the top), and nothing else
     # (bench/ and fuzz/ stay out). The designs the sim needs are built as its dependencies.
     cmake --build "${ASAN_BUILD_DIR}" -j"${JOBS}" \
@@ -78,7 +72,7 @@ asan_build() {
 }
 
 tsan_build() {
-  configure "${TSAN_BUILD_DIR}" thread &&
+  configure "${TSAN_BUILD_DIR}" tsan &&
     cmake --build "${TSAN_BUILD_DIR}" -j"${JOBS}" --target pynq-remote-server concurrency_test
 }
 
