@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "service/error_mapping.h"
+
 namespace pynq_remote::service {
 namespace {
 

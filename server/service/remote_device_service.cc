@@ -155,7 +155,7 @@ grpc::Status RemoteDeviceService::set_pl_clk(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status RemoteDeviceService::shutdown(grpc::ServerContext*,
+grpc::Status RemoteDeviceService::shutdown(grpc::ServerContext* context,
                                            const remote_device::ShutdownRequest*,
                                            remote_device::ShutdownResponse*) {
   return ToGrpcStatus(
