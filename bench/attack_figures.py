@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Before-and-after figures for the attacks of the second hardening round (issue 13).
+"""Before-and-after figures for the attacks of the second hardening round
+(hil-tests/README.md#adversarial-tests).
 
 Runs each attack of hil-tests/python/attacks.py, at the sizes it was reported with, against
 one or more server binaries, and prints per attack and binary: whether it got through, the

@@ -1,5 +1,5 @@
 // Conformance: the real pynq-remote-server, over a real socket, driven with exactly the
-// sequences the unmodified PYNQ 3.1 client sends (WIRE-COMPAT.md), checking every answer.
+// sequences the unmodified PYNQ 3.1 client sends (README.md#wire-contract), checking every answer.
 //
 // Target: PYNQ_REMOTE_DEVICES=host[:port] (first entry) runs against that board; otherwise
 // the test starts `pynq-remote-server --backend sim --listen 127.0.0.1:0 --root <tmp>`,

@@ -1,6 +1,6 @@
-"""The server tried as an attacker would (issue 13): one test per way past the limits that an
-outside test found, each reproducing the attack as it was reported (attacks.py), and each
-failing on the server that let it through. Bounded in count and time, so they run in CI.
+"""The server tried as an attacker would (hil-tests/README.md#adversarial-tests): one test
+per way past the limits that an outside test found, each reproducing the attack as it was
+reported (attacks.py), and each failing on the server that let it through. Bounded in count and time, so they run in CI.
 
   1. a symlink swapped in during file calls escaped --root
   2. a FIFO in the root pinned handlers, their stream slots and SIGTERM

@@ -287,8 +287,9 @@ def address_blocks(inst):
 # ---- format 2: the .hwh of a generated design (rtl/README.md, manifest format 2) ---------------
 
 PS_INSTANCE = "zynq_ultra_ps_e_0"
-# AXI4-Stream and GPIO interface roles as Vivado 2020.2 writes them (INITIATOR/TARGET, see
-# shared/testdata/hwh/zcu104_resizer.hwh); memory-mapped interfaces keep MASTER/SLAVE there.
+# AXI4-Stream and GPIO interface roles as Vivado writes them (INITIATOR/TARGET, see the real
+# zcu104_resizer.hwh: hwh/ in PYNQ_REMOTE_TESTDATA_DIR, from ci/fetch-testdata.sh); memory-mapped
+# interfaces keep MASTER/SLAVE there.
 STREAM_TYPES = {"master": "INITIATOR", "slave": "TARGET"}
 INTERFACE_VLNV = {"axilite": "xilinx.com:interface:aximm:1.0",
                   "aximm": "xilinx.com:interface:aximm:1.0",

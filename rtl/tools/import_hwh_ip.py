@@ -7,7 +7,8 @@ For each instance: {"name", "vlnv", "hwh_parameters": {every PARAMETER of the MO
 order}, "registers": [every REGISTER of its ADDRESSBLOCKS with offset/size/access/description
 and its FIELDS (name, bit, width, access, description)]}, in the shape of a format-2 manifest
 instance (rtl/README.md), so a design can take the real file's values verbatim. Used once to
-write rtl/designs/resizer/manifest.json from shared/testdata/hwh/zcu104_resizer.hwh.
+write rtl/designs/resizer/manifest.json from the real Vivado zcu104_resizer.hwh (third-party:
+hwh/ in PYNQ_REMOTE_TESTDATA_DIR, fetched by ci/fetch-testdata.sh).
 """
 import json
 import sys

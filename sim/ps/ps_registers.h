@@ -1,6 +1,7 @@
 // The PS configuration registers PYNQ touches, as plain registers with post-boot values
-// (WIRE-COMPAT.md section 2 and 7): FPD/LPD_SLCR AXI_FS, the AFIFM RDCTRL/WRCTRL pairs, and
-// the clock generators CRF_APB / CRL_APB (UG1087). PL clock n follows PLn_REF_CTRL.
+// (sim/README.md, "The PS registers PYNQ touches"): FPD/LPD_SLCR AXI_FS, the AFIFM
+// RDCTRL/WRCTRL pairs, and the clock generators CRF_APB / CRL_APB (UG1087). PL clock n
+// follows PLn_REF_CTRL.
 #ifndef PYNQ_REMOTE_SIM_PS_PS_REGISTERS_H_
 #define PYNQ_REMOTE_SIM_PS_PS_REGISTERS_H_
 
