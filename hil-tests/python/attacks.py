@@ -1,6 +1,6 @@
 """The attacks of the second hardening round (hil-tests/README.md#adversarial-tests), each
-as an outside test would run it against a server on loopback, with what it observes: whether the attack got through, and
-the server's threads, RSS and answer latency while it ran.
+as an outside test would run it against a server on loopback, with what it observes: whether
+the attack got through, and the server's threads, RSS and answer latency while it ran.
 
 test_adversarial.py asserts on these observations; bench/attack_figures.py prints them for
 any server binary, so the same reproductions give the before and after figures. Every attack
