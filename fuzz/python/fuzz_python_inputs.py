@@ -269,9 +269,11 @@ def main(argv):
     seed = args.seed if args.seed is not None else int(time.time())
 
     hwh_files = load_corpus([(os.path.join(REPO, "fuzz", "corpus", "hwh"), "")])
-    manifest_files = [os.path.join(REPO, "rtl", "designs", d, f)
-                      for d in sorted(os.listdir(os.path.join(REPO, "rtl", "designs")))
-                      for f in sorted(os.listdir(os.path.join(REPO, "rtl", "designs", d)))
+    designs = os.path.join(REPO, "rtl", "designs")
+    manifest_files = [os.path.join(designs, d, f)
+                      for d in sorted(os.listdir(designs))
+                      if os.path.isdir(os.path.join(designs, d))  # not the README beside them
+                      for f in sorted(os.listdir(os.path.join(designs, d)))
                       if f.startswith("manifest") and f.endswith(".json")]
     manifest_target = ManifestTarget(manifest_files)
     corpora = {
