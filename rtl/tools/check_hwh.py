@@ -6,7 +6,8 @@ PS memory map has BASEVALUE/HIGHVALUE/INSTANCE/SLAVEBUSINTERFACE, and the PS car
 PL clock parameters PYNQ reads. Nets: every PORT with a SIGNAME agrees with its CONNECTIONS
 (each named module and port exists and is on the same net), interrupt sources are
 SIGIS="INTERRUPT" SENSITIVITY="LEVEL_HIGH", every xlconcat has In0..In<NUM_PORTS-1> and dout,
-every axi_intc has intr and irq, and each AXI4-Stream bus joins one initiator and one target.
+every axi_intc has intr and irq, each AXI4-Stream bus joins one initiator and one target, and
+every PORTMAP's PHYSICAL is a PORT of its module (pynqmetadata's PortNotFound otherwise).
 Usage: check_hwh.py FILE.hwh...
 """
 import sys
@@ -97,6 +98,15 @@ def check_nets(modules):
     for name, types in buses.items():
         if sorted(types) not in (["INITIATOR", "TARGET"], ["MASTER", "SLAVE"]):
             errors.append("AXI4-Stream bus %s joins %s" % (name, types))
+    # pynqmetadata looks up every PORTMAP's PHYSICAL among its MODULE's PORTs and refuses the
+    # whole file (PortNotFound) when one is missing: PYNQ's Overlay() then cannot load it.
+    for m in modules:
+        for bus in m.findall("./BUSINTERFACES/BUSINTERFACE"):
+            for pm in bus.findall("./PORTMAPS/PORTMAP"):
+                if (m.get("INSTANCE"), pm.get("PHYSICAL")) not in ports:
+                    errors.append("%s/%s: PORTMAP %s names port %s, which the module lacks" %
+                                  (m.get("INSTANCE"), bus.get("NAME"), pm.get("LOGICAL"),
+                                   pm.get("PHYSICAL")))
     return errors
 
 

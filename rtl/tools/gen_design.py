@@ -347,6 +347,22 @@ def _port_lines(nets, instance, extra=()):
     return out
 
 
+def _bus_ports(nets, instance, info):
+    """The ports of `instance` its bus interfaces' PORTMAPS name, as PORT entries without a
+    net: every PHYSICAL a PORTMAP names must be a PORT of its MODULE, as in Vivado's own .hwh
+    (pynqmetadata looks each one up and refuses the file otherwise)."""
+    wired = {port for port, _, _ in nets.ports_of(instance)}
+    out = []
+    for spec in info["interfaces"].values():
+        for physical in spec["ports"].values():
+            if physical in wired or physical not in info["ports"]:
+                continue
+            direction, width = info["ports"][physical]
+            out.append((physical, None, {"dir": direction, "width": width}))
+            wired.add(physical)
+    return out
+
+
 def _interrupt_nets(design, nets):
     """Wires the interrupt sinks as Vivado does: a lone source on input 0 connects directly,
     several (or one elsewhere) go through an xlconcat. Returns the xlconcat cells and the
@@ -484,7 +500,7 @@ def hwh_text_v2(manifest, design, sha, when):
                                                                    quoteattr(str(value))))
         lines.append("      </PARAMETERS>")
         lines.append("      <PORTS>")
-        lines += _port_lines(nets, name)
+        lines += _port_lines(nets, name, _bus_ports(nets, name, info))
         lines.append("      </PORTS>")
         lines.append("      <BUSINTERFACES>")
         for ifname, spec in info["interfaces"].items():
