@@ -20,7 +20,6 @@ class DdrMemory : public sc_core::sc_module {
 
   /// The store behind the model; swapped when a new SimDevice takes the board.
   void SetStore(SparseStore* store);
-  SparseStore* store() const { return store_; }
 
  private:
   void BTransport(int id, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);

@@ -37,7 +37,6 @@ class PlSocket : public sc_core::sc_module, private EdgeHook {
   /// Pulses rst_n for kResetCycles cycles.
   void Reset();
   bool loaded() const { return design_ != nullptr; }
-  const PlDesign* design() const { return design_.get(); }
 
   /// Arms the runner process to run `cycles` in the next sc_start() (from outside SystemC).
   void Schedule(uint64_t cycles);

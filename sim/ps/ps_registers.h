@@ -43,9 +43,6 @@ class PsRegisters {
   /// Bumped on every write that may change a PL clock.
   uint64_t clock_generation() const;
 
-  /// PLL output (MHz) of a *_PLL_CTRL value: ZynqMpPllMhz.
-  static double PllMhz(uint32_t pll_ctrl) { return ZynqMpPllMhz(pll_ctrl); }
-
  private:
   struct Block {
     AddressWindow window;
