@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -93,14 +92,10 @@ std::string UsageText() {
 
 // A whole number in [lo, hi], or exit 2 naming the flag.
 uint64_t ParseCount(const std::string& name, const std::string& text, uint64_t lo, uint64_t hi) {
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || text[0] == '-' || errno != 0 || *end != '\0' || value < lo || value > hi) {
-    BadCommandLine(name + " wants a whole number in " + std::to_string(lo) + ".." +
-                   std::to_string(hi) + ", not \"" + text + "\"");
-  }
-  return value;
+  std::string error;
+  std::optional<uint64_t> value = ParseFlagCount(text, lo, hi, &error);
+  if (!value) BadCommandLine(name + " " + error);
+  return *value;
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // The simulated board in the server's backend registry (--backend sim): its flags and how
 // they become a SimDevice.
-#include <cerrno>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "device/backend_registry.h"
@@ -27,15 +27,9 @@ class SimConfig : public BackendConfig {
     } else if (flag == "--trace") {
       options_.trace_path = value;
     } else if (flag == "--bus-timeout-us") {
-      char* end = nullptr;
-      errno = 0;
-      unsigned long long us = std::strtoull(value.c_str(), &end, 10);
-      if (value.empty() || value[0] == '-' || errno != 0 || *end != '\0' || us < 1 ||
-          us > 60000000) {
-        *error = "wants a whole number in 1..60000000, not \"" + value + "\"";
-        return false;
-      }
-      options_.mmio_timeout_us = us;
+      std::optional<uint64_t> us = ParseFlagCount(value, 1, 60000000, error);
+      if (!us) return false;
+      options_.mmio_timeout_us = *us;
     }
     return true;
   }

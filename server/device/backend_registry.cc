@@ -1,12 +1,27 @@
 #include "device/backend_registry.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 
 namespace pynq_remote {
 
 // Defined in the builtin_backends.cc that server/CMakeLists.txt generates from the
 // pynq_remote_register_backend() calls: one BackendInfo per backend linked in.
 std::vector<BackendInfo> BuiltinBackends();
+
+std::optional<uint64_t> ParseFlagCount(const std::string& text, uint64_t lo, uint64_t hi,
+                                       std::string* error) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || text[0] == '-' || errno != 0 || *end != '\0' || value < lo || value > hi) {
+    *error = "wants a whole number in " + std::to_string(lo) + ".." + std::to_string(hi) +
+             ", not \"" + text + "\"";
+    return std::nullopt;
+  }
+  return value;
+}
 
 const std::vector<BackendInfo>& Backends() {
   static const std::vector<BackendInfo> backends = [] {

@@ -6,8 +6,10 @@
 #ifndef PYNQ_REMOTE_SERVER_DEVICE_BACKEND_REGISTRY_H_
 #define PYNQ_REMOTE_SERVER_DEVICE_BACKEND_REGISTRY_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,11 @@ struct BackendInfo {
   int default_rank = 0;
   std::function<std::unique_ptr<BackendConfig>()> make_config;
 };
+
+/// A flag's value as a whole number in [lo, hi], for the server's flags and backends' alike.
+/// nullopt with *error = "wants a whole number in LO..HI, not \"TEXT\"".
+std::optional<uint64_t> ParseFlagCount(const std::string& text, uint64_t lo, uint64_t hi,
+                                       std::string* error);
 
 /// Every backend built into this executable, in name order.
 const std::vector<BackendInfo>& Backends();
