@@ -1,4 +1,7 @@
 # The simulated board as an image:  docker run -p 7967:7967 pynq-remote-sim
+# A user's design packages:  docker run -v "$PWD/designs:/designs" -p 7967:7967 pynq-remote-sim --designs /designs
+# Building them with the image: docker run --user "$(id -u):$(id -g)" -v "$PWD:/work" -w /work \
+#   pynq-remote-sim pynq-remote-design build --manifest my_ip/manifest.json --out designs
 # Build:  docker build -t pynq-remote-sim .
 # (Where no registry is reachable, make debian:bookworm first: ci/make-base-image.sh.)
 # Plain Dockerfile syntax only (no RUN --mount, no heredocs): it must build with the
@@ -39,6 +42,10 @@ RUN mkdir -p /out/designs \
       echo 'no design .bit under build/designs: a board with nothing to load' >&2; exit 1; \
     fi \
  && ls -R /out
+# The design builder (pynq-remote-design, its tools, the IP library, the board profiles and
+# the headers a package's glue includes): the install component "design".
+RUN cmake --install build --prefix /out/usr --component design \
+ && /out/usr/bin/pynq-remote-design --help >/dev/null
 
 # ---- final stage: runtime libraries, the server, the designs ----
 FROM debian:bookworm
@@ -50,10 +57,13 @@ RUN /tmp/ci/install-deps.sh -f /tmp/ci/debian-runtime-packages.txt \
 
 COPY --from=build /out/pynq-remote-server /usr/bin/pynq-remote-server
 COPY --from=build /out/designs /usr/share/pynq-remote/designs
+COPY --from=build /out/usr /usr
+COPY deploy/docker-entrypoint.sh /usr/lib/pynq-remote/docker-entrypoint.sh
 
 # Fail here, not at the first `docker run`, if the runtime list misses a library.
 RUN if ldd /usr/bin/pynq-remote-server | grep 'not found'; then exit 1; fi \
- && pynq-remote-server --version
+ && pynq-remote-server --version \
+ && pynq-remote-design --help >/dev/null
 
 # A simulated board needs no privileges: run as a plain user in a directory it owns.
 RUN useradd --system --home-dir /var/lib/pynq-remote --create-home pynq
@@ -65,7 +75,8 @@ EXPOSE 7967
 # For the real gRPC health check from the host: /usr/bin/python3 ci/health_check.py.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/7967"]
-# Extra server flags go after the image name: docker run ... pynq-remote-sim --deterministic
+# Extra server flags go after the image name: docker run ... pynq-remote-sim --deterministic;
+# a command instead (pynq-remote-design build ...) runs that (deploy/docker-entrypoint.sh).
 # tini as PID 1 (see ci/debian-runtime-packages.txt) so `docker stop` is immediate.
-ENTRYPOINT ["tini", "--", "pynq-remote-server", "--backend", "sim", "--listen", "0.0.0.0:7967"]
+ENTRYPOINT ["tini", "--", "/usr/lib/pynq-remote/docker-entrypoint.sh"]
 CMD []
