@@ -1,5 +1,6 @@
-// The simulated board behind the Device seam: a SystemC/TLM-2.0 ZynqMP board model with the
-// PL as Verilated RTL. This header includes neither SystemC nor Verilator.
+// The simulated board behind the Device seam: a SystemC/TLM-2.0 model of a Zynq UltraScale+ or
+// Zynq-7000 board (its board profile, sim/board/boards.json) with the PL as Verilated RTL.
+// This header includes neither SystemC nor Verilator.
 #ifndef PYNQ_REMOTE_SIM_SIM_DEVICE_H_
 #define PYNQ_REMOTE_SIM_SIM_DEVICE_H_
 
@@ -13,12 +14,15 @@
 namespace pynq_remote::sim {
 
 struct SimOptions {
+  // The board profile (BoardProfileNames(); any case, or its board-part VLNV): the PS family
+  // and register pages, PL windows, DDR, arch, part and interrupt lines. Fixed for the life of
+  // the SimDevice.
   std::string board = "ZCU104";
-  std::string part = "xczu7ev-ffvc1156-2-e";
-  double pl_clock_mhz = 100.0;     // PL clock 0 at start (written into PL0_REF_CTRL)
-  uint64_t ddr_size = 2ull << 30;  // DDR low at 0, sparse (committed when touched)
-  uint64_t cma_base = 0x40000000, cma_size = 1ull << 30;  // where Alloc hands out buffers
-  bool deterministic = false;                             // time advances only through Advance()
+  std::string part;             // empty: the profile's part
+  double pl_clock_mhz = 100.0;  // PL clock 0 at start (PL0_REF_CTRL / FPGA0_CLK_CTRL)
+  uint64_t ddr_size = 0;        // DDR low at 0, sparse (committed when touched); 0: profile's
+  uint64_t cma_base = 0, cma_size = 0;    // where Alloc hands out buffers; size 0: profile's
+  bool deterministic = false;             // time advances only through Advance()
   uint64_t mmio_timeout_cycles = 100000;  // a stalled slave becomes kTimeout, never a hang
   // Non-zero: the same timeout in simulated microseconds, converted at PL clock 0's rate
   // whenever that changes (wins over mmio_timeout_cycles).
@@ -30,11 +34,28 @@ struct SimOptions {
 };
 
 /// The board. One alive per process (SystemC has one kernel): while one exists, another call
-/// returns null; so does a ddr_file that cannot be opened or mapped (*error says why). Destroy it and a new one gets a fresh board (empty PL, new DDR, boot PS).
+/// returns null; so does a board no profile has (*error lists the known boards) and a
+/// ddr_file that cannot be opened or mapped (*error says why). Destroy it and a new one gets a
+/// fresh board (empty PL, new DDR, boot PS), possibly of another profile.
 std::unique_ptr<Device> CreateSimDevice(const SimOptions& options, std::string* error = nullptr);
 
 /// Names of the designs the simulated board can load.
 std::vector<std::string> RegisteredDesigns();
+
+/// The board profiles' names, in boards.json order ("ZCU104", ..., "ZC702"): for --help and
+/// --board validation.
+std::vector<std::string> BoardProfileNames();
+
+/// Facts about one board profile, for callers outside sim/ (the server's flag checks, the
+/// design-package loader): its canonical name, PS family ("zynqmp" / "zynq7000"), part and
+/// board-part VLNV. found is false for a name (or VLNV) no profile has; then error says so
+/// and lists the known boards.
+struct BoardSummary {
+  bool found = false;
+  std::string name, family, part, board_part, arch;
+  std::string error;
+};
+BoardSummary DescribeBoard(const std::string& name_or_board_part);
 
 }  // namespace pynq_remote::sim
 

@@ -1,7 +1,7 @@
 // Interconnect: the board's address decoder. DDR low, the PS register windows, and the PL
-// windows M_AXI_HPM0_FPD (0xA000_0000) and M_AXI_HPM1_FPD (0xB000_0000), 256 MiB each.
-// Addresses pass through untranslated (the PL sees the full physical address, low 32 bits).
-// Anything else: TLM_ADDRESS_ERROR_RESPONSE (DECERR).
+// windows of the board profile (ZynqMP M_AXI_HPM0/1_FPD and M_AXI_HPM0_LPD, Zynq-7000
+// M_AXI_GP0/1). Addresses pass through untranslated (the PL sees the full physical address,
+// low 32 bits). Anything else: TLM_ADDRESS_ERROR_RESPONSE (DECERR).
 #ifndef PYNQ_REMOTE_SIM_BOARD_INTERCONNECT_H_
 #define PYNQ_REMOTE_SIM_BOARD_INTERCONNECT_H_
 
@@ -10,13 +10,13 @@
 
 #include <systemc>
 #include <tlm>
+#include <utility>
+#include <vector>
 
+#include "device/device.h"
 #include "ps/ps_registers.h"
 
 namespace pynq_remote::sim {
-
-inline constexpr uint64_t kHpm0Base = 0xA0000000, kHpm1Base = 0xB0000000;
-inline constexpr uint64_t kHpmSize = 256ull << 20;
 
 class Interconnect : public sc_core::sc_module {
  public:
@@ -35,11 +35,17 @@ class Interconnect : public sc_core::sc_module {
     tgt_socket.register_b_transport(this, &Interconnect::BTransport);
   }
 
-  void SetDdrSize(uint64_t size) { ddr_size_ = size; }
+  /// The board's map, fixed while a SimDevice owns the board (set with the board mutex held).
+  void Configure(uint64_t ddr_size, std::vector<AddressWindow> pl_windows) {
+    ddr_size_ = ddr_size;
+    pl_windows_ = std::move(pl_windows);
+  }
 
-  static bool InPl(uint64_t addr, uint64_t len) {
-    return (addr >= kHpm0Base && addr + len <= kHpm0Base + kHpmSize) ||
-           (addr >= kHpm1Base && addr + len <= kHpm1Base + kHpmSize);
+  bool InPl(uint64_t addr, uint64_t len) const {
+    for (const AddressWindow& w : pl_windows_) {
+      if (w.Contains(addr, len)) return true;
+    }
+    return false;
   }
 
  private:
@@ -58,6 +64,7 @@ class Interconnect : public sc_core::sc_module {
 
   const PsRegisters* ps_;
   uint64_t ddr_size_ = 0;
+  std::vector<AddressWindow> pl_windows_;
 };
 
 }  // namespace pynq_remote::sim

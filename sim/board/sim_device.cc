@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "bitstream/sim_bitstream.h"
+#include "board/board_profile.h"
 #include "board/board_top.h"
 #include "device/mmio_access.h"
 #include "device/region_allocator.h"
@@ -39,7 +40,8 @@ std::string Describe(const MmioOp& op) {
 
 class SimDevice final : public Device {
  public:
-  explicit SimDevice(const SimOptions& options);
+  // options as Resolve() completed them from profile.
+  SimDevice(const SimOptions& options, const BoardProfile& profile);
   ~SimDevice() override;
 
   DeviceInfo Info() const override;
@@ -78,6 +80,7 @@ class SimDevice final : public Device {
   Status CheckDdr(uint64_t phys, size_t len, const char* what) const;
 
   const SimOptions options_;
+  const BoardProfile& profile_;  // one of BoardProfiles(), which live as long as the process
   BoardTop& board_;
   SparseStore store_;
   RegionAllocator allocator_;
@@ -106,29 +109,29 @@ class SimDevice final : public Device {
   std::thread runner_;
 };
 
-SimDevice::SimDevice(const SimOptions& options)
+SimDevice::SimDevice(const SimOptions& options, const BoardProfile& profile)
     : options_(options),
+      profile_(profile),
       board_(BoardTop::Get()),
       store_(options.ddr_size, options.ddr_file),
       allocator_(options.cma_base,
                  options.cma_base < options.ddr_size
                      ? std::min(options.cma_size, options.ddr_size - options.cma_base)
                      : 0) {
-  windows_.push_back({"M_AXI_HPM0_FPD", kHpm0Base, kHpmSize});
-  windows_.push_back({"M_AXI_HPM1_FPD", kHpm1Base, kHpmSize});
-  for (const AddressWindow& w : board_.ps_regs.windows()) windows_.push_back(w);
   {
     std::lock_guard<std::mutex> lock(board_mu_);
-    board_.ps_regs.Reset();  // boot values
+    board_.ps_regs.Reset(profile_.family);  // the family's pages, boot values
     board_.ps_regs.SetPlClock(0, options_.pl_clock_mhz);
     board_.ddr.SetStore(&store_);
-    board_.bus.SetDdrSize(store_.size());
+    board_.bus.Configure(store_.size(), profile_.pl_windows);
     board_.pl.Load(nullptr);
     board_.pl.ResetCounters();
     board_.pl.axil_bridge.SetTimeoutCycles(options_.mmio_timeout_cycles);
     board_.pl.SetAbortFlag(&shutting_down_);
     ApplyClockLocked();
   }
+  windows_ = profile_.pl_windows;
+  for (const AddressWindow& w : board_.ps_regs.windows()) windows_.push_back(w);
   if (!options_.deterministic) runner_ = std::thread([this] { RunnerLoop(); });
 }
 
@@ -218,9 +221,9 @@ void SimDevice::RunnerLoop() {
 
 DeviceInfo SimDevice::Info() const {
   DeviceInfo info;
-  info.board = options_.board;
+  info.board = profile_.name;
   info.part = options_.part;
-  info.arch = "aarch64";
+  info.arch = profile_.arch;
   info.backend = "sim";
   info.capabilities = {"sim_time", "deterministic", "irq", "advance", "waveforms"};
   info.windows = windows_;
@@ -290,7 +293,7 @@ FpgaState SimDevice::State() const {
 Status SimDevice::CheckOp(const MmioOp& op) const {
   Status access = CheckMmioAccess(windows_, op.addr, op.width);  // device/mmio_access.h
   if (!access.ok()) return access;
-  if (Interconnect::InPl(op.addr, op.width) && !board_.pl.loaded()) {
+  if (board_.bus.InPl(op.addr, op.width) && !board_.pl.loaded()) {
     return MakeError(ErrorCode::kNotProgrammed,
                      Describe(op) + ": the PL holds no design (program a bitstream first)",
                      op.addr);
@@ -408,9 +411,11 @@ Status SimDevice::Invalidate(uint64_t phys, size_t len) {
 
 Result<bool> SimDevice::WaitIrq(int line, std::chrono::milliseconds timeout,
                                 const StopToken& stop) {
-  if (line < 0 || line > 15) {
-    return MakeError(ErrorCode::kUnknownId,
-                     "interrupt line " + std::to_string(line) + ": the PL has lines 0..15");
+  const int lines = static_cast<int>(profile_.irq_lines());
+  if (line < 0 || line >= lines) {
+    return MakeError(ErrorCode::kUnknownId, "interrupt line " + std::to_string(line) + ": the " +
+                                                profile_.name + "'s PL has lines 0.." +
+                                                std::to_string(lines - 1));
   }
   // The irq word changes under irq_cv_; the token is a question, so it is asked in slices.
   constexpr std::chrono::milliseconds kStopCheck(50);
@@ -470,20 +475,67 @@ void SimDevice::Shutdown() {
   irq_cv_.notify_all();
 }
 
+// options with what it leaves to the profile filled in, checked against the profile's map.
+Result<SimOptions> Resolve(const SimOptions& options, const BoardProfile& profile) {
+  SimOptions r = options;
+  r.board = profile.name;
+  if (r.part.empty()) r.part = profile.part;
+  if (r.ddr_size == 0) r.ddr_size = profile.ddr_size;
+  if (r.cma_size == 0) {
+    r.cma_base = profile.cma_base;
+    r.cma_size = profile.cma_size;
+  }
+  for (const AddressWindow& w : profile.pl_windows) {
+    if (w.base < r.ddr_size) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "a DDR of " + Hex(r.ddr_size) + " bytes overlaps " + w.name + " at " +
+                           Hex(w.base) + " on the " + profile.name + " (its DDR is " +
+                           Hex(profile.ddr_size) + " bytes)");
+    }
+  }
+  return r;
+}
+
 }  // namespace
 
 std::unique_ptr<Device> CreateSimDevice(const SimOptions& options, std::string* error) {
+  const BoardProfile* profile = FindBoardProfile(options.board);
+  if (profile == nullptr) {
+    if (error) *error = UnknownBoardMessage(options.board);
+    return nullptr;
+  }
+  Result<SimOptions> resolved = Resolve(options, *profile);
+  if (!resolved.ok()) {
+    if (error) *error = resolved.error().message;
+    return nullptr;
+  }
   bool expected = false;
   if (!g_board_taken.compare_exchange_strong(expected, true)) {
     if (error) *error = "a simulated board already exists in this process";
     return nullptr;
   }
-  auto device = std::make_unique<SimDevice>(options);
+  auto device = std::make_unique<SimDevice>(resolved.value(), *profile);
   if (!device->StoreOk()) {
     if (error) *error = "the simulated DDR: " + device->StoreError();
     return nullptr;
   }
   return device;
+}
+
+BoardSummary DescribeBoard(const std::string& name_or_board_part) {
+  BoardSummary s;
+  const BoardProfile* p = FindBoardProfile(name_or_board_part);
+  if (p == nullptr) {
+    s.error = UnknownBoardMessage(name_or_board_part);
+    return s;
+  }
+  s.found = true;
+  s.name = p->name;
+  s.family = p->family_id;
+  s.part = p->part;
+  s.board_part = p->board_part;
+  s.arch = p->arch;
+  return s;
 }
 
 std::vector<std::string> RegisteredDesigns() {

@@ -1,7 +1,10 @@
 // The PS configuration registers PYNQ touches, as plain registers with post-boot values
-// (sim/README.md, "The PS registers PYNQ touches"): FPD/LPD_SLCR AXI_FS, the AFIFM
-// RDCTRL/WRCTRL pairs, and the clock generators CRF_APB / CRL_APB (UG1087). PL clock n
-// follows PLn_REF_CTRL.
+// (sim/README.md, "The PS registers PYNQ touches"), per PS family:
+// - Zynq UltraScale+: FPD/LPD_SLCR AXI_FS, the AFIFM RDCTRL/WRCTRL pairs, and the clock
+//   generators CRF_APB / CRL_APB (UG1087). PL clock n follows PLn_REF_CTRL.
+// - Zynq-7000: the SLCR page (UG585: ARM/DDR/IO PLL, ARM_CLK_CTRL, FPGAn_CLK_CTRL) and the
+//   AXI HP interfaces' AFI0..3 pages (RDCHAN_CTRL/WRCHAN_CTRL width). PL clock n follows
+//   FPGAn_CLK_CTRL.
 #ifndef PYNQ_REMOTE_SIM_PS_PS_REGISTERS_H_
 #define PYNQ_REMOTE_SIM_PS_PS_REGISTERS_H_
 
@@ -19,12 +22,19 @@ namespace pynq_remote::sim {
 // ...), shared with the hardware backend. The blocks are as large as PYNQ maps them.
 inline constexpr uint64_t kClockBlockSize = 0x100;
 inline constexpr uint64_t kAcpuCtrl = 0x60;  // CRF_APB ACPU_CTRL (UG1087)
+// Zynq-7000 (UG585): SLCR ARM_CLK_CTRL, and the AXI HP interfaces' AFI pages.
+inline constexpr uint64_t kSlcrArmClkCtrl = 0x120;
+inline constexpr uint64_t kAfi0Base = 0xF8008000;  // AFIn at kAfi0Base + 0x1000 * n, n 0..3
+inline constexpr uint64_t kAfiRdChanCtrl = 0x00, kAfiWrChanCtrl = 0x14;
 
 class PsRegisters {
  public:
-  PsRegisters();
-  /// Back to the post-boot values.
+  explicit PsRegisters(PsFamily family = PsFamily::kZynqMP);
+  /// Back to the post-boot values of the family's register pages.
   void Reset();
+  /// The pages and post-boot values of another PS family (a board profile picks it).
+  void Reset(PsFamily family);
+  PsFamily family() const;
 
   /// The windows this block answers, for Info().windows and the interconnect.
   const std::vector<AddressWindow>& windows() const { return windows_; }
@@ -53,8 +63,13 @@ class PsRegisters {
   // Register access for ps_clocks.h, with mu_ held.
   Result<uint32_t> ReadWordLocked(uint64_t addr) const;
   Status WriteWordLocked(uint64_t addr, uint32_t value);
+  void AddBlock(const char* name, uint64_t base, uint64_t size);
+  void BootZynqMpLocked();
+  void BootZynq7000Locked();
+  bool IsClockBlock(const Block& b) const;
 
   mutable std::mutex mu_;
+  PsFamily family_;
   std::vector<Block> blocks_;
   std::vector<AddressWindow> windows_;
   uint64_t clock_generation_ = 0;

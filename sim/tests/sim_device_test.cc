@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "bitstream/sim_bitstream.h"
+#include "device/ps_clocks.h"
 
 namespace pynq_remote::sim {
 namespace {
@@ -90,12 +91,13 @@ TEST_F(SimDeviceTest, InfoDescribesTheBoard) {
   EXPECT_EQ(info.board, "ZCU104");
   EXPECT_EQ(info.backend, "sim");
   EXPECT_EQ(info.arch, "aarch64");
+  EXPECT_EQ(info.part, "xczu7ev-ffvc1156-2-e");
   ASSERT_EQ(info.pl_clocks_mhz.size(), 4u);
   EXPECT_NEAR(info.pl_clocks_mhz[0], 100.0, 0.01);
   std::vector<std::string> names;
   for (const AddressWindow& w : info.windows) names.push_back(w.name);
-  for (const char* n : {"M_AXI_HPM0_FPD", "M_AXI_HPM1_FPD", "CRF_APB", "CRL_APB", "FPD_SLCR",
-                        "LPD_SLCR", "AFIFM_HP0", "AFIFM_LPD"}) {
+  for (const char* n : {"M_AXI_HPM0_FPD", "M_AXI_HPM1_FPD", "M_AXI_HPM0_LPD", "CRF_APB", "CRL_APB",
+                        "FPD_SLCR", "LPD_SLCR", "AFIFM_HP0", "AFIFM_LPD"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
   }
   // ref_accel first; the generated designs (rtl/designs, tests in designs_test.cc) follow.
@@ -201,7 +203,8 @@ TEST_F(SimDeviceTest, BusErrors) {
       {0xB0000000, 4, ErrorCode::kBusDecErr},      // HPM1: nothing there
       {kRegs + 0x08, 4, ErrorCode::kBusSlvErr},    // a hole in ref_regs
       {kAccel + 0x800, 4, ErrorCode::kBusSlvErr},  // a hole in mem_accel
-      {0x90000000, 4, ErrorCode::kOutOfWindow},   {kRegs + 2, 4, ErrorCode::kUnaligned},
+      {0x90000000, 4, ErrorCode::kBusDecErr},      // HPM0_LPD: nothing there
+      {0xC0000000, 4, ErrorCode::kOutOfWindow},   {kRegs + 2, 4, ErrorCode::kUnaligned},
       {kRegs + 4, 8, ErrorCode::kUnaligned},      {kRegs, 3, ErrorCode::kInvalidArgument},
   };
   for (const Case& c : cases) {
@@ -445,6 +448,142 @@ TEST_F(SimDeviceTest, PlClockFollowsPsRegisters) {
   Write(0xFF5E00C0, 0x01010A00);  // IOPLL / 10 = 150 MHz
   EXPECT_NEAR(dev_->Info().pl_clocks_mhz[0], 150.0, 0.1);
   EXPECT_EQ(dev_->SetPlClock(4, 100).error().code, ErrorCode::kInvalidArgument);
+}
+
+const AddressWindow* FindWindow(const DeviceInfo& info, const std::string& name) {
+  for (const AddressWindow& w : info.windows) {
+    if (w.name == name) return &w;
+  }
+  return nullptr;
+}
+
+TEST_F(SimDeviceTest, PynqZ2IsAZynq7000Board) {
+  Make({.board = "Pynq-Z2"});
+  DeviceInfo info = dev_->Info();
+  EXPECT_EQ(info.board, "Pynq-Z2");
+  EXPECT_EQ(info.arch, "armv7l");
+  EXPECT_EQ(info.part, "xc7z020clg400-1");
+  const AddressWindow* gp0 = FindWindow(info, "M_AXI_GP0");
+  const AddressWindow* gp1 = FindWindow(info, "M_AXI_GP1");
+  ASSERT_NE(gp0, nullptr);
+  ASSERT_NE(gp1, nullptr);
+  EXPECT_EQ(gp0->base, 0x40000000u);
+  EXPECT_EQ(gp0->size, 1ull << 30);
+  EXPECT_EQ(gp1->base, 0x80000000u);
+  EXPECT_EQ(gp1->size, 1ull << 30);
+  for (const char* n : {"SLCR", "AFI0", "AFI3"}) EXPECT_NE(FindWindow(info, n), nullptr) << n;
+  for (const char* n : {"M_AXI_HPM0_FPD", "CRL_APB", "AFIFM_HP0"}) {
+    EXPECT_EQ(FindWindow(info, n), nullptr) << n;
+  }
+  ASSERT_EQ(info.pl_clocks_mhz.size(), 4u);
+  EXPECT_EQ(info.pl_clocks_mhz[0], 100.0);
+
+  // GP0 and GP1 without a design: not programmed; past GP1 and the ZynqMP pages: nothing.
+  for (uint64_t addr : {0x40000000ull, 0x7FFFFFFCull, 0x80000000ull}) {
+    Result<uint64_t> r = dev_->MmioRead(addr, 4);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kNotProgrammed) << Hex(addr);
+  }
+  EXPECT_EQ(dev_->MmioRead(0xA0000000, 4).error().code, ErrorCode::kNotProgrammed);  // GP1
+  EXPECT_EQ(dev_->MmioRead(0xC0000000, 4).error().code, ErrorCode::kOutOfWindow);
+  EXPECT_EQ(dev_->MmioRead(0xFF5E00C0, 4).error().code, ErrorCode::kOutOfWindow);
+
+  // 512 MiB of DDR, buffers from its upper half.
+  uint8_t byte = 7;
+  EXPECT_TRUE(dev_->MemWrite((512ull << 20) - 1, &byte, 1).ok());
+  EXPECT_EQ(dev_->MemWrite(512ull << 20, &byte, 1).error().code, ErrorCode::kOutOfWindow);
+  Allocation a = dev_->Alloc(4096, 4096, false).value();
+  EXPECT_GE(a.phys, 0x10000000u);
+  EXPECT_LT(a.phys, 0x20000000u);
+
+  // PL clock 0 through FPGA0_CLK_CTRL, as the PYNQ client writes it: IO PLL / 20 = 50 MHz,
+  // and the PL runs at that rate.
+  Write(kSlcrBase + kSlcrFpga0ClkCtrl, 0x00101400);
+  EXPECT_EQ(dev_->Info().pl_clocks_mhz[0], 50.0);
+  EXPECT_TRUE(dev_->SetPlClock(0, 142.86).ok());
+  EXPECT_NEAR(dev_->Info().pl_clocks_mhz[0], 1000.0 / 7, 1e-6);
+  EXPECT_EQ(Read(kSlcrBase + kSlcrFpga0ClkCtrl), 0x00100700u);
+
+  // IRQ_F2P has 16 lines.
+  EXPECT_EQ(dev_->WaitIrq(15, std::chrono::milliseconds(1), {}).value(), false);
+  EXPECT_EQ(dev_->WaitIrq(16, std::chrono::milliseconds(1), {}).error().code,
+            ErrorCode::kUnknownId);
+
+  // A ZynqMP design's bitstream is refused, naming both parts, and the PL stays empty.
+  Status s = dev_->Program(RefBit(), "ref_accel.bit", false);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kBadBitstream);
+  EXPECT_NE(s.error().message.find("xc7z020clg400-1"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("xczu7ev"), std::string::npos) << s.error().message;
+  EXPECT_EQ(dev_->MmioRead(0x40000000, 4).error().code, ErrorCode::kNotProgrammed);
+}
+
+TEST_F(SimDeviceTest, PynqZ2ByItsBoardPartAndAdvanceAtItsClock) {
+  Make({.board = "tul.com.tw:pynq-z2:part0:1.0", .pl_clock_mhz = 50.0, .deterministic = true});
+  EXPECT_EQ(dev_->Info().board, "Pynq-Z2");
+  EXPECT_EQ(dev_->Info().pl_clocks_mhz[0], 50.0);
+  DeviceInfo before = dev_->Info();
+  ASSERT_TRUE(dev_->Advance(1000, {}).ok());
+  DeviceInfo after = dev_->Info();
+  EXPECT_EQ(after.sim_time_ps - before.sim_time_ps, (after.pl_cycles - before.pl_cycles) * 20000);
+}
+
+TEST_F(SimDeviceTest, Kv260AndZcu102AreZynqMpBoards) {
+  Make({.board = "kv260"});
+  DeviceInfo kv = dev_->Info();
+  EXPECT_EQ(kv.board, "KV260");
+  EXPECT_EQ(kv.arch, "aarch64");
+  EXPECT_EQ(kv.part, "xck26-sfvc784-2LV-c");
+  ASSERT_NE(FindWindow(kv, "M_AXI_HPM0_LPD"), nullptr);
+  EXPECT_EQ(FindWindow(kv, "M_AXI_HPM0_LPD")->base, 0x80000000u);
+  EXPECT_EQ(FindWindow(kv, "M_AXI_HPM0_LPD")->size, 512ull << 20);
+  EXPECT_EQ(FindWindow(kv, "M_AXI_GP0"), nullptr);
+  EXPECT_EQ(dev_->MmioRead(0x80000000, 4).error().code, ErrorCode::kNotProgrammed);
+  EXPECT_EQ(dev_->MmioRead(0xB0000000, 4).error().code, ErrorCode::kNotProgrammed);
+  EXPECT_EQ(Read(0xFF5E00C0), 0x01010F00u);  // PL0_REF_CTRL: IOPLL / 15 = 100 MHz
+  uint8_t byte = 1;
+  EXPECT_TRUE(dev_->MemWrite((2ull << 30) - 1, &byte, 1).ok());
+  // Built for the ZCU104's part: refused.
+  Status s = dev_->Program(RefBit(), "ref_accel.bit", false);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("xck26-sfvc784-2LV-c"), std::string::npos);
+
+  Make({.board = "ZCU102"});
+  DeviceInfo zcu = dev_->Info();
+  EXPECT_EQ(zcu.board, "ZCU102");
+  EXPECT_EQ(zcu.part, "xczu9eg-ffvb1156-2-e");
+  EXPECT_EQ(zcu.arch, "aarch64");
+  EXPECT_NE(FindWindow(zcu, "M_AXI_HPM1_FPD"), nullptr);
+  EXPECT_NE(FindWindow(zcu, "AFIFM_HP5"), nullptr);
+}
+
+TEST_F(SimDeviceTest, ProfileIsFixedPerBoardAndTheNextBoardBootsItsOwn) {
+  Make({.board = "Pynq-Z1"});
+  Write(kSlcrBase + kSlcrFpga0ClkCtrl, 0x00101400);
+  EXPECT_EQ(dev_->Info().pl_clocks_mhz[0], 50.0);
+  Make();  // back to the ZCU104: ZynqMP pages at their boot values
+  EXPECT_EQ(dev_->Info().board, "ZCU104");
+  EXPECT_EQ(Read(0xFF5E00C0), 0x01010F00u);
+  EXPECT_EQ(dev_->MmioRead(kSlcrBase + kSlcrFpga0ClkCtrl, 4).error().code, ErrorCode::kOutOfWindow);
+  Make({.board = "ZC702"});
+  EXPECT_EQ(Read(kSlcrBase + kSlcrFpga0ClkCtrl), 0x00100A00u);
+  EXPECT_EQ(dev_->Info().part, "xc7z020clg484-1");
+}
+
+TEST_F(SimDeviceTest, UnknownBoardOrAMapThatCollidesIsRefused) {
+  dev_.reset();
+  std::string error;
+  EXPECT_EQ(CreateSimDevice({.board = "ZedBoard"}, &error), nullptr);
+  EXPECT_EQ(error,
+            "no board profile 'ZedBoard'; known boards: ZCU104, ZCU102, KV260, Ultra96-V2, "
+            "Pynq-Z1, Pynq-Z2, ZC702");
+  EXPECT_EQ(BoardProfileNames().size(), 7u);
+  error.clear();
+  // 2 GiB of DDR on a Zynq-7000 would run into GP0 at 1 GiB.
+  EXPECT_EQ(CreateSimDevice({.board = "Pynq-Z2", .ddr_size = 2ull << 30}, &error), nullptr);
+  EXPECT_NE(error.find("overlaps M_AXI_GP0"), std::string::npos) << error;
+  // Neither refusal took the board: the next one is made.
+  Make({.board = "Pynq-Z2"});
 }
 
 TEST_F(SimDeviceTest, MemoryBoundsAndAllocErrors) {
