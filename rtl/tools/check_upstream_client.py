@@ -50,7 +50,9 @@ def flow_ref_accel(pynq, np, bit):
     assert regs.read(0x04) == 0x00010000, hex(regs.read(0x04))
     for value in (0x12345678, 0xDEADBEEF, 0):
         regs.write(0x10, value)
-        assert regs.read(0x10) == value
+        # PYNQ 3.1's wire has the read value as an int32: 0x80000000 and up arrive negative,
+        # on a real board too.
+        assert regs.read(0x10) & 0xFFFFFFFF == value, hex(regs.read(0x10))
     n = 4096
     src = pynq.allocate((n,), np.uint32)
     dst = pynq.allocate((n,), np.uint32)
@@ -65,7 +67,8 @@ def flow_ref_accel(pynq, np, bit):
     while not acc.CTRL.AP_DONE and not acc.CTRL.AP_IDLE:
         assert time.monotonic() < deadline, "mem_accel_0 never finished"
     dst.invalidate()
-    assert np.array_equal(dst, src + 7)
+    # A remote buffer's contents are read from the board by indexing ([:]).
+    assert np.array_equal(dst[:], src[:] + 7)
     return "ID/VERSION/SCRATCH over MMIO; mem_accel_0 added 7 to %d words" % n
 
 
@@ -83,7 +86,7 @@ def flow_dma_loopback(pynq, np, bit):
         dma.sendchannel.transfer(src)
         dma.sendchannel.wait()
         dma.recvchannel.wait()
-        assert np.array_equal(src, dst), "loopback of %d bytes differs" % nbytes
+        assert np.array_equal(src[:], dst[:]), "loopback of %d bytes differs" % nbytes
         del src, dst
     return "pynq.lib.dma.DMA looped %s bytes back" % "/".join(map(str, sizes))
 
@@ -127,7 +130,7 @@ def flow_stream_scale(pynq, np, bit):
     dma.sendchannel.transfer(src)
     dma.sendchannel.wait()
     dma.recvchannel.wait()
-    assert np.array_equal(dst, data * 3 - 7)
+    assert np.array_equal(dst[:], data * 3 - 7)
     return "%d words through DMA and hls_stream_scale_0 (x3 - 7)" % n
 
 
