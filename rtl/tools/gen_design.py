@@ -572,8 +572,7 @@ class _Ps:
 def _instance_cell(system, manifest, name, info):
     """An instance's MODULE: every port of its Verilog module, its bus interfaces."""
     inst = info["manifest"]
-    vendor_lib_name_version = inst["vlnv"].split(":")
-    if len(vendor_lib_name_version) != 4:
+    if len(inst["vlnv"].split(":")) != 4:
         raise gen_top.DesignError("%s: vlnv %r is not vendor:library:name:version" %
                                   (name, inst["vlnv"]))
     cell = system.add(_Cell(name, inst["vlnv"]))
@@ -859,6 +858,8 @@ def build_system_v1(manifest, board):
         ps.bus_port(port, True, width, clocks)
     for port, width in sorted(ps.slaves.items()):
         ps.bus_port(port, False, width, clocks)
+    for port in ps.masters:
+        ps.set_busname(port, "%s_%s" % (ps.name, port))
     for inst in manifest["instances"]:
         cell = system.add(_Cell(inst["name"], inst["vlnv"]))
         cell.blocks = address_blocks(inst)
@@ -908,13 +909,13 @@ def hwh_text(manifest, design, board, sha, when):
              "  <EXTERNALPORTS/>", "  <EXTERNALINTERFACES/>", "  <MODULES>"]
     for name in sorted(system.cells):
         cell = system.cells[name]
-        lines += _module_lines(system, cell, manifest, design)
+        lines += _module_lines(system, cell, manifest)
     lines += ["  </MODULES>", "</EDKSYSTEM>", ""]
     return "\n".join(lines)
 
 
-def _module_lines(system, cell, manifest, design):
-    vendor, library, modtype, version = cell.vlnv.split(":")
+def _module_lines(system, cell, manifest):
+    modtype, version = cell.vlnv.split(":")[2:4]
     if cell.ps:
         out = ['    <MODULE CONFIGURABLE="TRUE" COREREVISION="0" FULLNAME="/%s" HWVERSION=%s '
                'INSTANCE="%s" IPTYPE="PERIPHERAL" IS_ENABLE="1" IS_PL="FALSE" MODTYPE=%s '

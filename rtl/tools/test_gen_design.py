@@ -161,6 +161,24 @@ class GenDesignTest(unittest.TestCase):
         self.assertEqual(names, {"M_AXI_GP0", "S_AXI_HP0"})
         self.assertIsNone(root.find("./MODULES/MODULE[@MODTYPE='zynq_ultra_ps_e']"))
 
+    def test_format1_on_zynq7000(self):
+        # A hand-written top: the .hwh has the family's PS, the windows and the interrupt.
+        with open(os.path.join(self.dir, "top.v"), "w") as f:
+            f.write("module f1; endmodule\n")
+        dma = next(i for i in on_pynq_z2(base_manifest())["instances"]
+                   if i["name"] == "axi_dma_0")
+        m = {"format": 1, "name": "f1", "top": "f1", "sources": ["top.v"],
+             "board": "tul.com.tw:pynq-z2:part0:1.0", "board_name": "Pynq-Z2",
+             "part": "xc7z020clg400-1", "ps": {"master_ports": {"M_AXI_GP0": 32},
+                                               "slave_ports": {}},
+             "instances": [dict({k: dma[k] for k in ("name", "vlnv", "base", "range",
+                                                     "interface", "ps_port", "registers")},
+                                interrupt={"port": "s2mm_introut", "irq": 0})]}
+        root = ET.parse(self.good(m)).getroot()
+        ps = root.find("./MODULES/MODULE[@INSTANCE='processing_system7_0']")
+        irq = ps.find("./PORTS/PORT[@NAME='IRQ_F2P']/CONNECTIONS/CONNECTION")
+        self.assertEqual((irq.get("INSTANCE"), irq.get("PORT")), ("axi_dma_0", "s2mm_introut"))
+
     # -- check_hwh.py on broken files
     def broken(self, mutate, *words):
         tree = ET.parse(self.good(base_manifest()))
