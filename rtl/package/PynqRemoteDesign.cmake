@@ -12,6 +12,11 @@
 # or any source it names changes (the tool writes a depfile) or when the tool does.
 # PYNQ_REMOTE_DESIGN_TOOL must name the pynq-remote-design command.
 
+# Absolute paths in the depfile either way; NEW is the behaviour without a warning.
+if(POLICY CMP0116)
+  cmake_policy(SET CMP0116 NEW)
+endif()
+
 function(pynq_remote_add_design_package)
   cmake_parse_arguments(arg "NO_TRACE" "MANIFEST;NAME;OUT;TARGET;JOBS" "" ${ARGN})
   if(arg_UNPARSED_ARGUMENTS)

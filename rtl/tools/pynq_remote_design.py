@@ -370,6 +370,7 @@ def build(args):
     if rc:
         raise BuildError("linking %s failed:\n%s" % (library, text.strip()[-3000:]))
     os.replace(tmp_lib, os.path.join(out_dir, library))
+    probe(cxx, include, work, os.path.join(out_dir, library), manifest, base)
 
     descriptor = {"package_format": PACKAGE_FORMAT, "name": name, "board": board,
                   "family": family, "part": manifest["part"], "content_hash": sha,
@@ -382,6 +383,36 @@ def build(args):
     write_depfile(args, manifest, design_dir, manifest_path, descriptor_path)
     print("pynq-remote-design: wrote %s" % out_dir)
     return 0
+
+
+def probe(cxx, include, work, lib, manifest, base):
+    """Loads the library as the server will and reads once at every instance's base: the RTL
+    must answer where the manifest says it sits (anything but DECERR). Catches a hand-written
+    top whose hard-coded decode disagrees with the manifest, and a library that cannot load."""
+    exe = os.path.join(work, "package_probe")
+    rc, text = run([cxx, "-std=c++17", "-O1", "-I" + include,
+                    os.path.join(TOOLS_DIR, "package_probe.cc"), "-o", exe, "-ldl"],
+                   "the C++ compiler")
+    if rc:
+        raise BuildError("compiling the package probe failed:\n%s" % text.strip()[-2000:])
+    bases = [inst["base"] for inst in manifest["instances"]]
+    rc, text = run([exe, lib] + bases, "the package probe")
+    answers = dict(line.split() for line in text.splitlines() if line.startswith("0x"))
+    if rc == 2 or not answers:
+        raise BuildError("the built library does not load: %s" % text.strip())
+    wrong = []
+    for inst in manifest["instances"]:
+        got = answers.get("0x%08X" % int(inst["base"], 16))
+        if got in ("3", "none"):
+            wrong.append("%s at %s: %s" % (inst["name"], inst["base"],
+                                            "DECERR" if got == "3" else "no answer"))
+    if wrong:
+        hint = ("the top has a BASE parameter, set to %s" % base if base else
+                "a hand-written top without a BASE parameter must decode the manifest's "
+                "addresses itself; give it a 'parameter [31:0] BASE' and decode relative to it"
+                if manifest.get("format", 1) < 2 else "the generated top decodes the manifest")
+        raise BuildError("the RTL does not answer where the manifest says it sits (%s): %s" %
+                         ("; ".join(wrong), hint))
 
 
 def binding(include, top_file, manifest, design_dir, top, prefix, family, gen):

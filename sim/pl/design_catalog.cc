@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <sys/stat.h>
 #include <verilated_config.h>
 
@@ -21,7 +22,7 @@ namespace pynq_remote::sim {
 namespace {
 
 constexpr int kPackageFormat = 1;
-constexpr char kBuiltIn[] = "built into the server";
+constexpr char kBuiltIn[] = "a design built into the server";
 // The ABI of pl_design.h / amba.h this server was built with (pl_design.h's
 // kPlDesignAbiVersion once the multi-master pins land; 1 is the single-master shell).
 constexpr uint32_t kServerAbiVersion = 1;
@@ -94,6 +95,50 @@ std::string ReadDescriptor(const std::string& dir, PackageDescriptor* p) {
     if (file->find('/') != std::string::npos || *file == "." || *file == "..") {
       return "design.json names " + *file + ", not a file of the package's own folder";
     }
+  }
+  return "";
+}
+
+/// What makes `path` no shared library of this machine that dlopen could map whole, or "".
+/// dlopen maps segments by the program headers; a truncated file maps past its end and the
+/// loader (or the first call) dies of SIGBUS instead of failing, so those are checked here.
+std::string CheckElf(const std::string& path) {
+  std::string error;
+  const std::string data = ReadFile(path, &error);
+  if (!error.empty()) return error;
+  Elf64_Ehdr eh;
+  if (data.size() < sizeof(eh)) return "not an ELF file (too short)";
+  std::memcpy(&eh, data.data(), sizeof(eh));
+  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0) return "not an ELF file";
+  if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type != ET_DYN) {
+    return "not a 64-bit ELF shared library";
+  }
+#if defined(__x86_64__)
+  constexpr uint16_t kMachine = EM_X86_64;
+#elif defined(__aarch64__)
+  constexpr uint16_t kMachine = EM_AARCH64;
+#else
+  constexpr uint16_t kMachine = EM_NONE;
+#endif
+  if (kMachine != EM_NONE && eh.e_machine != kMachine) {
+    return "an ELF library for another machine (e_machine " + std::to_string(eh.e_machine) + ")";
+  }
+  const uint64_t size = data.size();
+  auto inside = [size](uint64_t off, uint64_t len) { return off <= size && len <= size - off; };
+  if (eh.e_phentsize != sizeof(Elf64_Phdr) ||
+      !inside(eh.e_phoff, uint64_t{eh.e_phnum} * sizeof(Elf64_Phdr))) {
+    return "corrupt ELF file (program headers outside the file)";
+  }
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    std::memcpy(&ph, data.data() + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+    if (!inside(ph.p_offset, ph.p_filesz)) {
+      return "corrupt ELF file (truncated: segment " + std::to_string(i) + " ends at byte " +
+             std::to_string(ph.p_offset + ph.p_filesz) + " of " + std::to_string(size) + ")";
+    }
+  }
+  if (eh.e_shnum != 0 && !inside(eh.e_shoff, uint64_t{eh.e_shnum} * eh.e_shentsize)) {
+    return "corrupt ELF file (truncated: section headers past its end)";
   }
   return "";
 }
@@ -202,23 +247,12 @@ std::string DesignCatalog::LoadOne(const PackageDescriptor& p, const CatalogBoar
            " is " + board.part;
   }
   if (const CatalogEntry* other = Find(p.name)) {
-    return "design name '" + p.name + "' is taken: " + other->origin + " has it too";
+    return "design name '" + p.name + "' is already taken by " + other->origin;
   }
-  // The .bit must name this design and hash, or a client could never program it.
-  std::string error;
-  const std::string bit = ReadFile(p.dir + "/" + p.bitstream, &error);
-  if (!error.empty()) return error;
-  Result<SimBitstream> parsed = ParseSimBitstream(bit);
-  if (!parsed.ok()) return p.bitstream + ": " + parsed.error().message;
-  if (parsed.value().design != p.name || parsed.value().content_hash != p.content_hash) {
-    return p.bitstream + " is of design '" + parsed.value().design + "' (hash " +
-           parsed.value().content_hash.substr(0, 12) + "...), design.json says '" + p.name +
-           "' (hash " + p.content_hash.substr(0, 12) + "...)";
-  }
-  if (!IsFile(p.dir + "/" + p.hwh)) return "its " + p.hwh + " is missing";
-
   const std::string lib_path = p.dir + "/" + p.library;
   if (!IsFile(lib_path)) return "its library " + p.library + " is missing";
+  std::string elf_error = CheckElf(lib_path);
+  if (!elf_error.empty()) return "cannot load its library " + p.library + ": " + elf_error;
   // Never dlclosed (see the header): the handle is dropped on purpose.
   void* handle = dlopen(lib_path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
@@ -259,6 +293,19 @@ std::string DesignCatalog::LoadOne(const PackageDescriptor& p, const CatalogBoar
     }
   }
   if (entry->create == nullptr) return p.library + "'s package entry has no create function";
+  // The .bit must name this design and hash, or a client could never program it.
+  std::string error;
+  const std::string bit = ReadFile(p.dir + "/" + p.bitstream, &error);
+  if (!error.empty()) return error;
+  Result<SimBitstream> parsed = ParseSimBitstream(bit);
+  if (!parsed.ok()) return p.bitstream + ": " + parsed.error().message;
+  if (parsed.value().design != p.name || parsed.value().content_hash != p.content_hash) {
+    return p.bitstream + " is of design '" + parsed.value().design + "' (hash " +
+           parsed.value().content_hash.substr(0, 12) + "...), design.json says '" + p.name +
+           "' (hash " + p.content_hash.substr(0, 12) + "...)";
+  }
+  if (!IsFile(p.dir + "/" + p.hwh)) return "its " + p.hwh + " is missing";
+
   auto create = entry->create;
   DesignEntry design{p.name, p.content_hash, p.part,
                      [create](const DesignOptions& options) -> std::unique_ptr<PlDesign> {
