@@ -135,10 +135,13 @@ def compiler_info(cxx):
 
 
 def abi_version(include):
-    """kPlDesignAbiVersion of the sim headers (1: the headers before it existed)."""
+    """kPlDesignAbiVersion of the sim headers the package is compiled against."""
     with open(os.path.join(include, "pl", "pl_design.h")) as f:
         m = re.search(r"kPlDesignAbiVersion\s*=\s*(\d+)", f.read())
-    return int(m.group(1)) if m else 1
+    if not m:
+        raise BuildError("%s/pl/pl_design.h defines no kPlDesignAbiVersion: the sim headers "
+                         "are not this pynq-remote's" % include)
+    return int(m.group(1))
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -434,7 +437,7 @@ def binding(include, top_file, manifest, design_dir, top, prefix, family, gen):
         raise BuildError("the top's ports break the shell convention (rtl/README.md):\n%s" %
                          text.strip())
     return ('#include "%s_binding.h"' % prefix,
-            "VerilatedDesign<%s, Binding_%s>" % (prefix, manifest["name"]))
+            "VerilatedDesign<%s, sim::Binding_%s>" % (prefix, prefix[1:]))
 
 
 def write_depfile(args, manifest, design_dir, manifest_path, descriptor_path):
