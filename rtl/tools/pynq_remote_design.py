@@ -403,7 +403,7 @@ def binding(include, top_file, manifest, design_dir, top, prefix, family, gen):
         raise BuildError("the top's ports break the shell convention (rtl/README.md):\n%s" %
                          text.strip())
     return ('#include "%s_binding.h"' % prefix,
-            "VerilatedDesign<%s, Binding_%s>" % (prefix, manifest["name"]))
+            "VerilatedDesign<%s, sim::Binding_%s>" % (prefix, manifest["name"]))
 
 
 def write_depfile(args, manifest, design_dir, manifest_path, descriptor_path):
