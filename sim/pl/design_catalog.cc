@@ -22,9 +22,8 @@ namespace {
 
 constexpr int kPackageFormat = 1;
 constexpr char kBuiltIn[] = "built into the server";
-// The ABI of pl_design.h / amba.h this server was built with (pl_design.h's
-// kPlDesignAbiVersion once the multi-master pins land; 1 is the single-master shell).
-constexpr uint32_t kServerAbiVersion = 1;
+// The ABI of pl_design.h / amba.h this server was built with.
+constexpr uint32_t kServerAbiVersion = kPlDesignAbiVersion;
 
 bool IsDir(const std::string& path) {
   struct stat st;
