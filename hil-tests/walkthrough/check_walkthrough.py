@@ -6,8 +6,8 @@ source tree:
 2. build its package: pynq-remote-design build --manifest my_first_ip/manifest.json --out designs
 3. serve it: pynq-remote-server --backend sim --designs designs --trace my_first_ip.fst
    (on a port of its own choosing here, --listen 127.0.0.1:0, instead of 7967);
-4. drive it: python3 my_first_ip/drive.py, and check that the peripheral answers at the
-   manifest's base and nowhere past its window;
+4. drive it: python3 my_first_ip/drive.py; then check plain MMIO at the manifest's base and a
+   write to a read-only register (SLVERR);
 5. stop the server and open the waveform: my_first_ip.fst holds the peripheral's signals
    (fst_signals.py reads it; fst2vcd, from Debian's gtkwave, converts it too when installed).
 
@@ -41,14 +41,15 @@ def step(text):
     print("walkthrough: " + text, flush=True)
 
 
-def run(cmd, cwd, env=None, timeout=600):
+def run(cmd, cwd, env=None, timeout=600, echo=True):
     step("$ " + " ".join(cmd))
     try:
         p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise Failure("%s did not finish within %d s" % (cmd[0], timeout))
-    sys.stdout.write(p.stdout)
+    if echo or p.returncode != 0:
+        sys.stdout.write(p.stdout)
     if p.returncode != 0:
         raise Failure("%s exited with %d" % (os.path.basename(cmd[0]), p.returncode))
     return p.stdout
@@ -99,8 +100,10 @@ class Server:
 
 
 def check_window(client, address, base):
-    """The peripheral answers at the manifest's base (its RTL got BASE from the tool) and
-    addresses just past its 4 KiB window answer DECERR: run as its own client process."""
+    """The peripheral answers by offset from the manifest's base (its RTL got BASE from the
+    tool), and refuses a write to a read-only register with SLVERR: its own client process.
+    (Addresses past the window are not reachable: the server lets MMIO reach only what the
+    loaded overlay maps.)"""
     code = (
         "import sys\n"
         "import pynq_remote as pynq\n"
@@ -108,12 +111,6 @@ def check_window(client, address, base):
         "m = pynq.MMIO(base, 0x1000)\n"
         "m.write(0x0C, 40); m.write(0x10, 2)\n"
         "assert m.read(0x14) == 42, hex(m.read(0x14))\n"
-        "try:\n"
-        "    pynq.MMIO(base + 0x1000, 4).read(0)\n"
-        "except pynq.DecodeError as e:\n"
-        "    print('past the window:', e)\n"
-        "else:\n"
-        "    sys.exit('a read past the window was answered')\n"
         "try:\n"
         "    m.write(0x14, 1)\n"
         "except pynq.SlaveError as e:\n"
@@ -143,7 +140,7 @@ def check_waveform(path):
         raise Failure("no my_first_ip.count in the waveform: %s" % leaves["count"])
     fst2vcd = shutil.which("fst2vcd")
     if fst2vcd:  # gtkwave's converter, when the machine has it: it must read the file too
-        vcd = run([fst2vcd, path], cwd=None, timeout=120)
+        vcd = run([fst2vcd, path], cwd=None, timeout=120, echo=False)
         if "$var" not in vcd or " count " not in vcd:
             raise Failure("fst2vcd's VCD of %s has no count variable" % path)
     else:
