@@ -111,13 +111,13 @@ struct AxiLitePins {
 };
 // PR_AXIL_PINS(model, s_axi_lite_) bundles model.s_axi_lite_awaddr, ...; works on a member
 // (`model_`) as well as a local, and for any address width.
-#define PR_AXIL_PINS(m, p)                                                                    \
-  ::pynq_remote::tb::AxiLitePins {                                                            \
-    [&mm = (m)](uint32_t a) { mm.p##awaddr = a; }, &(m).p##awvalid, &(m).p##awready,          \
-        &(m).p##wdata, &(m).p##wstrb, &(m).p##wvalid, &(m).p##wready, &(m).p##bresp,          \
-        &(m).p##bvalid, &(m).p##bready, [&mm = (m)](uint32_t a) { mm.p##araddr = a; },        \
-        &(m).p##arvalid, &(m).p##arready, &(m).p##rdata, &(m).p##rresp, &(m).p##rvalid,       \
-        &(m).p##rready                                                                        \
+#define PR_AXIL_PINS(m, p)                                                              \
+  ::pynq_remote::tb::AxiLitePins {                                                      \
+    [&mm = (m)](uint32_t a) { mm.p##awaddr = a; }, &(m).p##awvalid, &(m).p##awready,    \
+        &(m).p##wdata, &(m).p##wstrb, &(m).p##wvalid, &(m).p##wready, &(m).p##bresp,    \
+        &(m).p##bvalid, &(m).p##bready, [&mm = (m)](uint32_t a) { mm.p##araddr = a; },  \
+        &(m).p##arvalid, &(m).p##arready, &(m).p##rdata, &(m).p##rresp, &(m).p##rvalid, \
+        &(m).p##rready                                                                  \
   }
 
 /// Blocking AXI4-Lite accesses, one at a time, as the PS makes them.
@@ -151,8 +151,7 @@ class AxiLiteMaster : public Agent {
   uint32_t Read32(uint32_t addr) {
     ReadResult r = Read(addr);
     if (r.resp != kOkay) {
-      throw std::runtime_error("read at " + Hex(addr) + " answered resp " +
-                               std::to_string(r.resp));
+      throw std::runtime_error("read at " + Hex(addr) + " answered resp " + std::to_string(r.resp));
     }
     return r.data;
   }
@@ -266,21 +265,20 @@ struct Axi4WritePins {
   CData* bready;
 };
 // The beat width is the data port's: sizeof(IData) = 4, QData 8, VlWide<4> 16 bytes.
-#define PR_AXI4_READ_PINS(m, p)                                                               \
-  ::pynq_remote::tb::Axi4ReadPins {                                                           \
-    &(m).p##araddr, &(m).p##arlen, &(m).p##arsize, &(m).p##arburst, &(m).p##arvalid,          \
-        &(m).p##arready,                                                                      \
-        [&mm = (m)](const uint8_t* b) { ::pynq_remote::tb::StoreBytes(mm.p##rdata, b); },     \
-        sizeof((m).p##rdata), &(m).p##rresp, &(m).p##rlast, &(m).p##rvalid, &(m).p##rready    \
+#define PR_AXI4_READ_PINS(m, p)                                                            \
+  ::pynq_remote::tb::Axi4ReadPins {                                                        \
+    &(m).p##araddr, &(m).p##arlen, &(m).p##arsize, &(m).p##arburst, &(m).p##arvalid,       \
+        &(m).p##arready,                                                                   \
+        [&mm = (m)](const uint8_t* b) { ::pynq_remote::tb::StoreBytes(mm.p##rdata, b); },  \
+        sizeof((m).p##rdata), &(m).p##rresp, &(m).p##rlast, &(m).p##rvalid, &(m).p##rready \
   }
-#define PR_AXI4_WRITE_PINS(m, p)                                                              \
-  ::pynq_remote::tb::Axi4WritePins {                                                          \
-    &(m).p##awaddr, &(m).p##awlen, &(m).p##awsize, &(m).p##awburst, &(m).p##awvalid,          \
-        &(m).p##awready,                                                                      \
-        [&mm = (m)](uint8_t* b) { ::pynq_remote::tb::LoadBytes(mm.p##wdata, b); },            \
-        [&mm = (m)]() -> uint32_t { return mm.p##wstrb; }, sizeof((m).p##wdata),              \
-        &(m).p##wlast, &(m).p##wvalid, &(m).p##wready, &(m).p##bresp, &(m).p##bvalid,         \
-        &(m).p##bready                                                                        \
+#define PR_AXI4_WRITE_PINS(m, p)                                                                \
+  ::pynq_remote::tb::Axi4WritePins {                                                            \
+    &(m).p##awaddr, &(m).p##awlen, &(m).p##awsize, &(m).p##awburst, &(m).p##awvalid,            \
+        &(m).p##awready,                                                                        \
+        [&mm = (m)](uint8_t* b) { ::pynq_remote::tb::LoadBytes(mm.p##wdata, b); },              \
+        [&mm = (m)]() -> uint32_t { return mm.p##wstrb; }, sizeof((m).p##wdata), &(m).p##wlast, \
+        &(m).p##wvalid, &(m).p##wready, &(m).p##bresp, &(m).p##bvalid, &(m).p##bready           \
   }
 
 /// A byte-addressed sparse memory answering AXI4 INCR bursts of full-width beats (the data
@@ -292,8 +290,12 @@ class Axi4Memory : public Agent {
  public:
   Axi4Memory(const Axi4ReadPins* rd, const Axi4WritePins* wr, uint64_t base = 0,
              uint64_t size = 1ull << 40)
-      : rd_(rd ? *rd : Axi4ReadPins{}), wr_(wr ? *wr : Axi4WritePins{}),
-        has_rd_(rd != nullptr), has_wr_(wr != nullptr), base_(base), size_(size) {}
+      : rd_(rd ? *rd : Axi4ReadPins{}),
+        wr_(wr ? *wr : Axi4WritePins{}),
+        has_rd_(rd != nullptr),
+        has_wr_(wr != nullptr),
+        base_(base),
+        size_(size) {}
 
   /// Probability (0..1) that the memory withholds ready/valid in a given cycle.
   void set_stall(double p, uint32_t seed = 1) {
@@ -408,8 +410,7 @@ class Axi4Memory : public Agent {
     }
     if ((1u << size) != bytes) {
       violations_.push_back(std::string(kind) + " burst at " + Hex(addr) + " has size " +
-                            std::to_string(size) + " on a " + std::to_string(bytes) +
-                            "-byte bus");
+                            std::to_string(size) + " on a " + std::to_string(bytes) + "-byte bus");
     }
   }
 
@@ -457,21 +458,21 @@ struct StreamPins {
   CData* valid;
   CData* ready;
 };
-#define PR_STREAM_PINS(m, p)                                                              \
-  ::pynq_remote::tb::StreamPins {                                                         \
-    [&mm = (m)](uint64_t v) { mm.p##tdata = v; },                                           \
-        [&mm = (m)]() -> uint64_t { return mm.p##tdata; },                                  \
-        [&mm = (m)](uint8_t v) { mm.p##tkeep = v; },                                        \
-        [&mm = (m)]() -> uint8_t { return mm.p##tkeep; }, &(m).p##tlast, &(m).p##tvalid,    \
-        &(m).p##tready                                                                      \
+#define PR_STREAM_PINS(m, p)                                                             \
+  ::pynq_remote::tb::StreamPins {                                                        \
+    [&mm = (m)](uint64_t v) { mm.p##tdata = v; },                                        \
+        [&mm = (m)]() -> uint64_t { return mm.p##tdata; },                               \
+        [&mm = (m)](uint8_t v) { mm.p##tkeep = v; },                                     \
+        [&mm = (m)]() -> uint8_t { return mm.p##tkeep; }, &(m).p##tlast, &(m).p##tvalid, \
+        &(m).p##tready                                                                   \
   }
 
 // For a stream port without TKEEP (every byte valid).
-#define PR_STREAM_PINS_NOKEEP(m, p)                                                      \
-  ::pynq_remote::tb::StreamPins {                                                        \
-    [&mm = (m)](uint64_t v) { mm.p##tdata = v; },                                        \
+#define PR_STREAM_PINS_NOKEEP(m, p)                                                         \
+  ::pynq_remote::tb::StreamPins {                                                           \
+    [&mm = (m)](uint64_t v) { mm.p##tdata = v; },                                           \
         [&mm = (m)]() -> uint64_t { return mm.p##tdata; }, nullptr, nullptr, &(m).p##tlast, \
-        &(m).p##tvalid, &(m).p##tready                                                   \
+        &(m).p##tvalid, &(m).p##tready                                                      \
   }
 
 /// Offers queued beats on a stream input of the core, with optional random gaps.
