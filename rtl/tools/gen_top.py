@@ -28,58 +28,46 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import boards  # noqa: E402  (the board profiles, sim/board/boards.json)
+
 PS_IRQ = "pl_ps_irq0"  # the ZynqMP interrupt input bit 0 of irq[] is on
 MAX_PORT_BITS = 1 << 16  # far beyond any AXI bus; bounds the per-bit loops below
 
-# The two PS families (contract of issue 15; sim/board/boards.json holds the boards): the PS
-# slave ports design masters may use (long name -> the short name of the shell's
-# m_axi_<short>_* bundle), their data widths, the shell's address bits on them, the PS master
-# ports with their windows (every instance hangs on one), and the interrupt inputs: name ->
-# (first bit of the shell's irq[15:0], lines).
-FAMILIES = {
-    "zynqmp": {
-        "title": "Zynq UltraScale+",
-        "slave_ports": {"S_AXI_HP0_FPD": "hp0", "S_AXI_HP1_FPD": "hp1", "S_AXI_HP2_FPD": "hp2",
-                        "S_AXI_HP3_FPD": "hp3", "S_AXI_HPC0_FPD": "hpc0",
-                        "S_AXI_HPC1_FPD": "hpc1", "S_AXI_ACP_FPD": "acp"},
-        "data_bits": (32, 64, 128),
-        "addr_bits": 40,
-        "master_ports": {"M_AXI_HPM0_FPD": (0xA0000000, 0x10000000),
-                         "M_AXI_HPM1_FPD": (0xB0000000, 0x10000000),
-                         "M_AXI_HPM0_LPD": (0x80000000, 0x20000000)},
-        "irq": {"pl_ps_irq0": (0, 8), "pl_ps_irq1": (8, 8)},
-    },
-    "zynq7000": {
-        "title": "Zynq-7000",
-        "slave_ports": {"S_AXI_HP0": "hp0", "S_AXI_HP1": "hp1", "S_AXI_HP2": "hp2",
-                        "S_AXI_HP3": "hp3", "S_AXI_ACP": "acp"},
-        "data_bits": (32, 64),
-        "addr_bits": 32,
-        "master_ports": {"M_AXI_GP0": (0x40000000, 0x40000000),
-                         "M_AXI_GP1": (0x80000000, 0x40000000)},
-        "irq": {"IRQ_F2P": (0, 16)},
-    },
-}
-# Where a manifest says no family, its part tells: xczu* is ZynqMP, xc7z* Zynq-7000.
-PART_FAMILY = (("xczu", "zynqmp"), ("xc7z", "zynq7000"))
+# The shell's address bits on a PS slave port: ZynqMP's HP ports take 49 bits, of which the
+# cores drive 40; Zynq-7000's are 32-bit.
+ADDR_BITS = {"zynqmp": 40, "zynq7000": 32}
 # The module a shared port needs (rtl/ip/common/axi_interconnect.v).
 INTERCONNECT_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                                    "ip", "common", "axi_interconnect.v")
 
 
-def family_of(manifest):
-    """The manifest's PS family: its "family" key, else what its "part" names."""
-    fam = manifest.get("family")
-    if fam is not None:
-        if fam not in FAMILIES:
-            raise DesignError("family %r is not one of %s" % (fam, ", ".join(sorted(FAMILIES))))
-        return fam
-    part = str(manifest.get("part", "")).lower()
-    for prefix, fam in PART_FAMILY:
-        if part.startswith(prefix):
-            return fam
-    raise DesignError("part %r is neither Zynq UltraScale+ (xczu*) nor Zynq-7000 (xc7z*); "
-                      "set \"family\" to zynqmp or zynq7000" % manifest.get("part"))
+def ps_of(manifest):
+    """What the manifest's board (its profile in sim/board/boards.json, by "board_name", else
+    the "board" part VLNV) offers the design: {"family", "title", "slave_ports": {name: short},
+    "slave_bits": {name: widths}, "addr_bits", "master_ports": {name: (base, size)},
+    "irq": {port: (first bit of irq[15:0], lines)}}."""
+    wanted = manifest.get("board_name") or manifest.get("board")
+    if not isinstance(wanted, str) or not wanted:
+        raise DesignError("the manifest names no board (\"board_name\", e.g. \"ZCU104\")")
+    try:
+        board = boards.get(wanted)
+    except boards.BoardError as e:
+        raise DesignError(str(e)) from e
+    fam = manifest.get("family", board.family)
+    if fam != board.family:
+        raise DesignError("family %r, but %s is a %s (%s)" %
+                          (fam, board.name, board.family_name, board.family))
+    irq, first = {}, 0
+    for port in board.irq_ports:
+        irq[port.name] = (first, port.lines)
+        first += port.lines
+    return {"family": board.family, "title": board.family_name, "board": board.name,
+            "slave_ports": {p.name: p.short for p in board.slaves},
+            "slave_bits": {p.name: p.data_bits for p in board.slaves},
+            "addr_bits": ADDR_BITS[board.family],
+            "master_ports": {w.name: (w.base, w.size) for w in board.masters},
+            "irq": irq}
 
 
 def is_ps_irq(sink):
@@ -306,8 +294,8 @@ class Design:
         if manifest.get("format") != 2:
             raise DesignError("gen_top needs a format-2 manifest")
         check_names(manifest)
-        self.family = family_of(manifest)
-        self.fam = FAMILIES[self.family]
+        self.fam = ps_of(manifest)
+        self.family = self.fam["family"]
         self.name = manifest["name"]
         self.top = manifest.get("top", self.name)
         self.instances = {}
@@ -316,7 +304,7 @@ class Design:
         self._check_ps_ports()
         for inst in manifest["instances"]:
             name = inst["name"]
-            if name in self.instances or name in FAMILIES[self.family]["irq"]:
+            if name in self.instances or name in self.fam["irq"]:
                 raise DesignError("instance name %s used twice" % name)
             if "module" not in inst:
                 raise DesignError("%s: format 2 needs \"module\"" % name)
@@ -412,10 +400,11 @@ class Design:
             if port not in fam["slave_ports"]:
                 raise DesignError("ps.slave_ports: %s is not a PS slave port of %s (%s)" %
                                   (port, fam["title"], ", ".join(fam["slave_ports"])))
-            if isinstance(bits, bool) or bits not in fam["data_bits"]:
-                raise DesignError("ps.slave_ports: %s is %r bits wide; %s ports take %s" %
+            allowed = fam["slave_bits"][port]
+            if isinstance(bits, bool) or bits not in allowed:
+                raise DesignError("ps.slave_ports: %s is %r bits wide; on a %s it takes %s" %
                                   (port, bits, fam["title"],
-                                   " or ".join(str(b) for b in fam["data_bits"])))
+                                   " or ".join(str(b) for b in allowed)))
         for inst in self.m["instances"]:
             if "base" not in inst or "ps_port" not in inst:
                 continue
@@ -453,7 +442,7 @@ class Design:
             if name not in widths:
                 raise DesignError("masters: %s is on %s, which \"ps\".\"slave_ports\" does "
                                   "not list (add it with its data width, %s)" %
-                                  (ref, name, "/".join(str(b) for b in fam["data_bits"])))
+                                  (ref, name, "/".join(str(b) for b in fam["slave_bits"][name])))
             port = ports.setdefault(name, {"name": name, "short": fam["slave_ports"][name],
                                            "data_bits": widths[name],
                                            "addr_bits": fam["addr_bits"],

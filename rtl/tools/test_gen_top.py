@@ -47,7 +47,7 @@ def inst(name, base, **params):
 
 
 GOOD = {"format": 2, "name": "t", "top": "t", "sources": ["core.v"],
-        "part": "xczu7ev-ffvc1156-2-e",
+        "board_name": "ZCU104", "part": "xczu7ev-ffvc1156-2-e",
         "ps": {"master_ports": {"M_AXI_HPM0_FPD": 32}, "slave_ports": {"S_AXI_HP0_FPD": 64}},
         "instances": [inst("a", "0xA0000000"), inst("b", "0xA0010000")],
         "streams": [{"from": "a/O", "to": "b/I"}],
@@ -59,7 +59,7 @@ GOOD = {"format": 2, "name": "t", "top": "t", "sources": ["core.v"],
 def zynq7000(manifest):
     """The manifest moved to a Zynq-7000 (Pynq-Z2): GP0 window, HP0, IRQ_F2P."""
     m = copy.deepcopy(manifest)
-    m["part"] = "xc7z020clg400-1"
+    m["board_name"], m["part"] = "Pynq-Z2", "xc7z020clg400-1"
     m["ps"] = {"master_ports": {"M_AXI_GP0": 32}, "slave_ports": {"S_AXI_HP0": 64}}
     for i, entry in enumerate(m["instances"]):
         entry["base"] = "0x%08X" % (0x40000000 + 0x10000 * i)
@@ -153,10 +153,11 @@ class GenTopTest(unittest.TestCase):
     def test_width_not_allowed(self):
         m = copy.deepcopy(GOOD)
         m["ps"]["slave_ports"]["S_AXI_HP0_FPD"] = 96
-        self.fails(m, "S_AXI_HP0_FPD is 96 bits wide; Zynq UltraScale+ ports take 32 or 64 or 128")
+        self.fails(m, "S_AXI_HP0_FPD is 96 bits wide; on a Zynq UltraScale+ it takes 32 or 64 "
+                      "or 128")
         m = zynq7000(GOOD)
         m["ps"]["slave_ports"]["S_AXI_HP0"] = 128
-        self.fails(m, "S_AXI_HP0 is 128 bits wide; Zynq-7000 ports take 32 or 64")
+        self.fails(m, "S_AXI_HP0 is 128 bits wide; on a Zynq-7000 it takes 32 or 64")
 
     def test_width_mismatch_refused(self):
         m = copy.deepcopy(GOOD)
@@ -188,10 +189,13 @@ class GenTopTest(unittest.TestCase):
         m["interrupts"][1]["to"] = "pl_ps_irq0"
         self.fails(m, "interrupts: pl_ps_irq0 is not an interrupt input of Zynq-7000 (IRQ_F2P)")
 
-    def test_family_unknown(self):
+    def test_board_and_family(self):
         m = copy.deepcopy(GOOD)
-        m["part"] = "xc7a35t"
-        self.fails(m, "set \"family\" to zynqmp or zynq7000")
+        m["board_name"] = "Arty"
+        self.fails(m, "no board profile 'Arty'; known boards: ZCU104")
+        m = copy.deepcopy(GOOD)
+        m["family"] = "zynq7000"
+        self.fails(m, "family 'zynq7000', but ZCU104 is a Zynq UltraScale+ (zynqmp)")
 
     def test_overlap(self):
         m = copy.deepcopy(GOOD)
