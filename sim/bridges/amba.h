@@ -37,17 +37,19 @@ struct AxiLitePins {
   bool rready = false;
 };
 
-/// An AXI4 link (40-bit address, 64-bit data, INCR bursts), as the PL's m_axi_* master port
-/// sees it.
+/// An AXI4 link as a PL master port (m_axi_<port>_*) sees it: up to 64 address bits and up to
+/// 128 data bits. Byte lane i of the bus is byte i of wdata/rdata (word 0 = bits 31:0, little
+/// endian); a narrower port uses the low words and the low wstrb bits only.
 struct AxiMasterPins {
+  static constexpr unsigned kMaxDataBytes = 16;
   // write address channel (from the design / to it)
   uint64_t awaddr = 0;
   uint8_t awlen = 0, awsize = 0, awburst = 0;
   bool awvalid = false;
   bool awready = false;
   // write data channel
-  uint64_t wdata = 0;
-  uint8_t wstrb = 0;
+  uint32_t wdata[4] = {0, 0, 0, 0};
+  uint16_t wstrb = 0;
   bool wlast = false, wvalid = false;
   bool wready = false;
   // write response channel
@@ -60,7 +62,7 @@ struct AxiMasterPins {
   bool arvalid = false;
   bool arready = false;
   // read data channel
-  uint64_t rdata = 0;
+  uint32_t rdata[4] = {0, 0, 0, 0};
   uint8_t rresp = 0;
   bool rlast = false, rvalid = false;
   bool rready = false;

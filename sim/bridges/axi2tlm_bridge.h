@@ -76,7 +76,9 @@ class Axi2TlmBridge : public sc_core::sc_module {
     }
     // write data channel
     if (p.wvalid && p.wready && wr_.beats_left > 0) {
-      StoreBeat(p.wdata, p.wstrb);
+      uint64_t wdata;
+      std::memcpy(&wdata, p.wdata, kBusBytes);
+      StoreBeat(wdata, static_cast<uint8_t>(p.wstrb));
       ++beats_written_;
       wr_.Step();
       if (--wr_.beats_left == 0 || p.wlast) {
@@ -128,7 +130,7 @@ class Axi2TlmBridge : public sc_core::sc_module {
     } else {
       resp = Transport(tlm::TLM_READ_COMMAND, base, reinterpret_cast<uint8_t*>(&word), nullptr);
     }
-    p.rdata = word;
+    std::memcpy(p.rdata, &word, kBusBytes);
     p.rresp = resp;
     p.rvalid = true;
     p.rlast = rd_.beats_left == 1;

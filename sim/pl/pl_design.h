@@ -8,18 +8,32 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bridges/amba.h"
 
 namespace pynq_remote::sim {
 
+/// The layout version of everything a design library shares with the board: this header and
+/// bridges/amba.h. Bump it on ANY change to either (a design package built against another
+/// version is refused, not run).
+inline constexpr uint32_t kPlDesignAbiVersion = 2;
+
+/// One AXI4 master bundle of a design top (m_axi_<port>_*, rtl/README.md).
+struct MasterPortInfo {
+  std::string ps_port;     // the PS slave port it reaches, e.g. "S_AXI_HP0_FPD"
+  unsigned data_bits = 0;  // 32, 64 or 128
+  bool reads = false;      // has the ar*/r* channels
+  bool writes = false;     // has the aw*/w*/b* channels
+};
+
 /// Every design top's ports (rtl/README.md); the AXI bundles are the bridges' (bridges/amba.h).
 struct ShellPins {
   bool rst_n = false;
-  AxiLitePins s_axil;   // the GP windows reach the design here
-  AxiMasterPins m_axi;  // the design's master into DDR
-  uint16_t irq = 0;     // pl_ps_irq
-  bool busy = false;    // OR of the design's activity
+  AxiLitePins s_axil;                // the GP windows reach the design here
+  std::vector<AxiMasterPins> m_axi;  // one per master port, as PlDesign::master_ports()
+  uint16_t irq = 0;                  // pl_ps_irq
+  bool busy = false;                 // OR of the design's activity
 };
 
 /// The clock owner's (PlSocket's) part of each cycle, between the settle (clk low) and the
@@ -36,6 +50,8 @@ class PlDesign {
   virtual ~PlDesign() = default;
   virtual const std::string& name() const = 0;
   virtual ShellPins& pins() = 0;
+  /// The design's master ports; index i is pins().m_axi[i]. Fixed for the design's lifetime.
+  virtual const std::vector<MasterPortInfo>& master_ports() const = 0;
   /// Runs up to `cycles` clock cycles; each cycle: inputs -> clk low, eval -> outputs ->
   /// hook (may stop) -> clk high, eval. Returns the cycles run.
   virtual uint64_t Run(uint64_t cycles, EdgeHook& hook) = 0;

@@ -22,7 +22,7 @@ void PlSocket::Reset() {
   if (!design_) return;
   ShellPins& p = design_->pins();
   axil_bridge.Reset(p.s_axil);
-  axi_bridge.Reset(p.m_axi);
+  if (!p.m_axi.empty()) axi_bridge.Reset(p.m_axi[0]);
   p.rst_n = false;
   Tick(kResetCycles);
   p.rst_n = true;
@@ -59,7 +59,7 @@ void PlSocket::BTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay)
 }
 
 bool PlSocket::OnEdge(ShellPins& pins) {
-  axi_bridge.Edge(pins.m_axi);
+  if (!pins.m_axi.empty()) axi_bridge.Edge(pins.m_axi[0]);
   if (axil_bridge.Edge(pins.s_axil)) return true;  // the host access has its answer
   if (!axil_bridge.in_flight()) return false;
   // A slave answers within a few cycles; a wait this long is sitting out its timeout, and

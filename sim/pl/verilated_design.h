@@ -1,5 +1,9 @@
-// VerilatedDesign<V>: a Verilated model (plain C++ mode) behind PlDesign. The generated V class
-// is used untouched; only the shell pin names (rtl/README.md) are assumed.
+// VerilatedDesign<V, Binding>: a Verilated model (plain C++ mode) behind PlDesign. The generated
+// V class is used untouched; Binding (generated per design by rtl/tools/gen_binding.py from the
+// top's header) copies the shell pins (rtl/README.md) between ShellPins and the model:
+//   static std::vector<MasterPortInfo> Ports();
+//   static void Drive(V& m, const ShellPins& p);   // board -> design inputs (not clk)
+//   static void Sample(const V& m, ShellPins& p);  // design outputs -> pins
 #ifndef PYNQ_REMOTE_SIM_PL_VERILATED_DESIGN_H_
 #define PYNQ_REMOTE_SIM_PL_VERILATED_DESIGN_H_
 
@@ -12,16 +16,20 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pl/pl_design.h"
 
 namespace pynq_remote::sim {
 
-template <class V>
+template <class V, class Binding>
 class VerilatedDesign final : public PlDesign {
  public:
   VerilatedDesign(std::string name, const DesignOptions& options)
-      : name_(std::move(name)), context_(std::make_unique<VerilatedContext>()) {
+      : name_(std::move(name)),
+        ports_(Binding::Ports()),
+        context_(std::make_unique<VerilatedContext>()) {
+    pins_.m_axi.resize(ports_.size());
     context_->debug(0);
     context_->randReset(0);
     // The models are Verilated single-threaded. A context defaults to one thread per CPU and
@@ -46,6 +54,7 @@ class VerilatedDesign final : public PlDesign {
 
   const std::string& name() const override { return name_; }
   ShellPins& pins() override { return pins_; }
+  const std::vector<MasterPortInfo>& master_ports() const override { return ports_; }
   void SetHalfPeriodPs(uint64_t ps) override { half_period_ps_ = ps; }
 
   bool OpenTrace(const std::string& path) override {
@@ -66,55 +75,12 @@ class VerilatedDesign final : public PlDesign {
     uint64_t done = 0;
     while (done < cycles) {
       // What the board drives during this cycle.
-      m.rst_n = p.rst_n;
-      m.s_axil_awaddr = p.s_axil.awaddr;
-      m.s_axil_awvalid = p.s_axil.awvalid;
-      m.s_axil_wdata = p.s_axil.wdata;
-      m.s_axil_wstrb = p.s_axil.wstrb;
-      m.s_axil_wvalid = p.s_axil.wvalid;
-      m.s_axil_bready = p.s_axil.bready;
-      m.s_axil_araddr = p.s_axil.araddr;
-      m.s_axil_arvalid = p.s_axil.arvalid;
-      m.s_axil_rready = p.s_axil.rready;
-      m.m_axi_awready = p.m_axi.awready;
-      m.m_axi_wready = p.m_axi.wready;
-      m.m_axi_bresp = p.m_axi.bresp;
-      m.m_axi_bvalid = p.m_axi.bvalid;
-      m.m_axi_arready = p.m_axi.arready;
-      m.m_axi_rdata = p.m_axi.rdata;
-      m.m_axi_rresp = p.m_axi.rresp;
-      m.m_axi_rlast = p.m_axi.rlast;
-      m.m_axi_rvalid = p.m_axi.rvalid;
+      Binding::Drive(m, p);
       m.clk = 0;
       m.eval();
       Dump();
       // What the design drives: handshakes happen at the coming edge.
-      p.s_axil.awready = m.s_axil_awready;
-      p.s_axil.wready = m.s_axil_wready;
-      p.s_axil.bresp = m.s_axil_bresp;
-      p.s_axil.bvalid = m.s_axil_bvalid;
-      p.s_axil.arready = m.s_axil_arready;
-      p.s_axil.rdata = m.s_axil_rdata;
-      p.s_axil.rresp = m.s_axil_rresp;
-      p.s_axil.rvalid = m.s_axil_rvalid;
-      p.m_axi.awaddr = m.m_axi_awaddr;
-      p.m_axi.awlen = m.m_axi_awlen;
-      p.m_axi.awsize = m.m_axi_awsize;
-      p.m_axi.awburst = m.m_axi_awburst;
-      p.m_axi.awvalid = m.m_axi_awvalid;
-      p.m_axi.wdata = m.m_axi_wdata;
-      p.m_axi.wstrb = m.m_axi_wstrb;
-      p.m_axi.wlast = m.m_axi_wlast;
-      p.m_axi.wvalid = m.m_axi_wvalid;
-      p.m_axi.bready = m.m_axi_bready;
-      p.m_axi.araddr = m.m_axi_araddr;
-      p.m_axi.arlen = m.m_axi_arlen;
-      p.m_axi.arsize = m.m_axi_arsize;
-      p.m_axi.arburst = m.m_axi_arburst;
-      p.m_axi.arvalid = m.m_axi_arvalid;
-      p.m_axi.rready = m.m_axi_rready;
-      p.irq = m.irq;
-      p.busy = m.busy;
+      Binding::Sample(m, p);
       const bool stop = hook.OnEdge(p);
       m.clk = 1;
       m.eval();
@@ -144,6 +110,7 @@ class VerilatedDesign final : public PlDesign {
   }
 
   std::string name_;
+  std::vector<MasterPortInfo> ports_;
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<V> model_;
   ShellPins pins_;

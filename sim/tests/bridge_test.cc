@@ -16,6 +16,17 @@
 namespace pynq_remote::sim {
 namespace {
 
+// The low 64 bits of a pins data word array, and back.
+uint64_t Lo64(const uint32_t (&w)[4]) { return w[0] | static_cast<uint64_t>(w[1]) << 32; }
+void SetLo64(uint32_t (&w)[4], uint64_t v) {
+  w[0] = static_cast<uint32_t>(v);
+  w[1] = static_cast<uint32_t>(v >> 32);
+  w[2] = w[3] = 0;
+}
+bool SameData(const uint32_t (&a)[4], const uint32_t (&b)[4]) {
+  return std::memcmp(a, b, sizeof a) == 0;
+}
+
 // Valid must stay high with a stable payload until ready (AXI A3.2.1).
 class AxiChecker {
  public:
@@ -23,8 +34,8 @@ class AxiChecker {
     if (have_prev_) {
       if (prev_.awvalid && !prev_.awready && !(p.awvalid && p.awaddr == prev_.awaddr)) ++errors_;
       if (prev_.arvalid && !prev_.arready && !(p.arvalid && p.araddr == prev_.araddr)) ++errors_;
-      if (prev_.wvalid && !prev_.wready && !(p.wvalid && p.wdata == prev_.wdata)) ++errors_;
-      if (prev_.rvalid && !prev_.rready && !(p.rvalid && p.rdata == prev_.rdata)) ++errors_;
+      if (prev_.wvalid && !prev_.wready && !(p.wvalid && SameData(p.wdata, prev_.wdata))) ++errors_;
+      if (prev_.rvalid && !prev_.rready && !(p.rvalid && SameData(p.rdata, prev_.rdata))) ++errors_;
       if (prev_.bvalid && !prev_.bready && !p.bvalid) ++errors_;
     }
     prev_ = p;
@@ -156,13 +167,14 @@ class BridgeBench : public sc_core::sc_module {
     axi.init_socket.bind(ddr.socket);
     ddr.SetStore(&store);
     lite.Reset(pins.s_axil);
-    axi.Reset(pins.m_axi);
+    pins.m_axi.resize(1);
+    axi.Reset(pins.m_axi[0]);
   }
 
   bool Cycle() {
     ++cycles;
     AxiLitePins& l = pins.s_axil;
-    AxiMasterPins& m = pins.m_axi;
+    AxiMasterPins& m = pins.m_axi[0];
     if (lite_slave != nullptr) {
       lite_slave->Drive(l);
       lite_checker.Observe(l);
@@ -179,7 +191,7 @@ class BridgeBench : public sc_core::sc_module {
       m.awsize = 2;
       m.awburst = 1;
       m.awvalid = l.awvalid;
-      m.wdata = static_cast<uint64_t>(l.wdata) << wlane;
+      SetLo64(m.wdata, static_cast<uint64_t>(l.wdata) << wlane);
       m.wstrb = static_cast<uint8_t>(l.wstrb << (wlane / 8));
       m.wlast = true;
       m.wvalid = l.wvalid;
@@ -197,7 +209,7 @@ class BridgeBench : public sc_core::sc_module {
       l.arready = m.arready;
       l.rvalid = m.rvalid;
       l.rresp = m.rresp;
-      l.rdata = static_cast<uint32_t>(m.rdata >> rlane);
+      l.rdata = static_cast<uint32_t>(Lo64(m.rdata) >> rlane);
     }
     checker.Observe(m);
     axi.Edge(m);
@@ -295,7 +307,7 @@ TEST(Bridges, Axi4BurstsSustainOneBeatPerCycle) {
     m.awsize = 3;
     m.awburst = 1;
     m.wvalid = state == kW;
-    m.wdata = 0x1000 + beat;
+    SetLo64(m.wdata, 0x1000 + beat);
     m.wstrb = 0xFF;
     m.wlast = beat == 15;
     m.bready = state == kB;
@@ -319,7 +331,7 @@ TEST(Bridges, Axi4BurstsSustainOneBeatPerCycle) {
     else if (state == kR && m.rvalid) {
       if (got.empty()) first_r = b.cycles;
       last_r = b.cycles;
-      got.push_back(m.rdata);
+      got.push_back(Lo64(m.rdata));
       EXPECT_EQ(m.rlast, got.size() == 16);
       if (got.size() == 16) state = kDone;
     }
@@ -331,7 +343,7 @@ TEST(Bridges, Axi4BurstsSustainOneBeatPerCycle) {
   EXPECT_EQ(last_w - first_w, 15u);  // 16 beats in 16 cycles
   EXPECT_EQ(last_r - first_r, 15u);
   EXPECT_EQ(b.checker.errors(), 0);
-  b.axi.Reset(b.pins.m_axi);
+  b.axi.Reset(b.pins.m_axi[0]);
 }
 
 // The timeout cases run against ScriptedLiteSlave with a short timeout; the fixture puts
