@@ -4,8 +4,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "device/backend_registry.h"
+#include "sim/pl/design_catalog.h"
 #include "sim/sim_device.h"
 
 namespace pynq_remote {
@@ -30,19 +32,42 @@ class SimConfig : public BackendConfig {
       std::optional<uint64_t> us = ParseFlagCount(value, 1, 60000000, error);
       if (!us) return false;
       options_.mmio_timeout_us = *us;
+    } else if (flag == "--designs") {
+      if (value.empty()) {
+        *error = "wants a folder (a design package, or a folder of packages)";
+        return false;
+      }
+      options_.design_dirs.push_back(value);
+    } else if (flag == "--board") {
+      if (value.empty()) {
+        *error = "wants a board profile name (e.g. ZCU104, Pynq-Z2)";
+        return false;
+      }
+      board_ = value;
     }
     return true;
   }
 
   std::unique_ptr<Device> Create(const BackendContext& context, std::string* error) override {
     if (!context.state_dir.empty()) options_.ddr_file = context.state_dir + "/ddr.img";
+    options_.board = ChooseBoard();
     std::unique_ptr<Device> device = sim::CreateSimDevice(options_, error);
     if (!device) *error = "cannot create the simulated board: " + *error;
     return device;
   }
 
  private:
+  /// --board, else the board every package names, else ZCU104 (SimOptions' default). The
+  /// packages' own problems are reported when the board loads them, not here.
+  std::string ChooseBoard() const {
+    if (!board_.empty()) return board_;
+    std::vector<std::string> ignored;
+    std::string agreed = sim::AgreedBoard(sim::ScanDesignPackages(options_.design_dirs, &ignored));
+    return agreed.empty() ? options_.board : agreed;
+  }
+
   sim::SimOptions options_;
+  std::string board_;  // --board
 };
 
 }  // namespace
@@ -56,13 +81,15 @@ BackendInfo Backend_sim() {
       "  --deterministic        time moves only through Board.Advance\n"
       "  --pl-clock-mhz MHZ     PL clock 0 frequency (default 100)\n"
       "  --trace FILE           write a waveform of the PL (FST/VCD)\n"
+      "  --designs DIR          load the design packages (pynq-remote-design) in DIR: a\n"
+      "                         package's folder or a folder of packages; repeatable\n"
+      "  --board NAME           the board profile (default: the one the packages name\n"
+      "                         when they agree, else ZCU104)\n"
       "  --bus-timeout-us N     simulated microseconds (1..60000000) a bus access with\n"
       "                         no response waits before it fails with TIMEOUT (default:\n"
       "                         100000 PL cycles, 1000 us at 100 MHz)\n";
-  info.flags = {{"--deterministic", false},
-                {"--pl-clock-mhz", true},
-                {"--trace", true},
-                {"--bus-timeout-us", true}};
+  info.flags = {{"--deterministic", false}, {"--pl-clock-mhz", true}, {"--trace", true},
+                {"--bus-timeout-us", true}, {"--designs", true},      {"--board", true}};
   info.root = DefaultRoot::kTemporary;
   info.populate_root = true;
   info.default_rank = 1;  // the default wherever it is built

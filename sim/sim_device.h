@@ -31,6 +31,9 @@ struct SimOptions {
   std::string trace_path;          // non-empty: PL waveforms (FST) there, rewritten per Program
   uint64_t quantum_cycles = 1000;  // PL cycles per quantum (host calls wait at most one)
   std::string ddr_file;  // non-empty: DDR lives in this (sparse) file and outlives the process
+  // Design packages (pynq-remote-design) to load at start: each a package's folder or a folder
+  // of packages. Refused ones are reported on stderr; the board serves the rest.
+  std::vector<std::string> design_dirs;
 };
 
 /// The board. One alive per process (SystemC has one kernel): while one exists, another call

@@ -35,7 +35,7 @@ def content_hash(manifest_path, manifest):
     digest = hashlib.sha256()
     base = os.path.dirname(os.path.abspath(manifest_path))
     for name in ["manifest.json"] + list(manifest["sources"]):
-        with open(os.path.join(base, name), "rb") as f:
+        with open(gen_top.source_path(base, name), "rb") as f:
             data = f.read()
         digest.update(name.encode() + b"\x00" + struct.pack("<Q", len(data)) + data)
     return digest.hexdigest()

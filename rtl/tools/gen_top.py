@@ -79,6 +79,20 @@ class DesignError(Exception):
     pass
 
 
+# A source named "@ip/<core>/<file>" is a core of the shipped IP library (rtl/ip in the tree,
+# share/pynq-remote/ip installed: beside this tools folder either way), so a design outside
+# the repository can use our cores. The name, not the resolved path, is what gets hashed.
+IP_PREFIX = "@ip/"
+IP_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ip"))
+
+
+def source_path(design_dir, name):
+    """Where the manifest's source `name` is, for a design in `design_dir`."""
+    if isinstance(name, str) and name.startswith(IP_PREFIX):
+        return os.path.join(IP_DIR, name[len(IP_PREFIX):])
+    return os.path.join(design_dir, name)
+
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -299,7 +313,7 @@ class Design:
         self.name = manifest["name"]
         self.top = manifest.get("top", self.name)
         self.instances = {}
-        sources = [os.path.join(self.dir, s) for s in manifest["sources"]]
+        sources = [source_path(self.dir, s) for s in manifest["sources"]]
         self.sources = sources
         self._check_ps_ports()
         for inst in manifest["instances"]:

@@ -22,6 +22,7 @@
 #include "device/mmio_access.h"
 #include "device/region_allocator.h"
 #include "memory/sparse_store.h"
+#include "pl/design_catalog.h"
 #include "pl/design_registry.h"
 
 // libsystemc's main() wants an sc_main; executables with their own main never call it.
@@ -107,6 +108,8 @@ class SimDevice final : public Device {
   uint16_t irq_ = 0;
 
   std::thread runner_;
+  // Built-in designs and the packages of options.design_dirs, loaded once (never unloaded).
+  const DesignCatalog catalog_;
 };
 
 SimDevice::SimDevice(const SimOptions& options, const BoardProfile& profile)
@@ -117,7 +120,9 @@ SimDevice::SimDevice(const SimOptions& options, const BoardProfile& profile)
       allocator_(options.cma_base,
                  options.cma_base < options.ddr_size
                      ? std::min(options.cma_size, options.ddr_size - options.cma_base)
-                     : 0) {
+                     : 0),
+      catalog_(LoadDesignCatalog(options.design_dirs,
+                                 {profile.name, profile.family_id, options.part})) {
   {
     std::lock_guard<std::mutex> lock(board_mu_);
     board_.ps_regs.Reset(profile_.family);  // the family's pages, boot values
@@ -254,14 +259,15 @@ Status SimDevice::Program(const std::string& bitstream, const std::string& name,
     return fail(e);
   }
   const SimBitstream& bit = parsed.value();
-  const DesignEntry* entry = FindDesign(bit.design);
-  if (entry == nullptr) {
+  const CatalogEntry* found = catalog_.Find(bit.design);
+  if (found == nullptr) {
     std::string known;
-    for (const std::string& n : RegisteredDesigns()) known += (known.empty() ? "" : ", ") + n;
+    for (const std::string& n : catalog_.Names()) known += (known.empty() ? "" : ", ") + n;
     return fail(MakeError(ErrorCode::kBadBitstream, "bad bitstream: design '" + bit.design +
                                                         "' is not built into this board (" +
                                                         "known: " + known + ")"));
   }
+  const DesignEntry* entry = &found->design;
   if (entry->content_hash != bit.content_hash) {
     return fail(MakeError(ErrorCode::kBadBitstream,
                           "bad bitstream: design '" + bit.design + "' was built from other " +
@@ -275,6 +281,10 @@ Status SimDevice::Program(const std::string& bitstream, const std::string& name,
   DesignOptions design_options;
   design_options.trace_path = options_.trace_path;
   std::unique_ptr<PlDesign> design = entry->create(design_options);
+  if (design == nullptr) {
+    return fail(MakeError(ErrorCode::kInternal, "design '" + entry->name + "' (" +
+                                                    found->origin + ") made no model"));
+  }
   std::unique_lock<std::mutex> lock = LockBoard();
   board_.pl.Load(std::move(design));
   {

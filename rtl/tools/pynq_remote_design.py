@@ -1,0 +1,489 @@
+#!/usr/bin/python3
+"""pynq-remote-design: build a design package that pynq-remote-server loads at run time.
+
+  pynq-remote-design build --manifest DIR/manifest.json --out OUT [--work DIR] [-j N]
+                           [--no-trace] [--depfile FILE]
+
+writes OUT/<name>/ (rtl/README.md, "Design packages"):
+
+* ``lib<name>.so``: the Verilated model with a private Verilator runtime, exporting one symbol,
+  ``pynq_remote_design_package`` (sim/pl/design_package_abi.h);
+* ``<name>.bit`` and ``<name>.hwh`` (gen_design.py);
+* ``design.json``, the descriptor, written last and atomically: a folder without it is a
+  half-built package and the server ignores it.
+
+A second run with the same inputs (content hash, tool version, compiler, flags, Verilator)
+says "up to date" and does nothing. Every error is one paragraph on stderr and exit status 1;
+a usage error is status 2.
+
+Needs an installed pynq-remote (or its build tree), Verilator and a C++ compiler; Debian's
+/usr/bin/python3, standard library only.
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, TOOLS_DIR)
+import gen_design  # noqa: E402
+import gen_top  # noqa: E402
+
+PACKAGE_FORMAT = 1
+# The project version; the wrappers (build/bin, installed bin) set it, a bare checkout is "dev".
+TOOL_VERSION = os.environ.get("PYNQ_REMOTE_VERSION", "dev")
+ENTRY_SYMBOL = "pynq_remote_design_package"
+# Verilator's flags as rtl/CMakeLists.txt passes them for the designs built into the server.
+VERILATOR_FLAGS = ["-Wall", "-O3", "--x-assign", "fast", "--x-initial", "fast"]
+CXX_FLAGS = ["-std=c++17", "-fPIC", "-O2", "-fvisibility=hidden", "-fvisibility-inlines-hidden",
+             "-w"]
+LINK_FLAGS = ["-shared", "-Wl,-Bsymbolic", "-Wl,--no-undefined"]
+LIBS = ["-lz", "-lpthread", "-ldl"]
+FAMILY_NAMES = {"zynqmp": "Zynq UltraScale+", "zynq7000": "Zynq-7000"}
+
+
+class BuildError(Exception):
+    """A failure the user can act on: printed as one paragraph, exit status 1."""
+
+
+# ---------------------------------------------------------------------------- where things are
+
+def sim_include_dir():
+    """The sim headers the package's glue includes (pl/, bridges/): the source tree's sim/, or
+    include/pynq_remote/sim of an installed prefix (share/pynq-remote/tools is this folder)."""
+    candidates = [os.environ.get("PYNQ_REMOTE_SIM_INCLUDE", ""),
+                  os.path.join(TOOLS_DIR, "..", "..", "sim"),
+                  os.path.join(TOOLS_DIR, "..", "..", "..", "include", "pynq_remote", "sim")]
+    for c in candidates:
+        if c and os.path.isfile(os.path.join(c, "pl", "design_package_abi.h")):
+            return os.path.normpath(c)
+    raise BuildError("cannot find the pynq-remote sim headers (pl/design_package_abi.h) beside "
+                     "%s: is pynq-remote installed completely? (set PYNQ_REMOTE_SIM_INCLUDE to "
+                     "the folder that holds pl/ and bridges/)" % TOOLS_DIR)
+
+
+def boards_file():
+    candidates = [os.environ.get("PYNQ_REMOTE_BOARDS", ""),
+                  os.path.join(TOOLS_DIR, "..", "boards.json"),
+                  os.path.join(TOOLS_DIR, "..", "..", "sim", "board", "boards.json")]
+    for c in candidates:
+        if c and os.path.isfile(c):
+            return os.path.normpath(c)
+    return None
+
+
+def board_profile(manifest):
+    """(profile name, family) of the manifest's board: boards.json's profile named
+    "board_name" when the profiles are there, else the family the part belongs to."""
+    name = manifest.get("board_name", "ZCU104")
+    part = manifest["part"]
+    path = boards_file()
+    if path:
+        with open(path) as f:
+            boards = json.load(f)["boards"]
+        for b in boards:
+            if b["name"] == name:
+                if b["part"] != part:
+                    raise BuildError("the manifest's part %s is not board %s's part %s" %
+                                     (part, name, b["part"]))
+                return name, b["family"]
+        raise BuildError("board_name %r is not a known board profile (known: %s)" %
+                         (name, ", ".join(b["name"] for b in boards)))
+    if part.startswith("xczu"):
+        return name, "zynqmp"
+    if part.startswith("xc7z"):
+        return name, "zynq7000"
+    raise BuildError("part %r is neither a Zynq UltraScale+ (xczu...) nor a Zynq-7000 "
+                     "(xc7z...) part" % part)
+
+
+def run(cmd, what, cwd=None):
+    """Runs cmd; returns its output. A missing program is a BuildError naming it."""
+    try:
+        p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           universal_newlines=True)
+    except FileNotFoundError:
+        raise BuildError("%s: cannot run %s (not installed, or not on PATH)" % (what, cmd[0]))
+    return p.returncode, p.stdout
+
+
+def verilator_info(verilator):
+    rc, out = run([verilator, "--version"], "Verilator")
+    m = re.match(r"Verilator (\d+\.\d+)", out)
+    if rc or not m:
+        raise BuildError("%s --version did not print a Verilator version: %s" %
+                         (verilator, out.strip()[:200]))
+    rc, root = run([verilator, "--getenv", "VERILATOR_ROOT"], "Verilator")
+    root = root.strip()
+    if rc or not os.path.isfile(os.path.join(root, "include", "verilated.cpp")):
+        raise BuildError("Verilator's runtime sources (VERILATOR_ROOT/include/verilated.cpp) "
+                         "are not at %r" % root)
+    return m.group(1), out.strip(), root
+
+
+def compiler_info(cxx):
+    rc, out = run([cxx, "--version"], "the C++ compiler")
+    if rc:
+        raise BuildError("%s --version failed: %s" % (cxx, out.strip()[:200]))
+    return out.splitlines()[0] if out else cxx
+
+
+def abi_version(include):
+    """kPlDesignAbiVersion of the sim headers the package is compiled against."""
+    with open(os.path.join(include, "pl", "pl_design.h")) as f:
+        m = re.search(r"kPlDesignAbiVersion\s*=\s*(\d+)", f.read())
+    if not m:
+        raise BuildError("%s/pl/pl_design.h defines no kPlDesignAbiVersion: the sim headers "
+                         "are not this pynq-remote's" % include)
+    return int(m.group(1))
+
+
+# ---------------------------------------------------------------------------- inputs
+
+def load_manifest(path):
+    if not os.path.isfile(path):
+        raise BuildError("%s: no such manifest file" % path)
+    with gen_top.manifest_errors():
+        with open(path) as f:
+            manifest = json.load(f)
+        if not isinstance(manifest, dict):
+            raise gen_top.DesignError("the manifest is not a JSON object")
+        for key in ("name", "sources", "part", "instances"):
+            if key not in manifest:
+                raise gen_top.DesignError("required key %r is missing" % key)
+        if not isinstance(manifest["sources"], list) or not manifest["sources"]:
+            raise gen_top.DesignError("\"sources\" must be a non-empty list of file names")
+        gen_design.check_xml_text(manifest)
+        gen_top.check_names(manifest)
+        base = os.path.dirname(os.path.abspath(path))
+        for s in manifest["sources"]:
+            if not isinstance(s, str) or not os.path.isfile(gen_top.source_path(base, s)):
+                raise gen_top.DesignError("source %r: no such file (%s)" %
+                                          (s, gen_top.source_path(base, s)))
+        for inst in manifest["instances"]:
+            gen_design._window(inst)
+    return manifest
+
+
+def has_module(paths, module):
+    pattern = re.compile(r"\bmodule\s+%s\b" % re.escape(module))
+    for p in paths:
+        with open(p, errors="replace") as f:
+            if pattern.search(gen_top._strip_comments(f.read())):
+                return p
+    return None
+
+
+def base_parameter(path, module):
+    """True when `module`'s header in `path` declares a parameter named BASE."""
+    with open(path, errors="replace") as f:
+        text = gen_top._strip_comments(f.read())
+    m = re.search(r"\bmodule\s+%s\b\s*#\s*\(" % re.escape(module), text)
+    if not m:
+        return False
+    end = gen_top._balanced(text, m.end() - 1)
+    return re.search(r"\bparameter\b[^;]*?\bBASE\s*=", text[m.end():end]) is not None
+
+
+# ---------------------------------------------------------------------------- build steps
+
+def files_digest(paths):
+    d = hashlib.sha256()
+    for p in sorted(paths):
+        with open(p, "rb") as f:
+            d.update(p.encode() + b"\0" + f.read())
+    return d.hexdigest()
+
+
+def classes_mk(obj_dir, prefix):
+    """The .cpp files Verilator made for the model, from its <prefix>_classes.mk."""
+    with open(os.path.join(obj_dir, prefix + "_classes.mk")) as f:
+        text = f.read().replace("\\\n", " ")
+    files = []
+    for m in re.finditer(r"^(VM_CLASSES_FAST|VM_CLASSES_SLOW|VM_SUPPORT_FAST|VM_SUPPORT_SLOW)"
+                         r"\s*\+?=\s*(.*)$", text, re.M):
+        files += [os.path.join(obj_dir, w + ".cpp") for w in m.group(2).split()]
+    return files
+
+
+def verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trace):
+    obj = os.path.join(work, "verilated")
+    shutil.rmtree(obj, ignore_errors=True)
+    sources = [gen_top.source_path(design_dir, s) for s in manifest["sources"]]
+    if top_file:
+        sources = [top_file] + sources
+    top = manifest.get("top", manifest["name"])
+    cmd = [verilator, "--cc"] + VERILATOR_FLAGS + (["--trace-fst"] if trace else [])
+    cmd += ["--top-module", top, "--prefix", prefix, "-Mdir", obj]
+    base = None
+    if not top_file and manifest["instances"]:
+        # A hand-written top: its window comes from the manifest when it has a BASE parameter.
+        found = has_module(sources, top)
+        if found and base_parameter(found, top):
+            base = manifest["instances"][0]["base"]
+            cmd.append("-GBASE=32'h%X" % int(base, 16))
+    cmd += sources
+    rc, out = run(cmd, "Verilator")
+    if rc:
+        lines = [l for l in out.splitlines() if l.startswith("%Error") or l.startswith("%Warning")]
+        shown = "\n".join(lines[:20]) or out.strip()[-2000:]
+        raise BuildError("Verilator rejected the design (the RTL must be lint-clean under -Wall; "
+                         "see rtl/README.md for how a top keeps unused shell ports clean):\n%s"
+                         % shown)
+    return obj, base
+
+
+def compile_all(cxx, units, flags, objs_dir, jobs):
+    os.makedirs(objs_dir, exist_ok=True)
+    launcher = ["ccache"] if shutil.which("ccache") and "ccache" not in cxx else []
+
+    def one(src):
+        out = os.path.join(objs_dir, os.path.basename(src) + ".o")
+        rc, text = run(launcher + [cxx] + flags + ["-c", src, "-o", out], "the C++ compiler")
+        if rc:
+            raise BuildError("compiling %s failed:\n%s" % (src, text.strip()[-3000:]))
+        return out
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(one, units))
+
+
+def write_atomic(path, text):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the package from other users
+    os.replace(tmp, path)
+
+
+def build(args):
+    manifest_path = os.path.abspath(args.manifest)
+    manifest = load_manifest(manifest_path)
+    design_dir = os.path.dirname(manifest_path)
+    name = manifest["name"]
+    top = manifest.get("top", name)
+    fmt = manifest.get("format", 1)
+    board, family = board_profile(manifest)
+    include = sim_include_dir()
+    verilator = os.environ.get("VERILATOR", "verilator")
+    vl_version, vl_banner, vl_root = verilator_info(verilator)
+    cxx = args.cxx or os.environ.get("CXX", "c++")
+    compiler = compiler_info(cxx)
+    trace = not args.no_trace
+    out_dir = os.path.join(os.path.abspath(args.out), name)
+    descriptor_path = os.path.join(out_dir, "design.json")
+
+    old = None
+    if os.path.exists(descriptor_path):
+        try:
+            with open(descriptor_path) as f:
+                old = json.load(f)
+            if not isinstance(old, dict):
+                raise ValueError("not an object")
+        except ValueError as e:
+            raise BuildError("%s is not a design package descriptor (%s); remove %s or choose "
+                             "another --out" % (descriptor_path, e, out_dir))
+        if old.get("package_format") != PACKAGE_FORMAT:
+            raise BuildError("%s holds a package of another pynq-remote version (package_format "
+                             "%r, tool %r; this tool writes package_format %d, version %s): "
+                             "remove %s or choose another --out" %
+                             (out_dir, old.get("package_format"), old.get("tool_version"),
+                              PACKAGE_FORMAT, TOOL_VERSION, out_dir))
+
+    sha = gen_design.content_hash(manifest_path, manifest)
+    tool_files = [os.path.join(TOOLS_DIR, f) for f in os.listdir(TOOLS_DIR)
+                  if f.endswith((".py", ".in", ".cc"))]
+    tool_files += [os.path.join(include, d, f) for d in ("pl", "bridges")
+                   for f in os.listdir(os.path.join(include, d)) if f.endswith(".h")]
+    key_inputs = {"content_hash": sha, "tool_version": TOOL_VERSION,
+                  "tools": files_digest(tool_files), "compiler": compiler,
+                  "cxx_flags": CXX_FLAGS, "link_flags": LINK_FLAGS,
+                  "verilator_flags": VERILATOR_FLAGS, "trace": trace, "verilator": vl_banner}
+    build_key = hashlib.sha256(json.dumps(key_inputs, sort_keys=True).encode()).hexdigest()
+    library = "lib%s.so" % name
+    if (old and old.get("build_key") == build_key and
+            all(os.path.isfile(os.path.join(out_dir, old.get(k, "")))
+                for k in ("library", "bitstream", "hwh"))):
+        print("pynq-remote-design: %s is up to date" % out_dir)
+        write_depfile(args, manifest, design_dir, manifest_path, descriptor_path)
+        return 0
+
+    work = os.path.abspath(args.work) if args.work else os.path.join(
+        os.path.abspath(args.out), ".work", name)
+    gen = os.path.join(work, "gen")
+    os.makedirs(gen, exist_ok=True)
+    os.makedirs(out_dir, exist_ok=True)
+    # From here on the folder is not a whole package until design.json is back.
+    if os.path.exists(descriptor_path):
+        os.remove(descriptor_path)
+
+    print("pynq-remote-design: building %s (%s, %s) into %s" % (name, board, manifest["part"],
+                                                               out_dir), flush=True)
+    top_file = None
+    with gen_top.manifest_errors():
+        if fmt >= 2:
+            top_file = os.path.join(gen, top + ".v")
+            write_atomic(top_file, gen_top.generate(gen_top.Design(manifest_path, manifest)))
+        else:
+            sources = [gen_top.source_path(design_dir, s) for s in manifest["sources"]]
+            if not has_module(sources, top):
+                raise gen_top.DesignError("the top module %r is in none of the sources (%s)" %
+                                          (top, ", ".join(manifest["sources"])))
+        gen_args = argparse.Namespace(manifest=manifest_path, out_dir=out_dir, header_dir=gen)
+        gen_design.generate_files(gen_args)
+    prefix = "V" + name
+    obj, base = verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trace)
+
+    binding_include, model = binding(include, top_file, manifest, design_dir, top, prefix,
+                                     family, gen)
+    with open(os.path.join(TOOLS_DIR, "package_entry.cc.in")) as f:
+        entry = f.read()
+    for k, v in {"NAME": name, "CONTENT_HASH": sha, "PART": manifest["part"], "BOARD": board,
+                 "FAMILY": family, "VERILATOR_VERSION": vl_version,
+                 "ABI_VERSION": str(abi_version(include)), "BINDING_INCLUDE": binding_include,
+                 "MODEL": model}.items():
+        entry = entry.replace("@%s@" % k, v)
+    entry_cc = os.path.join(gen, name + "_package.cc")
+    write_atomic(entry_cc, entry)
+    exports = os.path.join(gen, "exports.map")
+    write_atomic(exports, "{\n  global: %s;\n  local: *;\n};\n" % ENTRY_SYMBOL)
+
+    runtime = ["verilated.cpp", "verilated_threads.cpp"] + (["verilated_fst_c.cpp"] if trace
+                                                            else [])
+    units = classes_mk(obj, prefix) + [os.path.join(vl_root, "include", r) for r in runtime]
+    units.append(entry_cc)
+    defines = ["-DVM_COVERAGE=0", "-DVM_SC=0", "-DVM_TRACE=%d" % trace,
+               "-DVM_TRACE_FST=%d" % trace, "-DVM_TRACE_VCD=0"]
+    incs = ["-I" + obj, "-I" + gen, "-I" + include, "-isystem", os.path.join(vl_root, "include"),
+            "-isystem", os.path.join(vl_root, "include", "vltstd")]
+    objs_dir = os.path.join(work, "objs")
+    shutil.rmtree(objs_dir, ignore_errors=True)
+    objects = compile_all(cxx, units, CXX_FLAGS + defines + incs, objs_dir, args.jobs)
+    tmp_lib = os.path.join(out_dir, ".%s.tmp" % library)
+    rc, text = run([cxx] + LINK_FLAGS + ["-Wl,--version-script=" + exports, "-o", tmp_lib] +
+                   objects + LIBS, "the linker")
+    if rc:
+        raise BuildError("linking %s failed:\n%s" % (library, text.strip()[-3000:]))
+    os.replace(tmp_lib, os.path.join(out_dir, library))
+    probe(cxx, include, work, os.path.join(out_dir, library), manifest, base)
+
+    descriptor = {"package_format": PACKAGE_FORMAT, "name": name, "board": board,
+                  "family": family, "part": manifest["part"], "content_hash": sha,
+                  "verilator_version": vl_version, "abi_version": abi_version(include),
+                  "library": library, "bitstream": name + ".bit", "hwh": name + ".hwh",
+                  "tool_version": TOOL_VERSION, "trace": trace, "build_key": build_key}
+    if base is not None:
+        descriptor["base_parameter"] = base
+    write_atomic(descriptor_path, json.dumps(descriptor, indent=2, sort_keys=True) + "\n")
+    write_depfile(args, manifest, design_dir, manifest_path, descriptor_path)
+    print("pynq-remote-design: wrote %s" % out_dir)
+    return 0
+
+
+def probe(cxx, include, work, lib, manifest, base):
+    """Loads the library as the server will and reads once at every instance's base: the RTL
+    must answer where the manifest says it sits (anything but DECERR). Catches a hand-written
+    top whose hard-coded decode disagrees with the manifest, and a library that cannot load."""
+    exe = os.path.join(work, "package_probe")
+    rc, text = run([cxx, "-std=c++17", "-O1", "-I" + include,
+                    os.path.join(TOOLS_DIR, "package_probe.cc"), "-o", exe, "-ldl"],
+                   "the C++ compiler")
+    if rc:
+        raise BuildError("compiling the package probe failed:\n%s" % text.strip()[-2000:])
+    bases = [inst["base"] for inst in manifest["instances"]]
+    rc, text = run([exe, lib] + bases, "the package probe")
+    answers = dict(line.split() for line in text.splitlines() if line.startswith("0x"))
+    if rc == 2 or not answers:
+        raise BuildError("the built library does not load: %s" % text.strip())
+    wrong = []
+    for inst in manifest["instances"]:
+        got = answers.get("0x%08X" % int(inst["base"], 16))
+        if got in ("3", "none"):
+            wrong.append("%s at %s: %s" % (inst["name"], inst["base"],
+                                            "DECERR" if got == "3" else "no answer"))
+    if wrong:
+        hint = ("the top has a BASE parameter, set to %s" % base if base else
+                "a hand-written top without a BASE parameter must decode the manifest's "
+                "addresses itself; give it a 'parameter [31:0] BASE' and decode relative to it"
+                if manifest.get("format", 1) < 2 else "the generated top decodes the manifest")
+        raise BuildError("the RTL does not answer where the manifest says it sits (%s): %s" %
+                         ("; ".join(wrong), hint))
+
+
+def binding(include, top_file, manifest, design_dir, top, prefix, family, gen):
+    """(#include line, model type) of the C++ glue around the model: the generated binding
+    (gen_binding.py) when the tools have it, else the legacy one-master shell pins."""
+    script = os.path.join(TOOLS_DIR, "gen_binding.py")
+    if not os.path.isfile(script):
+        return "", "VerilatedDesign<%s>" % prefix
+    top_path = top_file or has_module(
+        [gen_top.source_path(design_dir, s) for s in manifest["sources"]], top)
+    out = os.path.join(gen, prefix + "_binding.h")
+    cmd = [sys.executable, script, "--top-file", top_path, "--top", top, "--prefix", prefix,
+           "--family", family, "--out", out]
+    masters = manifest.get("masters") or []
+    if masters and isinstance(masters[0], dict) and masters[0].get("ps_port"):
+        cmd += ["--legacy-port", masters[0]["ps_port"]]
+    rc, text = run(cmd, "gen_binding.py")
+    if rc:
+        raise BuildError("the top's ports break the shell convention (rtl/README.md):\n%s" %
+                         text.strip())
+    return ('#include "%s_binding.h"' % prefix,
+            "VerilatedDesign<%s, sim::Binding_%s>" % (prefix, prefix[1:]))
+
+
+def write_depfile(args, manifest, design_dir, manifest_path, descriptor_path):
+    """A Makefile-style depfile for build systems (CMake's DEPFILE): the descriptor depends on
+    the manifest and every source."""
+    if not args.depfile:
+        return
+    deps = [manifest_path] + [os.path.abspath(gen_top.source_path(design_dir, s))
+                              for s in manifest["sources"]]
+    esc = [d.replace(" ", "\\ ") for d in deps]
+    write_atomic(os.path.abspath(args.depfile),
+                 "%s: %s\n" % (descriptor_path.replace(" ", "\\ "), " \\\n  ".join(esc)))
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="pynq-remote-design",
+                                     description="Build design packages for pynq-remote-server "
+                                     "(--backend sim --designs DIR).")
+    parser.add_argument("--version", action="version", version="pynq-remote-design " +
+                        TOOL_VERSION)
+    sub = parser.add_subparsers(dest="command")
+    b = sub.add_parser("build", help="Verilate and compile a design into OUT/<name>/")
+    b.add_argument("--manifest", required=True, help="the design's manifest.json")
+    b.add_argument("--out", required=True, help="the package goes to OUT/<name>/")
+    b.add_argument("--work", help="intermediate files (default OUT/.work/<name>)")
+    b.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                   help="parallel compile jobs (default: the number of CPUs)")
+    b.add_argument("--no-trace", action="store_true",
+                   help="leave waveform support out (a smaller, faster-building library)")
+    b.add_argument("--cxx", help="the C++ compiler (default $CXX, else c++)")
+    b.add_argument("--depfile", help="also write a Makefile-style depfile (for CMake)")
+    args = parser.parse_args(argv)
+    if args.command != "build":
+        parser.print_help(sys.stderr)
+        return 2
+    if args.jobs < 1:
+        parser.error("-j wants a positive number")
+    try:
+        return build(args)
+    except (BuildError, gen_top.DesignError) as e:
+        print("pynq-remote-design: %s: %s" % (args.manifest, e), file=sys.stderr)
+        return 1
+    except OSError as e:
+        print("pynq-remote-design: %s: %s" % (args.manifest, e), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
