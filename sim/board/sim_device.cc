@@ -121,8 +121,8 @@ SimDevice::SimDevice(const SimOptions& options, const BoardProfile& profile)
                  options.cma_base < options.ddr_size
                      ? std::min(options.cma_size, options.ddr_size - options.cma_base)
                      : 0),
-      catalog_(LoadDesignCatalog(options.design_dirs,
-                                 {profile.name, profile.family_id, options.part})) {
+      catalog_(
+          LoadDesignCatalog(options.design_dirs, {profile.name, profile.family_id, options.part})) {
   {
     std::lock_guard<std::mutex> lock(board_mu_);
     board_.ps_regs.Reset(profile_.family);  // the family's pages, boot values
@@ -274,6 +274,14 @@ Status SimDevice::Program(const std::string& bitstream, const std::string& name,
                               "sources (bitstream hash " + bit.content_hash.substr(0, 12) +
                               "..., board has " + entry->content_hash.substr(0, 12) + "...)"));
   }
+  const std::string bit_family = FamilyOfPart(bit.part);
+  if (!bit_family.empty() && bit_family != profile_.family_id) {
+    return fail(MakeError(ErrorCode::kBadBitstream,
+                          "bad bitstream: built for a " + FamilyDisplayName(bit_family) +
+                              " part (" + bit.part + "), this board is a " +
+                              FamilyDisplayName(profile_.family_id) + " board (" + profile_.name +
+                              ", " + options_.part + ")"));
+  }
   if (!bit.part.empty() && bit.part != options_.part) {
     return fail(MakeError(ErrorCode::kBadBitstream, "bad bitstream: built for part " + bit.part +
                                                         ", the board is " + options_.part));
@@ -282,8 +290,8 @@ Status SimDevice::Program(const std::string& bitstream, const std::string& name,
   design_options.trace_path = options_.trace_path;
   std::unique_ptr<PlDesign> design = entry->create(design_options);
   if (design == nullptr) {
-    return fail(MakeError(ErrorCode::kInternal, "design '" + entry->name + "' (" +
-                                                    found->origin + ") made no model"));
+    return fail(MakeError(ErrorCode::kInternal,
+                          "design '" + entry->name + "' (" + found->origin + ") made no model"));
   }
   std::unique_lock<std::mutex> lock = LockBoard();
   board_.pl.Load(std::move(design));
