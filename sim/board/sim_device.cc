@@ -274,11 +274,14 @@ Status SimDevice::Program(const std::string& bitstream, const std::string& name,
                               "sources (bitstream hash " + bit.content_hash.substr(0, 12) +
                               "..., board has " + entry->content_hash.substr(0, 12) + "...)"));
   }
-  const std::string bit_family = FamilyOfPart(bit.part);
+  // A .bin carries no header: the design's own part tells its family then. A design for the
+  // other family's PS cannot run here, whatever the bitstream says.
+  const std::string& design_part = bit.part.empty() ? entry->part : bit.part;
+  const std::string bit_family = FamilyOfPart(design_part);
   if (!bit_family.empty() && bit_family != profile_.family_id) {
     return fail(MakeError(ErrorCode::kBadBitstream,
                           "bad bitstream: built for a " + FamilyDisplayName(bit_family) +
-                              " part (" + bit.part + "), this board is a " +
+                              " part (" + design_part + "), this board is a " +
                               FamilyDisplayName(profile_.family_id) + " board (" + profile_.name +
                               ", " + options_.part + ")"));
   }
