@@ -1,0 +1,292 @@
+#!/usr/bin/python3
+"""The real client is the judge: the unmodified PYNQ 3.1 host client against our server.
+
+Starts ``SERVER --backend sim --listen 127.0.0.1:7967 [EXTRA ...]`` (upstream's remote mode
+knows only port 7967), then, each in a fresh Python process importing the upstream ``pynq``
+from UPSTREAM with ``PYNQ_REMOTE_DEVICES=127.0.0.1``, loads every generated overlay with
+``pynq.Overlay()`` and runs a flow on it:
+
+* ref_accel:    MMIO: ID and VERSION, SCRATCH write/read, mem_accel_0 adding a constant to an
+                allocate()d buffer into another (register_map, polling CTRL.AP_DONE);
+* dma_loopback: upstream's DMA driver (pynq.lib.dma) moves allocate()d buffers through the
+                FIFO and back;
+* gpio_intc:    upstream's AxiGPIO driver, channel 1 looped into channel 2, and the GPIO
+                interrupt pending at the axi_intc that interrupt_controllers names;
+* stream_scale: DMA through the HLS block started through its register_map;
+* resizer:      test_remote.py's resizer flow (Xilinx/PYNQ tests/test_remote.py): a 500x500
+                RGB image through axi_dma_0 and resize_accel_0 at scale 1, out == in.
+
+This file holds no upstream code. UPSTREAM is the directory holding upstream's ``pynq/``
+(Xilinx/PYNQ v3.1, its ``*_pb2_grpc.py`` regenerated for Debian's grpcio); ``pynqmetadata``
+and ``pynqutils`` are imported from UPSTREAM or, when not there, from its parent folder (the
+layout of /tmp/upstream: PYNQ/pynq, pynqmetadata, pynqutils). Without UPSTREAM the check is
+skipped (exit 77).
+
+Usage: check_upstream_client.py --server BIN --designs DIR [--upstream DIR] [--only NAME]
+                                [-- EXTRA SERVER ARGS]
+       (UPSTREAM defaults to $PYNQ_REMOTE_UPSTREAM_PYNQ). Run one at a time per machine:
+       flock /tmp/port7967.lock check_upstream_client.py ...
+"""
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+PORT = 7967
+OVERLAYS = ("ref_accel", "dma_loopback", "gpio_intc", "stream_scale", "resizer")
+
+
+# ---- the flows, run in a child process with the upstream pynq on sys.path -------------------
+
+def flow_ref_accel(pynq, np, bit):
+    ol = pynq.Overlay(bit)
+    regs = ol.ref_regs_0
+    assert regs.read(0x00) == 0x52454641, hex(regs.read(0x00))   # "REFA"
+    assert regs.read(0x04) == 0x00010000, hex(regs.read(0x04))
+    for value in (0x12345678, 0xDEADBEEF, 0):
+        regs.write(0x10, value)
+        # PYNQ 3.1's wire has the read value as an int32: 0x80000000 and up arrive negative,
+        # on a real board too.
+        assert regs.read(0x10) & 0xFFFFFFFF == value, hex(regs.read(0x10))
+    n = 4096
+    src = pynq.allocate((n,), np.uint32)
+    dst = pynq.allocate((n,), np.uint32)
+    src[:] = np.arange(n, dtype=np.uint32)
+    src.flush()
+    acc = ol.mem_accel_0.register_map
+    acc.src_1, acc.src_2 = src.physical_address & 0xFFFFFFFF, src.physical_address >> 32
+    acc.dst_1, acc.dst_2 = dst.physical_address & 0xFFFFFFFF, dst.physical_address >> 32
+    acc.length, acc.op, acc.constant = n * 4, 1, 7
+    acc.CTRL.AP_START = 1
+    deadline = time.monotonic() + 60
+    while not acc.CTRL.AP_DONE and not acc.CTRL.AP_IDLE:
+        assert time.monotonic() < deadline, "mem_accel_0 never finished"
+    dst.invalidate()
+    # A remote buffer's contents are read from the board by indexing ([:]).
+    assert np.array_equal(dst[:], src[:] + 7)
+    return "ID/VERSION/SCRATCH over MMIO; mem_accel_0 added 7 to %d words" % n
+
+
+def flow_dma_loopback(pynq, np, bit):
+    from pynq.lib.dma import DMA
+    ol = pynq.Overlay(bit)
+    dma = ol.axi_dma_0
+    assert isinstance(dma, DMA), type(dma)
+    sizes = (4, 4096, 65536)
+    for nbytes in sizes:
+        src = pynq.allocate((nbytes,), np.uint8)
+        dst = pynq.allocate((nbytes,), np.uint8)
+        src[:] = np.random.default_rng(nbytes).integers(0, 256, nbytes, dtype=np.uint8)
+        dma.recvchannel.transfer(dst)
+        dma.sendchannel.transfer(src)
+        dma.sendchannel.wait()
+        dma.recvchannel.wait()
+        assert np.array_equal(src[:], dst[:]), "loopback of %d bytes differs" % nbytes
+        del src, dst
+    return "pynq.lib.dma.DMA looped %s bytes back" % "/".join(map(str, sizes))
+
+
+def flow_gpio_intc(pynq, np, bit):
+    from pynq.lib import AxiGPIO
+    ol = pynq.Overlay(bit)
+    gpio = ol.axi_gpio_0
+    assert isinstance(gpio, AxiGPIO), type(gpio)
+    assert "axi_intc_0" in ol.interrupt_controllers, ol.interrupt_controllers
+    pin = ol.interrupt_pins.get("axi_gpio_0/ip2intc_irpt")
+    assert pin and pin["controller"] == "axi_intc_0", ol.interrupt_pins
+    gpio.setdirection("out", channel=1)
+    gpio.setdirection("in", channel=2)
+    for value in (0x00, 0x5A, 0xA5, 0xFF):
+        gpio.channel1.write(value, 0xFF)
+        assert gpio.channel2.read() & 0xFF == value
+    intc = ol.axi_intc_0
+    gpio.write(0x128, 0x2)   # IP IER: channel 2 changes
+    intc.write(0x08, 0x1)    # IER: input 0
+    intc.write(0x1C, 0x3)    # MER: ME | HIE
+    gpio.channel1.write(0x0F, 0xFF)
+    assert gpio.read(0x120) & 0x2, "no GPIO interrupt"
+    assert intc.read(0x04) & 0x1, "the interrupt is not pending at axi_intc_0"
+    return "AxiGPIO channel 1 -> 2 loop; interrupt pending at axi_intc_0"
+
+
+def flow_stream_scale(pynq, np, bit):
+    ol = pynq.Overlay(bit)
+    n = 10000
+    data = np.random.default_rng(5).integers(-1000, 1000, n).astype(np.int32)
+    src = pynq.allocate((n,), np.int32)
+    dst = pynq.allocate((n,), np.int32)
+    src[:] = data
+    hls = ol.hls_stream_scale_0.register_map
+    hls.length, hls.scale = n, 3
+    hls.offset = int(np.int32(-7).view(np.uint32))
+    dma = ol.axi_dma_0
+    dma.recvchannel.transfer(dst)
+    hls.CTRL.AP_START = 1
+    dma.sendchannel.transfer(src)
+    dma.sendchannel.wait()
+    dma.recvchannel.wait()
+    assert np.array_equal(dst[:], data * 3 - 7)
+    return "%d words through DMA and hls_stream_scale_0 (x3 - 7)" % n
+
+
+def flow_resizer(pynq, np, bit):
+    # The steps of Xilinx/PYNQ tests/test_remote.py (read for facts, not copied).
+    ol = pynq.Overlay(bit)
+    dma, resizer = ol.axi_dma_0, ol.resize_accel_0
+    size = 500
+    image = np.random.randint(0, 256, (size, size, 3), dtype=np.uint8)
+    src = pynq.allocate(shape=(size, size, 3), dtype=np.uint8, cacheable=1)
+    dst = pynq.allocate(shape=(size, size, 3), dtype=np.uint8, cacheable=1)
+    src[:] = image
+    regs = resizer.register_map
+    regs.src_rows, regs.src_cols, regs.dst_rows, regs.dst_cols = size, size, size, size
+    dma.sendchannel.transfer(src)
+    dma.recvchannel.transfer(dst)
+    resizer.write(0x00, 0x81)
+    dma.sendchannel.wait()
+    dma.recvchannel.wait()
+    assert np.array_equal(src[:], dst[:]), "500x500 at scale 1 differs"
+    return "test_remote.py's flow: 500x500x3 through axi_dma_0 and resize_accel_0"
+
+
+def run_flow(name, bit):
+    import numpy as np
+    import pynq
+    return globals()["flow_" + name](pynq, np, bit)
+
+
+def child(args):
+    """One flow in this (fresh) process; prints its outcome as the last line."""
+    try:
+        detail = run_flow(args.flow, args.bit)
+    except BaseException as e:   # noqa: B902  every failure is a result here
+        import traceback
+        traceback.print_exc()
+        print("RESULT FAIL %s: %s: %s" % (args.flow, type(e).__name__, e))
+        return 1
+    print("RESULT PASS %s: %s" % (args.flow, detail))
+    return 0
+
+
+# ---- the parent: server, environment, one child per overlay ---------------------------------
+
+def port_open():
+    try:
+        with socket.create_connection(("127.0.0.1", PORT), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def clear_upstream_cache(upstream):
+    """Upstream caches the last overlay's parsed metadata beside its own pl_server module,
+    keyed by the bitstream's hash; each run must parse the .hwh it is given."""
+    state = os.path.join(upstream, "pynq", "pl_server")
+    for name in os.listdir(state) if os.path.isdir(state) else []:
+        if name == "_current_metadata.pkl" or (name.startswith("global_pl_state_") and
+                                               name.endswith(".json")):
+            os.remove(os.path.join(state, name))
+
+
+def upstream_path(arg):
+    """PYTHONPATH entries: the directory with pynq/, and its parent (pynqmetadata, pynqutils
+    unpacked beside PYNQ/, as /tmp/upstream holds them) when pynqmetadata is not inside."""
+    paths = [arg]
+    parent = os.path.dirname(os.path.abspath(arg))
+    if not os.path.isdir(os.path.join(arg, "pynqmetadata")):
+        paths.append(parent)
+    return paths
+
+
+def main(argv):
+    if "--flow" in argv:
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--flow", required=True, choices=OVERLAYS)
+        ap.add_argument("--bit", required=True)
+        return child(ap.parse_args(argv))
+    extra = []
+    if "--" in argv:
+        extra = argv[argv.index("--") + 1:]
+        argv = argv[:argv.index("--")]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--server", required=True, help="the pynq-remote-server binary")
+    ap.add_argument("--designs", required=True, help="folder with <name>/<name>.bit and .hwh")
+    ap.add_argument("--upstream", default=os.environ.get("PYNQ_REMOTE_UPSTREAM_PYNQ"),
+                    help="directory holding the upstream pynq package (Xilinx/PYNQ v3.1)")
+    ap.add_argument("--only", action="append", choices=OVERLAYS)
+    ap.add_argument("--timeout", type=float, default=600, help="seconds per flow")
+    args = ap.parse_args(argv)
+    if not args.upstream:
+        print("SKIP: no upstream PYNQ client (--upstream or PYNQ_REMOTE_UPSTREAM_PYNQ)")
+        return SKIP
+    if not os.path.isfile(os.path.join(args.upstream, "pynq", "__init__.py")):
+        print("check_upstream_client.py: %s holds no pynq/__init__.py" % args.upstream,
+              file=sys.stderr)
+        return 2
+    if port_open():
+        print("check_upstream_client.py: 127.0.0.1:%d is taken; run under "
+              "flock /tmp/port7967.lock" % PORT, file=sys.stderr)
+        return 2
+    work = tempfile.mkdtemp(prefix="upstream_client_")
+    log = open(os.path.join(work, "server.log"), "w")
+    server = subprocess.Popen([args.server, "--backend", "sim", "--listen",
+                               "127.0.0.1:%d" % PORT] + extra, stdout=log,
+                              stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not port_open():
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                print(open(log.name).read(), file=sys.stderr)
+                print("check_upstream_client.py: the server did not start", file=sys.stderr)
+                return 1
+            time.sleep(0.2)
+        env = dict(os.environ, PYNQ_REMOTE_DEVICES="127.0.0.1",
+                   PYTHONPATH=os.pathsep.join(upstream_path(args.upstream)))
+        results = {}
+        for name in args.only or OVERLAYS:
+            # A copy per run: the overlay is read where upstream finds it, nothing stale.
+            src = os.path.join(args.designs, name)
+            dst = os.path.join(work, name)
+            os.makedirs(dst)
+            for ext in (".bit", ".hwh"):
+                shutil.copy(os.path.join(src, name + ext), dst)
+            clear_upstream_cache(args.upstream)
+            try:
+                proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--flow", name,
+                                       "--bit", os.path.join(dst, name + ".bit")], env=env,
+                                      capture_output=True, text=True, timeout=args.timeout)
+                out = proc.stdout + proc.stderr
+            except subprocess.TimeoutExpired as e:
+                out = "%s\nRESULT FAIL %s: no result in %g s" % (e.stdout or "", name,
+                                                                   args.timeout)
+            line = [ln for ln in out.splitlines() if ln.startswith("RESULT ")]
+            result = line[-1] if line else "RESULT FAIL %s: no result\n%s" % (name, out[-2000:])
+            if not result.startswith("RESULT PASS"):
+                print(out[-4000:])
+            results[name] = result
+            print(result, flush=True)
+        clear_upstream_cache(args.upstream)
+        failed = [n for n, r in results.items() if not r.startswith("RESULT PASS")]
+        print("%d of %d overlays pass with the upstream client%s" %
+              (len(results) - len(failed), len(results),
+               "; failed: " + ", ".join(failed) if failed else ""))
+        return 1 if failed else 0
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
