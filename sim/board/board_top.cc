@@ -15,7 +15,7 @@ BoardTop::BoardTop(sc_core::sc_module_name name)
   bus.ddr_socket.bind(ddr.socket);
   bus.ps_socket.bind(ps.socket);
   bus.pl_socket.bind(pl.tgt_socket);
-  pl.axi_bridge.init_socket.bind(ddr.socket);
+  pl.ddr_socket.bind(ddr.socket);
 }
 
 BoardTop& BoardTop::Get() {

@@ -1,5 +1,6 @@
 // BoardTop: the SystemC top of the simulated board. The host-side TLM initiator (HostInitiator)
-// -> Interconnect -> {DDR, PS registers, PL socket}; the PL's AXI master -> DDR.
+// -> Interconnect -> {DDR, PS registers, PL socket}; the PL's AXI masters (one bridge per
+// master port, all through the PL socket's ddr_socket) -> DDR.
 // One per process (SystemC has one kernel); SimDevice instances take turns on it.
 // Every method must be called with the owner's board mutex held.
 #ifndef PYNQ_REMOTE_SIM_BOARD_BOARD_TOP_H_

@@ -1,5 +1,6 @@
 // The DDR model as a TLM-2.0 target: b_transport with byte enables, DMI over the whole store,
-// and debug transport. Two target sockets: the board interconnect and the PL's AXI bridge.
+// and debug transport. Two initiators: the board interconnect and the PL socket (whose master
+// port bridges share its ddr_socket).
 #ifndef PYNQ_REMOTE_SIM_MEMORY_DDR_MEMORY_H_
 #define PYNQ_REMOTE_SIM_MEMORY_DDR_MEMORY_H_
 

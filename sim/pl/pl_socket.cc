@@ -1,28 +1,51 @@
 #include "pl/pl_socket.h"
 
 #include <limits>
+#include <stdexcept>
 
 namespace pynq_remote::sim {
 
 PlSocket::PlSocket(sc_core::sc_module_name name)
-    : sc_module(name), tgt_socket("tgt_socket"), axi_bridge("axi_bridge") {
+    : sc_module(name), tgt_socket("tgt_socket"), ddr_socket("ddr_socket") {
   tgt_socket.register_b_transport(this, &PlSocket::BTransport);
+  ddr_socket.register_invalidate_direct_mem_ptr(this, &PlSocket::InvalidateDmi);
   SC_THREAD(RunnerThread);
 }
 
-void PlSocket::Load(std::unique_ptr<PlDesign> design) {
-  design_ = std::move(design);
-  if (design_) {
-    design_->SetHalfPeriodPs(period_ps_ / 2);
-    Reset();
+std::string PlSocket::CheckDesign(PlDesign& design) {
+  const std::vector<MasterPortInfo>& ports = design.master_ports();
+  if (design.pins().m_axi.size() != ports.size()) {
+    return "design " + design.name() + " has " + std::to_string(ports.size()) +
+           " master ports but " + std::to_string(design.pins().m_axi.size()) + " pin bundles";
   }
+  for (const MasterPortInfo& port : ports) {
+    if (port.data_bits != 32 && port.data_bits != 64 && port.data_bits != 128) {
+      return "design " + design.name() + ": master port " + port.ps_port + " is " +
+             std::to_string(port.data_bits) + " bits wide; the board carries 32, 64 or 128";
+    }
+  }
+  return "";
+}
+
+void PlSocket::Load(std::unique_ptr<PlDesign> design) {
+  bridges_.clear();
+  design_.reset();
+  if (!design) return;
+  const std::string why = CheckDesign(*design);
+  if (!why.empty()) throw std::invalid_argument(why);
+  for (const MasterPortInfo& port : design->master_ports()) {
+    bridges_.push_back(std::make_unique<Axi2TlmBridge>(ddr_socket, port.data_bits / 8));
+  }
+  design_ = std::move(design);
+  design_->SetHalfPeriodPs(period_ps_ / 2);
+  Reset();
 }
 
 void PlSocket::Reset() {
   if (!design_) return;
   ShellPins& p = design_->pins();
   axil_bridge.Reset(p.s_axil);
-  if (!p.m_axi.empty()) axi_bridge.Reset(p.m_axi[0]);
+  for (size_t i = 0; i < bridges_.size(); ++i) bridges_[i]->Reset(p.m_axi[i]);
   p.rst_n = false;
   Tick(kResetCycles);
   p.rst_n = true;
@@ -34,7 +57,12 @@ void PlSocket::SetPeriodPs(uint64_t ps) {
 }
 
 bool PlSocket::busy() const {
-  return design_ != nullptr && (design_->pins().busy || axi_bridge.Active());
+  if (design_ == nullptr) return false;
+  if (design_->pins().busy) return true;
+  for (const auto& bridge : bridges_) {
+    if (bridge->Active()) return true;
+  }
+  return false;
 }
 
 uint16_t PlSocket::irq() const { return design_ != nullptr ? design_->pins().irq : 0; }
@@ -59,7 +87,8 @@ void PlSocket::BTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay)
 }
 
 bool PlSocket::OnEdge(ShellPins& pins) {
-  if (!pins.m_axi.empty()) axi_bridge.Edge(pins.m_axi[0]);
+  // Each master port moves its own beat this edge, as the PS's HP ports are independent.
+  for (size_t i = 0; i < bridges_.size(); ++i) bridges_[i]->Edge(pins.m_axi[i]);
   if (axil_bridge.Edge(pins.s_axil)) return true;  // the host access has its answer
   if (!axil_bridge.in_flight()) return false;
   // A slave answers within a few cycles; a wait this long is sitting out its timeout, and
@@ -81,6 +110,10 @@ uint64_t PlSocket::Tick(uint64_t cycles) {
   cycles_ += ran;
   time_ps_ += ran * period_ps_;
   return ran;
+}
+
+void PlSocket::InvalidateDmi(sc_dt::uint64, sc_dt::uint64) {
+  for (const auto& bridge : bridges_) bridge->InvalidateDmi();
 }
 
 sc_core::sc_time PlSocket::CyclePeriod() const {

@@ -1,8 +1,12 @@
 // The bridges back to back into the DDR model: TLM -> Tlm2AxiLiteBridge -> AXI4-Lite pins ->
 // (wires: AXI4-Lite is AXI4 with single 32-bit beats) -> Axi2TlmBridge -> DdrMemory, with a
-// protocol checker on the pins and the traffic as a Write/Read/Expect list.
+// protocol checker on the pins and the traffic as a Write/Read/Expect list; and AXI4 burst
+// masters on Axi2TlmBridges of 32, 64 and 128 bits (narrow transfers, strobes, the burst kinds,
+// two ports in the same cycles, a reset mid-burst).
 #include <gtest/gtest.h>
+#include <tlm_utils/simple_initiator_socket.h>
 
+#include <array>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -153,7 +157,9 @@ class BridgeBench : public sc_core::sc_module {
   SparseStore store{kMemSize};
   DdrMemory ddr{"ddr"};
   Tlm2AxiLiteBridge lite;
-  Axi2TlmBridge axi{"axi"};
+  // the bridges' way into DDR, as PlSocket's ddr_socket
+  tlm_utils::simple_initiator_socket<BridgeBench> mem{"mem"};
+  Axi2TlmBridge axi{mem, 8};
   ShellPins pins;
   AxiChecker checker;
   uint64_t cycles = 0;
@@ -163,8 +169,12 @@ class BridgeBench : public sc_core::sc_module {
   ScriptedLiteSlave* lite_slave = nullptr;
   AxiLiteChecker lite_checker;
 
+  // bridges a test makes on `mem`, which hear DMI invalidations as axi does
+  std::vector<Axi2TlmBridge*> extra_bridges;
+
   explicit BridgeBench(sc_core::sc_module_name name) : sc_module(name) {
-    axi.init_socket.bind(ddr.socket);
+    mem.bind(ddr.socket);
+    mem.register_invalidate_direct_mem_ptr(this, &BridgeBench::InvalidateDmi);
     ddr.SetStore(&store);
     lite.Reset(pins.s_axil);
     pins.m_axi.resize(1);
@@ -214,6 +224,11 @@ class BridgeBench : public sc_core::sc_module {
     checker.Observe(m);
     axi.Edge(m);
     return master ? false : lite.Edge(l);
+  }
+
+  void InvalidateDmi(sc_dt::uint64, sc_dt::uint64) {
+    axi.InvalidateDmi();
+    for (Axi2TlmBridge* b : extra_bridges) b->InvalidateDmi();
   }
 
   // One access, as PlSocket's b_transport runs it.
@@ -344,6 +359,328 @@ TEST(Bridges, Axi4BurstsSustainOneBeatPerCycle) {
   EXPECT_EQ(last_r - first_r, 15u);
   EXPECT_EQ(b.checker.errors(), 0);
   b.axi.Reset(b.pins.m_axi[0]);
+}
+
+// ---- AXI4 masters of every width --------------------------------------------------------
+
+using BusWord = std::array<uint8_t, 16>;
+
+// One AXI4 burst as a master issues it: the beats' data and strobes for a write; for a read,
+// the beats (rdata) and responses the master received.
+struct Burst {
+  bool write = false;
+  uint64_t addr = 0;
+  uint8_t len = 0, size = 0, burst = 1;
+  std::vector<BusWord> data;
+  std::vector<uint16_t> strb;
+  std::vector<uint8_t> resp;  // per read beat; the one write response
+};
+
+// A master that issues its bursts one after another, one beat per cycle when the bridge is
+// ready: Drive() before the edge (from the handshakes of the previous one), Edge() at it.
+class BurstMaster {
+ public:
+  explicit BurstMaster(std::vector<Burst> bursts) : bursts_(std::move(bursts)) {}
+  bool done() const { return next_ >= bursts_.size(); }
+  const std::vector<Burst>& bursts() const { return bursts_; }
+  std::vector<uint64_t> beat_cycles;  // the cycles a data beat moved
+
+  void Cycle(AxiMasterPins& m, uint64_t cycle) {
+    // drive
+    const Burst* b = done() ? nullptr : &bursts_[next_];
+    m.awvalid = b && b->write && phase_ == kAddr;
+    m.arvalid = b && !b->write && phase_ == kAddr;
+    m.awaddr = m.araddr = b ? b->addr : 0;
+    m.awlen = m.arlen = b ? b->len : 0;
+    m.awsize = m.arsize = b ? b->size : 0;
+    m.awburst = m.arburst = b ? b->burst : 0;
+    m.wvalid = b && b->write && phase_ == kData;
+    if (m.wvalid) {
+      std::memcpy(m.wdata, b->data[beat_].data(), 16);
+      m.wstrb = b->strb[beat_];
+      m.wlast = beat_ == b->len;
+    }
+    m.bready = b && b->write && phase_ == kResp;
+    m.rready = b && !b->write && phase_ == kData;
+    if (b == nullptr) return;
+    // the edge
+    Burst& cur = bursts_[next_];
+    if (phase_ == kAddr && (cur.write ? m.awready : m.arready)) {
+      phase_ = kData, beat_ = 0;
+    } else if (phase_ == kData && cur.write && m.wready) {
+      beat_cycles.push_back(cycle);
+      if (++beat_ > cur.len) phase_ = kResp;
+    } else if (phase_ == kData && !cur.write && m.rvalid) {
+      beat_cycles.push_back(cycle);
+      BusWord w;
+      std::memcpy(w.data(), m.rdata, 16);
+      cur.data.push_back(w);
+      cur.resp.push_back(m.rresp);
+      EXPECT_EQ(m.rlast, beat_ == cur.len) << "beat " << beat_;
+      if (++beat_ > cur.len) phase_ = kAddr, ++next_;
+    } else if (phase_ == kResp && m.bvalid) {
+      cur.resp.push_back(m.bresp);
+      phase_ = kAddr, ++next_;
+    }
+  }
+
+ private:
+  enum { kAddr, kData, kResp } phase_ = kAddr;
+  std::vector<Burst> bursts_;
+  size_t next_ = 0;
+  unsigned beat_ = 0;
+};
+
+// A bridge of `bus_bytes` on the bench's memory socket, with its own pins and checker.
+struct Port {
+  Port(BridgeBench& b, unsigned bus_bytes) : bench(b), bridge(b.mem, bus_bytes) {
+    bench.extra_bridges.push_back(&bridge);
+    bridge.Reset(pins);
+  }
+  ~Port() { bench.extra_bridges.pop_back(); }
+  void Cycle(BurstMaster& master, uint64_t cycle) {
+    master.Cycle(pins, cycle);
+    checker.Observe(pins);
+    bridge.Edge(pins);
+  }
+  BridgeBench& bench;
+  Axi2TlmBridge bridge;
+  AxiMasterPins pins;
+  AxiChecker checker;
+};
+
+// Runs `master` on `port` until its bursts are done (bounded).
+void RunToEnd(Port& port, BurstMaster& master) {
+  for (uint64_t cycle = 0; cycle < 1000 && !master.done(); ++cycle) port.Cycle(master, cycle);
+  ASSERT_TRUE(master.done());
+  EXPECT_FALSE(port.bridge.Active());
+  EXPECT_EQ(port.checker.errors(), 0);
+}
+
+uint8_t Pattern(uint64_t addr, unsigned salt) {
+  return static_cast<uint8_t>(addr * 7 + salt * 31 + (addr >> 8));
+}
+
+void Fill(SparseStore& store, uint64_t addr, size_t n, uint8_t value) {
+  std::memset(store.data() + addr, value, n);
+}
+
+// A full-width INCR write of `beats` beats from `addr` (bus-aligned), bytes Pattern(addr, salt).
+Burst FullWrite(uint64_t addr, unsigned bus, unsigned beats, unsigned salt) {
+  Burst b;
+  b.write = true, b.addr = addr, b.len = beats - 1, b.size = __builtin_ctz(bus);
+  for (unsigned i = 0; i < beats; ++i) {
+    BusWord w{};
+    for (unsigned k = 0; k < bus; ++k) w[k] = Pattern(addr + i * bus + k, salt);
+    b.data.push_back(w);
+    b.strb.push_back(static_cast<uint16_t>((1u << bus) - 1));
+  }
+  return b;
+}
+
+Burst Read(uint64_t addr, uint8_t len, uint8_t size, AxiBurst kind = AxiBurst::kIncr) {
+  Burst b;
+  b.addr = addr, b.len = len, b.size = size, b.burst = static_cast<uint8_t>(kind);
+  return b;
+}
+
+class BusWidths : public ::testing::TestWithParam<unsigned> {};
+
+// Full-width INCR bursts of 16 beats land byte for byte and read back; a sparse strobe
+// writes only its bytes.
+TEST_P(BusWidths, FullWidthBurstsAndStrobes) {
+  BridgeBench& b = Bench();
+  const unsigned bus = GetParam();
+  const uint64_t base = 0x10000 + bus * 0x1000;
+  Fill(b.store, base, 16 * bus + 64, 0xEE);
+  Burst sparse = FullWrite(base + 16 * bus, bus, 1, 9);
+  sparse.strb[0] = static_cast<uint16_t>(0xA5A5 & ((1u << bus) - 1));
+  BurstMaster m({FullWrite(base, bus, 16, 1), sparse, Read(base, 15, __builtin_ctz(bus))});
+  Port port(b, bus);
+  RunToEnd(port, m);
+  for (unsigned i = 0; i < 16 * bus; ++i) {
+    ASSERT_EQ(b.store.data()[base + i], Pattern(base + i, 1)) << std::hex << base + i;
+  }
+  for (unsigned k = 0; k < bus; ++k) {
+    const uint64_t a = base + 16 * bus + k;
+    EXPECT_EQ(b.store.data()[a], (0xA5A5 >> k) & 1 ? Pattern(a, 9) : 0xEE) << "lane " << k;
+  }
+  EXPECT_EQ(b.store.data()[base + 17 * bus], 0xEE);
+  const Burst& rd = m.bursts()[2];
+  ASSERT_EQ(rd.data.size(), 16u);
+  for (unsigned i = 0; i < 16; ++i) {
+    EXPECT_EQ(rd.resp[i], 0);
+    for (unsigned k = 0; k < bus; ++k) {
+      ASSERT_EQ(rd.data[i][k], Pattern(base + i * bus + k, 1)) << "beat " << i << " lane " << k;
+    }
+  }
+  EXPECT_EQ(m.bursts()[0].resp, std::vector<uint8_t>{0});
+  // one beat per cycle: 16 write beats back to back
+  EXPECT_EQ(m.beat_cycles[15] - m.beat_cycles[0], 15u);
+}
+
+// Narrow transfers (size below the bus): each beat uses the lanes its address selects
+// (AXI A3.4.1). The master puts junk on every other lane with all strobes set: only the
+// beat's lanes may be stored. Reads return the bytes on the same lanes.
+TEST_P(BusWidths, NarrowTransfersUseTheAddressedLanes) {
+  BridgeBench& b = Bench();
+  const unsigned bus = GetParam();
+  const uint64_t base = 0x40000 + bus * 0x1000;
+  for (unsigned size_log2 = 0; (1u << size_log2) < bus; ++size_log2) {
+    const unsigned size = 1u << size_log2;
+    const uint64_t start = base + size_log2 * 0x100 + bus + size;  // not bus-aligned
+    Fill(b.store, start - bus - size, 4 * bus + 32, 0xEE);
+    Burst w;
+    w.write = true, w.addr = start, w.len = 5, w.size = size_log2;
+    for (unsigned i = 0; i <= w.len; ++i) {
+      const uint64_t a = start + i * size;
+      BusWord word;
+      word.fill(0x5A);  // junk outside the beat's lanes
+      for (unsigned k = 0; k < size; ++k) word[(a + k) % bus] = Pattern(a + k, 3);
+      w.data.push_back(word);
+      w.strb.push_back(0xFFFF);
+    }
+    BurstMaster m({w, Read(start, 5, size_log2)});
+    Port port(b, bus);
+    RunToEnd(port, m);
+    for (uint64_t a = start - bus - size; a < start + 6 * size + bus; ++a) {
+      const bool in = a >= start && a < start + 6 * size;
+      ASSERT_EQ(b.store.data()[a], in ? Pattern(a, 3) : 0xEE)
+          << "size " << size << " address " << std::hex << a;
+    }
+    const Burst& rd = m.bursts()[1];
+    ASSERT_EQ(rd.data.size(), 6u);
+    for (unsigned i = 0; i < 6; ++i) {
+      const uint64_t a = start + i * size;
+      for (unsigned k = 0; k < size; ++k) {
+        EXPECT_EQ(rd.data[i][(a + k) % bus], Pattern(a + k, 3)) << "size " << size << " beat " << i;
+      }
+    }
+  }
+}
+
+// An INCR burst from an unaligned address: the first beat stores from the address to the end
+// of its aligned transfer, the rest are aligned. FIXED repeats one address's lanes. WRAP wraps
+// at the burst-size boundary.
+TEST_P(BusWidths, UnalignedIncrFixedAndWrap) {
+  BridgeBench& b = Bench();
+  const unsigned bus = GetParam();
+  const uint8_t full = __builtin_ctz(bus);
+  const uint64_t base = 0x80000 + bus * 0x1000;
+  Fill(b.store, base, 0x400, 0xEE);
+  // unaligned INCR: 3 beats from base + 3
+  Burst incr = FullWrite(base, bus, 3, 5);
+  incr.addr = base + 3;
+  // FIXED: 4 beats at base + 0x100, the last one's bytes remain
+  Burst fixed = FullWrite(base + 0x100, bus, 4, 6);
+  fixed.burst = static_cast<uint8_t>(AxiBurst::kFixed);
+  for (unsigned i = 0; i < 4; ++i)
+    for (unsigned k = 0; k < bus; ++k) fixed.data[i][k] = static_cast<uint8_t>(0x10 * i + k);
+  // WRAP: 4 beats from the third transfer of a 4-transfer window at base + 0x200
+  Burst wrap = FullWrite(base + 0x200, bus, 4, 7);
+  wrap.addr = base + 0x200 + 2 * bus;
+  wrap.burst = static_cast<uint8_t>(AxiBurst::kWrap);
+  BurstMaster m({incr, fixed, wrap, Read(base + 0x200 + 2 * bus, 3, full, AxiBurst::kWrap)});
+  Port port(b, bus);
+  RunToEnd(port, m);
+  for (uint64_t a = base; a < base + 3 * bus; ++a) {
+    EXPECT_EQ(b.store.data()[a], a < base + 3 ? 0xEE : Pattern(a, 5)) << std::hex << a;
+  }
+  EXPECT_EQ(b.store.data()[base + 3 * bus], 0xEE);
+  for (unsigned k = 0; k < bus; ++k) EXPECT_EQ(b.store.data()[base + 0x100 + k], 0x30 + k);
+  EXPECT_EQ(b.store.data()[base + 0x100 + bus], 0xEE);
+  // beat i of the wrap went to transfer (2 + i) % 4 of the window
+  for (unsigned i = 0; i < 4; ++i) {
+    const uint64_t at = base + 0x200 + ((2 + i) % 4) * bus;
+    for (unsigned k = 0; k < bus; ++k) {
+      ASSERT_EQ(b.store.data()[at + k], Pattern(base + 0x200 + i * bus + k, 7)) << "beat " << i;
+    }
+  }
+  EXPECT_EQ(b.store.data()[base + 0x200 + 4 * bus], 0xEE);
+  const Burst& rd = m.bursts()[3];
+  ASSERT_EQ(rd.data.size(), 4u);
+  for (unsigned i = 0; i < 4; ++i) {
+    // read beat i reads the transfer write beat i went to
+    EXPECT_EQ(rd.data[i][0], Pattern(base + 0x200 + i * bus, 7)) << "beat " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Bridges, BusWidths, ::testing::Values(4u, 8u, 16u),
+                         [](const ::testing::TestParamInfo<unsigned>& info) {
+                           return std::to_string(info.param * 8) + "bit";
+                         });
+
+TEST(Bridges, RefusesAnUnsupportedWidth) {
+  EXPECT_THROW(Axi2TlmBridge(Bench().mem, 2), std::invalid_argument);
+  EXPECT_THROW(Axi2TlmBridge(Bench().mem, 32), std::invalid_argument);
+}
+
+// Two ports (128 and 64 bits) bursting in the same cycles, reading and writing next to each
+// other's data: each moves one beat per cycle and every byte lands where its port put it.
+TEST(Bridges, TwoPortsInTheSameCyclesDoNotInterfere) {
+  BridgeBench& b = Bench();
+  const uint64_t a = 0xC0000, c = 0xC0100;  // adjacent regions
+  Fill(b.store, a, 0x400, 0xEE);
+  Port wide(b, 16), narrow(b, 8);
+  BurstMaster mw({FullWrite(a, 16, 16, 1), Read(a, 15, 4), FullWrite(a + 0x200, 16, 8, 2)});
+  BurstMaster mn({FullWrite(c, 8, 32, 3), Read(c, 31, 3), Read(a, 15, 3)});
+  for (uint64_t cycle = 0; cycle < 1000 && !(mw.done() && mn.done()); ++cycle) {
+    wide.Cycle(mw, cycle);
+    narrow.Cycle(mn, cycle);
+  }
+  ASSERT_TRUE(mw.done() && mn.done());
+  EXPECT_EQ(wide.checker.errors(), 0);
+  EXPECT_EQ(narrow.checker.errors(), 0);
+  for (unsigned i = 0; i < 256; ++i) {
+    ASSERT_EQ(b.store.data()[a + i], Pattern(a + i, 1)) << i;
+    ASSERT_EQ(b.store.data()[c + i], Pattern(c + i, 3)) << i;
+  }
+  for (unsigned i = 0; i < 128; ++i)
+    ASSERT_EQ(b.store.data()[a + 0x200 + i], Pattern(a + 0x200 + i, 2));
+  EXPECT_EQ(b.store.data()[a + 0x280], 0xEE);
+  // the 64-bit port read the 128-bit port's data (written before it read) as 8-byte beats
+  const Burst& cross = mn.bursts()[2];
+  ASSERT_EQ(cross.data.size(), 16u);
+  for (unsigned i = 0; i < 16; ++i)
+    for (unsigned k = 0; k < 8; ++k) ASSERT_EQ(cross.data[i][k], Pattern(a + 8 * i + k, 1));
+  // both write bursts ran in the same cycles, one beat per cycle each
+  EXPECT_EQ(mw.beat_cycles[0], mn.beat_cycles[0]);
+  EXPECT_EQ(mw.beat_cycles[15] - mw.beat_cycles[0], 15u);
+  EXPECT_EQ(mn.beat_cycles[15], mw.beat_cycles[15]);
+  EXPECT_EQ(wide.bridge.beats_written(), 24u);
+  EXPECT_EQ(narrow.bridge.beats_written(), 32u);
+  EXPECT_EQ(narrow.bridge.beats_read(), 48u);
+}
+
+// A reset in the middle of a write burst and of a read burst: the bridge forgets both, its
+// pins are idle, what was written stays, and the next bursts run normally.
+TEST(Bridges, ResetMidBurst) {
+  BridgeBench& b = Bench();
+  const uint64_t base = 0xD0000;
+  Fill(b.store, base, 0x200, 0xEE);
+  Port port(b, 16);
+  BurstMaster m({FullWrite(base, 16, 16, 4)});
+  for (uint64_t cycle = 0; m.beat_cycles.size() < 5; ++cycle) port.Cycle(m, cycle);
+  EXPECT_TRUE(port.bridge.Active());
+  port.bridge.Reset(port.pins);
+  EXPECT_FALSE(port.bridge.Active());
+  EXPECT_TRUE(port.pins.awready && port.pins.arready);
+  EXPECT_FALSE(port.pins.wready || port.pins.bvalid || port.pins.rvalid);
+  for (unsigned i = 0; i < 16 * 16; ++i) {
+    ASSERT_EQ(b.store.data()[base + i], i < 5 * 16 ? Pattern(base + i, 4) : 0xEE) << i;
+  }
+  // a read cut short likewise
+  BurstMaster r({Read(base, 15, 4)});
+  for (uint64_t cycle = 0; r.beat_cycles.size() < 3; ++cycle) port.Cycle(r, cycle);
+  port.bridge.Reset(port.pins);
+  EXPECT_FALSE(port.bridge.Active());
+  EXPECT_FALSE(port.pins.rvalid);
+  // after the reset: new bursts run in full
+  BurstMaster again({FullWrite(base + 0x100, 16, 16, 8), Read(base + 0x100, 15, 4)});
+  port.checker = AxiChecker{};
+  RunToEnd(port, again);
+  for (unsigned i = 0; i < 16; ++i)
+    EXPECT_EQ(again.bursts()[1].data[i][0], Pattern(base + 0x100 + 16 * i, 8));
 }
 
 // The timeout cases run against ScriptedLiteSlave with a short timeout; the fixture puts
