@@ -167,8 +167,18 @@ def load_manifest(path):
                 raise gen_top.DesignError("source %r: no such file (%s)" %
                                           (s, gen_top.source_path(base, s)))
         for inst in manifest["instances"]:
-            gen_design._window(inst)
+            if "base" in inst or fmt_of(manifest) < 2:  # format 2: only slaves have a window
+                gen_design._window(inst)
     return manifest
+
+
+def fmt_of(manifest):
+    return manifest.get("format", 1)
+
+
+def slaves(manifest):
+    """The instances with an AXI-Lite window (every one in format 1)."""
+    return [i for i in manifest["instances"] if "base" in i or fmt_of(manifest) < 2]
 
 
 def has_module(paths, module):
@@ -222,11 +232,11 @@ def verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trac
     cmd = [verilator, "--cc"] + VERILATOR_FLAGS + (["--trace-fst"] if trace else [])
     cmd += ["--top-module", top, "--prefix", prefix, "-Mdir", obj]
     base = None
-    if not top_file and manifest["instances"]:
+    if not top_file and slaves(manifest):
         # A hand-written top: its window comes from the manifest when it has a BASE parameter.
         found = has_module(sources, top)
         if found and base_parameter(found, top):
-            base = manifest["instances"][0]["base"]
+            base = slaves(manifest)[0]["base"]
             cmd.append("-GBASE=32'h%X" % int(base, 16))
     cmd += sources
     rc, out = run(cmd, "Verilator")
@@ -398,13 +408,13 @@ def probe(cxx, include, work, lib, manifest, base):
                    "the C++ compiler")
     if rc:
         raise BuildError("compiling the package probe failed:\n%s" % text.strip()[-2000:])
-    bases = [inst["base"] for inst in manifest["instances"]]
+    bases = [inst["base"] for inst in slaves(manifest)]
     rc, text = run([exe, lib] + bases, "the package probe")
     answers = dict(line.split() for line in text.splitlines() if line.startswith("0x"))
-    if rc == 2 or not answers:
+    if rc == 2 or (bases and not answers):
         raise BuildError("the built library does not load: %s" % text.strip())
     wrong = []
-    for inst in manifest["instances"]:
+    for inst in slaves(manifest):
         got = answers.get("0x%08X" % int(inst["base"], 16))
         if got in ("3", "none"):
             wrong.append("%s at %s: %s" % (inst["name"], inst["base"],

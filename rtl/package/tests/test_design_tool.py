@@ -139,7 +139,7 @@ def test_ports_break_the_shell_convention(tmp_path):
     text = v.read_text().replace("    output wire [15:0] irq,\n    output wire        busy\n",
                                  "    output wire [15:0] irq\n")
     v.write_text(text.replace("  assign busy = 1'b0;\n", ""))
-    refused(build(manifest, tmp_path / "out"), "busy")
+    refused(build(manifest, tmp_path / "out"), "busy", "shell convention")
 
 
 def test_rtl_not_where_the_manifest_says(tmp_path):
