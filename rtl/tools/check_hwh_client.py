@@ -48,12 +48,16 @@ def check(path, manifest, HwhParser):
                 "", inst["interrupt"]["irq"])
     for e in manifest.get("interrupts", []):
         src_inst, _, port = e["from"].partition("/")
-        to = "" if e["to"] == "pl_ps_irq0" else e["to"]
+        # A PS input (controller ""): its bit of the PS's interrupt lines, pl_ps_irq1 above
+        # pl_ps_irq0's eight.
+        ps_inputs = {"pl_ps_irq0": 0, "pl_ps_irq1": 8, "IRQ_F2P": 0}
+        to = "" if e["to"] in ps_inputs else e["to"]
+        index = e["index"] + ps_inputs.get(e["to"], 0)
         modules = {i["name"]: i for i in manifest["instances"]}
         if modules[src_inst]["vlnv"].startswith("xilinx.com:ip:axi_intc:") and port == "irq":
-            wanted_ctl[src_inst] = (to, e["index"])
+            wanted_ctl[src_inst] = (to, index)
         else:
-            wanted_pins[e["from"]] = (to, e["index"])
+            wanted_pins[e["from"]] = (to, index)
     for pin, (ctl, index) in wanted_pins.items():
         got = p.interrupt_pins.get(pin)
         if got is None:

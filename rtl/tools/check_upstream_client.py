@@ -14,7 +14,13 @@ from UPSTREAM with ``PYNQ_REMOTE_DEVICES=127.0.0.1``, loads every generated over
                 interrupt pending at the axi_intc that interrupt_controllers names;
 * stream_scale: DMA through the HLS block started through its register_map;
 * resizer:      test_remote.py's resizer flow (Xilinx/PYNQ tests/test_remote.py): a 500x500
-                RGB image through axi_dma_0 and resize_accel_0 at scale 1, out == in.
+                RGB image through axi_dma_0 and resize_accel_0 at scale 1, out == in;
+* dual_dma:     upstream's DMA driver on axi_dma_0 and axi_dma_1 (shared HP0/HP1 ports), both
+                started before either is waited on;
+* pynqz2_dma:   a Zynq-7000 design on a Pynq-Z2 server (``-- --board Pynq-Z2``): upstream's
+                Clocks (fclk0 100 MHz, set to 50 and back), AxiGPIO on GP1 and its DMA driver
+                through HP0. Designs of another board than ZCU104 (BOARD_OF) run by default
+                only when the server is started for their board.
 
 This file holds no upstream code. UPSTREAM is the directory holding upstream's ``pynq/``
 (Xilinx/PYNQ v3.1, its ``*_pb2_grpc.py`` regenerated for Debian's grpcio); ``pynqmetadata``
@@ -38,7 +44,9 @@ import time
 
 SKIP = 77
 PORT = 7967
-OVERLAYS = ("ref_accel", "dma_loopback", "gpio_intc", "stream_scale", "resizer")
+OVERLAYS = ("ref_accel", "dma_loopback", "gpio_intc", "stream_scale", "resizer", "dual_dma",
+            "pynqz2_dma")
+BOARD_OF = {"pynqz2_dma": "Pynq-Z2"}   # the rest are ZCU104 designs
 
 
 # ---- the flows, run in a child process with the upstream pynq on sys.path -------------------
@@ -154,6 +162,61 @@ def flow_resizer(pynq, np, bit):
     return "test_remote.py's flow: 500x500x3 through axi_dma_0 and resize_accel_0"
 
 
+def flow_dual_dma(pynq, np, bit):
+    from pynq.lib.dma import DMA
+    ol = pynq.Overlay(bit)
+    dmas = (ol.axi_dma_0, ol.axi_dma_1)
+    assert all(isinstance(d, DMA) for d in dmas), [type(d) for d in dmas]
+    for nbytes in (4096, 65536, 1 << 20):
+        rng = np.random.default_rng(nbytes)
+        srcs = [pynq.allocate((nbytes,), np.uint8) for _ in dmas]
+        dsts = [pynq.allocate((nbytes,), np.uint8) for _ in dmas]
+        for src in srcs:
+            src[:] = rng.integers(0, 256, nbytes, dtype=np.uint8)
+        for dma, src, dst in zip(dmas, srcs, dsts):
+            dma.recvchannel.transfer(dst)
+            dma.sendchannel.transfer(src)
+        for dma in dmas:
+            dma.sendchannel.wait()
+            dma.recvchannel.wait()
+        for i, (src, dst) in enumerate(zip(srcs, dsts)):
+            assert np.array_equal(src[:], dst[:]), "axi_dma_%d: %d bytes differ" % (i, nbytes)
+        del srcs, dsts
+    return "pynq.lib.dma.DMA on axi_dma_0 and axi_dma_1 at once, 4096/65536/1048576 bytes"
+
+
+def flow_pynqz2_dma(pynq, np, bit):
+    from pynq.lib import AxiGPIO
+    from pynq.lib.dma import DMA
+    ol = pynq.Overlay(bit)
+    assert ol.device.arch == "armv7l", ol.device.arch
+    assert pynq.Clocks.fclk0_mhz == 100.0, pynq.Clocks.fclk0_mhz
+    pynq.Clocks.fclk0_mhz = 50
+    assert pynq.Clocks.fclk0_mhz == 50.0, pynq.Clocks.fclk0_mhz
+    pynq.Clocks.fclk0_mhz = 100
+    gpio = ol.axi_gpio_0
+    assert isinstance(gpio, AxiGPIO), type(gpio)
+    gpio.setdirection("out", channel=1)
+    gpio.setdirection("in", channel=2)
+    for value in (0x00, 0x5A, 0xA5, 0xFF):
+        gpio.channel1.write(value, 0xFF)
+        assert gpio.channel2.read() & 0xFF == value
+    dma = ol.axi_dma_0
+    assert isinstance(dma, DMA), type(dma)
+    for nbytes in (8, 4096, 65536):
+        src = pynq.allocate((nbytes,), np.uint8)
+        dst = pynq.allocate((nbytes,), np.uint8)
+        src[:] = np.random.default_rng(nbytes).integers(0, 256, nbytes, dtype=np.uint8)
+        dma.recvchannel.transfer(dst)
+        dma.sendchannel.transfer(src)
+        dma.sendchannel.wait()
+        dma.recvchannel.wait()
+        assert np.array_equal(src[:], dst[:]), "loopback of %d bytes differs" % nbytes
+        del src, dst
+    return ("Clocks.fclk0_mhz 100 -> 50 -> 100; AxiGPIO on GP1; pynq.lib.dma.DMA through HP0, "
+            "8/4096/65536 bytes")
+
+
 def run_flow(name, bit):
     import numpy as np
     import pynq
@@ -249,7 +312,9 @@ def main(argv):
         env = dict(os.environ, PYNQ_REMOTE_DEVICES="127.0.0.1",
                    PYTHONPATH=os.pathsep.join(upstream_path(args.upstream)))
         results = {}
-        for name in args.only or OVERLAYS:
+        board = extra[extra.index("--board") + 1] if "--board" in extra[:-1] else "ZCU104"
+        default = [n for n in OVERLAYS if BOARD_OF.get(n, "ZCU104") == board]
+        for name in args.only or default:
             # A copy per run: the overlay is read where upstream finds it, nothing stale.
             src = os.path.join(args.designs, name)
             dst = os.path.join(work, name)

@@ -28,8 +28,51 @@ import os
 import re
 import sys
 
-PS_IRQ = "pl_ps_irq0"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import boards  # noqa: E402  (the board profiles, sim/board/boards.json)
+
+PS_IRQ = "pl_ps_irq0"  # the ZynqMP interrupt input bit 0 of irq[] is on
 MAX_PORT_BITS = 1 << 16  # far beyond any AXI bus; bounds the per-bit loops below
+
+# The shell's address bits on a PS slave port: ZynqMP's HP ports take 49 bits, of which the
+# cores drive 40; Zynq-7000's are 32-bit.
+ADDR_BITS = {"zynqmp": 40, "zynq7000": 32}
+# The module a shared port needs (rtl/ip/common/axi_interconnect.v).
+INTERCONNECT_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                                   "ip", "common", "axi_interconnect.v")
+
+
+def ps_of(manifest):
+    """What the manifest's board (its profile in sim/board/boards.json, by "board_name", else
+    the "board" part VLNV) offers the design: {"family", "title", "slave_ports": {name: short},
+    "slave_bits": {name: widths}, "addr_bits", "master_ports": {name: (base, size)},
+    "irq": {port: (first bit of irq[15:0], lines)}}."""
+    wanted = manifest.get("board_name") or manifest.get("board")
+    if not isinstance(wanted, str) or not wanted:
+        raise DesignError("the manifest names no board (\"board_name\", e.g. \"ZCU104\")")
+    try:
+        board = boards.get(wanted)
+    except boards.BoardError as e:
+        raise DesignError(str(e)) from e
+    fam = manifest.get("family", board.family)
+    if fam != board.family:
+        raise DesignError("family %r, but %s is a %s (%s)" %
+                          (fam, board.name, board.family_name, board.family))
+    irq, first = {}, 0
+    for port in board.irq_ports:
+        irq[port.name] = (first, port.lines)
+        first += port.lines
+    return {"family": board.family, "title": board.family_name, "board": board.name,
+            "slave_ports": {p.name: p.short for p in board.slaves},
+            "slave_bits": {p.name: p.data_bits for p in board.slaves},
+            "addr_bits": ADDR_BITS[board.family],
+            "master_ports": {w.name: (w.base, w.size) for w in board.masters},
+            "irq": irq}
+
+
+def is_ps_irq(sink):
+    """True for an interrupt sink that is a PS input (pl_ps_irq0/1, IRQ_F2P), not an INTC."""
+    return isinstance(sink, str)
 
 
 class DesignError(Exception):
@@ -211,18 +254,35 @@ AXIS_FORWARD = ("tdata", "tkeep", "tlast", "tvalid")
 LITE_SIGNALS = ("awaddr", "awvalid", "awready", "wdata", "wstrb", "wvalid", "wready", "bresp",
                 "bvalid", "bready", "araddr", "arvalid", "arready", "rdata", "rresp", "rvalid",
                 "rready")
-# Shell m_axi signals: name -> (direction seen from the master, shell width, default when the
-# master has no such port).
-READ_SIGNALS = {"araddr": ("O", 40, "40'd0"), "arlen": ("O", 8, "8'd0"), "arsize": ("O", 3, "3'd3"),
-                "arburst": ("O", 2, "2'd1"), "arvalid": ("O", 1, "1'b0"),
-                "arready": ("I", 1, None), "rdata": ("I", 64, None), "rresp": ("I", 2, None),
-                "rlast": ("I", 1, None), "rvalid": ("I", 1, None), "rready": ("O", 1, "1'b1")}
-WRITE_SIGNALS = {"awaddr": ("O", 40, "40'd0"), "awlen": ("O", 8, "8'd0"),
-                 "awsize": ("O", 3, "3'd3"), "awburst": ("O", 2, "2'd1"),
-                 "awvalid": ("O", 1, "1'b0"), "awready": ("I", 1, None),
-                 "wdata": ("O", 64, "64'd0"), "wstrb": ("O", 8, "8'd0"), "wlast": ("O", 1, "1'b0"),
-                 "wvalid": ("O", 1, "1'b0"), "wready": ("I", 1, None), "bresp": ("I", 2, None),
-                 "bvalid": ("I", 1, None), "bready": ("O", 1, "1'b1")}
+# Shell m_axi_<short>_* signals of one channel group: name -> (direction seen from the
+# master, kind). Widths by kind: sig_width(); defaults for what a master lacks: _default().
+READ_SIGNALS = {"araddr": ("O", "addr"), "arlen": ("O", "len"), "arsize": ("O", "size"),
+                "arburst": ("O", "burst"), "arvalid": ("O", "valid"), "arready": ("I", "ready"),
+                "rdata": ("I", "data"), "rresp": ("I", "resp"), "rlast": ("I", "last"),
+                "rvalid": ("I", "valid"), "rready": ("O", "ready")}
+WRITE_SIGNALS = {"awaddr": ("O", "addr"), "awlen": ("O", "len"), "awsize": ("O", "size"),
+                 "awburst": ("O", "burst"), "awvalid": ("O", "valid"),
+                 "awready": ("I", "ready"), "wdata": ("O", "data"), "wstrb": ("O", "strb"),
+                 "wlast": ("O", "last"), "wvalid": ("O", "valid"), "wready": ("I", "ready"),
+                 "bresp": ("I", "resp"), "bvalid": ("I", "valid"), "bready": ("O", "ready")}
+
+
+def sig_width(kind, data_bits, addr_bits):
+    return {"addr": addr_bits, "len": 8, "size": 3, "burst": 2, "data": data_bits,
+            "strb": data_bits // 8, "resp": 2}.get(kind, 1)
+
+
+def _default(sig, kind, data_bits, addr_bits):
+    """AXI defaults for a master output the core lacks: full-width INCR single beats, and
+    ready always (a master without RREADY/BREADY takes every beat)."""
+    width = sig_width(kind, data_bits, addr_bits)
+    if kind == "size":
+        return "3'd%d" % ((data_bits // 8).bit_length() - 1)
+    if kind == "burst":
+        return "2'd1"
+    if kind == "ready":
+        return "1'b1"
+    return "%d'd0" % width
 
 
 def _int(value):
@@ -248,13 +308,17 @@ class Design:
         if manifest.get("format") != 2:
             raise DesignError("gen_top needs a format-2 manifest")
         check_names(manifest)
+        self.fam = ps_of(manifest)
+        self.family = self.fam["family"]
         self.name = manifest["name"]
         self.top = manifest.get("top", self.name)
         self.instances = {}
         sources = [source_path(self.dir, s) for s in manifest["sources"]]
+        self.sources = sources
+        self._check_ps_ports()
         for inst in manifest["instances"]:
             name = inst["name"]
-            if name in self.instances or name == PS_IRQ:
+            if name in self.instances or name in self.fam["irq"]:
                 raise DesignError("instance name %s used twice" % name)
             if "module" not in inst:
                 raise DesignError("%s: format 2 needs \"module\"" % name)
@@ -338,50 +402,130 @@ class Design:
                     raise DesignError("%s: AXI4-Lite interface lacks %s%s" %
                                       (name, spec["prefix"], sig))
 
-    def masters(self):
-        """{'read': (inst, ifname, spec, entry), 'write': ...} from "masters"."""
-        out = {}
+    def _check_ps_ports(self):
+        """PS port names against the family; slave port widths the family's."""
+        fam = self.fam
+        ps = self.m.get("ps", {})
+        for port in ps.get("master_ports", {}):
+            if port not in fam["master_ports"]:
+                raise DesignError("ps.master_ports: %s is not a PS master port of %s (%s)" %
+                                  (port, fam["title"], ", ".join(fam["master_ports"])))
+        for port, bits in ps.get("slave_ports", {}).items():
+            if port not in fam["slave_ports"]:
+                raise DesignError("ps.slave_ports: %s is not a PS slave port of %s (%s)" %
+                                  (port, fam["title"], ", ".join(fam["slave_ports"])))
+            allowed = fam["slave_bits"][port]
+            if isinstance(bits, bool) or bits not in allowed:
+                raise DesignError("ps.slave_ports: %s is %r bits wide; on a %s it takes %s" %
+                                  (port, bits, fam["title"],
+                                   " or ".join(str(b) for b in allowed)))
+        for inst in self.m["instances"]:
+            if "base" not in inst or "ps_port" not in inst:
+                continue
+            port = inst["ps_port"]
+            if port not in fam["master_ports"]:
+                raise DesignError("%s: ps_port %s is not a PS master port of %s (%s)" %
+                                  (inst["name"], port, fam["title"],
+                                   ", ".join(fam["master_ports"])))
+            lo, size = fam["master_ports"][port]
+            base, rng = _int(inst["base"]), _int(inst["range"])
+            if not (lo <= base and base + rng <= lo + size):
+                raise DesignError("%s: window 0x%08X..0x%08X is outside %s's 0x%08X..0x%08X" %
+                                  (inst["name"], base, base + rng - 1, port, lo,
+                                   lo + size - 1))
+
+    def master_ports(self):
+        """The PS slave ports the design's masters use, in the family's port order: a list of
+        {"name", "short", "data_bits", "addr_bits", "read": [(inst, ifname, spec)],
+        "write": [...]}; masters sharing a direction of one port go through an arbiter."""
+        fam = self.fam
+        widths = self.m.get("ps", {}).get("slave_ports", {})
+        ports = {}
+        seen = set()
         for entry in self.m.get("masters", []):
-            inst, ifname, spec = self.interface("%s/%s" % (entry["instance"], entry["interface"]),
-                                                "masters", "aximm", "master")
-            channels = []
-            if "arvalid" in spec["ports"]:
-                channels.append("read")
-            if "awvalid" in spec["ports"]:
-                channels.append("write")
+            ref = "%s/%s" % (entry["instance"], entry["interface"])
+            inst, ifname, spec = self.interface(ref, "masters", "aximm", "master")
+            if ref in seen:
+                raise DesignError("masters: %s listed twice" % ref)
+            seen.add(ref)
+            name = entry.get("ps_port", next(iter(fam["slave_ports"])))
+            if name not in fam["slave_ports"]:
+                raise DesignError("masters: %s is on %s, which is not a PS slave port of %s "
+                                  "(%s)" % (ref, name, fam["title"],
+                                            ", ".join(fam["slave_ports"])))
+            if name not in widths:
+                raise DesignError("masters: %s is on %s, which \"ps\".\"slave_ports\" does "
+                                  "not list (add it with its data width, %s)" %
+                                  (ref, name, "/".join(str(b) for b in fam["slave_bits"][name])))
+            port = ports.setdefault(name, {"name": name, "short": fam["slave_ports"][name],
+                                           "data_bits": widths[name],
+                                           "addr_bits": fam["addr_bits"],
+                                           "read": [], "write": []})
+            channels = [ch for ch, sig in (("read", "arvalid"), ("write", "awvalid"))
+                        if sig in spec["ports"]]
             if not channels:
-                raise DesignError("masters: %s/%s has neither arvalid nor awvalid" % (inst, ifname))
+                raise DesignError("masters: %s has neither arvalid nor awvalid" % ref)
             for ch in channels:
-                if ch in out:
-                    raise DesignError(
-                        "masters: %s/%s and %s/%s both need the shell's %s channels; the shell "
-                        "has one m_axi port (one read and one write master per design)" %
-                        (out[ch][0], out[ch][1], inst, ifname, ch))
-                out[ch] = (inst, ifname, spec, entry)
-        return out
+                port[ch].append((inst, ifname, spec))
+        order = list(fam["slave_ports"])
+        return [ports[n] for n in sorted(ports, key=order.index)]
 
     def _check_masters(self):
-        for ch, (inst, ifname, spec, _) in self.masters().items():
-            table = READ_SIGNALS if ch == "read" else WRITE_SIGNALS
-            for sig, (direction, width, _) in table.items():
-                if sig not in spec["ports"]:
-                    continue
-                pdir, pwidth = self.instances[inst]["ports"][spec["ports"][sig]]
-                if pdir != direction:
-                    raise DesignError("%s/%s: %s has the wrong direction" % (inst, ifname, sig))
-                if pwidth > width or (pwidth != width and not sig.endswith("addr")):
-                    raise DesignError("%s/%s: %s is %d bits, the shell's m_axi_%s is %d" %
-                                      (inst, ifname, sig, pwidth, sig, width))
+        need = set()
+        for port in self.master_ports():
+            dw, aw = port["data_bits"], port["addr_bits"]
+            for ch, table in (("read", READ_SIGNALS), ("write", WRITE_SIGNALS)):
+                if len(port[ch]) > 1:
+                    need.add("pr_axi_%s_arbiter" % ("rd" if ch == "read" else "wr"))
+                for inst, ifname, spec in port[ch]:
+                    ref = "%s/%s" % (inst, ifname)
+                    data = "rdata" if ch == "read" else "wdata"
+                    if data not in spec["ports"]:
+                        raise DesignError("masters: %s has %s but no %s" %
+                                          (ref, "arvalid" if ch == "read" else "awvalid", data))
+                    for sig, (direction, kind) in table.items():
+                        if sig not in spec["ports"]:
+                            continue
+                        pdir, pwidth = self.instances[inst]["ports"][spec["ports"][sig]]
+                        if pdir != direction:
+                            raise DesignError("%s: %s has the wrong direction" % (ref, sig))
+                        width = sig_width(kind, dw, aw)
+                        if kind == "data" and pwidth != width:
+                            raise DesignError(
+                                "masters: %s is %d bits wide (%s), %s is %d bits "
+                                "(\"ps\".\"slave_ports\"); a master must match its port's "
+                                "width (there is no width converter): set the core's data "
+                                "width parameter or the port's width" %
+                                (ref, pwidth, sig, port["name"], width))
+                        if kind == "addr":
+                            if not 12 <= pwidth <= 64:
+                                raise DesignError("%s: %s is %d bits, not 12..64" %
+                                                  (ref, sig, pwidth))
+                        elif pwidth > width or (pwidth != width and kind != "len"):
+                            raise DesignError("%s: %s is %d bits, the shell's m_axi_%s_%s "
+                                              "is %d" % (ref, sig, pwidth, port["short"], sig,
+                                                         width))
+        for module in sorted(need):
+            if not any(_defines(src, module) for src in self.sources):
+                raise DesignError(
+                    "masters: a PS slave port is shared, which needs module %s: add %s to "
+                    "\"sources\"" % (module, os.path.relpath(os.path.abspath(
+                        INTERCONNECT_SOURCE), self.dir)))
 
     def interrupt_sinks(self):
-        """{sink: {index: (inst, port)}}; sink is PS_IRQ or (controller instance, its port)."""
+        """{sink: {index: (inst, port)}}; sink is a PS input's name (pl_ps_irq0/1, IRQ_F2P:
+        is_ps_irq) or (controller instance, its port)."""
         sinks = {}
         for entry in self.m.get("interrupts", []):
             inst, port, width = self.port(entry["from"], "interrupts", "O")
             if width != 1:
                 raise DesignError("interrupts: %s is %d bits wide" % (entry["from"], width))
-            if entry["to"] == PS_IRQ:
-                sink, limit = PS_IRQ, 16
+            if entry["to"] in self.fam["irq"]:
+                sink, limit = entry["to"], self.fam["irq"][entry["to"]][1]
+            elif entry["to"] in ("pl_ps_irq0", "pl_ps_irq1", "IRQ_F2P"):
+                raise DesignError("interrupts: %s is not an interrupt input of %s (%s)" %
+                                  (entry["to"], self.fam["title"],
+                                   ", ".join(self.fam["irq"])))
             else:
                 sink_port = entry.get("port", "intr")
                 _, _, limit = self.port("%s/%s" % (entry["to"], sink_port), "interrupts", "I")
@@ -397,6 +541,11 @@ class Design:
         return sinks
 
 
+def _defines(path, module):
+    with open(path) as f:
+        return re.search(r"\bmodule\s+%s\b" % re.escape(module), _strip_comments(f.read()))
+
+
 # ---- Verilog generation ---------------------------------------------------------------------
 
 def _wire(inst, port):
@@ -405,6 +554,22 @@ def _wire(inst, port):
 
 def _range(width):
     return "[%d:0] " % (width - 1) if width > 1 else ""
+
+
+def _bit_vector(width, bits, use):
+    """{index: (inst, port)} as a Verilog concatenation of `width` bits, zeros between."""
+    terms, zeros = [], 0
+    for b in range(width - 1, -1, -1):
+        if b in bits:
+            if zeros:
+                terms.append("%d'd0" % zeros)
+                zeros = 0
+            terms.append(use(*bits[b]))
+        else:
+            zeros += 1
+    if zeros:
+        terms.append("%d'd0" % zeros)
+    return "{" + ", ".join(terms) + "}" if len(terms) > 1 else terms[0]
 
 
 def generate(design):
@@ -582,34 +747,95 @@ def generate(design):
         front_busy = []
         unused_front = []
 
-    # -- masters
-    masters = d.masters()
+    # -- masters: one m_axi_<short>_* bundle per PS slave port
     shell_assigns = []
     unused_shell = []
-    out("  // ---- the shell's AXI4 master (HP port) ----")
-    for ch, table in (("read", READ_SIGNALS), ("write", WRITE_SIGNALS)):
-        if ch in masters:
-            inst, ifname, spec, _ = masters[ch]
-            out("  // %s channels: %s/%s" % (ch, inst, ifname))
-        else:
-            inst, spec = None, {"ports": {}}
-            out("  // %s channels: no master in this design" % ch)
-        for sig, (direction, width, default) in table.items():
-            port = spec["ports"].get(sig)
-            if direction == "O":
-                if port is None:
-                    shell_assigns.append("  assign m_axi_%s = %s;" % (sig, default))
-                else:
-                    pw = d.instances[inst]["ports"][port][1]
-                    src = use(inst, port)
-                    if pw < width:
-                        src = "{%d'd0, %s}" % (width - pw, src)
-                    shell_assigns.append("  assign m_axi_%s = %s;" % (sig, src))
+    shell_ports = []
+    arbiters = []
+
+    def master_out(inst, spec, sig, kind, dw, aw):
+        """A master output as the shell's width wants it: zero-extended, the low address
+        bits of a wider address (the rest to the sink), or the AXI default."""
+        port = spec["ports"].get(sig)
+        if port is None:
+            return _default(sig, kind, dw, aw)
+        pw = d.instances[inst]["ports"][port][1]
+        width = sig_width(kind, dw, aw)
+        src = use(inst, port)
+        if pw < width:
+            return "{%d'd0, %s}" % (width - pw, src)
+        if pw > width:
+            unused_shell.append(src)
+            return "%s[%d:0]" % (src, width - 1)
+        return src
+
+    for mp in d.master_ports():
+        short, dw, aw = mp["short"], mp["data_bits"], mp["addr_bits"]
+        pre = "m_axi_%s_" % short
+        out("  // ---- %s (%s): %d-bit data ----" % (mp["name"], pre, dw))
+        for ch, table in (("read", READ_SIGNALS), ("write", WRITE_SIGNALS)):
+            masters = mp[ch]
+            if not masters:
+                out("  // %s channels: none (the bundle is %s-only)" %
+                    (ch, "write" if ch == "read" else "read"))
+                continue
+            for sig, (direction, kind) in table.items():
+                shell_ports.append("    %s wire %-7s%s%s," % (
+                    "output" if direction == "O" else "input ", _range(sig_width(kind, dw, aw)),
+                    pre, sig))
+            out("  // %s channels: %s" % (ch, ", ".join("%s/%s" % (i, f) for i, f, _ in masters)))
+            if len(masters) == 1:
+                inst, _, spec = masters[0]
+                for sig, (direction, kind) in table.items():
+                    if direction == "O":
+                        shell_assigns.append("  assign %s%s = %s;" %
+                                             (pre, sig, master_out(inst, spec, sig, kind, dw, aw)))
+                    elif sig in spec["ports"]:
+                        drive(inst, spec["ports"][sig], pre + sig)
+                    else:
+                        unused_shell.append(pre + sig)
+                continue
+            # Several masters: round-robin, one burst at a time (common/axi_interconnect.v).
+            n = len(masters)
+            arb = "%s_%s_arb" % (short, "rd" if ch == "read" else "wr")
+            routed = ("arready", "rvalid") if ch == "read" else ("awready", "wready", "bvalid")
+            shared = ("rdata", "rresp", "rlast") if ch == "read" else ("bresp",)
+            conns = []
+            for sig, (direction, kind) in table.items():
+                if direction == "O":
+                    terms = [master_out(inst, spec, sig, kind, dw, aw)
+                             for inst, _, spec in reversed(masters)]
+                    conns.append((sig, "s_" + sig, "{" + ", ".join(terms) + "}"))
+                    conns.append((sig, "m_" + sig, pre + sig))
+                elif sig in routed:
+                    out("  wire [%d:0] %s_%s;" % (n - 1, arb, sig))
+                    conns.append((sig, "s_" + sig, "%s_%s" % (arb, sig)))
+                    conns.append((sig, "m_" + sig, pre + sig))
+                    for i, (inst, ifname, spec) in enumerate(masters):
+                        if sig not in spec["ports"]:
+                            raise DesignError("masters: %s/%s lacks %s, which a shared port "
+                                              "needs" % (inst, ifname, sig))
+                        drive(inst, spec["ports"][sig], "%s_%s[%d]" % (arb, sig, i))
+                elif sig in shared:
+                    # the port's beat goes to every master; only its VALID is routed
+                    users = [(inst, spec) for inst, _, spec in masters if sig in spec["ports"]]
+                    for inst, spec in users:
+                        drive(inst, spec["ports"][sig], pre + sig)
+                    if not users:
+                        unused_shell.append(pre + sig)
+                    if sig == "rlast":
+                        conns.append((sig, "m_rlast", pre + sig))
+                else:  # valid inputs handled above; nothing else
+                    raise DesignError("internal: %s unrouted" % sig)
+            if ch == "read":
+                params = ".N(%d), .AW(%d)" % (n, aw)
+                module = "pr_axi_rd_arbiter"
             else:
-                if port is None:
-                    unused_shell.append("m_axi_" + sig)
-                else:
-                    drive(inst, port, "m_axi_" + sig)
+                params = ".N(%d), .AW(%d), .DW(%d)" % (n, aw, dw)
+                module = "pr_axi_wr_arbiter"
+            arbiters.append("  %s #(%s) %s (\n      .clk(clk),\n      .rst_n(rst_n),\n%s);" % (
+                module, params, arb, ",\n".join("      .%s(%s)" % (pin, expr)
+                                                 for _, pin, expr in conns)))
 
     # -- streams
     for s in d.m.get("streams", []):
@@ -645,29 +871,16 @@ def generate(design):
             raise DesignError("wires: %s is %d bits, %s is %d" % (w["from"], fw, w["to"], tw))
         drive(ti, tp, use(fi, fp))
 
-    # -- interrupts
-    irq_expr = "16'd0"
+    # -- interrupts: into a controller's input vector, or a PS input's bits of irq[15:0]
+    irq_bits = {}
     for sink, bits in sorted(d.interrupt_sinks().items(), key=lambda kv: str(kv[0])):
-        if sink == PS_IRQ:
-            width = 16
-        else:
-            width = d.instances[sink[0]]["ports"][sink[1]][1]
-        terms, zeros = [], 0
-        for b in range(width - 1, -1, -1):
-            if b in bits:
-                if zeros:
-                    terms.append("%d'd0" % zeros)
-                    zeros = 0
-                terms.append(use(*bits[b]))
-            else:
-                zeros += 1
-        if zeros:
-            terms.append("%d'd0" % zeros)
-        expr = "{" + ", ".join(terms) + "}" if len(terms) > 1 else terms[0]
-        if sink == PS_IRQ:
-            irq_expr = expr
-        else:
-            drive(sink[0], sink[1], expr)
+        if is_ps_irq(sink):
+            first = d.fam["irq"][sink][0]
+            for b, src in bits.items():
+                irq_bits[first + b] = src
+            continue
+        drive(sink[0], sink[1], _bit_vector(d.instances[sink[0]]["ports"][sink[1]][1], bits, use))
+    irq_expr = _bit_vector(16, irq_bits, use)
 
     # -- clocks, resets, busy
     busy_terms = list(front_busy)
@@ -687,7 +900,9 @@ def generate(design):
                 % d.name)
     head.append("// The shell top (rtl/README.md) of design %s." % d.name)
     head.append("`default_nettype none")
-    head.append(SHELL_PORTS % d.top)
+    head.append(SHELL_HEAD % d.top)
+    head += shell_ports
+    head.append(SHELL_TAIL)
     tied = []
     inst_lines = []
     unused = []
@@ -724,11 +939,15 @@ def generate(design):
                      ", ".join(unused + unused_shell + unused_front))
     lines.append("")
     lines += inst_lines
+    if arbiters:
+        lines.append("")
+        lines.append("  // ---- arbiters of the shared PS slave ports (common/axi_interconnect.v) ----")
+        lines += arbiters
     lines += ["endmodule", "`default_nettype wire", ""]
     return "\n".join(lines)
 
 
-SHELL_PORTS = """module %s (
+SHELL_HEAD = """module %s (
     input  wire        clk,
     input  wire        rst_n,
     input  wire [31:0] s_axil_awaddr,
@@ -747,33 +966,8 @@ SHELL_PORTS = """module %s (
     output reg  [31:0] s_axil_rdata,
     output reg  [1:0]  s_axil_rresp,
     output reg         s_axil_rvalid,
-    input  wire        s_axil_rready,
-    output wire [39:0] m_axi_awaddr,
-    output wire [7:0]  m_axi_awlen,
-    output wire [2:0]  m_axi_awsize,
-    output wire [1:0]  m_axi_awburst,
-    output wire        m_axi_awvalid,
-    input  wire        m_axi_awready,
-    output wire [63:0] m_axi_wdata,
-    output wire [7:0]  m_axi_wstrb,
-    output wire        m_axi_wlast,
-    output wire        m_axi_wvalid,
-    input  wire        m_axi_wready,
-    input  wire [1:0]  m_axi_bresp,
-    input  wire        m_axi_bvalid,
-    output wire        m_axi_bready,
-    output wire [39:0] m_axi_araddr,
-    output wire [7:0]  m_axi_arlen,
-    output wire [2:0]  m_axi_arsize,
-    output wire [1:0]  m_axi_arburst,
-    output wire        m_axi_arvalid,
-    input  wire        m_axi_arready,
-    input  wire [63:0] m_axi_rdata,
-    input  wire [1:0]  m_axi_rresp,
-    input  wire        m_axi_rlast,
-    input  wire        m_axi_rvalid,
-    output wire        m_axi_rready,
-    output wire [15:0] irq,
+    input  wire        s_axil_rready,"""
+SHELL_TAIL = """    output wire [15:0] irq,
     output wire        busy
 );"""
 

@@ -53,6 +53,9 @@ def on_pynq_z2(m):
              ps={"master_ports": {"M_AXI_GP0": 32}, "slave_ports": {"S_AXI_HP0": 64}})
     for entry in m["masters"]:
         entry["ps_port"] = "S_AXI_HP0"
+    for entry in m.get("interrupts", []):  # a Zynq-7000 PS takes interrupts on IRQ_F2P
+        if entry["to"] == "pl_ps_irq0":
+            entry["to"] = "IRQ_F2P"
     bases = iter(["0x40400000", "0x41800000", "0x41200000"])
     for inst in m["instances"]:
         if "base" in inst:

@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_top  # noqa: E402
 
 CORE = """
-module core #(parameter integer W = 32, parameter integer AW = 9) (
+module core #(parameter integer W = 32, parameter integer AW = 9, parameter integer DW = 64) (
   input wire clk, input wire rst_n,
   input wire [AW-1:0] s_awaddr, input wire s_awvalid, output wire s_awready,
   input wire [31:0] s_wdata, input wire [3:0] s_wstrb, input wire s_wvalid, output wire s_wready,
@@ -20,12 +20,19 @@ module core #(parameter integer W = 32, parameter integer AW = 9) (
   input wire [AW-1:0] s_araddr, input wire s_arvalid, output wire s_arready,
   output wire [31:0] s_rdata, output wire [1:0] s_rresp, output wire s_rvalid, input wire s_rready,
   output wire [39:0] m_araddr, output wire [7:0] m_arlen, output wire m_arvalid,
-  input wire m_arready, input wire [63:0] m_rdata, input wire m_rvalid, output wire m_rready,
+  input wire m_arready, input wire [DW-1:0] m_rdata, input wire m_rvalid, output wire m_rready,
+  input wire m_rlast,
+  output wire [39:0] mw_awaddr, output wire [7:0] mw_awlen, output wire mw_awvalid,
+  input wire mw_awready, output wire [DW-1:0] mw_wdata, output wire [DW/8-1:0] mw_wstrb,
+  output wire mw_wlast, output wire mw_wvalid, input wire mw_wready,
+  input wire [1:0] mw_bresp, input wire mw_bvalid, output wire mw_bready,
   output wire [W-1:0] o_tdata, output wire o_tvalid, input wire o_tready, output wire o_tlast,
   input wire [W-1:0] i_tdata, input wire i_tvalid, output wire i_tready, input wire i_tlast,
   output wire interrupt, input wire [1:0] intr, output wire busy);
 endmodule
 """
+INTERCONNECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "ip",
+                            "common", "axi_interconnect.v")
 
 
 def inst(name, base, **params):
@@ -33,17 +40,36 @@ def inst(name, base, **params):
             "base": base, "range": "0x10000", "interface": "S", "ps_port": "M_AXI_HPM0_FPD",
             "interfaces": {"S": {"type": "axilite", "mode": "slave", "prefix": "s_"},
                            "M": {"type": "aximm", "mode": "master", "prefix": "m_"},
+                           "MW": {"type": "aximm", "mode": "master", "prefix": "mw_"},
                            "O": {"type": "axis", "mode": "master", "prefix": "o_"},
                            "I": {"type": "axis", "mode": "slave", "prefix": "i_"}},
             "registers": []}
 
 
 GOOD = {"format": 2, "name": "t", "top": "t", "sources": ["core.v"],
+        "board_name": "ZCU104", "part": "xczu7ev-ffvc1156-2-e",
+        "ps": {"master_ports": {"M_AXI_HPM0_FPD": 32}, "slave_ports": {"S_AXI_HP0_FPD": 64}},
         "instances": [inst("a", "0xA0000000"), inst("b", "0xA0010000")],
         "streams": [{"from": "a/O", "to": "b/I"}],
         "masters": [{"instance": "a", "interface": "M", "ps_port": "S_AXI_HP0_FPD"}],
         "interrupts": [{"from": "a/interrupt", "to": "b", "index": 1},
                        {"from": "b/interrupt", "to": "pl_ps_irq0", "index": 3}]}
+
+
+def zynq7000(manifest):
+    """The manifest moved to a Zynq-7000 (Pynq-Z2): GP0 window, HP0, IRQ_F2P."""
+    m = copy.deepcopy(manifest)
+    m["board_name"], m["part"] = "Pynq-Z2", "xc7z020clg400-1"
+    m["ps"] = {"master_ports": {"M_AXI_GP0": 32}, "slave_ports": {"S_AXI_HP0": 64}}
+    for i, entry in enumerate(m["instances"]):
+        entry["base"] = "0x%08X" % (0x40000000 + 0x10000 * i)
+        entry["ps_port"] = "M_AXI_GP0"
+    for entry in m["masters"]:
+        entry["ps_port"] = "S_AXI_HP0"
+    for entry in m["interrupts"]:
+        if entry["to"] == "pl_ps_irq0":
+            entry["to"] = "IRQ_F2P"
+    return m
 
 
 class GenTopTest(unittest.TestCase):
@@ -67,14 +93,109 @@ class GenTopTest(unittest.TestCase):
         text = self.generate(GOOD)
         self.assertIn("assign irq = {12'd0, b__interrupt, 3'd0};", text)
         self.assertIn("assign b__intr = {a__interrupt, 1'd0};", text)
-        self.assertIn("assign m_axi_araddr = a__m_araddr;", text)
-        self.assertIn("assign m_axi_arsize = 3'd3;", text)  # the master has no arsize
+        self.assertIn("assign m_axi_hp0_araddr = a__m_araddr;", text)
+        self.assertIn("assign m_axi_hp0_arsize = 3'd3;", text)  # the master has no arsize
         self.assertIn("assign b__i_tdata = a__o_tdata;", text)
+        # a read-only master: a read-only bundle
+        self.assertIn("output wire [39:0] m_axi_hp0_araddr,", text)
+        self.assertNotIn("m_axi_hp0_aw", text)
 
-    def test_two_read_masters(self):
+    def test_shared_port_arbitrated(self):
+        m = copy.deepcopy(GOOD)
+        m["sources"].append(os.path.relpath(INTERCONNECT, self.dir))
+        m["masters"] += [{"instance": "b", "interface": "M", "ps_port": "S_AXI_HP0_FPD"},
+                         {"instance": "a", "interface": "MW", "ps_port": "S_AXI_HP0_FPD"}]
+        text = self.generate(m)
+        self.assertIn("pr_axi_rd_arbiter #(.N(2), .AW(40)) hp0_rd_arb (", text)
+        self.assertIn(".s_araddr({b__m_araddr, a__m_araddr})", text)
+        self.assertIn("assign b__m_rvalid = hp0_rd_arb_rvalid[1];", text)
+        self.assertIn("assign a__m_rdata = m_axi_hp0_rdata;", text)
+        # the one write master is wired straight through
+        self.assertIn("assign m_axi_hp0_awaddr = a__mw_awaddr;", text)
+        self.assertNotIn("pr_axi_wr_arbiter", text)
+
+    def test_shared_port_needs_interconnect_source(self):
         m = copy.deepcopy(GOOD)
         m["masters"].append({"instance": "b", "interface": "M", "ps_port": "S_AXI_HP0_FPD"})
-        self.fails(m, "one read and one write master per design")
+        self.fails(m, "needs module pr_axi_rd_arbiter: add ")
+
+    def test_two_ports_two_widths(self):
+        m = copy.deepcopy(GOOD)
+        m["ps"]["slave_ports"]["S_AXI_HP2_FPD"] = 128
+        m["instances"][1]["params"] = {"W": 32, "DW": 128}
+        m["masters"].append({"instance": "b", "interface": "MW", "ps_port": "S_AXI_HP2_FPD"})
+        text = self.generate(m)
+        self.assertIn("output wire [127:0] m_axi_hp2_wdata,", text)
+        self.assertIn("output wire [15:0] m_axi_hp2_wstrb,", text)
+        self.assertIn("assign m_axi_hp2_awsize = 3'd4;", text)  # 16-byte beats by default
+        self.assertNotIn("m_axi_hp2_ar", text)  # write-only bundle
+
+    def test_slave_port_not_in_family(self):
+        m = copy.deepcopy(GOOD)
+        m["ps"]["slave_ports"] = {"S_AXI_HP0": 64}
+        self.fails(m, "ps.slave_ports: S_AXI_HP0 is not a PS slave port of Zynq UltraScale+")
+
+    def test_master_on_port_family_lacks(self):
+        m = zynq7000(GOOD)
+        m["ps"]["slave_ports"]["S_AXI_HPC0_FPD"] = 64
+        self.fails(m, "ps.slave_ports: S_AXI_HPC0_FPD is not a PS slave port of Zynq-7000")
+        m = zynq7000(GOOD)
+        m["masters"][0]["ps_port"] = "S_AXI_HPC0_FPD"
+        self.fails(m, "masters: a/M is on S_AXI_HPC0_FPD, which is not a PS slave port of "
+                      "Zynq-7000 (S_AXI_HP0, S_AXI_HP1, S_AXI_HP2, S_AXI_HP3, S_AXI_ACP)")
+
+    def test_master_port_not_listed(self):
+        m = copy.deepcopy(GOOD)
+        m["masters"][0]["ps_port"] = "S_AXI_HP1_FPD"
+        self.fails(m, "masters: a/M is on S_AXI_HP1_FPD, which \"ps\".\"slave_ports\" does not "
+                      "list (add it with its data width, 32/64/128)")
+
+    def test_width_not_allowed(self):
+        m = copy.deepcopy(GOOD)
+        m["ps"]["slave_ports"]["S_AXI_HP0_FPD"] = 96
+        self.fails(m, "S_AXI_HP0_FPD is 96 bits wide; on a Zynq UltraScale+ it takes 32 or 64 "
+                      "or 128")
+        m = zynq7000(GOOD)
+        m["ps"]["slave_ports"]["S_AXI_HP0"] = 128
+        self.fails(m, "S_AXI_HP0 is 128 bits wide; on a Zynq-7000 it takes 32 or 64")
+
+    def test_width_mismatch_refused(self):
+        m = copy.deepcopy(GOOD)
+        m["ps"]["slave_ports"]["S_AXI_HP0_FPD"] = 128
+        self.fails(m, "masters: a/M is 64 bits wide (rdata), S_AXI_HP0_FPD is 128 bits "
+                      "(\"ps\".\"slave_ports\"); a master must match its port's width")
+
+    def test_master_port_family_names(self):
+        m = copy.deepcopy(GOOD)
+        m["ps"]["master_ports"] = {"M_AXI_GP0": 32}
+        self.fails(m, "ps.master_ports: M_AXI_GP0 is not a PS master port of Zynq UltraScale+")
+        m = copy.deepcopy(GOOD)
+        m["instances"][0]["base"] = "0xC0000000"
+        self.fails(m, "a: window 0xC0000000..0xC000FFFF is outside M_AXI_HPM0_FPD's")
+
+    def test_zynq7000(self):
+        text = self.generate(zynq7000(GOOD))
+        self.assertIn("output wire [31:0] m_axi_hp0_araddr,", text)  # 32-bit PS addresses
+        self.assertIn("assign m_axi_hp0_araddr = a__m_araddr[31:0];", text)
+        self.assertIn("assign irq = {12'd0, b__interrupt, 3'd0};", text)
+
+    def test_interrupt_inputs_by_family(self):
+        m = copy.deepcopy(GOOD)
+        m["interrupts"][1] = {"from": "b/interrupt", "to": "pl_ps_irq1", "index": 2}
+        self.assertIn("assign irq = {5'd0, b__interrupt, 10'd0};", self.generate(m))
+        m["interrupts"][1]["index"] = 8
+        self.fails(m, "index 8 of pl_ps_irq1 outside 0..7")
+        m = zynq7000(GOOD)
+        m["interrupts"][1]["to"] = "pl_ps_irq0"
+        self.fails(m, "interrupts: pl_ps_irq0 is not an interrupt input of Zynq-7000 (IRQ_F2P)")
+
+    def test_board_and_family(self):
+        m = copy.deepcopy(GOOD)
+        m["board_name"] = "Arty"
+        self.fails(m, "no board profile 'Arty'; known boards: ZCU104")
+        m = copy.deepcopy(GOOD)
+        m["family"] = "zynq7000"
+        self.fails(m, "family 'zynq7000', but ZCU104 is a Zynq UltraScale+ (zynqmp)")
 
     def test_overlap(self):
         m = copy.deepcopy(GOOD)

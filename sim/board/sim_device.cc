@@ -274,6 +274,17 @@ Status SimDevice::Program(const std::string& bitstream, const std::string& name,
                               "sources (bitstream hash " + bit.content_hash.substr(0, 12) +
                               "..., board has " + entry->content_hash.substr(0, 12) + "...)"));
   }
+  // A .bin carries no header: the design's own part tells its family then. A design for the
+  // other family's PS cannot run here, whatever the bitstream says.
+  const std::string& design_part = bit.part.empty() ? entry->part : bit.part;
+  const std::string bit_family = FamilyOfPart(design_part);
+  if (!bit_family.empty() && bit_family != profile_.family_id) {
+    return fail(MakeError(ErrorCode::kBadBitstream,
+                          "bad bitstream: built for a " + FamilyDisplayName(bit_family) +
+                              " part (" + design_part + "), this board is a " +
+                              FamilyDisplayName(profile_.family_id) + " board (" + profile_.name +
+                              ", " + options_.part + ")"));
+  }
   if (!bit.part.empty() && bit.part != options_.part) {
     return fail(MakeError(ErrorCode::kBadBitstream, "bad bitstream: built for part " + bit.part +
                                                         ", the board is " + options_.part));

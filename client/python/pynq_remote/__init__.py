@@ -7,6 +7,7 @@
 
 from .bitstream import Bitstream
 from .buffer import allocate
+from .clocks import Clocks
 from .exceptions import (AccessDeniedError, BadBitstreamError, BusError, BusTimeoutError,
                          ConnectionLostError, DeadlineExceededError, DecodeError, DmaTimeoutError,
                          LimitExceededError, NotProgrammedError, OutOfWindowError, RemoteError,
@@ -22,7 +23,7 @@ from . import lib  # noqa: E402,F401 - importing the drivers binds them to their
 
 __version__ = "0.1.0"
 
-__all__ = ["Bitstream", "DefaultHierarchy", "DefaultIP", "Device", "MMIO", "Overlay",
+__all__ = ["Bitstream", "Clocks", "DefaultHierarchy", "DefaultIP", "Device", "MMIO", "Overlay",
            "Register", "RegisterIP", "RegisterMap", "RemoteBuffer", "RemoteDevice", "RemoteMMIO",
            "allocate", "lib",
            # typed errors (pynq_remote.exceptions), all RuntimeErrors

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from .bitstream import Bitstream
+from .clocks import set_pl_clk
 from .mmio import MMIO
 from .pl_server.device import Device
 from .pl_server.remote_device import _get_bitstream_handler
@@ -184,6 +185,13 @@ class Overlay:
         self._drivers = {}
 
     def _set_pl_clocks(self):
+        if self.parser.family_ps == "ps7":
+            # Zynq-7000: FPGAn_CLK_CTRL in the SLCR (clocks.py), as PYNQ writes it on download.
+            for index, clock in sorted(self.parser.clock_dict.items()):
+                div0, div1 = clock.get("divisor0"), clock.get("divisor1")
+                if clock.get("enable") and div0 and div1 and index < 4:
+                    set_pl_clk(self.device, index, int(div0), int(div1))
+            return
         if self.parser.family_ps != "zynq_ultra_ps_e":
             return
         crl = None

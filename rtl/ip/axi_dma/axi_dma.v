@@ -19,11 +19,14 @@
 // that takes no beat, a producer that stops early) is quiet, so the reset completes at once,
 // withdrawing the MM2S beat on offer and dropping stream bytes not yet written to memory.
 // That is how software recovers a transfer that can never finish.
-// Memory side: 40-bit address, 64-bit data, INCR bursts of at most 16 beats never crossing
-// 4 KiB, any start alignment and length (what the IP does with its DRE). MM2S keeps up to
-// 64 beats in flight (several bursts outstanding) into a data FIFO and a byte packer, so the
-// stream moves a beat every cycle; S2MM packs stream bytes into 64-bit beats at the
-// destination alignment and issues a burst once its data is buffered (or the packet ended).
+// Memory side: 40-bit address; data C_M_AXI_MM2S_DATA_WIDTH / C_M_AXI_S2MM_DATA_WIDTH bits
+// (32, 64 or 128 as PG021 offers, default 64; a channel's stream may not be wider than its
+// memory side, refused at elaboration), full-width (AxSIZE = the bus) INCR bursts of at most
+// 16 beats never crossing 4 KiB, any start alignment and length (what the IP does with its
+// DRE). MM2S keeps up to 64 beats in flight (several bursts outstanding) into a data FIFO and
+// a byte packer, so the stream moves a beat every cycle; S2MM packs stream bytes into memory
+// beats at the destination alignment and issues a burst once its data is buffered (or the
+// packet ended).
 // S2MM ends a transfer at TLAST or when LENGTH bytes arrived (the rest of that beat is
 // dropped and TREADY stays low until the next transfer). Stream TKEEP: MM2S gives low bytes
 // on the last beat; S2MM takes the bytes whose TKEEP bit is set, packed in order.
@@ -34,7 +37,10 @@ module pr_axi_dma #(
     parameter integer C_M_AXIS_MM2S_TDATA_WIDTH = 32,  // 32 or 64
     parameter integer C_S_AXIS_S2MM_TDATA_WIDTH = 32,  // 32 or 64
     parameter integer C_SG_LENGTH_WIDTH = 26,          // 8..26
-    parameter integer C_ADDR_WIDTH = 64                // 32 or 64 (then the _MSB registers)
+    parameter integer C_ADDR_WIDTH = 64,               // 32 or 64 (then the _MSB registers)
+    // memory-map data widths (PG021): 32, 64 or 128, at least the channel's stream width
+    parameter integer C_M_AXI_MM2S_DATA_WIDTH = 64,
+    parameter integer C_M_AXI_S2MM_DATA_WIDTH = 64
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -65,7 +71,7 @@ module pr_axi_dma #(
     output wire [1:0]  m_axi_mm2s_arburst,
     output wire        m_axi_mm2s_arvalid,
     input  wire        m_axi_mm2s_arready,
-    input  wire [63:0] m_axi_mm2s_rdata,
+    input  wire [C_M_AXI_MM2S_DATA_WIDTH-1:0] m_axi_mm2s_rdata,
     input  wire [1:0]  m_axi_mm2s_rresp,
     input  wire        m_axi_mm2s_rlast,
     input  wire        m_axi_mm2s_rvalid,
@@ -77,8 +83,8 @@ module pr_axi_dma #(
     output wire [1:0]  m_axi_s2mm_awburst,
     output wire        m_axi_s2mm_awvalid,
     input  wire        m_axi_s2mm_awready,
-    output wire [63:0] m_axi_s2mm_wdata,
-    output wire [7:0]  m_axi_s2mm_wstrb,
+    output wire [C_M_AXI_S2MM_DATA_WIDTH-1:0]   m_axi_s2mm_wdata,
+    output wire [C_M_AXI_S2MM_DATA_WIDTH/8-1:0] m_axi_s2mm_wstrb,
     output wire        m_axi_s2mm_wlast,
     output wire        m_axi_s2mm_wvalid,
     input  wire        m_axi_s2mm_wready,
@@ -102,6 +108,19 @@ module pr_axi_dma #(
     output wire        busy
 );
   localparam integer kAw = C_S_AXI_LITE_ADDR_WIDTH, kLw = C_SG_LENGTH_WIDTH;
+  localparam integer kMm2sMb = C_M_AXI_MM2S_DATA_WIDTH / 8, kS2mmMb = C_M_AXI_S2MM_DATA_WIDTH / 8;
+
+  // The configurations the IP offers and this model implements: refused at elaboration.
+  generate
+    if ((kMm2sMb != 4 && kMm2sMb != 8 && kMm2sMb != 16) ||
+        (kS2mmMb != 4 && kS2mmMb != 8 && kS2mmMb != 16)) begin : g_bad_mm_width
+      $error("pr_axi_dma: C_M_AXI_MM2S_DATA_WIDTH / C_M_AXI_S2MM_DATA_WIDTH must be 32, 64 or 128");
+    end
+    if (C_M_AXIS_MM2S_TDATA_WIDTH > C_M_AXI_MM2S_DATA_WIDTH ||
+        C_S_AXIS_S2MM_TDATA_WIDTH > C_M_AXI_S2MM_DATA_WIDTH) begin : g_bad_stream_width
+      $error("pr_axi_dma: a stream may not be wider than its memory-map data width");
+    end
+  endgenerate
 
   // ---- AXI4-Lite slave (common/axil_slave.v): address and data together, one access at a
   // time, ready a cycle after valid; the write lands a cycle later (word address), the read
@@ -158,7 +177,7 @@ module pr_axi_dma #(
       .ch_err(mm2s_err), .ch_err_code(mm2s_err_code), .introut(mm2s_introut));
 
   wire mm2s_busy;
-  pr_axi_dma_mm2s #(.NB(C_M_AXIS_MM2S_TDATA_WIDTH / 8), .LW(kLw)) mm2s (
+  pr_axi_dma_mm2s #(.NB(C_M_AXIS_MM2S_TDATA_WIDTH / 8), .MB(kMm2sMb), .LW(kLw)) mm2s (
       .clk(clk), .rst_n(rst_n),
       .start(mm2s_start), .start_addr(mm2s_addr), .start_len(mm2s_len), .abort(mm2s_abort),
       .active(mm2s_active), .busy(mm2s_busy), .done(mm2s_done), .err(mm2s_err),
@@ -168,7 +187,7 @@ module pr_axi_dma #(
       .rlast(m_axi_mm2s_rlast), .rvalid(m_axi_mm2s_rvalid), .rready(m_axi_mm2s_rready),
       .tdata(m_axis_mm2s_tdata), .tkeep(m_axis_mm2s_tkeep), .tlast(m_axis_mm2s_tlast),
       .tvalid(m_axis_mm2s_tvalid), .tready(m_axis_mm2s_tready));
-  assign m_axi_mm2s_arsize = 3'd3;
+  assign m_axi_mm2s_arsize = kMm2sMb == 16 ? 3'd4 : kMm2sMb == 8 ? 3'd3 : 3'd2;  // full beats
   assign m_axi_mm2s_arburst = 2'b01;
 
   // ---- S2MM ----
@@ -186,7 +205,7 @@ module pr_axi_dma #(
       .ch_err(s2mm_err), .ch_err_code(s2mm_err_code), .introut(s2mm_introut));
 
   wire s2mm_busy;
-  pr_axi_dma_s2mm #(.NB(C_S_AXIS_S2MM_TDATA_WIDTH / 8), .LW(kLw)) s2mm (
+  pr_axi_dma_s2mm #(.NB(C_S_AXIS_S2MM_TDATA_WIDTH / 8), .MB(kS2mmMb), .LW(kLw)) s2mm (
       .clk(clk), .rst_n(rst_n),
       .start(s2mm_start), .start_addr(s2mm_addr), .start_len(s2mm_len), .abort(s2mm_abort),
       .active(s2mm_active), .busy(s2mm_busy), .done(s2mm_done), .done_bytes(s2mm_bytes),
@@ -197,7 +216,7 @@ module pr_axi_dma #(
       .bresp(m_axi_s2mm_bresp), .bvalid(m_axi_s2mm_bvalid), .bready(m_axi_s2mm_bready),
       .tdata(s_axis_s2mm_tdata), .tkeep(s_axis_s2mm_tkeep), .tlast(s_axis_s2mm_tlast),
       .tvalid(s_axis_s2mm_tvalid), .tready(s_axis_s2mm_tready));
-  assign m_axi_s2mm_awsize = 3'd3;
+  assign m_axi_s2mm_awsize = kS2mmMb == 16 ? 3'd4 : kS2mmMb == 8 ? 3'd3 : 3'd2;
   assign m_axi_s2mm_awburst = 2'b01;
 
   assign busy = mm2s_busy || s2mm_busy || reset_pending;
@@ -338,9 +357,10 @@ module pr_axi_dma_regs #(
 endmodule
 
 // MM2S datapath: AR bursts (up to 64 beats in flight) -> 64-beat FIFO -> byte packer ->
-// stream beats of NB bytes.
+// stream beats of NB bytes. Memory beats of MB bytes (4, 8, 16; NB <= MB).
 module pr_axi_dma_mm2s #(
     parameter integer NB = 4,
+    parameter integer MB = 8,
     parameter integer LW = 26
 ) (
     input  wire            clk,
@@ -358,7 +378,7 @@ module pr_axi_dma_mm2s #(
     output wire [7:0]      arlen,
     output wire            arvalid,
     input  wire            arready,
-    input  wire [63:0]     rdata,
+    input  wire [8*MB-1:0] rdata,
     input  wire [1:0]      rresp,
     input  wire            rlast,
     input  wire            rvalid,
@@ -371,6 +391,10 @@ module pr_axi_dma_mm2s #(
 );
   localparam integer kDepth = 64;
   localparam [6:0] kDepth7 = 7'd64;
+  localparam integer kLb = $clog2(MB);  // address bits within a beat
+  localparam integer kPageBeatsI = 4096 / MB;
+  localparam [10:0] kPageBeats = kPageBeatsI[10:0];
+  localparam [5:0] kMb6 = MB[5:0];
 
   reg          running;
   // address generator
@@ -381,15 +405,15 @@ module pr_axi_dma_mm2s #(
   reg [3:0]    arlen_q;
   reg [6:0]    rd_out;    // bursts requested, last beat not yet received
   reg [6:0]    reserved;  // FIFO beats claimed: held or still to arrive
-  // FIFO of 64-bit beats
-  reg [63:0]   fifo [0:kDepth-1];
+  // FIFO of memory beats
+  reg [8*MB-1:0] fifo [0:kDepth-1];
   reg [5:0]    fifo_wp, fifo_rp;
   reg [6:0]    fifo_cnt;
   // byte packer
-  reg [2:0]    in_skip;   // bytes to skip in the next beat taken from the FIFO
+  reg [kLb-1:0] in_skip;  // bytes to skip in the next beat taken from the FIFO
   reg [LW-1:0] in_left;   // bytes still to take from the FIFO
-  reg [127:0]  acc;
-  reg [4:0]    acc_n;
+  reg [16*MB-1:0] acc;    // two memory beats
+  reg [5:0]    acc_n;
   reg [LW-1:0] out_left;  // bytes still to put on the stream
 
   assign araddr = araddr_q;
@@ -402,13 +426,13 @@ module pr_axi_dma_mm2s #(
   // waits for the consumer's activity, so an abandoned flow leaves the board idle.
   assign busy = ar_valid_q || rd_out != 7'd0 || (running && !(tvalid && !tready));
 
-  // bytes from the 8-byte boundary below the start to the end, rounded up to whole beats
-  /* verilator lint_off UNUSEDSIGNAL */  // [2:0] is below a beat
-  wire [LW:0] start_span = {1'b0, start_len} + {{(LW - 2){1'b0}}, start_addr[2:0]} +
-                           {{(LW - 2){1'b0}}, 3'd7};
+  // bytes from the beat boundary below the start to the end, rounded up to whole beats
+  /* verilator lint_off UNUSEDSIGNAL */  // [kLb-1:0] is below a beat
+  wire [LW:0] start_span = {1'b0, start_len} + {{(LW + 1 - kLb){1'b0}}, start_addr[kLb-1:0]} +
+                           {{(LW + 1 - kLb){1'b0}}, {kLb{1'b1}}};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [9:0]  page_beats = 10'd512 - {1'b0, ar_next[11:3]};
-  wire [4:0]  burst_cap = page_beats < 10'd16 ? page_beats[4:0] : 5'd16;
+  wire [10:0] page_beats = kPageBeats - {{(kLb - 1){1'b0}}, ar_next[11:kLb]};
+  wire [4:0]  burst_cap = page_beats < 11'd16 ? page_beats[4:0] : 5'd16;
   wire [4:0]  burst = ar_beats_left < {{(LW - 5){1'b0}}, burst_cap} ? ar_beats_left[4:0]
                                                                     : burst_cap;
   wire        can_issue = running && !abort && ar_beats_left != {LW{1'b0}} &&
@@ -419,28 +443,29 @@ module pr_axi_dma_mm2s #(
   wire        stop = running && (abort || r_bad);
 
   // stream side: a beat of min(NB, out_left) bytes once the packer holds them
-  localparam [4:0] kNb5 = NB[4:0];
-  wire [4:0]  take_n = out_left < {{(LW - 5){1'b0}}, kNb5} ? out_left[4:0] : kNb5;
+  localparam [5:0] kNb6 = NB[5:0];
+  wire [5:0]  take_n = out_left < {{(LW - 6){1'b0}}, kNb6} ? out_left[5:0] : kNb6;
   wire        emit = running && !stop && out_left != {LW{1'b0}} && acc_n >= take_n &&
                      (!tvalid || tready);
-  wire [4:0]  emitted = emit ? take_n : 5'd0;
-  wire [4:0]  n_after = acc_n - emitted;
-  wire [3:0]  room_in_beat = 4'd8 - {1'b0, in_skip};
-  wire [3:0]  pop_n = in_left < {{(LW - 4){1'b0}}, room_in_beat} ? in_left[3:0] : room_in_beat;
+  wire [5:0]  emitted = emit ? take_n : 6'd0;
+  wire [5:0]  n_after = acc_n - emitted;
+  wire [5:0]  room_in_beat = kMb6 - {{(6 - kLb){1'b0}}, in_skip};
+  wire [5:0]  pop_n = in_left < {{(LW - 6){1'b0}}, room_in_beat} ? in_left[5:0] : room_in_beat;
   wire        pop = running && !stop && in_left != {LW{1'b0}} && fifo_cnt != 7'd0 &&
-                    n_after <= 5'd8;
-  wire [63:0] head = fifo[fifo_rp];
-  wire [63:0] head_shifted = head >> {in_skip, 3'b000};
-  reg  [63:0] pop_mask;
+                    n_after <= kMb6;
+  wire [8*MB-1:0] head = fifo[fifo_rp];
+  wire [8*MB-1:0] head_shifted = head >> {in_skip, 3'b000};
+  reg  [8*MB-1:0] pop_mask;
   reg  [8*NB-1:0] emit_mask;
   integer i;
   always @(*) begin
-    for (i = 0; i < 8; i = i + 1) pop_mask[8*i+:8] = {8{i < pop_n}};
+    for (i = 0; i < MB; i = i + 1) pop_mask[8*i+:8] = {8{i < pop_n}};
     for (i = 0; i < NB; i = i + 1) emit_mask[8*i+:8] = {8{i < take_n}};
   end
-  wire [127:0] acc_after = acc >> {emitted, 3'b000};
-  wire [127:0] acc_next = pop ? acc_after | ({64'd0, head_shifted & pop_mask} << {n_after, 3'b000})
-                              : acc_after;
+  wire [16*MB-1:0] acc_after = acc >> {emitted, 3'b000};
+  wire [16*MB-1:0] acc_next =
+      pop ? acc_after | ({{(8 * MB){1'b0}}, head_shifted & pop_mask} << {n_after, 3'b000})
+          : acc_after;
 
   always @(posedge clk) begin
     if (r_take && running && !stop) fifo[fifo_wp] <= rdata;
@@ -462,10 +487,10 @@ module pr_axi_dma_mm2s #(
       fifo_wp <= 6'd0;
       fifo_rp <= 6'd0;
       fifo_cnt <= 7'd0;
-      in_skip <= 3'd0;
+      in_skip <= {kLb{1'b0}};
       in_left <= {LW{1'b0}};
-      acc <= 128'd0;
-      acc_n <= 5'd0;
+      acc <= {16 * MB{1'b0}};
+      acc_n <= 6'd0;
       out_left <= {LW{1'b0}};
       tdata <= {8 * NB{1'b0}};
       tkeep <= {NB{1'b0}};
@@ -476,16 +501,16 @@ module pr_axi_dma_mm2s #(
       err <= 1'b0;
       if (start && !active) begin
         running <= 1'b1;
-        ar_next <= {start_addr[39:3], 3'b000};
-        ar_beats_left <= {2'd0, start_span[LW:3]};
+        ar_next <= {start_addr[39:kLb], {kLb{1'b0}}};
+        ar_beats_left <= {{(kLb - 1){1'b0}}, start_span[LW:kLb]};
         reserved <= 7'd0;
         fifo_wp <= 6'd0;
         fifo_rp <= 6'd0;
         fifo_cnt <= 7'd0;
-        in_skip <= start_addr[2:0];
+        in_skip <= start_addr[kLb-1:0];
         in_left <= start_len;
-        acc <= 128'd0;
-        acc_n <= 5'd0;
+        acc <= {16 * MB{1'b0}};
+        acc_n <= 6'd0;
         out_left <= start_len;
       end else begin
         // address channel
@@ -493,7 +518,7 @@ module pr_axi_dma_mm2s #(
           ar_valid_q <= 1'b1;
           araddr_q <= ar_next;
           arlen_q <= burst[3:0] - 4'd1;
-          ar_next <= ar_next + {32'd0, burst, 3'b000};
+          ar_next <= ar_next + {{(35 - kLb){1'b0}}, burst, {kLb{1'b0}}};
           ar_beats_left <= ar_beats_left - {{(LW - 5){1'b0}}, burst};
         end else if (arready) begin
           ar_valid_q <= 1'b0;
@@ -505,17 +530,17 @@ module pr_axi_dma_mm2s #(
         if (pop) fifo_rp <= fifo_rp + 6'd1;
         fifo_cnt <= fifo_cnt + {6'd0, r_take && running && !stop} - {6'd0, pop};
         if (pop) begin
-          in_skip <= 3'd0;
-          in_left <= in_left - {{(LW - 4){1'b0}}, pop_n};
+          in_skip <= {kLb{1'b0}};
+          in_left <= in_left - {{(LW - 6){1'b0}}, pop_n};
         end
         acc <= acc_next;
-        acc_n <= n_after + (pop ? {1'b0, pop_n} : 5'd0);
+        acc_n <= n_after + (pop ? pop_n : 6'd0);
         if (emit) begin
           tvalid <= 1'b1;
           tdata <= acc[8*NB-1:0] & emit_mask;
           for (i = 0; i < NB; i = i + 1) tkeep[i] <= i < take_n;
-          tlast <= out_left == {{(LW - 5){1'b0}}, take_n};
-          out_left <= out_left - {{(LW - 5){1'b0}}, take_n};
+          tlast <= out_left == {{(LW - 6){1'b0}}, take_n};
+          out_left <= out_left - {{(LW - 6){1'b0}}, take_n};
         end else if (tready || stop) begin
           tvalid <= 1'b0;
         end
@@ -536,10 +561,12 @@ module pr_axi_dma_mm2s #(
   end
 endmodule
 
-// S2MM datapath: stream beats of NB bytes -> packer into 64-bit beats at the destination
-// alignment -> 64-beat FIFO -> AW bursts (issued once their beats are buffered) and W beats.
+// S2MM datapath: stream beats of NB bytes -> packer into memory beats of MB bytes (4, 8, 16;
+// NB <= MB) at the destination alignment -> 64-beat FIFO -> AW bursts (issued once their beats
+// are buffered) and W beats.
 module pr_axi_dma_s2mm #(
     parameter integer NB = 4,
+    parameter integer MB = 8,
     parameter integer LW = 26
 ) (
     input  wire            clk,
@@ -558,8 +585,8 @@ module pr_axi_dma_s2mm #(
     output wire [7:0]      awlen,
     output wire            awvalid,
     input  wire            awready,
-    output wire [63:0]     wdata,
-    output wire [7:0]      wstrb,
+    output wire [8*MB-1:0] wdata,
+    output wire [MB-1:0]   wstrb,
     output wire            wlast,
     output wire            wvalid,
     input  wire            wready,
@@ -573,13 +600,17 @@ module pr_axi_dma_s2mm #(
     output wire            tready
 );
   localparam integer kDepth = 64;
+  localparam integer kLb = $clog2(MB);  // address bits within a beat
+  localparam integer kPageBeatsI = 4096 / MB;
+  localparam [10:0] kPageBeats = kPageBeatsI[10:0];
+  localparam [5:0] kMb6 = MB[5:0];
 
   reg          running, rx_end, flush_pending;
   reg [LW-1:0] len_left, bytes_rx;
-  reg [63:0]   acc;
-  reg [7:0]    acc_strb;
-  reg [2:0]    acc_n;     // next byte lane
-  reg [71:0]   fifo [0:kDepth-1];  // {strb, data}
+  reg [8*MB-1:0] acc;
+  reg [MB-1:0] acc_strb;
+  reg [kLb-1:0] acc_n;    // next byte lane
+  reg [9*MB-1:0] fifo [0:kDepth-1];  // {strb, data}
   reg [5:0]    fifo_wp, fifo_rp;
   reg [6:0]    fifo_cnt;
   reg [6:0]    unassigned;  // FIFO beats not yet part of a requested burst
@@ -598,9 +629,9 @@ module pr_axi_dma_s2mm #(
   assign awaddr = awaddr_q;
   assign awlen = {4'd0, awlen_q};
   assign awvalid = aw_valid_q;
-  wire [71:0] head = fifo[fifo_rp];
-  assign wdata = head[63:0];
-  assign wstrb = head[71:64];
+  wire [9*MB-1:0] head = fifo[fifo_rp];
+  assign wdata = head[8*MB-1:0];
+  assign wstrb = head[9*MB-1:8*MB];
   assign wvalid = wq_cnt != 4'd0;
   assign wlast = w_idx == wq[wq_rp];
   assign bready = 1'b1;
@@ -623,26 +654,29 @@ module pr_axi_dma_s2mm #(
   wire        take = tvalid && tready;
   wire [4:0]  n_take = len_left < {{(LW - 5){1'b0}}, in_n} ? len_left[4:0] : in_n;
   wire        is_end = tlast || {{(LW - 5){1'b0}}, n_take} == len_left;
-  reg  [15:0] take_mask;
+  reg  [2*MB-1:0] take_mask;
   always @(*) begin
-    for (i = 0; i < 16; i = i + 1) take_mask[i] = i < n_take;
+    for (i = 0; i < 2 * MB; i = i + 1) take_mask[i] = i < n_take;
   end
-  wire [127:0] merged = {64'd0, acc} | ({{(128 - 8 * NB){1'b0}}, in_bytes} << {acc_n, 3'b000});
-  wire [15:0]  merged_strb = {8'd0, acc_strb} | (take_mask << acc_n);
-  wire [4:0]   total = {2'd0, acc_n} + n_take;
-  wire         push_take = take && (total >= 5'd8 || (is_end && total != 5'd0));
+  // two memory beats: the bytes held and the ones taken now (at most MB - 1 + NB)
+  wire [16*MB-1:0] merged = {{(8 * MB){1'b0}}, acc} |
+                            ({{(16 * MB - 8 * NB){1'b0}}, in_bytes} << {acc_n, 3'b000});
+  wire [2*MB-1:0]  merged_strb = {{MB{1'b0}}, acc_strb} | (take_mask << acc_n);
+  wire [5:0]   total = {{(6 - kLb){1'b0}}, acc_n} + {1'b0, n_take};
+  wire         push_take = take && (total >= kMb6 || (is_end && total != 6'd0));
   wire         push_flush = flush_pending && running;
   wire         push = push_take || push_flush;
-  wire [71:0]  push_beat = push_flush ? {acc_strb, acc} : {merged_strb[7:0], merged[63:0]};
+  wire [9*MB-1:0] push_beat = push_flush ? {acc_strb, acc}
+                                         : {merged_strb[MB-1:0], merged[8*MB-1:0]};
 
   // ---- bursts: once their beats are buffered, or the rest after the packet ended ----
-  // bytes from the 8-byte boundary below the start to the end, rounded up to whole beats
-  /* verilator lint_off UNUSEDSIGNAL */  // [2:0] is below a beat
-  wire [LW:0] start_span = {1'b0, start_len} + {{(LW - 2){1'b0}}, start_addr[2:0]} +
-                           {{(LW - 2){1'b0}}, 3'd7};
+  // bytes from the beat boundary below the start to the end, rounded up to whole beats
+  /* verilator lint_off UNUSEDSIGNAL */  // [kLb-1:0] is below a beat
+  wire [LW:0] start_span = {1'b0, start_len} + {{(LW + 1 - kLb){1'b0}}, start_addr[kLb-1:0]} +
+                           {{(LW + 1 - kLb){1'b0}}, {kLb{1'b1}}};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [9:0]  page_beats = 10'd512 - {1'b0, aw_next[11:3]};
-  wire [4:0]  burst_cap = page_beats < 10'd16 ? page_beats[4:0] : 5'd16;
+  wire [10:0] page_beats = kPageBeats - {{(kLb - 1){1'b0}}, aw_next[11:kLb]};
+  wire [4:0]  burst_cap = page_beats < 11'd16 ? page_beats[4:0] : 5'd16;
   wire [4:0]  plan = aw_beats_left < {{(LW - 5){1'b0}}, burst_cap} ? aw_beats_left[4:0]
                                                                    : burst_cap;
   wire [4:0]  burst = unassigned < {2'd0, plan} ? unassigned[4:0] : plan;
@@ -671,9 +705,9 @@ module pr_axi_dma_s2mm #(
       flush_pending <= 1'b0;
       len_left <= {LW{1'b0}};
       bytes_rx <= {LW{1'b0}};
-      acc <= 64'd0;
-      acc_strb <= 8'd0;
-      acc_n <= 3'd0;
+      acc <= {8 * MB{1'b0}};
+      acc_strb <= {MB{1'b0}};
+      acc_n <= {kLb{1'b0}};
       fifo_wp <= 6'd0;
       fifo_rp <= 6'd0;
       fifo_cnt <= 7'd0;
@@ -701,43 +735,43 @@ module pr_axi_dma_s2mm #(
         flush_pending <= 1'b0;
         len_left <= start_len;
         bytes_rx <= {LW{1'b0}};
-        acc <= 64'd0;
-        acc_strb <= 8'd0;
-        acc_n <= start_addr[2:0];
+        acc <= {8 * MB{1'b0}};
+        acc_strb <= {MB{1'b0}};
+        acc_n <= start_addr[kLb-1:0];
         fifo_wp <= 6'd0;
         fifo_rp <= 6'd0;
         fifo_cnt <= 7'd0;
         unassigned <= 7'd0;
-        aw_next <= {start_addr[39:3], 3'b000};
-        aw_beats_left <= {2'd0, start_span[LW:3]};
+        aw_next <= {start_addr[39:kLb], {kLb{1'b0}}};
+        aw_beats_left <= {{(kLb - 1){1'b0}}, start_span[LW:kLb]};
       end else begin
         // stream in
         if (take) begin
           bytes_rx <= bytes_rx + {{(LW - 5){1'b0}}, n_take};
           len_left <= len_left - {{(LW - 5){1'b0}}, n_take};
-          if (total >= 5'd8) begin
-            acc <= merged[127:64];
-            acc_strb <= merged_strb[15:8];
-            acc_n <= total[2:0];
+          if (total >= kMb6) begin
+            acc <= merged[16*MB-1:8*MB];
+            acc_strb <= merged_strb[2*MB-1:MB];
+            acc_n <= total[kLb-1:0];
             if (is_end) begin
-              if (total > 5'd8) flush_pending <= 1'b1;
+              if (total > kMb6) flush_pending <= 1'b1;
               else rx_end <= 1'b1;
             end
           end else if (is_end) begin
-            acc <= 64'd0;
-            acc_strb <= 8'd0;
-            acc_n <= 3'd0;
+            acc <= {8 * MB{1'b0}};
+            acc_strb <= {MB{1'b0}};
+            acc_n <= {kLb{1'b0}};
             rx_end <= 1'b1;
           end else begin
-            acc <= merged[63:0];
-            acc_strb <= merged_strb[7:0];
-            acc_n <= total[2:0];
+            acc <= merged[8*MB-1:0];
+            acc_strb <= merged_strb[MB-1:0];
+            acc_n <= total[kLb-1:0];
           end
         end
         if (push_flush) begin
           flush_pending <= 1'b0;
           rx_end <= 1'b1;
-          acc_strb <= 8'd0;
+          acc_strb <= {MB{1'b0}};
         end
         if (push) fifo_wp <= fifo_wp + 6'd1;
         if (w_take) fifo_rp <= fifo_rp + 6'd1;
@@ -748,7 +782,7 @@ module pr_axi_dma_s2mm #(
           aw_valid_q <= 1'b1;
           awaddr_q <= aw_next;
           awlen_q <= burst[3:0] - 4'd1;
-          aw_next <= aw_next + {32'd0, burst, 3'b000};
+          aw_next <= aw_next + {{(35 - kLb){1'b0}}, burst, {kLb{1'b0}}};
           aw_beats_left <= aw_beats_left - {{(LW - 5){1'b0}}, burst};
           wq_wp <= wq_wp + 3'd1;
         end else if (awready) begin

@@ -4,7 +4,7 @@
 // looped back, memory stalls and stream back-pressure, DECERR from the memory (status bits,
 // halt, interrupt, recovery by soft reset), soft reset of channels stuck on their streams or
 // waiting for the memory, DMAIntErr, interrupts, and the throughput of a long loopback. One
-// binary per stream width (CMakeLists.txt: MODEL, STREAM_BYTES).
+// binary per stream and memory-map width (CMakeLists.txt: MODEL, STREAM_BYTES, MEMORY_BYTES).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +17,7 @@ namespace pynq_remote::tb {
 namespace {
 
 constexpr int kNb = STREAM_BYTES;
+constexpr int kMb = MEMORY_BYTES;  // memory-map beat
 constexpr uint32_t kMm2sCr = 0x00, kMm2sSr = 0x04, kMm2sSa = 0x18, kMm2sSaMsb = 0x1C,
                    kMm2sLen = 0x28, kS2mmCr = 0x30, kS2mmSr = 0x34, kS2mmDa = 0x48,
                    kS2mmDaMsb = 0x4C, kS2mmLen = 0x58;
@@ -601,8 +602,12 @@ TEST_F(DmaTest, ThroughputLoopback) {
       "a beat per cycle\n",
       len, kNb, static_cast<unsigned long long>(cycles), len / double(cycles),
       100.0 * ideal / cycles);
-  if (kNb == 4) {
+  // A memory side twice the stream's keeps the stream busy; an equal one loses the cycles
+  // between bursts (the memory model takes the next address after the last beat).
+  if (kNb == 4 && kMb > kNb) {
     EXPECT_LE(cycles, 1.11 * ideal);
+  } else if (kNb == kMb) {
+    EXPECT_LE(cycles, 1.25 * ideal);
   }
   EXPECT_EQ(R(kS2mmLen), len);
   EXPECT_EQ(memory_.Read(0x50000000, len), data);

@@ -111,13 +111,13 @@ struct AxiLitePins {
 };
 // PR_AXIL_PINS(model, s_axi_lite_) bundles model.s_axi_lite_awaddr, ...; works on a member
 // (`model_`) as well as a local, and for any address width.
-#define PR_AXIL_PINS(m, p)                                                                    \
-  ::pynq_remote::tb::AxiLitePins {                                                            \
-    [&mm = (m)](uint32_t a) { mm.p##awaddr = a; }, &(m).p##awvalid, &(m).p##awready,          \
-        &(m).p##wdata, &(m).p##wstrb, &(m).p##wvalid, &(m).p##wready, &(m).p##bresp,          \
-        &(m).p##bvalid, &(m).p##bready, [&mm = (m)](uint32_t a) { mm.p##araddr = a; },        \
-        &(m).p##arvalid, &(m).p##arready, &(m).p##rdata, &(m).p##rresp, &(m).p##rvalid,       \
-        &(m).p##rready                                                                        \
+#define PR_AXIL_PINS(m, p)                                                              \
+  ::pynq_remote::tb::AxiLitePins {                                                      \
+    [&mm = (m)](uint32_t a) { mm.p##awaddr = a; }, &(m).p##awvalid, &(m).p##awready,    \
+        &(m).p##wdata, &(m).p##wstrb, &(m).p##wvalid, &(m).p##wready, &(m).p##bresp,    \
+        &(m).p##bvalid, &(m).p##bready, [&mm = (m)](uint32_t a) { mm.p##araddr = a; },  \
+        &(m).p##arvalid, &(m).p##arready, &(m).p##rdata, &(m).p##rresp, &(m).p##rvalid, \
+        &(m).p##rready                                                                  \
   }
 
 /// Blocking AXI4-Lite accesses, one at a time, as the PS makes them.
@@ -151,8 +151,7 @@ class AxiLiteMaster : public Agent {
   uint32_t Read32(uint32_t addr) {
     ReadResult r = Read(addr);
     if (r.resp != kOkay) {
-      throw std::runtime_error("read at " + Hex(addr) + " answered resp " +
-                               std::to_string(r.resp));
+      throw std::runtime_error("read at " + Hex(addr) + " answered resp " + std::to_string(r.resp));
     }
     return r.data;
   }
@@ -208,7 +207,31 @@ class AxiLiteMaster : public Agent {
   uint32_t rdata_ = 0;
 };
 
-// ---- AXI4 memory (64-bit data) -------------------------------------------------------------
+// ---- AXI4 memory (32-, 64- or 128-bit data) ----------------------------------------------
+
+// A data port of any width as the bytes of one beat, byte 0 = bits 7:0: IData (32 bits),
+// QData (64) or VlWide<N> (wider), whichever type Verilator gave the port.
+inline void StoreBytes(IData& port, const uint8_t* b) {
+  port = b[0] | b[1] << 8 | b[2] << 16 | static_cast<uint32_t>(b[3]) << 24;
+}
+inline void StoreBytes(QData& port, const uint8_t* b) {
+  port = 0;
+  for (int i = 7; i >= 0; --i) port = port << 8 | b[i];
+}
+template <std::size_t W>
+void StoreBytes(VlWide<W>& port, const uint8_t* b) {
+  for (std::size_t w = 0; w < W; ++w) StoreBytes(port.at(w), b + 4 * w);
+}
+inline void LoadBytes(const IData& port, uint8_t* b) {
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<uint8_t>(port >> (8 * i));
+}
+inline void LoadBytes(const QData& port, uint8_t* b) {
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<uint8_t>(port >> (8 * i));
+}
+template <std::size_t W>
+void LoadBytes(const VlWide<W>& port, uint8_t* b) {
+  for (std::size_t w = 0; w < W; ++w) LoadBytes(port.at(w), b + 4 * w);
+}
 
 struct Axi4ReadPins {
   QData* araddr;
@@ -217,7 +240,8 @@ struct Axi4ReadPins {
   CData* arburst;
   CData* arvalid;
   CData* arready;
-  QData* rdata;
+  std::function<void(const uint8_t*)> set_rdata;  // one beat of `bytes` bytes
+  size_t bytes;
   CData* rresp;
   CData* rlast;
   CData* rvalid;
@@ -230,8 +254,9 @@ struct Axi4WritePins {
   CData* awburst;
   CData* awvalid;
   CData* awready;
-  QData* wdata;
-  CData* wstrb;
+  std::function<void(uint8_t*)> get_wdata;
+  std::function<uint32_t()> get_wstrb;
+  size_t bytes;
   CData* wlast;
   CData* wvalid;
   CData* wready;
@@ -239,29 +264,38 @@ struct Axi4WritePins {
   CData* bvalid;
   CData* bready;
 };
-#define PR_AXI4_READ_PINS(m, p)                                                               \
-  ::pynq_remote::tb::Axi4ReadPins {                                                           \
-    &(m).p##araddr, &(m).p##arlen, &(m).p##arsize, &(m).p##arburst, &(m).p##arvalid,          \
-        &(m).p##arready, &(m).p##rdata, &(m).p##rresp, &(m).p##rlast, &(m).p##rvalid,         \
-        &(m).p##rready                                                                        \
+// The beat width is the data port's: sizeof(IData) = 4, QData 8, VlWide<4> 16 bytes.
+#define PR_AXI4_READ_PINS(m, p)                                                            \
+  ::pynq_remote::tb::Axi4ReadPins {                                                        \
+    &(m).p##araddr, &(m).p##arlen, &(m).p##arsize, &(m).p##arburst, &(m).p##arvalid,       \
+        &(m).p##arready,                                                                   \
+        [&mm = (m)](const uint8_t* b) { ::pynq_remote::tb::StoreBytes(mm.p##rdata, b); },  \
+        sizeof((m).p##rdata), &(m).p##rresp, &(m).p##rlast, &(m).p##rvalid, &(m).p##rready \
   }
-#define PR_AXI4_WRITE_PINS(m, p)                                                              \
-  ::pynq_remote::tb::Axi4WritePins {                                                          \
-    &(m).p##awaddr, &(m).p##awlen, &(m).p##awsize, &(m).p##awburst, &(m).p##awvalid,          \
-        &(m).p##awready, &(m).p##wdata, &(m).p##wstrb, &(m).p##wlast, &(m).p##wvalid,         \
-        &(m).p##wready, &(m).p##bresp, &(m).p##bvalid, &(m).p##bready                         \
+#define PR_AXI4_WRITE_PINS(m, p)                                                                \
+  ::pynq_remote::tb::Axi4WritePins {                                                            \
+    &(m).p##awaddr, &(m).p##awlen, &(m).p##awsize, &(m).p##awburst, &(m).p##awvalid,            \
+        &(m).p##awready,                                                                        \
+        [&mm = (m)](uint8_t* b) { ::pynq_remote::tb::LoadBytes(mm.p##wdata, b); },              \
+        [&mm = (m)]() -> uint32_t { return mm.p##wstrb; }, sizeof((m).p##wdata), &(m).p##wlast, \
+        &(m).p##wvalid, &(m).p##wready, &(m).p##bresp, &(m).p##bvalid, &(m).p##bready           \
   }
 
-/// A byte-addressed sparse memory answering AXI4 INCR bursts of 64-bit beats: one read beat
-/// and one write beat per cycle, optional random stalls, and an address window outside
-/// which it answers DECERR. It checks the protocol rules a DDR port relies on (bursts of at
-/// most 256 beats that do not cross 4 KiB, WLAST on the last beat) and records violations.
+/// A byte-addressed sparse memory answering AXI4 INCR bursts of full-width beats (the data
+/// port's width: 4, 8 or 16 bytes): one read beat and one write beat per cycle, optional
+/// random stalls, and an address window outside which it answers DECERR. It checks the
+/// protocol rules a DDR port relies on (bursts of at most 256 beats that do not cross 4 KiB,
+/// WLAST on the last beat, AxSIZE = the bus width) and records violations.
 class Axi4Memory : public Agent {
  public:
   Axi4Memory(const Axi4ReadPins* rd, const Axi4WritePins* wr, uint64_t base = 0,
              uint64_t size = 1ull << 40)
-      : rd_(rd ? *rd : Axi4ReadPins{}), wr_(wr ? *wr : Axi4WritePins{}),
-        has_rd_(rd != nullptr), has_wr_(wr != nullptr), base_(base), size_(size) {}
+      : rd_(rd ? *rd : Axi4ReadPins{}),
+        wr_(wr ? *wr : Axi4WritePins{}),
+        has_rd_(rd != nullptr),
+        has_wr_(wr != nullptr),
+        base_(base),
+        size_(size) {}
 
   /// Probability (0..1) that the memory withholds ready/valid in a given cycle.
   void set_stall(double p, uint32_t seed = 1) {
@@ -292,7 +326,9 @@ class Axi4Memory : public Agent {
     if (has_rd_) {
       *rd_.arready = !reading_ && !stall_now_;
       *rd_.rvalid = reading_ && !stall_now_;
-      *rd_.rdata = reading_ ? Beat(read_addr_) : 0;
+      uint8_t beat[kMaxBytes] = {};
+      if (reading_) Beat(read_addr_, rd_.bytes, beat);
+      rd_.set_rdata(beat);
       *rd_.rresp = reading_ && !InWindow(read_addr_) ? 3 : 0;
       *rd_.rlast = reading_ && read_left_ == 0;
     }
@@ -309,6 +345,7 @@ class Axi4Memory : public Agent {
       r_ = *rd_.rvalid && *rd_.rready;
       ar_addr_ = *rd_.araddr;
       ar_len_ = *rd_.arlen;
+      ar_size_ = *rd_.arsize;
     }
     if (has_wr_) {
       aw_ = *wr_.awvalid && *wr_.awready;
@@ -316,19 +353,20 @@ class Axi4Memory : public Agent {
       b_ = *wr_.bvalid && *wr_.bready;
       aw_addr_ = *wr_.awaddr;
       aw_len_ = *wr_.awlen;
-      w_data_ = *wr_.wdata;
-      w_strb_ = *wr_.wstrb;
+      aw_size_ = *wr_.awsize;
+      wr_.get_wdata(w_data_);
+      w_strb_ = wr_.get_wstrb();
       w_last_ = *wr_.wlast;
     }
   }
   void Update() override {
     if (r_) {
       ++read_beats_;
-      read_addr_ += 8;
+      read_addr_ += rd_.bytes;
       if (read_left_-- == 0) reading_ = false;
     }
     if (ar_) {
-      CheckBurst("read", ar_addr_, ar_len_);
+      CheckBurst("read", ar_addr_, ar_len_, ar_size_, rd_.bytes);
       reading_ = true;
       read_addr_ = ar_addr_;
       read_left_ = ar_len_;
@@ -336,10 +374,11 @@ class Axi4Memory : public Agent {
     if (w_) {
       ++write_beats_;
       if (!InWindow(write_addr_)) b_resp_ = 3;
-      for (int i = 0; i < 8; ++i) {
-        if (w_strb_ >> i & 1) bytes_[write_addr_ + i] = static_cast<uint8_t>(w_data_ >> (8 * i));
+      const uint64_t beat = write_addr_ & ~static_cast<uint64_t>(wr_.bytes - 1);
+      for (size_t i = 0; i < wr_.bytes; ++i) {
+        if (w_strb_ >> i & 1) bytes_[beat + i] = w_data_[i];
       }
-      write_addr_ += 8;
+      write_addr_ = beat + wr_.bytes;
       const bool last_expected = write_left_ == 0;
       if (w_last_ != last_expected) {
         violations_.push_back("WLAST " + std::to_string(w_last_) + " on a beat with " +
@@ -348,7 +387,7 @@ class Axi4Memory : public Agent {
       if (write_left_-- == 0) writing_ = false, b_pending_ = true;
     }
     if (aw_) {
-      CheckBurst("write", aw_addr_, aw_len_);
+      CheckBurst("write", aw_addr_, aw_len_, aw_size_, wr_.bytes);
       writing_ = true;
       write_addr_ = aw_addr_;
       write_left_ = aw_len_;
@@ -359,15 +398,19 @@ class Axi4Memory : public Agent {
 
  private:
   bool InWindow(uint64_t addr) const { return addr >= base_ && addr - base_ < size_; }
-  uint64_t Beat(uint64_t addr) const {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = v << 8 | Byte((addr & ~7ull) + i);
-    return v;
+  static constexpr size_t kMaxBytes = 16;
+  void Beat(uint64_t addr, size_t n, uint8_t* out) const {
+    for (size_t i = 0; i < n; ++i) out[i] = Byte((addr & ~static_cast<uint64_t>(n - 1)) + i);
   }
-  void CheckBurst(const char* kind, uint64_t addr, int len) {
-    if ((addr & 0xFFF) + (len + 1) * 8ull > 0x1000 + (addr & 7)) {
+  void CheckBurst(const char* kind, uint64_t addr, int len, int size, size_t bytes) {
+    const uint64_t low = addr & (bytes - 1);
+    if ((addr & 0xFFF) + (len + 1) * static_cast<uint64_t>(bytes) > 0x1000 + low) {
       violations_.push_back(std::string(kind) + " burst at " + Hex(addr) + " of " +
                             std::to_string(len + 1) + " beats crosses 4 KiB");
+    }
+    if ((1u << size) != bytes) {
+      violations_.push_back(std::string(kind) + " burst at " + Hex(addr) + " has size " +
+                            std::to_string(size) + " on a " + std::to_string(bytes) + "-byte bus");
     }
   }
 
@@ -384,9 +427,10 @@ class Axi4Memory : public Agent {
   int read_left_ = 0, write_left_ = 0;
   uint8_t b_resp_ = 0;
   bool ar_ = false, r_ = false, aw_ = false, w_ = false, b_ = false, w_last_ = false;
-  uint64_t ar_addr_ = 0, aw_addr_ = 0, w_data_ = 0;
-  int ar_len_ = 0, aw_len_ = 0;
-  uint8_t w_strb_ = 0;
+  uint64_t ar_addr_ = 0, aw_addr_ = 0;
+  uint8_t w_data_[kMaxBytes] = {};
+  int ar_len_ = 0, aw_len_ = 0, ar_size_ = 0, aw_size_ = 0;
+  uint32_t w_strb_ = 0;
   uint64_t read_beats_ = 0, write_beats_ = 0;
   std::vector<std::string> violations_;
 };
@@ -414,21 +458,21 @@ struct StreamPins {
   CData* valid;
   CData* ready;
 };
-#define PR_STREAM_PINS(m, p)                                                              \
-  ::pynq_remote::tb::StreamPins {                                                         \
-    [&mm = (m)](uint64_t v) { mm.p##tdata = v; },                                           \
-        [&mm = (m)]() -> uint64_t { return mm.p##tdata; },                                  \
-        [&mm = (m)](uint8_t v) { mm.p##tkeep = v; },                                        \
-        [&mm = (m)]() -> uint8_t { return mm.p##tkeep; }, &(m).p##tlast, &(m).p##tvalid,    \
-        &(m).p##tready                                                                      \
+#define PR_STREAM_PINS(m, p)                                                             \
+  ::pynq_remote::tb::StreamPins {                                                        \
+    [&mm = (m)](uint64_t v) { mm.p##tdata = v; },                                        \
+        [&mm = (m)]() -> uint64_t { return mm.p##tdata; },                               \
+        [&mm = (m)](uint8_t v) { mm.p##tkeep = v; },                                     \
+        [&mm = (m)]() -> uint8_t { return mm.p##tkeep; }, &(m).p##tlast, &(m).p##tvalid, \
+        &(m).p##tready                                                                   \
   }
 
 // For a stream port without TKEEP (every byte valid).
-#define PR_STREAM_PINS_NOKEEP(m, p)                                                      \
-  ::pynq_remote::tb::StreamPins {                                                        \
-    [&mm = (m)](uint64_t v) { mm.p##tdata = v; },                                        \
+#define PR_STREAM_PINS_NOKEEP(m, p)                                                         \
+  ::pynq_remote::tb::StreamPins {                                                           \
+    [&mm = (m)](uint64_t v) { mm.p##tdata = v; },                                           \
         [&mm = (m)]() -> uint64_t { return mm.p##tdata; }, nullptr, nullptr, &(m).p##tlast, \
-        &(m).p##tvalid, &(m).p##tready                                                   \
+        &(m).p##tvalid, &(m).p##tready                                                      \
   }
 
 /// Offers queued beats on a stream input of the core, with optional random gaps.

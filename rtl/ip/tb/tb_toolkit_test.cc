@@ -16,8 +16,8 @@ class ToolkitTest : public ::testing::TestWithParam<double> {
   ToolkitTest()
       : clock_(model_),
         bus_(clock_, PR_AXIL_PINS(model_, s_axil_)),
-        rd_(PR_AXI4_READ_PINS(model_, m_axi_)),
-        wr_(PR_AXI4_WRITE_PINS(model_, m_axi_)),
+        rd_(PR_AXI4_READ_PINS(model_, m_axi_hp0_)),
+        wr_(PR_AXI4_WRITE_PINS(model_, m_axi_hp0_)),
         memory_(&rd_, &wr_) {
     clock_.Add(&memory_);
     clock_.Reset();
