@@ -6,11 +6,15 @@ The top instantiates every manifest instance (Verilog "module" with its "params"
 * the shell's AXI4-Lite slave (full physical address) to each instance's slave interface: a
   decoder with one outstanding write and one outstanding read; the instance sees
   ``address - base``; an address no instance decodes answers DECERR;
-* the shell's AXI4 master ``m_axi_*`` from the design's (at most one) read master and (at most
-  one) write master interface ("masters");
+* one AXI4 master bundle ``m_axi_<short>_*`` per PS slave port the "masters" use (names,
+  widths and windows from the board profile, sim/board/boards.json via boards.py; the data
+  width from "ps"."slave_ports"): one master per direction is wired straight through, several
+  go through the round-robin arbiters of rtl/ip/common/axi_interconnect.v; a port with only
+  readers (writers) gets a read-only (write-only) bundle; a master of another data width than
+  its port's is refused (no width converter);
 * AXI4-Stream connections ("streams"), plain nets ("wires");
-* interrupts ("interrupts") into an interrupt controller's input vector or ``irq[15:0]``
-  (``pl_ps_irq0``);
+* interrupts ("interrupts") into an interrupt controller's input vector or the PS's inputs in
+  ``irq[15:0]`` (``pl_ps_irq0``/``pl_ps_irq1`` on ZynqMP, ``IRQ_F2P`` on Zynq-7000);
 * ``busy`` = OR of every instance's ``busy`` and the decoder's own activity.
 
 Port names and widths come from the instances' Verilog headers (ANSI style, parameters
@@ -272,7 +276,7 @@ def sig_width(kind, data_bits, addr_bits):
             "strb": data_bits // 8, "resp": 2}.get(kind, 1)
 
 
-def _default(sig, kind, data_bits, addr_bits):
+def _default(kind, data_bits, addr_bits):
     """AXI defaults for a master output the core lacks: full-width INCR single beats, and
     ready always (a master without RREADY/BREADY takes every beat)."""
     width = sig_width(kind, data_bits, addr_bits)
@@ -758,7 +762,7 @@ def generate(design):
         bits of a wider address (the rest to the sink), or the AXI default."""
         port = spec["ports"].get(sig)
         if port is None:
-            return _default(sig, kind, dw, aw)
+            return _default(kind, dw, aw)
         pw = d.instances[inst]["ports"][port][1]
         width = sig_width(kind, dw, aw)
         src = use(inst, port)
