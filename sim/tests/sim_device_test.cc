@@ -142,7 +142,10 @@ TEST_F(SimDeviceTest, BadBitstreamsLeaveThePlEmpty) {
       {MakeSimPayload("ref_accel", good_hash), "built from other sources"},
       {MakeBitFile("ref_accel", "xc7z020clg400-1",
                    MakeSimPayload("ref_accel", ParseSimBitstream(RefBit()).value().content_hash)),
-       "built for part xc7z020"},
+       "built for a Zynq-7000 part (xc7z020clg400-1), this board is a Zynq UltraScale+ board"},
+      {MakeBitFile("ref_accel", "xczu9eg-ffvb1156-2-e",
+                   MakeSimPayload("ref_accel", ParseSimBitstream(RefBit()).value().content_hash)),
+       "built for part xczu9eg-ffvb1156-2-e"},
   };
   for (const Case& c : cases) {
     Status s = dev_->Program(c.bytes, "x.bit", false);
