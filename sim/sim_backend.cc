@@ -76,7 +76,7 @@ class SimConfig : public BackendConfig {
 BackendInfo Backend_sim() {
   BackendInfo info;
   info.name = "sim";
-  info.summary = "the simulated board (ZynqMP, PL as Verilated RTL)";
+  info.summary = "the simulated board (a ZynqMP or Zynq-7000 board profile, PL as Verilated RTL)";
   info.help =
       "  --deterministic        time moves only through Board.Advance\n"
       "  --pl-clock-mhz MHZ     PL clock 0 frequency (default 100)\n"
