@@ -5,8 +5,10 @@ boards.json is the one source of truth; the C++ board embeds the same file at bu
 Where it is looked for, first hit wins:
 
 1. ``$PYNQ_REMOTE_BOARDS_JSON``;
-2. ``boards.json`` beside this file (an installed pynq-remote);
-3. ``../../sim/board/boards.json`` from this file (the source tree).
+2. ``boards.json`` beside this file;
+3. ``../boards.json`` from this file (an installed pynq-remote: share/pynq-remote/boards.json
+   beside share/pynq-remote/tools, rtl/package/CMakeLists.txt);
+4. ``../../sim/board/boards.json`` from this file (the source tree).
 
 Usage from a tool::
 
@@ -82,9 +84,9 @@ def default_path():
     if env:
         return env
     here = os.path.dirname(os.path.abspath(__file__))
-    beside = os.path.join(here, "boards.json")
-    if os.path.exists(beside):
-        return beside
+    for candidate in (os.path.join(here, "boards.json"), os.path.join(here, "..", "boards.json")):
+        if os.path.exists(candidate):
+            return os.path.normpath(candidate)
     return os.path.normpath(os.path.join(here, "..", "..", "sim", "board", "boards.json"))
 
 
