@@ -5,10 +5,14 @@
 * server start time with N packages (N renamed copies of a small design) against none;
 * memory (RSS) per loaded package: (RSS with N packages - RSS with none) / N;
 * simulated PL cycles/s of the resizer loaded as a package against the same RTL compiled into
-  the server, measured in the same server run with Board.Advance (--deterministic),
-  alternating the two, best of several rounds.
+  the server, measured in the same server run with Board.Advance (--deterministic). Rounds
+  alternate the order (ABBA), each design warms up after its download, and every Advance is
+  timed twice: by the wall clock and by the server's CPU time (utime + stime of the process),
+  which other work on a shared machine disturbs far less. Median and best of each, and the
+  ratio of the totals.
 
-Usage: bench/package_figures.py --build build [--count 10] [--cycles 2000000] [--rounds 5]
+Usage: bench/package_figures.py --build build [--count 10] [--cycles 6000000] [--rounds 7]
+                                [--only cycles]
 """
 import argparse
 import json
@@ -55,7 +59,7 @@ def renamed_resizer(folder, name):
 
 
 class Server:
-    def __init__(self, build, *args):
+    def __init__(self, build, *args, wrapper=()):
         self.root = tempfile.mkdtemp(prefix="pkg-bench-root-")
         sock = __import__("socket").socket()
         sock.bind(("127.0.0.1", 0))
@@ -63,7 +67,7 @@ class Server:
         sock.close()
         self.t0 = time.perf_counter()
         self.proc = subprocess.Popen(
-            [os.path.join(build, "server", "pynq-remote-server"), "--backend", "sim",
+            [*wrapper, os.path.join(build, "server", "pynq-remote-server"), "--backend", "sim",
              "--listen", self.address, "--root", self.root, "--log-level", "warn", *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines = []
@@ -84,32 +88,103 @@ class Server:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def cycles_per_second(address, bitfile, cycles):
+def cpu_seconds(pid):
+    """utime + stime of process pid, all threads (clock ticks: time a second or more)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def advance_timed(server, bitfile, cycles):
+    """(wall seconds, server CPU seconds) of one Advance of `cycles` after loading bitfile."""
     import pynq_remote
     from pynq_remote._proto.pynq_remote.v1 import board_pb2
-    dev = pynq_remote.RemoteDevice(0, address)
+    dev = pynq_remote.RemoteDevice(0, server.address)
     try:
         pynq_remote.Bitstream(bitfile, device=dev).download()
         board = dev._stub["board"]
+        # First touches of the new model (its pages, the package's TLS block) stay out.
+        before = board.Advance(board_pb2.AdvanceRequest(cycles=20000)).pl_cycles
+        c0 = cpu_seconds(server.proc.pid)
         t0 = time.perf_counter()
-        board.Advance(board_pb2.AdvanceRequest(cycles=cycles))
-        return cycles / (time.perf_counter() - t0)
+        after = board.Advance(board_pb2.AdvanceRequest(cycles=cycles)).pl_cycles
+        wall = time.perf_counter() - t0
+        cpu = cpu_seconds(server.proc.pid) - c0
+        assert after - before == cycles, (before, after, cycles)  # pl_cycles is a running total
+        return wall, cpu
     finally:
         dev.close()
+
+
+def compare_cycles(server, designs, cycles, rounds):
+    """{label: [(wall, cpu)] per round} of designs {label: bitfile}, order alternating."""
+    labels = list(designs)
+    times = {label: [] for label in labels}
+    for r in range(rounds):
+        for label in (labels if r % 2 == 0 else labels[::-1]):
+            times[label].append(advance_timed(server, designs[label], cycles))
+    return times
+
+
+def instructions_per_cycle(build, out, bitfile, cycles):
+    """Instructions the server executes in PlDesign::Run (the model and the board's edge hook)
+    per simulated cycle, counted by callgrind: the same on a busy machine as on an idle one."""
+    with tempfile.TemporaryDirectory(prefix="pkg-bench-cg-") as tmp:
+        log = os.path.join(tmp, "valgrind.log")
+        s = Server(build, "--deterministic", "--designs", out,
+                   wrapper=("valgrind", "--tool=callgrind", "--log-file=" + log,
+                            "--callgrind-out-file=" + os.path.join(tmp, "callgrind.out"),
+                            "--toggle-collect=*::Run(unsigned long, pynq_remote::sim::EdgeHook&)"))
+        try:
+            import pynq_remote
+            from pynq_remote._proto.pynq_remote.v1 import board_pb2
+            dev = pynq_remote.RemoteDevice(0, s.address)
+            pynq_remote.Bitstream(bitfile, device=dev).download()
+            dev._stub["board"].Advance(board_pb2.AdvanceRequest(cycles=cycles))
+            dev.close()
+        finally:
+            s.stop()
+        with open(log) as f:
+            return int(re.search(r"Collected : (\d+)", f.read()).group(1)) / cycles
+
+
+def report_cycles(times, cycles, rounds):
+    def rates(label, i):
+        return [cycles / t[i] / 1e6 for t in times[label]]
+
+    for label in times:
+        w, c = rates(label, 0), rates(label, 1)
+        print("resizer %-8s M cycles/s  wall: median %.2f best %.2f   server CPU: median %.2f "
+              "best %.2f" % (label, statistics.median(w), max(w), statistics.median(c), max(c)))
+    for i, what in ((0, "wall"), (1, "server CPU")):
+        med = statistics.median(rates("package", i)) / statistics.median(rates("built-in", i))
+        best = max(rates("package", i)) / max(rates("built-in", i))
+        total = (sum(t[i] for t in times["built-in"]) / sum(t[i] for t in times["package"]))
+        print("package / built in, %-10s: median %.3fx, best %.3fx, totals %.3fx "
+              "(%d rounds of %d cycles)" % (what, med, best, total, rounds, cycles))
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(SOURCE, "build"))
     ap.add_argument("--count", type=int, default=10)
-    ap.add_argument("--cycles", type=int, default=2000000)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--cycles", type=int, default=6000000)
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--only", choices=["cycles"],
+                    help="only the cycles/s figure (the package is still built, ccache on)")
+    ap.add_argument("--instructions", type=int, metavar="CYCLES", default=0,
+                    help="also count the instructions per simulated cycle of each under "
+                         "valgrind's callgrind, over an Advance of CYCLES cycles")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     with tempfile.TemporaryDirectory(prefix="pkg-bench-") as tmp:
         # 1. resizer, cold and warm.
         manifest = renamed_resizer(os.path.join(tmp, "resizer_pkg"), "resizer_pkg")
         out = os.path.join(tmp, "packages")
+        if args.only == "cycles":
+            tool(build, manifest, out, work=os.path.join(tmp, "work"))
+            cycles_figure(build, out, args)
+            return 0
         cold, _ = tool(build, manifest, out, work=os.path.join(tmp, "work"),
                        env=dict(os.environ, CCACHE_DISABLE="1"))
         warm, text = tool(build, manifest, out, work=os.path.join(tmp, "work"))
@@ -138,20 +213,27 @@ def main():
         print("memory per loaded package: %.0f KiB RSS" %
               ((statistics.median(many_rss) - statistics.median(base_rss)) / args.count))
 
-        # 4. cycles/s: package against built-in, one server, alternating.
-        s = Server(build, "--deterministic", "--designs", out)
-        try:
-            builtin = os.path.join(build, "designs", "resizer", "resizer.bit")
-            package = os.path.join(out, "resizer_pkg", "resizer_pkg.bit")
-            b, p = [], []
-            for _ in range(args.rounds):
-                b.append(cycles_per_second(s.address, builtin, args.cycles))
-                p.append(cycles_per_second(s.address, package, args.cycles))
-            print("resizer cycles/s: package %.2f M, built in %.2f M (best of %d): %.3fx" %
-                  (max(p) / 1e6, max(b) / 1e6, args.rounds, max(p) / max(b)))
-        finally:
-            s.stop()
+        # 4. cycles/s: package against built-in, one server.
+        cycles_figure(build, out, args)
     return 0
+
+
+def cycles_figure(build, out, args):
+    s = Server(build, "--deterministic", "--designs", out)
+    try:
+        designs = {"built-in": os.path.join(build, "designs", "resizer", "resizer.bit"),
+                   "package": os.path.join(out, "resizer_pkg", "resizer_pkg.bit")}
+        times = compare_cycles(s, designs, args.cycles, args.rounds)
+    finally:
+        s.stop()
+    report_cycles(times, args.cycles, args.rounds)
+    if args.instructions:
+        ipc = {label: instructions_per_cycle(build, out, bit, args.instructions)
+               for label, bit in designs.items()}
+        print("resizer instructions per simulated cycle (callgrind, %d cycles): built-in %.0f, "
+              "package %.0f: built in / package %.3fx" %
+              (args.instructions, ipc["built-in"], ipc["package"],
+               ipc["built-in"] / ipc["package"]))
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ boards.json is the one source of truth; the C++ board embeds the same file at bu
 Where it is looked for, first hit wins:
 
 1. ``$PYNQ_REMOTE_BOARDS_JSON``;
-2. ``boards.json`` beside this file or one folder up (an installed pynq-remote:
-   share/pynq-remote/boards.json);
-3. ``../../sim/board/boards.json`` from this file (the source tree).
+2. ``boards.json`` beside this file;
+3. ``../boards.json`` from this file (an installed pynq-remote: share/pynq-remote/boards.json
+   beside share/pynq-remote/tools, rtl/package/CMakeLists.txt);
+4. ``../../sim/board/boards.json`` from this file (the source tree).
 
 Usage from a tool::
 

@@ -13,9 +13,11 @@ model has one member per top port, typed by its width. This tool reads the top's
     };
 
 for sim/pl/verilated_design.h. Master bundles are ``m_axi_<port>_<signal>`` with <port> a PS
-slave port's short name (hp0..hp3, hpc0, hpc1, acp); a top with the legacy plain ``m_axi_*``
-bundle has it bound to --legacy-port. A read or write channel group is all-or-nothing. A port
-that breaks the convention is refused with a message naming it.
+slave port's short name (hp0..hp3, hpc0, hpc1, acp); a family's ports and the data widths each
+takes are its board profiles' (sim/board/boards.json, read through boards.py). A top with the
+legacy plain ``m_axi_*`` bundle has it bound to --legacy-port (default: the family's first port,
+HP0). A read or write channel group is all-or-nothing. A port that breaks the convention is
+refused with a message naming it.
 
 Usage: gen_binding.py --top-file TOP.v --top MODULE --prefix V<name> --family zynqmp|zynq7000
                       [--legacy-port S_AXI_HP0_FPD] --out V<name>_binding.h
@@ -27,6 +29,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import boards  # noqa: E402  (the board profiles: the PS slave ports and their widths)
 import gen_top  # noqa: E402  (read_module: the one reader of Verilog headers)
 
 
@@ -34,23 +37,43 @@ class BindingError(Exception):
     pass
 
 
-# The PS slave ports a PL master can reach, per family: short name -> (port, data widths).
-# Zynq-7000's HP and ACP ports are 64 bits wide at most (UG585); ZynqMP's up to 128 (UG1085).
-FAMILIES = {
-    "zynqmp": {
-        "title": "Zynq UltraScale+",
-        "ports": [("hp0", "S_AXI_HP0_FPD"), ("hp1", "S_AXI_HP1_FPD"), ("hp2", "S_AXI_HP2_FPD"),
-                  ("hp3", "S_AXI_HP3_FPD"), ("hpc0", "S_AXI_HPC0_FPD"),
-                  ("hpc1", "S_AXI_HPC1_FPD"), ("acp", "S_AXI_ACP_FPD")],
-        "widths": (32, 64, 128),
-    },
-    "zynq7000": {
-        "title": "Zynq-7000",
-        "ports": [("hp0", "S_AXI_HP0"), ("hp1", "S_AXI_HP1"), ("hp2", "S_AXI_HP2"),
-                  ("hp3", "S_AXI_HP3"), ("acp", "S_AXI_ACP")],
-        "widths": (32, 64),
-    },
-}
+class Family(object):
+    """The PS slave ports a PL master can reach on a family's boards, from the board profiles
+    (sim/board/boards.json via boards.py, the one source of truth): ``ports`` in the profiles'
+    order as (short, name), ``widths`` {name: data widths}, ``title`` as messages name it."""
+
+    def __init__(self, family, path=None):
+        try:
+            self.title = boards.family_name(family)
+            profiles = boards.by_family(family, path)
+        except boards.BoardError as e:
+            raise BindingError(str(e))
+        if not profiles:
+            raise BindingError("no board profile of family %s in %s" %
+                               (family, path or boards.default_path()))
+        self.ports, self.widths = [], {}
+        for board in profiles:
+            for port in board.slaves:
+                known = next((p for p in self.ports if port.short in p or port.name in p), None)
+                if known is None:
+                    self.ports.append((port.short, port.name))
+                elif known != (port.short, port.name):
+                    raise BindingError("board %s names PS slave port %s %s, another %s board "
+                                       "%s %s (%s)" % (board.name, port.name, port.short,
+                                                       self.title, known[1], known[0],
+                                                       path or boards.default_path()))
+                # A width any board of the family takes binds; the board checks its own.
+                self.widths[port.name] = sorted(set(self.widths.get(port.name, ())) |
+                                                set(port.data_bits))
+
+    @property
+    def names(self):
+        return [name for _, name in self.ports]
+
+    @property
+    def shorts(self):
+        return [short for short, _ in self.ports]
+
 
 # Shell ports other than the masters: name -> (direction, width).
 SHELL = {"clk": ("I", 1), "rst_n": ("I", 1), "irq": ("O", 16), "busy": ("O", 1)}
@@ -73,7 +96,8 @@ DIRECTION = {"I": "input", "O": "output", "IO": "inout"}
 
 
 def legacy_default(family):
-    return FAMILIES[family]["ports"][0][1]
+    """The PS slave port a legacy single-bundle top binds to: the family's first (HP0)."""
+    return Family(family).names[0]
 
 
 def _check(name, port, want_dir, want_width):
@@ -88,7 +112,7 @@ def _check(name, port, want_dir, want_width):
 
 def split_masters(ports, family):
     """{bundle prefix: {signal: (dir, width)}}; the legacy bundle's prefix is 'm_axi_'."""
-    shorts = [s for s, _ in FAMILIES[family]["ports"]]
+    shorts = family.shorts
     bundles = {}
     for name, port in ports.items():
         if not name.startswith("m_axi_"):
@@ -103,7 +127,7 @@ def split_masters(ports, family):
                                    "m_axi_<port>_<signal> master port" % name)
             if short not in shorts:
                 raise BindingError("port %s: %r is not a PS slave port of %s (known: %s)" %
-                                   (name, short, FAMILIES[family]["title"], ", ".join(shorts)))
+                                   (name, short, family.title, ", ".join(shorts)))
             if signal not in SIGNALS:
                 raise BindingError("port %s: %r is not an AXI4 master signal of the shell "
                                    "convention (known: %s)" %
@@ -117,8 +141,9 @@ def split_masters(ports, family):
     return bundles
 
 
-def check_bundle(prefix, sigs, family):
-    """(data_bits, reads, writes) of one master bundle, or BindingError naming the port."""
+def check_bundle(prefix, sigs, family, ps_port):
+    """(data_bits, reads, writes) of one master bundle on ps_port, or BindingError naming the
+    port."""
     groups = []
     for kind, group in (("read", READ), ("write", WRITE)):
         present = [s for s in group if s in sigs]
@@ -135,12 +160,12 @@ def check_bundle(prefix, sigs, family):
         if addr in sigs and not 32 <= sigs[addr][1] <= 64:
             raise BindingError("port %s%s is %d bits wide; an address is 32 to 64 bits" %
                                (prefix, addr, sigs[addr][1]))
-    widths = FAMILIES[family]["widths"]
+    widths = family.widths[ps_port]
     data = {s: sigs[s][1] for s in ("rdata", "wdata") if s in sigs}
     for signal, width in data.items():
         if width not in widths:
-            raise BindingError("port %s%s is %d bits wide; %s master ports carry %s bits" %
-                               (prefix, signal, width, FAMILIES[family]["title"],
+            raise BindingError("port %s%s is %d bits wide; %s's %s carries %s bits" %
+                               (prefix, signal, width, family.title, ps_port,
                                 "/".join(str(w) for w in widths)))
     if len(set(data.values())) > 1:
         raise BindingError("ports %srdata (%d bits) and %swdata (%d bits) differ in width; one "
@@ -171,13 +196,12 @@ def analyse(ports, family, legacy_port):
             raise BindingError("port %s is not part of the shell convention (clk, rst_n, "
                                "s_axil_*, m_axi_<port>_*, irq, busy: rtl/README.md)" % name)
     bundles = split_masters(ports, family)
-    by_port = dict((ps, short) for short, ps in FAMILIES[family]["ports"])
-    order = [ps for _, ps in FAMILIES[family]["ports"]]
+    order = family.names
     result = []
     for prefix, sigs in bundles.items():
-        bits, reads, writes = check_bundle(prefix, sigs, family)
         ps_port = legacy_port if prefix == "m_axi_" else \
-            next(ps for ps, s in by_port.items() if prefix == "m_axi_%s_" % s)
+            next(ps for s, ps in family.ports if prefix == "m_axi_%s_" % s)
+        bits, reads, writes = check_bundle(prefix, sigs, family, ps_port)
         widths = {s: w for s, (_, w) in sigs.items()}
         result.append((prefix, ps_port, widths, bits, reads, writes))
     result.sort(key=lambda r: order.index(r[1]))
@@ -299,17 +323,20 @@ struct Binding_%(name)s {
        "sample": body(sample)}
 
 
-def generate(top_file, module, prefix, family, legacy_port=None):
-    if family not in FAMILIES:
-        raise BindingError("unknown family %r (zynqmp or zynq7000)" % family)
+def generate(top_file, module, prefix, family, legacy_port=None, boards_json=None):
+    """The binding header's text; boards_json: the profiles to read (default: boards.py's)."""
+    if family not in boards.FAMILIES:
+        raise BindingError("unknown family %r (%s)" %
+                           (family, " or ".join(sorted(boards.FAMILIES))))
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", prefix):
         raise BindingError("prefix %r is not a C++ identifier" % prefix)
-    known = [ps for _, ps in FAMILIES[family]["ports"]]
+    family = Family(family, boards_json)
+    known = family.names
     if legacy_port is None:
-        legacy_port = legacy_default(family)
+        legacy_port = known[0]
     elif legacy_port not in known:
         raise BindingError("--legacy-port %s is not a PS slave port of %s (known: %s)" %
-                           (legacy_port, FAMILIES[family]["title"], ", ".join(known)))
+                           (legacy_port, family.title, ", ".join(known)))
     try:
         ports = gen_top.read_module(top_file, module, {})["ports"]
     except gen_top.DesignError as e:
@@ -325,7 +352,7 @@ def main(argv):
     ap.add_argument("--top-file", required=True)
     ap.add_argument("--top", required=True)
     ap.add_argument("--prefix", required=True)
-    ap.add_argument("--family", required=True, choices=sorted(FAMILIES))
+    ap.add_argument("--family", required=True, choices=sorted(boards.FAMILIES))
     ap.add_argument("--legacy-port")
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)

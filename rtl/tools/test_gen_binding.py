@@ -10,6 +10,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import boards  # noqa: E402
 import gen_binding  # noqa: E402
 
 SHELL = """
@@ -189,6 +190,65 @@ class GenBindingTest(unittest.TestCase):
         with self.assertRaises(gen_binding.BindingError) as ctx:
             gen_binding.generate(path, "other", "Vt", "zynqmp")
         self.assertIn("no module other", str(ctx.exception))
+
+    # ---- the ports and widths are the board profiles' ------------------------------------------
+
+    def profiles(self, edit):
+        """A copy of boards.json changed by edit(board dict) for every profile."""
+        import json
+        with open(boards.default_path()) as f:
+            doc = json.load(f)
+        for board in doc["boards"]:
+            edit(board)
+        doc["boards"] = [b for b in doc["boards"] if b]
+        path = os.path.join(self.tmp.name, "boards-%d.json" % len(os.listdir(self.tmp.name)))
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        return path
+
+    def gen_with(self, path, text, family="zynqmp"):
+        src = os.path.join(self.tmp.name, "t.v")
+        with open(src, "w") as f:
+            f.write(text)
+        return gen_binding.generate(src, "t", "Vt", family, None, path)
+
+    def test_ports_and_widths_follow_boards_json(self):
+        def edit(board):
+            ports = board["ps_slave_ports"]
+            if board["family"] == "zynqmp":
+                next(p for p in ports if p["short"] == "acp")["data_bits"] = [128]
+            else:
+                board["ps_slave_ports"] = [p for p in ports if p["short"] != "hp3"]
+        path = self.profiles(edit)
+        with self.assertRaises(gen_binding.BindingError) as ctx:
+            self.gen_with(path, top(read_bundle("m_axi_acp_", 64)))
+        self.assertIn("m_axi_acp_rdata is 64 bits wide; Zynq UltraScale+'s S_AXI_ACP_FPD "
+                      "carries 128 bits", str(ctx.exception))
+        out = self.gen_with(path, top(read_bundle("m_axi_acp_", 128)))
+        self.assertIn('{"S_AXI_ACP_FPD", 128, true, false}', out)
+        with self.assertRaises(gen_binding.BindingError) as ctx:
+            self.gen_with(path, top(read_bundle("m_axi_hp3_", 64)), family="zynq7000")
+        self.assertIn("'hp3' is not a PS slave port of Zynq-7000 (known: hp0, hp1, hp2, acp)",
+                      str(ctx.exception))
+        # The command line reads the profiles boards.py finds, here through its variable.
+        src = os.path.join(self.tmp.name, "t.v")
+        out = os.path.join(self.tmp.name, "Vt_binding.h")
+        p = subprocess.run([sys.executable, os.path.join(HERE, "gen_binding.py"), "--top-file",
+                            src, "--top", "t", "--prefix", "Vt", "--family", "zynq7000",
+                            "--out", out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           universal_newlines=True,
+                           env=dict(os.environ, PYNQ_REMOTE_BOARDS_JSON=path))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("'hp3' is not a PS slave port of Zynq-7000", p.stdout)
+
+    def test_profiles_missing_or_without_the_family(self):
+        with self.assertRaises(gen_binding.BindingError) as ctx:
+            self.gen_with(os.path.join(self.tmp.name, "none.json"), top())
+        self.assertIn("cannot read the board profiles", str(ctx.exception))
+        path = self.profiles(lambda b: b.clear() if b["family"] == "zynq7000" else None)
+        with self.assertRaises(gen_binding.BindingError) as ctx:
+            self.gen_with(path, top(), family="zynq7000")
+        self.assertIn("no board profile of family zynq7000 in %s" % path, str(ctx.exception))
 
 
 if __name__ == "__main__":

@@ -57,6 +57,8 @@ def main():
         for rel in ("share/pynq-remote/tools/pynq_remote_design.py",
                     "share/pynq-remote/tools/gen_top.py",
                     "share/pynq-remote/tools/gen_binding.py",
+                    "share/pynq-remote/tools/boards.py",
+                    "share/pynq-remote/boards.json",
                     "share/pynq-remote/ip/common/axil_slave.v",
                     "include/pynq_remote/sim/pl/design_package_abi.h",
                     "include/pynq_remote/sim/pl/verilated_design.h",
@@ -66,7 +68,8 @@ def main():
 
         # The tools must not reach back into the source tree: hide it from them.
         env = dict(os.environ, PATH=os.environ.get("PATH", ""))
-        for var in ("PYNQ_REMOTE_SIM_INCLUDE", "PYNQ_REMOTE_BOARDS", "PYTHONPATH"):
+        for var in ("PYNQ_REMOTE_SIM_INCLUDE", "PYNQ_REMOTE_BOARDS", "PYNQ_REMOTE_BOARDS_JSON",
+                    "PYTHONPATH"):
             env.pop(var, None)
 
         # 2. The installed command on a design in a temporary folder, with an @ip/ source.
