@@ -75,39 +75,14 @@ def sim_include_dir():
                      "the folder that holds pl/ and bridges/)" % TOOLS_DIR)
 
 
-def boards_file():
-    candidates = [os.environ.get("PYNQ_REMOTE_BOARDS", ""),
-                  os.path.join(TOOLS_DIR, "..", "boards.json"),
-                  os.path.join(TOOLS_DIR, "..", "..", "sim", "board", "boards.json")]
-    for c in candidates:
-        if c and os.path.isfile(c):
-            return os.path.normpath(c)
-    return None
-
-
 def board_profile(manifest):
-    """(profile name, family) of the manifest's board: boards.json's profile named
-    "board_name" when the profiles are there, else the family the part belongs to."""
-    name = manifest.get("board_name", "ZCU104")
-    part = manifest["part"]
-    path = boards_file()
-    if path:
-        with open(path) as f:
-            boards = json.load(f)["boards"]
-        for b in boards:
-            if b["name"] == name:
-                if b["part"] != part:
-                    raise BuildError("the manifest's part %s is not board %s's part %s" %
-                                     (part, name, b["part"]))
-                return name, b["family"]
-        raise BuildError("board_name %r is not a known board profile (known: %s)" %
-                         (name, ", ".join(b["name"] for b in boards)))
-    if part.startswith("xczu"):
-        return name, "zynqmp"
-    if part.startswith("xc7z"):
-        return name, "zynq7000"
-    raise BuildError("part %r is neither a Zynq UltraScale+ (xczu...) nor a Zynq-7000 "
-                     "(xc7z...) part" % part)
+    """(profile name, family) of the manifest's board, resolved and checked the one way the
+    generators do it (gen_design.board_of over boards.py and sim/board/boards.json)."""
+    try:
+        board = gen_design.board_of(manifest)
+    except gen_top.DesignError as e:
+        raise BuildError("%s: %s" % (manifest.get("name", "the design"), e)) from None
+    return board.name, board.family
 
 
 def run(cmd, what, cwd=None):
