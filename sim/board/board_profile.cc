@@ -14,62 +14,96 @@ using nlohmann::json;
 // The simulated DDR is one sparse low region; 32-bit PL addresses leave it 2 GiB at most.
 constexpr uint64_t kMaxSimDdr = 2ull << 30;
 
-// Thrown inside ParseBoardProfiles only, caught there.
-struct BadProfile {
-  std::string message;
-};
-
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
-const json& Member(const json& object, const char* key, const std::string& where) {
-  if (!object.is_object()) throw BadProfile{where + ": expected an object"};
-  auto it = object.find(key);
-  if (it == object.end()) throw BadProfile{where + ": \"" + key + "\" is missing"};
-  return *it;
-}
-
-std::string String(const json& object, const char* key, const std::string& where) {
-  const json& v = Member(object, key, where);
-  if (!v.is_string() || v.get<std::string>().empty()) {
-    throw BadProfile{where + ": \"" + key + "\" must be a non-empty string"};
+// Reads a boards.json document without exceptions: the first problem is kept and every later
+// read returns an empty value, so a parser function checks ok() where it must stop. (A thrown
+// exception in the ASan build of sim_tests trips a libasan stack-bounds bug in GCC 12, and
+// nothing here needs unwinding.)
+class Reader {
+ public:
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+  void Fail(const std::string& message) {
+    if (error_.empty()) error_ = message;
   }
-  return v.get<std::string>();
-}
 
-// Addresses and sizes: "0x..." strings (as in the file) or plain numbers.
-uint64_t Number(const json& object, const char* key, const std::string& where) {
-  const json& v = Member(object, key, where);
-  if (v.is_number_unsigned()) return v.get<uint64_t>();
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long long n = std::strtoull(s.c_str(), &end, 0);
-    if (!s.empty() && s[0] != '-' && *end == '\0' && errno == 0) return n;
+  const json& Member(const json& object, const char* key, const std::string& where) {
+    if (!ok()) return Null();
+    if (!object.is_object()) return Failed(where + ": expected an object");
+    auto it = object.find(key);
+    if (it == object.end()) return Failed(where + ": \"" + key + "\" is missing");
+    return *it;
   }
-  throw BadProfile{where + ": \"" + key + "\" must be an address or size like \"0x1000\", not " +
-                   v.dump()};
-}
 
-const json& List(const json& object, const char* key, const std::string& where) {
-  const json& v = Member(object, key, where);
-  if (!v.is_array() || v.empty()) throw BadProfile{where + ": \"" + key + "\" must be a list"};
-  return v;
+  std::string String(const json& object, const char* key, const std::string& where) {
+    const json& v = Member(object, key, where);
+    if (!ok()) return "";
+    if (!v.is_string() || v.get<std::string>().empty()) {
+      Fail(where + ": \"" + key + "\" must be a non-empty string");
+      return "";
+    }
+    return v.get<std::string>();
+  }
+
+  // Addresses and sizes: "0x..." strings (as in the file) or plain numbers.
+  uint64_t Number(const json& object, const char* key, const std::string& where) {
+    const json& v = Member(object, key, where);
+    if (!ok()) return 0;
+    if (v.is_number_unsigned()) return v.get<uint64_t>();
+    if (v.is_string()) {
+      const std::string s = v.get<std::string>();
+      char* end = nullptr;
+      errno = 0;
+      const unsigned long long n = std::strtoull(s.c_str(), &end, 0);
+      if (!s.empty() && s[0] != '-' && *end == '\0' && errno == 0) return n;
+    }
+    Fail(where + ": \"" + key + "\" must be an address or size like \"0x1000\", not " + v.dump());
+    return 0;
+  }
+
+  // A non-empty list; after a failure, an empty one (a null json iterates as empty).
+  const json& List(const json& object, const char* key, const std::string& where) {
+    const json& v = Member(object, key, where);
+    if (!ok()) return Null();
+    if (!v.is_array() || v.empty()) return Failed(where + ": \"" + key + "\" must be a list");
+    return v;
+  }
+
+ private:
+  static const json& Null() {
+    static const json null;
+    return null;
+  }
+  const json& Failed(const std::string& message) {
+    Fail(message);
+    return Null();
+  }
+
+  std::string error_;
+};
+
+// Records `message` (unless an earlier problem is already recorded) and hands back `p` for the
+// caller to return.
+BoardProfile Stop(Reader& r, BoardProfile& p, const std::string& message) {
+  r.Fail(message);
+  return p;
 }
 
 bool Overlap(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size) {
   return a < b + b_size && b < a + a_size;
 }
 
-BoardProfile ParseOne(const json& entry, size_t index) {
+BoardProfile ParseOne(Reader& r, const json& entry, size_t index) {
   BoardProfile p;
-  p.name = String(entry, "name", "boards[" + std::to_string(index) + "]");
+  p.name = r.String(entry, "name", "boards[" + std::to_string(index) + "]");
+  if (!r.ok()) return p;
   const std::string where = "board " + p.name;
-  p.family_id = String(entry, "family", where);
+  p.family_id = r.String(entry, "family", where);
   std::string want_arch;
   if (p.family_id == "zynqmp") {
     p.family = PsFamily::kZynqMP;
@@ -78,76 +112,77 @@ BoardProfile ParseOne(const json& entry, size_t index) {
     p.family = PsFamily::kZynq7000;
     want_arch = "armv7l";
   } else {
-    throw BadProfile{where + ": family \"" + p.family_id + "\" is not zynqmp or zynq7000"};
+    return Stop(r, p, where + ": family \"" + p.family_id + "\" is not zynqmp or zynq7000");
   }
-  p.board_part = String(entry, "board_part", where);
-  p.part = String(entry, "part", where);
-  p.arch = String(entry, "arch", where);
+  p.board_part = r.String(entry, "board_part", where);
+  p.part = r.String(entry, "part", where);
+  p.arch = r.String(entry, "arch", where);
   if (p.arch != want_arch) {
-    throw BadProfile{where + ": arch " + p.arch + ", but a " + PsFamilyName(p.family) + " runs " +
-                     want_arch};
+    return Stop(
+        r, p,
+        where + ": arch " + p.arch + ", but a " + PsFamilyName(p.family) + " runs " + want_arch);
   }
-  const json& ddr = Member(entry, "ddr", where);
-  p.ddr_base = Number(ddr, "base", where + " ddr");
-  p.ddr_size = Number(ddr, "size", where + " ddr");
+  const json& ddr = r.Member(entry, "ddr", where);
+  p.ddr_base = r.Number(ddr, "base", where + " ddr");
+  p.ddr_size = r.Number(ddr, "size", where + " ddr");
   p.ddr_installed =
-      ddr.contains("installed") ? Number(ddr, "installed", where + " ddr") : p.ddr_size;
-  if (p.ddr_base != 0) throw BadProfile{where + ": the simulated DDR starts at 0"};
+      ddr.contains("installed") ? r.Number(ddr, "installed", where + " ddr") : p.ddr_size;
+  if (p.ddr_base != 0) return Stop(r, p, where + ": the simulated DDR starts at 0");
   if (p.ddr_size == 0 || p.ddr_size > kMaxSimDdr) {
-    throw BadProfile{where + ": ddr.size must be in (0, 2 GiB]"};
+    return Stop(r, p, where + ": ddr.size must be in (0, 2 GiB]");
   }
   if (p.ddr_installed < p.ddr_size) {
-    throw BadProfile{where + ": ddr.installed is smaller than ddr.size"};
+    return Stop(r, p, where + ": ddr.installed is smaller than ddr.size");
   }
-  const json& cma = Member(entry, "cma", where);
-  p.cma_base = Number(cma, "base", where + " cma");
-  p.cma_size = Number(cma, "size", where + " cma");
+  const json& cma = r.Member(entry, "cma", where);
+  p.cma_base = r.Number(cma, "base", where + " cma");
+  p.cma_size = r.Number(cma, "size", where + " cma");
   if (p.cma_size == 0 || p.cma_base < p.ddr_base || p.cma_size > p.ddr_size ||
       p.cma_base - p.ddr_base > p.ddr_size - p.cma_size) {
-    throw BadProfile{where + ": cma is not inside ddr"};
+    return Stop(r, p, where + ": cma is not inside ddr");
   }
-  for (const json& m : List(entry, "ps_master_ports", where)) {
+  for (const json& m : r.List(entry, "ps_master_ports", where)) {
     const std::string at = where + " ps_master_ports";
-    AddressWindow w{String(m, "name", at), Number(m, "base", at), Number(m, "size", at)};
+    AddressWindow w{r.String(m, "name", at), r.Number(m, "base", at), r.Number(m, "size", at)};
     if (w.size == 0 || w.base > (1ull << 32) || w.size > (1ull << 32) - w.base) {
-      throw BadProfile{where + ": " + w.name + " must be non-empty and inside 4 GiB"};
+      return Stop(r, p, where + ": " + w.name + " must be non-empty and inside 4 GiB");
     }
     if (Overlap(w.base, w.size, p.ddr_base, p.ddr_size)) {
-      throw BadProfile{where + ": " + w.name + " overlaps the DDR"};
+      return Stop(r, p, where + ": " + w.name + " overlaps the DDR");
     }
     for (const AddressWindow& other : p.pl_windows) {
       if (other.name == w.name || Overlap(w.base, w.size, other.base, other.size)) {
-        throw BadProfile{where + ": " + w.name + " and " + other.name + " collide"};
+        return Stop(r, p, where + ": " + w.name + " and " + other.name + " collide");
       }
     }
     p.pl_windows.push_back(w);
   }
-  for (const json& s : List(entry, "ps_slave_ports", where)) {
+  for (const json& s : r.List(entry, "ps_slave_ports", where)) {
     const std::string at = where + " ps_slave_ports";
-    PsSlavePort port{String(s, "name", at), String(s, "short", at), {}};
-    for (const json& bits : List(s, "data_bits", at + " " + port.name)) {
+    PsSlavePort port{r.String(s, "name", at), r.String(s, "short", at), {}};
+    for (const json& bits : r.List(s, "data_bits", at + " " + port.name)) {
       if (!bits.is_number_unsigned() || (bits.get<unsigned>() != 32 && bits.get<unsigned>() != 64 &&
                                          bits.get<unsigned>() != 128)) {
-        throw BadProfile{where + ": " + port.name + " data_bits must list 32, 64 or 128"};
+        return Stop(r, p, where + ": " + port.name + " data_bits must list 32, 64 or 128");
       }
       port.data_bits.push_back(bits.get<unsigned>());
     }
     for (const PsSlavePort& other : p.slave_ports) {
       if (other.name == port.name || other.short_name == port.short_name) {
-        throw BadProfile{where + ": slave port " + port.name + " named twice"};
+        return Stop(r, p, where + ": slave port " + port.name + " named twice");
       }
     }
     p.slave_ports.push_back(port);
   }
-  for (const json& i : List(Member(entry, "irq", where), "ports", where + " irq")) {
-    const json& lines = Member(i, "lines", where + " irq.ports");
+  for (const json& i : r.List(r.Member(entry, "irq", where), "ports", where + " irq")) {
+    const json& lines = r.Member(i, "lines", where + " irq.ports");
     if (!lines.is_number_unsigned() || lines.get<unsigned>() == 0) {
-      throw BadProfile{where + ": irq port lines must be a positive number"};
+      return Stop(r, p, where + ": irq port lines must be a positive number");
     }
-    p.irq_ports.push_back({String(i, "name", where + " irq.ports"), lines.get<unsigned>()});
+    p.irq_ports.push_back({r.String(i, "name", where + " irq.ports"), lines.get<unsigned>()});
   }
   if (p.irq_lines() > 16) {
-    throw BadProfile{where + ": more than 16 interrupt lines (the shell has irq[15:0])"};
+    return Stop(r, p, where + ": more than 16 interrupt lines (the shell has irq[15:0])");
   }
   return p;
 }
@@ -206,26 +241,27 @@ const AddressWindow* BoardProfile::FindPlWindow(uint64_t addr, uint64_t len) con
 }
 
 Result<std::vector<BoardProfile>> ParseBoardProfiles(const std::string& json_text) {
-  try {
-    const json doc = json::parse(json_text);
-    std::vector<BoardProfile> profiles;
-    const json& boards = List(doc, "boards", "boards.json");
-    for (size_t i = 0; i < boards.size(); ++i) profiles.push_back(ParseOne(boards[i], i));
-    for (size_t i = 0; i < profiles.size(); ++i) {
-      for (size_t j = 0; j < i; ++j) {
-        if (Lower(profiles[i].name) == Lower(profiles[j].name) ||
-            Lower(profiles[i].board_part) == Lower(profiles[j].board_part)) {
-          throw BadProfile{"boards " + profiles[j].name + " and " + profiles[i].name +
-                           " share a name or board part"};
-        }
+  const json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "boards.json is not valid JSON (rtl/tools/boards.py FILE says where)");
+  }
+  Reader r;
+  std::vector<BoardProfile> profiles;
+  const json& boards = r.List(doc, "boards", "boards.json");
+  for (size_t i = 0; r.ok() && i < boards.size(); ++i)
+    profiles.push_back(ParseOne(r, boards[i], i));
+  for (size_t i = 0; r.ok() && i < profiles.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (Lower(profiles[i].name) == Lower(profiles[j].name) ||
+          Lower(profiles[i].board_part) == Lower(profiles[j].board_part)) {
+        r.Fail("boards " + profiles[j].name + " and " + profiles[i].name +
+               " share a name or board part");
       }
     }
-    return profiles;
-  } catch (const BadProfile& e) {
-    return MakeError(ErrorCode::kInvalidArgument, e.message);
-  } catch (const json::exception& e) {
-    return MakeError(ErrorCode::kInvalidArgument, std::string("boards.json: ") + e.what());
   }
+  if (!r.ok()) return MakeError(ErrorCode::kInvalidArgument, r.error());
+  return profiles;
 }
 
 const std::vector<BoardProfile>& BoardProfiles() { return GetEmbedded().profiles; }
