@@ -296,6 +296,13 @@ Status SimDevice::Program(const std::string& bitstream, const std::string& name,
     return fail(MakeError(ErrorCode::kInternal,
                           "design '" + entry->name + "' (" + found->origin + ") made no model"));
   }
+  // A package's model whose pins do not match its master ports is refused here, before the
+  // PL socket would throw on it.
+  const std::string mismatch = PlSocket::CheckDesign(*design);
+  if (!mismatch.empty()) {
+    return fail(MakeError(ErrorCode::kBadBitstream,
+                          "bad design package (" + found->origin + "): " + mismatch));
+  }
   std::unique_lock<std::mutex> lock = LockBoard();
   board_.pl.Load(std::move(design));
   {
