@@ -411,11 +411,9 @@ def probe(cxx, include, work, lib, manifest, base):
 
 
 def binding(include, top_file, manifest, design_dir, top, prefix, family, gen):
-    """(#include line, model type) of the C++ glue around the model: the generated binding
-    (gen_binding.py) when the tools have it, else the legacy one-master shell pins."""
+    """(#include line, model type) of the C++ glue around the model: the pin binding
+    gen_binding.py generates for the top."""
     script = os.path.join(TOOLS_DIR, "gen_binding.py")
-    if not os.path.isfile(script):
-        return "", "VerilatedDesign<%s>" % prefix
     top_path = top_file or has_module(
         [gen_top.source_path(design_dir, s) for s in manifest["sources"]], top)
     out = os.path.join(gen, prefix + "_binding.h")
