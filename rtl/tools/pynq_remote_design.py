@@ -334,7 +334,7 @@ def build(args):
     prefix = "V" + name
     obj, base = verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trace)
 
-    binding_include, model = binding(include, top_file, manifest, design_dir, top, prefix,
+    binding_include, model = binding(top_file, manifest, design_dir, top, prefix,
                                      family, gen)
     with open(os.path.join(TOOLS_DIR, "package_entry.cc.in")) as f:
         entry = f.read()
@@ -410,7 +410,7 @@ def probe(cxx, include, work, lib, manifest, base):
                          ("; ".join(wrong), hint))
 
 
-def binding(include, top_file, manifest, design_dir, top, prefix, family, gen):
+def binding(top_file, manifest, design_dir, top, prefix, family, gen):
     """(#include line, model type) of the C++ glue around the model: the pin binding
     gen_binding.py generates for the top."""
     script = os.path.join(TOOLS_DIR, "gen_binding.py")
