@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "bitstream/sim_bitstream.h"
+#include "device/ps_clocks.h"
 #include "pl/design_package_abi.h"
 #include "pl/design_registry.h"
 
@@ -148,8 +149,8 @@ std::string Str(const char* s) { return s ? s : ""; }
 }  // namespace
 
 std::string FamilyDisplayName(const std::string& family) {
-  if (family == "zynqmp") return "Zynq UltraScale+";
-  if (family == "zynq7000") return "Zynq-7000";
+  if (family == "zynqmp") return PsFamilyName(PsFamily::kZynqMP);
+  if (family == "zynq7000") return PsFamilyName(PsFamily::kZynq7000);
   return family;
 }
 
