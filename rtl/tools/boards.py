@@ -244,6 +244,32 @@ def find_by_board_part(vlnv, path=None):
     return next((b for b in all_boards if _vlnv_stem(b.board_part) == stem), None)
 
 
+# Device+package -> the profile a .hwh of that part (and no known board) gets when several
+# profiles share the part: the Pynq-Z1 and Pynq-Z2 are both xc7z020clg400.
+PART_DEFAULT_BOARD = {"xc7z020clg400": "Pynq-Z2"}
+
+
+def part_key(part):
+    """Device and package of a part, lower case, no separators, with the xc prefix:
+    xczu7ev-ffvc1156-2-e -> xczu7evffvc1156, 7z020clg400-1 -> xc7z020clg400."""
+    text = part.lower()
+    if not text.startswith("xc"):
+        text = "xc" + text
+    if text.startswith("xc7z"):  # xc7z020clg400-1: the speed grade after the only hyphen
+        return text.split("-")[0]
+    return "".join(text.split("-")[:2])
+
+
+def find_by_part(part, path=None):
+    """The profile for a part (speed grade ignored): the one profile of that device and
+    package, else PART_DEFAULT_BOARD's choice among several; None if no profile has it."""
+    key = part_key(part)
+    matches = [b for b in load(path) if part_key(b.part) == key]
+    if len(matches) > 1 and key in PART_DEFAULT_BOARD:
+        return next((b for b in matches if b.name == PART_DEFAULT_BOARD[key]), matches[0])
+    return matches[0] if matches else None
+
+
 def find(name, path=None):
     """The profile called name (any case) or with that board-part VLNV; None if none."""
     lowered = name.lower()

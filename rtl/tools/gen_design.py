@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import struct
 import sys
 import zlib
@@ -34,7 +35,9 @@ def content_hash(manifest_path, manifest):
     """SHA-256 over the manifest and every source, in manifest order, each with its name."""
     digest = hashlib.sha256()
     base = os.path.dirname(os.path.abspath(manifest_path))
-    for name in ["manifest.json"] + list(manifest["sources"]):
+    # An imported design's Vivado .hwh ("hwh_file") is part of what the .bit stands for.
+    extra = [manifest["hwh_file"]] if manifest.get("hwh_file") else []
+    for name in ["manifest.json"] + list(manifest["sources"]) + extra:
         with open(gen_top.source_path(base, name), "rb") as f:
             data = f.read()
         digest.update(name.encode() + b"\x00" + struct.pack("<Q", len(data)) + data)
@@ -1076,8 +1079,15 @@ def generate_files(args):
             not os.path.exists(os.path.join(args.out_dir, name + ".bit"))):
         write_if_changed(os.path.join(args.out_dir, name + ".bit"),
                          bit_file(manifest, bit_payload(name, sha), when))
-        hwh = hwh_text(manifest, design, board, sha, when)
-        write_if_changed(os.path.join(args.out_dir, name + ".hwh"), hwh)
+        hwh_out = os.path.join(args.out_dir, name + ".hwh")
+        if manifest.get("hwh_file"):
+            # An imported design keeps the user's Vivado .hwh byte for byte.
+            src = gen_top.source_path(os.path.dirname(os.path.abspath(args.manifest)),
+                                      manifest["hwh_file"])
+            if os.path.abspath(src) != os.path.abspath(hwh_out):
+                shutil.copyfile(src, hwh_out)
+        else:
+            write_if_changed(hwh_out, hwh_text(manifest, design, board, sha, when))
         write_if_changed(stamp, sha + " " + generator)
     else:  # unchanged content: keep the dated files, but mark them up to date for the build
         for ext in (".bit", ".hwh"):

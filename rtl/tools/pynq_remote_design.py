@@ -148,6 +148,11 @@ def load_manifest(path):
             if not isinstance(s, str) or not os.path.isfile(gen_top.source_path(base, s)):
                 raise gen_top.DesignError("source %r: no such file (%s)" %
                                           (s, gen_top.source_path(base, s)))
+        hwh_file = manifest.get("hwh_file")
+        if hwh_file is not None and (not isinstance(hwh_file, str) or not os.path.isfile(
+                gen_top.source_path(base, hwh_file))):
+            raise gen_top.DesignError("hwh_file %r: no such file (%s)" %
+                                      (hwh_file, gen_top.source_path(base, str(hwh_file))))
         for inst in manifest["instances"]:
             if "base" in inst or fmt_of(manifest) < 2:  # format 2: only slaves have a window
                 gen_design._window(inst)
@@ -374,6 +379,13 @@ def build(args):
                   "tool_version": TOOL_VERSION, "trace": trace, "build_key": build_key}
     if base is not None:
         descriptor["base_parameter"] = base
+    bitstream = manifest.get("vivado_bitstream")
+    if isinstance(bitstream, dict) and bitstream.get("sha256"):
+        # The server loads this package when a client programs the user's own Vivado .bit
+        # (or the .bin made of it): the file's and its configuration data's SHA-256.
+        descriptor["vivado_bitstreams"] = [{k: bitstream[k] for k in
+                                            ("sha256", "data_sha256", "part", "design")
+                                            if k in bitstream}]
     write_atomic(descriptor_path, json.dumps(descriptor, indent=2, sort_keys=True) + "\n")
     write_depfile(args, manifest, design_dir, manifest_path, descriptor_path)
     print("pynq-remote-design: wrote %s" % out_dir)
@@ -436,10 +448,54 @@ def write_depfile(args, manifest, design_dir, manifest_path, descriptor_path):
     if not args.depfile:
         return
     deps = [manifest_path] + [os.path.abspath(gen_top.source_path(design_dir, s))
-                              for s in manifest["sources"]]
+                              for s in manifest["sources"] + ([manifest["hwh_file"]]
+                                                              if manifest.get("hwh_file")
+                                                              else [])]
     esc = [d.replace(" ", "\\ ") for d in deps]
     write_atomic(os.path.abspath(args.depfile),
                  "%s: %s\n" % (descriptor_path.replace(" ", "\\ "), " \\\n  ".join(esc)))
+
+
+def import_command(args):
+    """pynq-remote-design import: the .hwh -> OUT/<name>/manifest.json, then build it."""
+    import hwh_reader
+    import import_design
+    try:
+        hwh = hwh_reader.read(args.hwh)
+    except hwh_reader.HwhError as e:
+        raise BuildError(str(e)) from None
+    name = args.name or os.path.splitext(os.path.basename(args.hwh))[0]
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise BuildError("%s: the design name %r (the .hwh's file name) is not an identifier; "
+                         "give --name NAME" % (args.hwh, name))
+    maps = {}
+    for item in args.map or []:
+        inst, sep, module = item.partition("=")
+        if not sep or not inst or not module:
+            raise BuildError("--map %s: expected INSTANCE=MODULE" % item)
+        maps[inst] = module
+    try:
+        lib = import_design.collect_rtl(args.rtl or [])
+        manifest = import_design.import_manifest(hwh, lib, name, board=args.board, maps=maps,
+                                                 stand_in=args.stand_in)
+        bit = None
+        if args.bit:
+            bit = import_design.read_bit(args.bit)
+            import_design.check_bit_part(bit, boards_of(manifest))
+        for w in manifest.get("_warnings", []):
+            print("pynq-remote-design: warning: %s" % w, file=sys.stderr)
+        path = import_design.write_package(hwh, manifest, args.out, bit, lib)
+    except import_design.RTL_ERRORS as e:
+        raise BuildError("%s: %s" % (args.hwh, e)) from None
+    except import_design.DesignImportError as e:
+        raise BuildError(str(e)) from None
+    print("pynq-remote-design: wrote %s" % path, flush=True)
+    args.manifest = path
+    return build(args)
+
+
+def boards_of(manifest):
+    return gen_design.boards.get(manifest["board_name"])
 
 
 def main(argv):
@@ -459,7 +515,35 @@ def main(argv):
                    help="leave waveform support out (a smaller, faster-building library)")
     b.add_argument("--cxx", help="the C++ compiler (default $CXX, else c++)")
     b.add_argument("--depfile", help="also write a Makefile-style depfile (for CMake)")
+    i = sub.add_parser("import", help="a Vivado block design (.hwh) -> OUT/<name>/, built")
+    i.add_argument("--hwh", required=True, help="the .hwh Vivado wrote for the block design")
+    i.add_argument("--bit", help="the Vivado .bit of the design: clients programming it (or "
+                   "its .bin) get the simulated design")
+    i.add_argument("--rtl", action="append", help="Verilog of user/HLS IP: a folder (searched "
+                   "recursively) or a file; repeatable")
+    i.add_argument("--name", help="the design's name (default: the .hwh's file name)")
+    i.add_argument("--board", help="the board profile (default: the .hwh's board or part)")
+    i.add_argument("--map", action="append", metavar="INSTANCE=MODULE",
+                   help="bind an instance to a Verilog module of another name; repeatable")
+    i.add_argument("--stand-in", action="store_true",
+                   help="an addressed IP with no model becomes a register file")
+    i.add_argument("--out", required=True, help="the package goes to OUT/<name>/")
+    i.add_argument("--work", help="intermediate files (default OUT/.work/<name>)")
+    i.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    i.add_argument("--no-trace", action="store_true")
+    i.add_argument("--cxx", help="the C++ compiler (default $CXX, else c++)")
+    i.add_argument("--depfile", help="also write a Makefile-style depfile (for CMake)")
     args = parser.parse_args(argv)
+    if args.command == "import":
+        if args.jobs < 1:
+            parser.error("-j wants a positive number")
+        try:
+            return import_command(args)
+        except (BuildError, gen_top.DesignError, OSError) as e:
+            where = getattr(args, "manifest", None)  # set once the manifest is written
+            print("pynq-remote-design: %s%s" % (where + ": " if where else "", e),
+                  file=sys.stderr)
+            return 1
     if args.command != "build":
         parser.print_help(sys.stderr)
         return 2
