@@ -365,9 +365,13 @@ def import_manifest(hwh, rtl_lib, name, board=None, maps=None, stand_in=False):
             record["module"] = entry.module
             record["params"] = ip_catalog.params_for(entry, m["parameters"], info["params"])
             record["interfaces"] = {}
+            # Vivado spells some interfaces in lower case (axi_intc's s_axi): the .hwh's
+            # spelling is the one its MEMRANGEs use.
+            spelled = {b["name"].lower(): b["name"] for b in m["busifs"]}
             for ifname, (kind, mode, prefix) in entry.interfaces.items():
                 if any(p.startswith(prefix) for p in info["ports"]):
-                    record["interfaces"][ifname] = {"type": kind, "mode": mode, "prefix": prefix}
+                    record["interfaces"][spelled.get(ifname.lower(), ifname)] = {
+                        "type": kind, "mode": mode, "prefix": prefix}
             for b in m["busifs"]:
                 if b["busname"] and b["name"] not in record["interfaces"] and (
                         ":axis:" in b["vlnv"] or ":aximm:" in b["vlnv"]):
@@ -421,9 +425,13 @@ def import_manifest(hwh, rtl_lib, name, board=None, maps=None, stand_in=False):
                            "interface": w["slavebusinterface"],
                            "ps_port": w["masterbusinterface"]})
             record["registers"] = m["registers"]
-            if w["slavebusinterface"] not in record.get("interfaces", {}):
+            spec = record.get("interfaces", {}).get(w["slavebusinterface"])
+            if spec is None:
                 raise DesignImportError("%s: %s answers the PS on %s, which its model %s lacks" %
                                         (path, inst, w["slavebusinterface"], record["module"]))
+            # The board's decoder drives every addressed slave as AXI4-Lite (a full AXI4 slave
+            # behind Vivado's interconnect sees single beats the same way).
+            spec["type"] = "axilite"
         record["description"] = "imported from %s" % os.path.basename(path)
         instances.append(record)
     if missing:
@@ -563,7 +571,10 @@ def _wires(hwh, ps_name, kinds, mapped):
     wires, extra = [], []
 
     def bus_ports(m):
-        return {pm["physical"] for b in m["busifs"] for pm in b["portmaps"].values()}
+        # Ports of the AXI interfaces (routed as streams/masters/the decoder); GPIO and other
+        # interfaces' ports are plain nets.
+        return {pm["physical"] for b in m["busifs"] for pm in b["portmaps"].values()
+                if ":axis:" in b["vlnv"] or ":aximm:" in b["vlnv"]}
 
     def interrupt_concat(m):
         # An xlconcat gathering interrupts is folded into the interrupt routing (_interrupts).
