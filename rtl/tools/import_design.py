@@ -21,7 +21,6 @@ import os
 import re
 
 import boards
-import gen_design
 import gen_top
 import ip_catalog
 

@@ -175,7 +175,7 @@ class RealResizer(Base):
 class BadInput(Base):
     def test_not_xml(self):
         path = self.write("design_1.hwh", "this is a bitstream, not XML\n")
-        text = self.refused(path, path + ":1:", "not a Vivado hardware handoff")
+        self.refused(path, path + ":1:", "not a Vivado hardware handoff")
         rc, err = self.cli("--hwh", path, "--out", self.tmp)
         self.assertEqual(rc, 1)
         self.assertIn(path + ":1:", err)
