@@ -203,8 +203,10 @@ def classes_mk(obj_dir, prefix):
     with open(os.path.join(obj_dir, prefix + "_classes.mk")) as f:
         text = f.read().replace("\\\n", " ")
     files = []
+    # [ \t], not \s: an empty list (no trace classes with --no-trace) must not run on into
+    # the next line's comment and list its words as files ("#.cpp").
     for m in re.finditer(r"^(VM_CLASSES_FAST|VM_CLASSES_SLOW|VM_SUPPORT_FAST|VM_SUPPORT_SLOW)"
-                         r"\s*\+?=\s*(.*)$", text, re.M):
+                         r"[ \t]*\+?=[ \t]*(.*)$", text, re.M):
         files += [os.path.join(obj_dir, w + ".cpp") for w in m.group(2).split()]
     return files
 

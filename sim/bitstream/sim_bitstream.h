@@ -27,6 +27,14 @@ struct SimBitstream {
 /// Parses a .bit, a raw .bin or a byte-swapped .bin. kBadBitstream with what is wrong.
 Result<SimBitstream> ParseSimBitstream(const std::string& bytes);
 
+/// Whether configuration data (a .bit's field 'e', or a .bin) starts with the PYNQSIM magic in
+/// either byte order: a sim bitstream, however damaged, rather than some other bitstream.
+bool HasSimMagic(const std::string& config_data);
+
+/// The SHA-256 of `bytes` as 64 lower-case hex digits (OpenSSL EVP): how a design package
+/// names the Vivado bitstream it was imported from (design.json "vivado_bitstreams").
+std::string Sha256Hex(const std::string& bytes);
+
 /// The configuration data for `design` / `content_hash` (as rtl/tools/gen_design.py writes it).
 std::string MakeSimPayload(const std::string& design, const std::string& content_hash);
 /// A .bit around `payload`.

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
@@ -37,6 +38,22 @@ const char* Verb(const MmioOp& op) { return op.kind == MmioOp::Kind::kWrite ? "w
 
 std::string Describe(const MmioOp& op) {
   return std::to_string(op.width) + "-byte " + Verb(op) + " at " + Hex(op.addr);
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+/// Whether a .bit header's part names the board's part. Vivado writes "7z020clg400" for
+/// xc7z020clg400-1 (no "xc", no speed grade) and the full name for others; either matches.
+bool SamePart(const std::string& header_part, const std::string& board_part) {
+  auto bare = [](const std::string& p) {
+    std::string l = Lower(p);
+    return l.rfind("xc", 0) == 0 ? l.substr(2) : l;
+  };
+  const std::string a = bare(header_part), b = bare(board_part);
+  return a == b || b.rfind(a + "-", 0) == 0 || a.rfind(b + "-", 0) == 0;
 }
 
 class SimDevice final : public Device {
@@ -79,6 +96,14 @@ class SimDevice final : public Device {
   void RunnerLoop();
   void ApplyClockLocked();
   Status CheckDdr(uint64_t phys, size_t len, const char* what) const;
+  /// Empties the PL, records `error` as the FPGA state and returns it.
+  Status FailProgram(DeviceError error);
+  /// Loads a new model of `found`'s design into the PL.
+  Status LoadEntry(const CatalogEntry& found);
+  /// The package a Vivado .bit, raw .bin or byte-swapped .bin was imported from (by SHA-256,
+  /// design.json "vivado_bitstreams"), or null: then *error (the sim parser's) either stays,
+  /// for a damaged sim bitstream or .bit header, or says why the bytes are refused.
+  const CatalogEntry* MatchVivadoBitstream(const std::string& bytes, DeviceError* error) const;
 
   const SimOptions options_;
   const BoardProfile& profile_;  // one of BoardProfiles(), which live as long as the process
@@ -240,68 +265,117 @@ DeviceInfo SimDevice::Info() const {
   return info;
 }
 
+Status SimDevice::FailProgram(DeviceError error) {
+  std::unique_lock<std::mutex> lock = LockBoard();
+  board_.pl.Load(nullptr);
+  std::lock_guard<std::mutex> state_lock(state_mu_);
+  state_ = FpgaState{"unknown", "", error.message};
+  return error;
+}
+
 Status SimDevice::Program(const std::string& bitstream, const std::string& name, bool partial) {
-  auto fail = [this](DeviceError error) -> Status {
-    std::unique_lock<std::mutex> lock = LockBoard();
-    board_.pl.Load(nullptr);
-    std::lock_guard<std::mutex> state_lock(state_mu_);
-    state_ = FpgaState{"unknown", "", error.message};
-    return error;
-  };
   if (partial) {
-    return fail(MakeError(ErrorCode::kUnsupported,
-                          "partial reconfiguration is not modelled on the simulated board"));
+    return FailProgram(MakeError(ErrorCode::kUnsupported,
+                                 "partial reconfiguration is not modelled on the simulated board"));
   }
   Result<SimBitstream> parsed = ParseSimBitstream(bitstream);
   if (!parsed.ok()) {
+    // Not a sim bitstream: perhaps the Vivado bitstream a package was imported from. Hashed
+    // only here, so programming a sim bitstream costs no SHA-256.
     DeviceError e = parsed.error();
+    const CatalogEntry* vivado = MatchVivadoBitstream(bitstream, &e);
+    if (vivado != nullptr) return LoadEntry(*vivado);
     if (!name.empty()) e.message = name + ": " + e.message;
-    return fail(e);
+    return FailProgram(e);
   }
   const SimBitstream& bit = parsed.value();
   const CatalogEntry* found = catalog_.Find(bit.design);
   if (found == nullptr) {
     std::string known;
     for (const std::string& n : catalog_.Names()) known += (known.empty() ? "" : ", ") + n;
-    return fail(MakeError(ErrorCode::kBadBitstream, "bad bitstream: design '" + bit.design +
-                                                        "' is not built into this board (" +
-                                                        "known: " + known + ")"));
+    return FailProgram(MakeError(ErrorCode::kBadBitstream, "bad bitstream: design '" + bit.design +
+                                                               "' is not built into this board (" +
+                                                               "known: " + known + ")"));
   }
   const DesignEntry* entry = &found->design;
   if (entry->content_hash != bit.content_hash) {
-    return fail(MakeError(ErrorCode::kBadBitstream,
-                          "bad bitstream: design '" + bit.design + "' was built from other " +
-                              "sources (bitstream hash " + bit.content_hash.substr(0, 12) +
-                              "..., board has " + entry->content_hash.substr(0, 12) + "...)"));
+    return FailProgram(MakeError(ErrorCode::kBadBitstream,
+                                 "bad bitstream: design '" + bit.design +
+                                     "' was built from other " + "sources (bitstream hash " +
+                                     bit.content_hash.substr(0, 12) + "..., board has " +
+                                     entry->content_hash.substr(0, 12) + "...)"));
   }
   // A .bin carries no header: the design's own part tells its family then. A design for the
   // other family's PS cannot run here, whatever the bitstream says.
   const std::string& design_part = bit.part.empty() ? entry->part : bit.part;
   const std::string bit_family = FamilyOfPart(design_part);
   if (!bit_family.empty() && bit_family != profile_.family_id) {
-    return fail(MakeError(ErrorCode::kBadBitstream,
-                          "bad bitstream: built for a " + FamilyDisplayName(bit_family) +
-                              " part (" + design_part + "), this board is a " +
-                              FamilyDisplayName(profile_.family_id) + " board (" + profile_.name +
-                              ", " + options_.part + ")"));
+    return FailProgram(MakeError(ErrorCode::kBadBitstream,
+                                 "bad bitstream: built for a " + FamilyDisplayName(bit_family) +
+                                     " part (" + design_part + "), this board is a " +
+                                     FamilyDisplayName(profile_.family_id) + " board (" +
+                                     profile_.name + ", " + options_.part + ")"));
   }
   if (!bit.part.empty() && bit.part != options_.part) {
-    return fail(MakeError(ErrorCode::kBadBitstream, "bad bitstream: built for part " + bit.part +
-                                                        ", the board is " + options_.part));
+    return FailProgram(
+        MakeError(ErrorCode::kBadBitstream,
+                  "bad bitstream: built for part " + bit.part + ", the board is " + options_.part));
   }
+  return LoadEntry(*found);
+}
+
+const CatalogEntry* SimDevice::MatchVivadoBitstream(const std::string& bytes,
+                                                    DeviceError* error) const {
+  std::string data, part;
+  const bool has_header = HasBitHeader(bytes);
+  if (has_header) {
+    Result<std::string> stripped = StripBitHeader(bytes, &part);
+    if (!stripped.ok()) return nullptr;  // a broken .bit header: the parse error says so
+    data = std::move(stripped).value();
+  }
+  // A sim bitstream that failed its checks (CRC, format): its own error is the right one.
+  if (HasSimMagic(has_header ? data : bytes)) return nullptr;
+  if (has_header && !part.empty() && !SamePart(part, options_.part)) {
+    // Vivado writes the part without "xc" and speed grade for some families (7z020clg400).
+    const std::string family = FamilyOfPart(part.rfind("xc", 0) == 0 ? part : "xc" + part);
+    error->message = "bad bitstream: a Vivado bitstream for part " + part +
+                     (family.empty() ? "" : " (" + FamilyDisplayName(family) + ")") +
+                     ", this board (" + profile_.name + ") is " + options_.part + " (" +
+                     FamilyDisplayName(profile_.family_id) + ")";
+    return nullptr;
+  }
+  // The file as uploaded; its configuration data (.bit); or, without a header, the data as
+  // PYNQ 3.1's client sends it (bit2bin: every 32-bit word byte-swapped) put back in order.
+  const std::string hashes[] = {Sha256Hex(bytes),
+                                has_header ? Sha256Hex(data) : Sha256Hex(SwapWords(bytes))};
+  for (const std::string& hash : hashes) {
+    if (const CatalogEntry* found = catalog_.FindVivado(hash)) return found;
+  }
+  error->message +=
+      "; a Vivado bitstream (.bit, or the .bin made from it) is accepted only when a design "
+      "package on this board was imported from it (`pynq-remote-design import --bit`), and "
+      "none was imported from this one (SHA-256 " +
+      hashes[0].substr(0, 16) + "...)";
+  return nullptr;
+}
+
+Status SimDevice::LoadEntry(const CatalogEntry& found) {
+  const DesignEntry* entry = &found.design;
   DesignOptions design_options;
   design_options.trace_path = options_.trace_path;
+  // A new model every time, never the one the PL held: the design starts from its power-on
+  // state (Verilog initial values included) as a real reconfiguration does.
   std::unique_ptr<PlDesign> design = entry->create(design_options);
   if (design == nullptr) {
-    return fail(MakeError(ErrorCode::kInternal,
-                          "design '" + entry->name + "' (" + found->origin + ") made no model"));
+    return FailProgram(MakeError(
+        ErrorCode::kInternal, "design '" + entry->name + "' (" + found.origin + ") made no model"));
   }
   // A package's model whose pins do not match its master ports is refused here, before the
   // PL socket would throw on it.
   const std::string mismatch = PlSocket::CheckDesign(*design);
   if (!mismatch.empty()) {
-    return fail(MakeError(ErrorCode::kBadBitstream,
-                          "bad design package (" + found->origin + "): " + mismatch));
+    return FailProgram(MakeError(ErrorCode::kBadBitstream,
+                                 "bad design package (" + found.origin + "): " + mismatch));
   }
   std::unique_lock<std::mutex> lock = LockBoard();
   board_.pl.Load(std::move(design));

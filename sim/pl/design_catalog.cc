@@ -54,6 +54,43 @@ std::string ReadFile(const std::string& path, std::string* error) {
   return s.str();
 }
 
+bool IsSha256Hex(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+/// design.json's optional "vivado_bitstreams" into `p`; "" or what is wrong with it.
+std::string ReadVivadoBitstreams(const nlohmann::json& j, PackageDescriptor* p) {
+  if (!j.contains("vivado_bitstreams")) return "";
+  const nlohmann::json& list = j["vivado_bitstreams"];
+  if (!list.is_array()) {
+    return "design.json: \"vivado_bitstreams\" is not a list of {\"sha256\", \"data_sha256\"}";
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string where = "design.json: vivado_bitstreams[" + std::to_string(i) + "]";
+    const nlohmann::json& e = list[i];
+    if (!e.is_object()) return where + " is not an object with \"sha256\" and \"data_sha256\"";
+    VivadoBitstream v;
+    const std::pair<const char*, std::string*> fields[] = {{"sha256", &v.sha256},
+                                                           {"data_sha256", &v.data_sha256}};
+    for (const auto& [key, out] : fields) {
+      if (!e.contains(key) || !e[key].is_string()) {
+        return where + "." + key + " is missing or not a string";
+      }
+      *out = e[key].get<std::string>();
+      if (!IsSha256Hex(*out)) {
+        return where + "." + key + " '" + out->substr(0, 80) +
+               "' is not a SHA-256 (64 lower-case hex digits)";
+      }
+    }
+    p->vivado_bitstreams.push_back(std::move(v));
+  }
+  return "";
+}
+
 /// design.json into `p`; "" or what is wrong with it.
 std::string ReadDescriptor(const std::string& dir, PackageDescriptor* p) {
   std::string error;
@@ -96,7 +133,7 @@ std::string ReadDescriptor(const std::string& dir, PackageDescriptor* p) {
       return "design.json names " + *file + ", not a file of the package's own folder";
     }
   }
-  return "";
+  return ReadVivadoBitstreams(j, p);
 }
 
 /// What makes `path` no shared library of this machine that dlopen could map whole, or "".
@@ -249,6 +286,16 @@ std::string DesignCatalog::LoadOne(const PackageDescriptor& p, const CatalogBoar
   if (const CatalogEntry* other = Find(p.name)) {
     return "design name '" + p.name + "' is already taken by " + other->origin;
   }
+  // One Vivado bitstream, one design: otherwise which one a client gets would depend on the
+  // order the folders were scanned in.
+  for (const VivadoBitstream& v : p.vivado_bitstreams) {
+    for (const std::string* hash : {&v.sha256, &v.data_sha256}) {
+      if (const CatalogEntry* other = FindVivado(*hash)) {
+        return "its Vivado bitstream (SHA-256 " + hash->substr(0, 16) + "...) is already " +
+               "claimed by " + other->origin + " (design '" + other->design.name + "')";
+      }
+    }
+  }
   const std::string lib_path = p.dir + "/" + p.library;
   if (!IsFile(lib_path)) return "its library " + p.library + " is missing";
   std::string elf_error = CheckElf(lib_path);
@@ -313,6 +360,10 @@ std::string DesignCatalog::LoadOne(const PackageDescriptor& p, const CatalogBoar
                            options.trace_path.empty() ? nullptr : options.trace_path.c_str()));
                      }};
   entries_.push_back({std::move(design), p.dir});
+  for (const VivadoBitstream& v : p.vivado_bitstreams) {
+    vivado_[v.sha256] = entries_.size() - 1;
+    vivado_[v.data_sha256] = entries_.size() - 1;
+  }
   return "";
 }
 
@@ -321,6 +372,11 @@ const CatalogEntry* DesignCatalog::Find(const std::string& name) const {
     if (e.design.name == name) return &e;
   }
   return nullptr;
+}
+
+const CatalogEntry* DesignCatalog::FindVivado(const std::string& sha256) const {
+  auto it = vivado_.find(sha256);
+  return it == vivado_.end() ? nullptr : &entries_[it->second];
 }
 
 DesignCatalog LoadDesignCatalog(const std::vector<std::string>& dirs, const CatalogBoard& board) {

@@ -15,12 +15,21 @@
 #ifndef PYNQ_REMOTE_SIM_PL_DESIGN_CATALOG_H_
 #define PYNQ_REMOTE_SIM_PL_DESIGN_CATALOG_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "pl/pl_design.h"
 
 namespace pynq_remote::sim {
+
+/// A Vivado bitstream a package was imported from (`pynq-remote-design import --bit`), by its
+/// SHA-256s (64 lower-case hex digits each): of the whole .bit file, and of its configuration
+/// data (field 'e', in .bit byte order). A client that uploads that .bit, or the .bin PYNQ
+/// makes from it, gets the package's design.
+struct VivadoBitstream {
+  std::string sha256, data_sha256;
+};
 
 /// A package's design.json, as read (before its library is opened).
 struct PackageDescriptor {
@@ -29,6 +38,7 @@ struct PackageDescriptor {
       tool_version;
   int package_format = 0;
   long abi_version = 0;
+  std::vector<VivadoBitstream> vivado_bitstreams;  // design.json "vivado_bitstreams", optional
 };
 
 /// The packages under each of `dirs`: DIR itself when it holds a design.json, else each of
@@ -63,12 +73,17 @@ class DesignCatalog {
 
   /// The design named `name`, or null.
   const CatalogEntry* Find(const std::string& name) const;
+  /// The package whose design.json lists `sha256` (lower-case hex) as a Vivado bitstream's
+  /// file or configuration-data hash, or null.
+  const CatalogEntry* FindVivado(const std::string& sha256) const;
   std::vector<std::string> Names() const;
 
  private:
   std::string LoadOne(const PackageDescriptor& p, const CatalogBoard& board);
 
   std::vector<CatalogEntry> entries_;
+  // Every Vivado hash (file and data) of every loaded package -> its index in entries_.
+  std::map<std::string, size_t> vivado_;
 };
 
 /// The catalog of a board: the built-in designs plus the packages under `dirs`. Prints one
