@@ -19,9 +19,8 @@ constexpr uint8_t kKeepMask = static_cast<uint8_t>((1u << kBytes) - 1);
 
 StreamPins InPins(MODEL& m) { return PR_STREAM_PINS(m, s_axis_); }
 std::vector<StreamPins> OutPins(MODEL& m) {
-  return {PR_STREAM_PINS(m, m00_axis_), PR_STREAM_PINS(m, m01_axis_),
-          PR_STREAM_PINS(m, m02_axis_), PR_STREAM_PINS(m, m03_axis_),
-          PR_STREAM_PINS(m, m04_axis_), PR_STREAM_PINS(m, m05_axis_),
+  return {PR_STREAM_PINS(m, m00_axis_), PR_STREAM_PINS(m, m01_axis_), PR_STREAM_PINS(m, m02_axis_),
+          PR_STREAM_PINS(m, m03_axis_), PR_STREAM_PINS(m, m04_axis_), PR_STREAM_PINS(m, m05_axis_),
           PR_STREAM_PINS(m, m06_axis_), PR_STREAM_PINS(m, m07_axis_)};
 }
 
