@@ -186,6 +186,9 @@ def evaluate(expr, params):
     def number(m):
         value = _verilog_number(m.group(0))
         return str(value) if value is not None else m.group(0)
+    # One line: a default spread over several lines (pr_xlconcat's dout_width) is still
+    # one expression, and Python's eval would read a leading indent as a syntax error.
+    expr = " ".join(expr.split())
     py = re.sub(r"\d*\s*'\s*[sS]?[hHdDbBoO]\s*[0-9a-fA-F_]+", number, expr)
     py = py.replace("$clog2", "clog2").replace("/", "//")
     py = re.sub(r"\?", " if ", py) if "?" in py else py
