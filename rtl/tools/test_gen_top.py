@@ -4,6 +4,8 @@ Usage: test_gen_top.py   (stdlib unittest; registered as ctest rtl_gen_top_error
 import copy
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -231,6 +233,68 @@ class GenTopTest(unittest.TestCase):
         m = copy.deepcopy(GOOD)
         m["wires"] = [{"from": "a/interrupt", "to": "b/i_tlast"}]
         self.fails(m, "driven twice")
+
+
+IP = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "ip")
+
+
+def wire_block(name, module, **params):
+    return {"name": name, "module": module, "vlnv": "xilinx.com:ip:%s:1.0" % module[3:],
+            "params": params}
+
+
+# Vivado's utility blocks have no clock or reset (rtl/ip/README.md): a constant sliced and
+# concatenated with a stand-in's busy-free register file beside them.
+WIRE_BLOCKS = {
+    "format": 2, "name": "wb", "top": "wb",
+    "sources": [os.path.join(IP, f) for f in ("xlconcat/xlconcat.v", "xlconstant/xlconstant.v",
+                                               "xlslice/xlslice.v", "reg_stand_in/reg_stand_in.v",
+                                               "common/axil_slave.v")],
+    "board_name": "ZCU104", "part": "xczu7ev-ffvc1156-2-e",
+    "ps": {"master_ports": {"M_AXI_HPM0_FPD": 32}},
+    "instances": [
+        {"name": "regs_0", "module": "pr_reg_stand_in", "vlnv": "x:y:stand_in:1.0",
+         "params": {"WORDS": 8}, "base": "0xA0000000", "range": "0x10000",
+         "interface": "S", "ps_port": "M_AXI_HPM0_FPD",
+         "interfaces": {"S": {"type": "axilite", "mode": "slave", "prefix": "s_axi_"}},
+         "registers": []},
+        wire_block("const_0", "pr_xlconstant", CONST_WIDTH=4, CONST_VAL=9),
+        wire_block("slice_0", "pr_xlslice", DIN_WIDTH=4, DIN_FROM=3, DIN_TO=2),
+        wire_block("concat_0", "pr_xlconcat", NUM_PORTS=2, IN0_WIDTH=4, IN1_WIDTH=2)],
+    "wires": [{"from": "const_0/dout", "to": "slice_0/Din"},
+              {"from": "const_0/dout", "to": "concat_0/In0"},
+              {"from": "slice_0/Dout", "to": "concat_0/In1"}]}
+
+
+class WireBlockTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    generate = GenTopTest.generate
+
+    def test_cores_without_clock_or_reset(self):
+        text = self.generate(WIRE_BLOCKS)
+        for name in ("const_0", "slice_0", "concat_0"):
+            block = text[text.index(" %s (" % name):]
+            block = block[:block.index(");")]
+            self.assertNotIn(".clk(", block, name)
+            self.assertNotIn(".rst_n(", block, name)
+        self.assertIn("assign regs_0__clk = clk;", text)
+        self.assertIn("assign concat_0__In1 = slice_0__Dout;", text)
+        # dout_width's default, a sum spread over several lines, evaluated: 4 + 2 bits
+        self.assertIn("wire [5:0] concat_0__dout;", text)
+        if shutil.which("verilator") is None:
+            self.skipTest("no verilator on PATH")
+        top = os.path.join(self.dir, "wb.v")
+        with open(top, "w") as f:
+            f.write(text)
+        run = subprocess.run(["verilator", "--lint-only", "-Wall", "--top-module", "wb", top] +
+                             WIRE_BLOCKS["sources"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        self.assertEqual(run.returncode, 0, run.stdout)
 
 
 if __name__ == "__main__":
