@@ -9,6 +9,10 @@ streams rewired; its package is built in a temporary folder with the build's
 pynq-remote-design from this checkout's cores and served with --designs, as a user's design
 would be. The switch is programmed as PYNQ's pynq/lib/axiswitch.py StreamSwitch does it:
 every MI_MUX (0x40 + 4*i: the SI, or bit 31 to disable), then CTRL (0x00) = 0x2 to commit.
+
+A second design in the same folder, narrow_dma, is dma_loopback with the DMA's memory side at
+32 bits on a 128-bit S_AXI_HP0_FPD: the generated top puts pr_axi_upsizer
+(rtl/ip/common/axi_width_converter.v) between each DMA master and the port.
 """
 import json
 import os
@@ -25,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.normpath(os.path.join(HERE, "..", ".."))
 IP = os.path.join(SOURCE, "rtl", "ip")
 NAME = "stream_ip"
+NARROW = "narrow_dma"
 SWITCH, STAND_IN = 0xA0030000, 0xA0040000
 MI_MUX, CTRL, DISABLE = 0x40, 0x00, 0x80000000
 FIFO_BYTES = 64 * 4  # each FIFO's depth, in bytes
@@ -100,19 +105,38 @@ def manifest():
     return m
 
 
+def narrow_manifest():
+    """dma_loopback with a 32-bit memory side on a 128-bit HP0: through upsizers."""
+    with open(os.path.join(SOURCE, "rtl", "designs", "dma_loopback", "manifest.json")) as f:
+        m = json.load(f)
+    m["name"] = m["top"] = NARROW
+    m["sources"] = [os.path.join(IP, s) for s in (
+        "axi_dma/axi_dma.v", "axis_data_fifo/axis_data_fifo.v", "axi_intc/axi_intc.v",
+        "common/axil_slave.v", "common/axi_width_converter.v")]
+    m["ps"]["slave_ports"] = {"S_AXI_HP0_FPD": 128}
+    dma = m["instances"][0]
+    assert dma["module"] == "pr_axi_dma"
+    dma["params"].update(C_M_AXI_MM2S_DATA_WIDTH=32, C_M_AXI_S2MM_DATA_WIDTH=32)
+    for key in ("C_M_AXI_MM2S_DATA_WIDTH", "C_M_AXI_S2MM_DATA_WIDTH"):
+        dma["hwh_parameters"][key] = dma["hwh_parameters"][key.lower()] = "32"
+    return m
+
+
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
     if not SERVER:
         pytest.skip("PYNQ_REMOTE_SERVER is not set (run through ctest)")
     root = tmp_path_factory.mktemp("stream-ip")
-    os.makedirs(root / NAME)
-    path = str(root / NAME / "manifest.json")
-    with open(path, "w") as f:
-        json.dump(manifest(), f, indent=1)
-    run = subprocess.run([TOOL, "build", "--manifest", path, "--out", str(root / "packages")],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         timeout=budget(900))
-    assert run.returncode == 0, run.stdout
+    for name, m in ((NAME, manifest()), (NARROW, narrow_manifest())):
+        os.makedirs(root / name)
+        path = str(root / name / "manifest.json")
+        with open(path, "w") as f:
+            json.dump(m, f, indent=1)
+        run = subprocess.run([TOOL, "build", "--manifest", path, "--out",
+                              str(root / "packages")],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             timeout=budget(900))
+        assert run.returncode == 0, run.stdout
     return root / "packages"
 
 
@@ -223,3 +247,31 @@ def test_stand_in_registers(overlay, board):
     mmio.write(0x40, 0xFFFFFFFF)
     assert mmio.read(0x40) == 0 and mmio.read(0) == 0xAB
 
+
+
+def test_narrow_dma_through_upsizers(board, package):
+    """32-bit DMA bursts packed into and picked out of 128-bit beats, from every lane."""
+    ol = pynq.Overlay(str(package / NARROW / (NARROW + ".bit")), device=board)
+    params = {k.lower(): v for k, v in ol.ip_dict["axi_dma_0"]["parameters"].items()}
+    assert params["c_m_axi_mm2s_data_width"] == "32"
+    dma = ol.axi_dma_0
+    for n, start in ((4, 0), (4096, 4), (65536 + 12, 8), (100000, 12)):
+        rng = np.random.default_rng(n)
+        data = rng.integers(1, 256, n, dtype=np.uint8)
+        src = pynq.allocate(shape=(n + 16,), dtype=np.uint8, target=board)
+        dst = pynq.allocate(shape=(n + 16,), dtype=np.uint8, target=board)
+        try:
+            src[:] = 0
+            src[start:start + n] = data
+            dst[:] = 0
+            dma.recvchannel.transfer(dst, start=start, nbytes=n)
+            dma.sendchannel.transfer(src, start=start, nbytes=n)
+            dma.sendchannel.wait()
+            dma.recvchannel.wait()
+            out = np.asarray(dst[:])
+            assert np.array_equal(out[start:start + n], data), f"{n} bytes from lane {start}"
+            assert not np.any(out[:start]) and not np.any(out[start + n:]), \
+                "bytes outside the transfer written (strobes)"
+        finally:
+            src.freebuffer()
+            dst.freebuffer()

@@ -35,6 +35,8 @@ endmodule
 """
 INTERCONNECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "ip",
                             "common", "axi_interconnect.v")
+UPSIZER = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "ip", "common",
+                       "axi_width_converter.v")
 
 
 def inst(name, base, **params):
@@ -161,11 +163,45 @@ class GenTopTest(unittest.TestCase):
         m["ps"]["slave_ports"]["S_AXI_HP0"] = 128
         self.fails(m, "S_AXI_HP0 is 128 bits wide; on a Zynq-7000 it takes 32 or 64")
 
-    def test_width_mismatch_refused(self):
+    def test_wider_master_refused(self):
+        m = copy.deepcopy(GOOD)
+        m["instances"][0]["params"] = {"DW": 128}
+        self.fails(m, "masters: a/M is 128 bits wide (rdata), S_AXI_HP0_FPD is 64 bits "
+                      "(\"ps\".\"slave_ports\"); a master must match its port's width or be "
+                      "narrower")
+        m = copy.deepcopy(GOOD)  # 64 bits on a 32-bit port: no upsizer for that either
+        m["ps"]["slave_ports"]["S_AXI_HP0_FPD"] = 32
+        self.fails(m, "a/M is 64 bits wide (rdata), S_AXI_HP0_FPD is 32 bits")
+
+    def test_narrow_master_needs_the_converter_source(self):
         m = copy.deepcopy(GOOD)
         m["ps"]["slave_ports"]["S_AXI_HP0_FPD"] = 128
-        self.fails(m, "masters: a/M is 64 bits wide (rdata), S_AXI_HP0_FPD is 128 bits "
-                      "(\"ps\".\"slave_ports\"); a master must match its port's width")
+        self.fails(m, "masters: a master is narrower than its PS slave port, which needs "
+                      "module pr_axi_upsizer: add ")
+        self.fails(m, "axi_width_converter.v to \"sources\"")
+
+    def test_narrow_master_through_an_upsizer(self):
+        m = copy.deepcopy(GOOD)
+        m["ps"]["slave_ports"]["S_AXI_HP0_FPD"] = 128
+        m["sources"].append(os.path.relpath(UPSIZER, self.dir))
+        text = self.generate(m)
+        self.assertIn("pr_axi_upsizer #(\n      .AW(40),\n      .NDW(64),\n      .WDW(128)\n"
+                      "  ) a_M_upsizer (", text)
+        self.assertIn("assign a_M_upsizer__s_araddr = a__m_araddr;", text)
+        self.assertIn("assign a_M_upsizer__s_arsize = 3'd3;", text)  # the master's own beat
+        self.assertIn("assign a__m_rdata = a_M_upsizer__s_rdata;", text)
+        self.assertIn("assign m_axi_hp0_araddr = a_M_upsizer__m_araddr;", text)
+        self.assertIn("assign a_M_upsizer__m_rdata = m_axi_hp0_rdata;", text)
+        self.assertIn("input  wire [127:0] m_axi_hp0_rdata,", text)  # the port's width
+        self.assertIn("assign a_M_upsizer__clk = clk;", text)
+        self.assertNotIn("m_axi_hp0_aw", text)  # still a read-only bundle
+        m = copy.deepcopy(m)  # 32 bits on 128, a master with both channels
+        m["instances"][0]["params"] = {"DW": 32}
+        m["masters"][0]["interface"] = "MW"
+        text = self.generate(m)
+        self.assertIn(".NDW(32)", text)
+        self.assertIn("assign m_axi_hp0_wdata = a_MW_upsizer__m_wdata;", text)
+        self.assertIn("assign a_MW_upsizer__s_wstrb = a__mw_wstrb;", text)
 
     def test_master_port_family_names(self):
         m = copy.deepcopy(GOOD)
