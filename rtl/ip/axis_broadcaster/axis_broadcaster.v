@@ -62,7 +62,8 @@ module pr_axis_broadcaster #(
 );
   localparam [7:0] kUsed = 8'hFF >> (8 - NUM_MI);  // the masters that exist
 
-  wire [7:0] m_ready = {m07_axis_tready, m06_axis_tready, m05_axis_tready, m04_axis_tready, m03_axis_tready, m02_axis_tready, m01_axis_tready, m00_axis_tready};
+  wire [7:0] m_ready = {m07_axis_tready, m06_axis_tready, m05_axis_tready, m04_axis_tready,
+                        m03_axis_tready, m02_axis_tready, m01_axis_tready, m00_axis_tready};
   reg  [7:0] taken;  // master i took the current beat already
   wire [7:0] m_valid = {8{s_axis_tvalid}} & ~taken & kUsed;
   wire [7:0] m_take = m_valid & m_ready;

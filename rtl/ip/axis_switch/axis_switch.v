@@ -156,12 +156,19 @@ module pr_axis_switch #(
   localparam [7:0] kMiUsed = 8'hFF >> (8 - NUM_MI);
   localparam [4:0] kSoftReset = 5'd16;  // PG085: "approximately 16 cycles"
 
-  wire [8*kDw-1:0] s_data = {s07_axis_tdata, s06_axis_tdata, s05_axis_tdata, s04_axis_tdata, s03_axis_tdata, s02_axis_tdata, s01_axis_tdata, s00_axis_tdata};
-  wire [8*kKw-1:0] s_keep = {s07_axis_tkeep, s06_axis_tkeep, s05_axis_tkeep, s04_axis_tkeep, s03_axis_tkeep, s02_axis_tkeep, s01_axis_tkeep, s00_axis_tkeep};
-  wire [7:0] s_last = {s07_axis_tlast, s06_axis_tlast, s05_axis_tlast, s04_axis_tlast, s03_axis_tlast, s02_axis_tlast, s01_axis_tlast, s00_axis_tlast};
-  wire [7:0] s_valid_in = {s07_axis_tvalid, s06_axis_tvalid, s05_axis_tvalid, s04_axis_tvalid, s03_axis_tvalid, s02_axis_tvalid, s01_axis_tvalid, s00_axis_tvalid};
-  wire [8*TDEST_WIDTH-1:0] s_dest = {s07_axis_tdest, s06_axis_tdest, s05_axis_tdest, s04_axis_tdest, s03_axis_tdest, s02_axis_tdest, s01_axis_tdest, s00_axis_tdest};
-  wire [7:0] m_ready_in = {m07_axis_tready, m06_axis_tready, m05_axis_tready, m04_axis_tready, m03_axis_tready, m02_axis_tready, m01_axis_tready, m00_axis_tready};
+  wire [8*kDw-1:0] s_data = {s07_axis_tdata, s06_axis_tdata, s05_axis_tdata, s04_axis_tdata,
+                             s03_axis_tdata, s02_axis_tdata, s01_axis_tdata, s00_axis_tdata};
+  wire [8*kKw-1:0] s_keep = {s07_axis_tkeep, s06_axis_tkeep, s05_axis_tkeep, s04_axis_tkeep,
+                             s03_axis_tkeep, s02_axis_tkeep, s01_axis_tkeep, s00_axis_tkeep};
+  wire [7:0] s_last = {s07_axis_tlast, s06_axis_tlast, s05_axis_tlast, s04_axis_tlast,
+                       s03_axis_tlast, s02_axis_tlast, s01_axis_tlast, s00_axis_tlast};
+  wire [7:0] s_valid_in = {s07_axis_tvalid, s06_axis_tvalid, s05_axis_tvalid, s04_axis_tvalid,
+                           s03_axis_tvalid, s02_axis_tvalid, s01_axis_tvalid, s00_axis_tvalid};
+  wire [8*TDEST_WIDTH-1:0] s_dest = {s07_axis_tdest, s06_axis_tdest, s05_axis_tdest, s04_axis_tdest,
+                                     s03_axis_tdest, s02_axis_tdest, s01_axis_tdest,
+                                     s00_axis_tdest};
+  wire [7:0] m_ready_in = {m07_axis_tready, m06_axis_tready, m05_axis_tready, m04_axis_tready,
+                           m03_axis_tready, m02_axis_tready, m01_axis_tready, m00_axis_tready};
   wire [7:0] s_valid = s_valid_in & kSiUsed;
   wire [7:0] m_ready = m_ready_in & kMiUsed;
 
@@ -372,7 +379,8 @@ module pr_axis_switch #(
   assign m07_axis_tlast = m_last[7];
   assign m07_axis_tdest = m_dest[7*TDEST_WIDTH +: TDEST_WIDTH];
   assign m07_axis_tvalid = m_valid[7];
-  wire unused = &{1'b0, ROUTING_MODE[0], rd, wr_mask, wr_data[30:4], wr_strb[2:1], lite_active, lite_rd_accept,
-                  rd_addr[1:0], wr_addr[1:0], wr_addr[5], rd_addr[5]};
+  wire unused = &{1'b0, ROUTING_MODE[0], rd, wr_mask, wr_data[30:4], wr_strb[2:1],
+                  lite_active, lite_rd_accept, rd_addr[1:0], wr_addr[1:0], wr_addr[5],
+                  rd_addr[5]};
 endmodule
 `default_nettype wire

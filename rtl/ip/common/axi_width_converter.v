@@ -204,7 +204,7 @@ module pr_axi_upsizer #(
   end
 
   assign busy = r_state != kIdle || w_state != kIdle;
-  wire unused = &{1'b0, s_arsize, s_arburst, s_awsize, s_awburst, m_rlast, r_span[kLw-1:0], w_span[kLw-1:0],
-                  r_addr[kNlog-1:0], w_addr[kNlog-1:0]};
+  wire unused = &{1'b0, s_arsize, s_arburst, s_awsize, s_awburst, m_rlast, r_span[kLw-1:0],
+                  w_span[kLw-1:0], r_addr[kNlog-1:0], w_addr[kNlog-1:0]};
 endmodule
 `default_nettype wire

@@ -91,8 +91,14 @@ module pr_xlconcat #(
     input  wire [IN31_WIDTH-1:0] In31,
     output wire [dout_width-1:0] dout
 );
-  localparam integer kAll = IN0_WIDTH + IN1_WIDTH + IN2_WIDTH + IN3_WIDTH + IN4_WIDTH + IN5_WIDTH + IN6_WIDTH + IN7_WIDTH + IN8_WIDTH + IN9_WIDTH + IN10_WIDTH + IN11_WIDTH + IN12_WIDTH + IN13_WIDTH + IN14_WIDTH + IN15_WIDTH + IN16_WIDTH + IN17_WIDTH + IN18_WIDTH + IN19_WIDTH + IN20_WIDTH + IN21_WIDTH + IN22_WIDTH + IN23_WIDTH + IN24_WIDTH + IN25_WIDTH + IN26_WIDTH + IN27_WIDTH + IN28_WIDTH + IN29_WIDTH + IN30_WIDTH + IN31_WIDTH;
-  wire [kAll-1:0] all_in = {In31, In30, In29, In28, In27, In26, In25, In24, In23, In22, In21, In20, In19, In18, In17, In16, In15, In14, In13, In12, In11, In10, In9, In8, In7, In6, In5, In4, In3, In2, In1, In0};
+  localparam integer kAll = IN0_WIDTH + IN1_WIDTH + IN2_WIDTH + IN3_WIDTH + IN4_WIDTH + IN5_WIDTH
+      + IN6_WIDTH + IN7_WIDTH + IN8_WIDTH + IN9_WIDTH + IN10_WIDTH + IN11_WIDTH + IN12_WIDTH
+      + IN13_WIDTH + IN14_WIDTH + IN15_WIDTH + IN16_WIDTH + IN17_WIDTH + IN18_WIDTH + IN19_WIDTH
+      + IN20_WIDTH + IN21_WIDTH + IN22_WIDTH + IN23_WIDTH + IN24_WIDTH + IN25_WIDTH + IN26_WIDTH
+      + IN27_WIDTH + IN28_WIDTH + IN29_WIDTH + IN30_WIDTH + IN31_WIDTH;
+  wire [kAll-1:0] all_in = {In31, In30, In29, In28, In27, In26, In25, In24, In23, In22, In21, In20,
+                            In19, In18, In17, In16, In15, In14, In13, In12, In11, In10, In9, In8,
+                            In7, In6, In5, In4, In3, In2, In1, In0};
 
   generate
     if (NUM_PORTS < 1 || NUM_PORTS > 32) begin : g_bad_ports
