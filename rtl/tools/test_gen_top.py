@@ -333,5 +333,38 @@ class WireBlockTest(unittest.TestCase):
         self.assertEqual(run.returncode, 0, run.stdout)
 
 
+class NarrowSharedMastersTest(unittest.TestCase):
+    """dual_dma with its DMAs' MM2S at 32 bits on the 128-bit HP0 they share: an upsizer per
+    DMA in front of the port's read arbiter; the top lint-clean with the real cores."""
+
+    def test_upsizers_before_the_arbiter(self):
+        src = os.path.join(IP, os.pardir, "designs", "dual_dma", "manifest.json")
+        with open(src) as f:
+            m = json.load(f)
+        here = os.path.dirname(os.path.abspath(src))
+        m["sources"] = [os.path.normpath(os.path.join(here, s)) for s in m["sources"]] + [UPSIZER]
+        for inst in m["instances"]:
+            if inst["module"] == "pr_axi_dma":
+                inst["params"]["C_M_AXI_MM2S_DATA_WIDTH"] = 32
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "manifest.json")
+        with open(path, "w") as f:
+            json.dump(m, f)
+        text = gen_top.generate(gen_top.Design(path))
+        self.assertEqual(text.count("pr_axi_upsizer #("), 2)
+        self.assertIn(") axi_dma_1_M_AXI_MM2S_upsizer (", text)
+        self.assertIn("axi_dma_1_M_AXI_MM2S_upsizer__m_araddr", text[text.index("hp0_rd_arb"):])
+        if shutil.which("verilator") is None:
+            self.skipTest("no verilator on PATH")
+        top = os.path.join(tmp, "dual_dma.v")
+        with open(top, "w") as f:
+            f.write(text)
+        run = subprocess.run(["verilator", "--lint-only", "-Wall", "--top-module", "dual_dma",
+                              top] + m["sources"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        self.assertEqual(run.returncode, 0, run.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()
