@@ -10,8 +10,9 @@ The top instantiates every manifest instance (Verilog "module" with its "params"
   widths and windows from the board profile, sim/board/boards.json via boards.py; the data
   width from "ps"."slave_ports"): one master per direction is wired straight through, several
   go through the round-robin arbiters of rtl/ip/common/axi_interconnect.v; a port with only
-  readers (writers) gets a read-only (write-only) bundle; a master of another data width than
-  its port's is refused (no width converter);
+  readers (writers) gets a read-only (write-only) bundle; a master narrower than its port
+  (32 or 64 bits on 64 or 128) reaches it through an upsizer (rtl/ip/common/
+  axi_width_converter.v, pr_axi_upsizer), a wider one is refused;
 * AXI4-Stream connections ("streams"), plain nets ("wires");
 * interrupts ("interrupts") into an interrupt controller's input vector or the PS's inputs in
   ``irq[15:0]`` (``pl_ps_irq0``/``pl_ps_irq1`` on ZynqMP, ``IRQ_F2P`` on Zynq-7000);
@@ -44,6 +45,10 @@ ADDR_BITS = {"zynqmp": 40, "zynq7000": 32}
 # The module a shared port needs (rtl/ip/common/axi_interconnect.v).
 INTERCONNECT_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                                    "ip", "common", "axi_interconnect.v")
+# The module a master narrower than its port needs (rtl/ip/common/axi_width_converter.v).
+UPSIZER_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                              "ip", "common", "axi_width_converter.v")
+UPSIZER_WIDTHS = {(32, 64), (32, 128), (64, 128)}  # (master, port) data bits it converts
 
 
 def ps_of(manifest):
@@ -186,6 +191,9 @@ def evaluate(expr, params):
     def number(m):
         value = _verilog_number(m.group(0))
         return str(value) if value is not None else m.group(0)
+    # One line: a default spread over several lines (pr_xlconcat's dout_width) is still
+    # one expression, and Python's eval would read a leading indent as a syntax error.
+    expr = " ".join(expr.split())
     py = re.sub(r"\d*\s*'\s*[sS]?[hHdDbBoO]\s*[0-9a-fA-F_]+", number, expr)
     py = py.replace("$clog2", "clog2").replace("/", "//")
     py = re.sub(r"\?", " if ", py) if "?" in py else py
@@ -480,27 +488,35 @@ class Design:
             dw, aw = port["data_bits"], port["addr_bits"]
             for ch, table in (("read", READ_SIGNALS), ("write", WRITE_SIGNALS)):
                 if len(port[ch]) > 1:
-                    need.add("pr_axi_%s_arbiter" % ("rd" if ch == "read" else "wr"))
+                    need.add(("pr_axi_%s_arbiter" % ("rd" if ch == "read" else "wr"),
+                              INTERCONNECT_SOURCE))
                 for inst, ifname, spec in port[ch]:
                     ref = "%s/%s" % (inst, ifname)
                     data = "rdata" if ch == "read" else "wdata"
                     if data not in spec["ports"]:
                         raise DesignError("masters: %s has %s but no %s" %
                                           (ref, "arvalid" if ch == "read" else "awvalid", data))
+                    mdw = self.instances[inst]["ports"][spec["ports"][data]][1]
+                    if (mdw, dw) in UPSIZER_WIDTHS:
+                        # narrower than the port: an upsizer in between; the master's own
+                        # signals are checked against its own width
+                        need.add(("pr_axi_upsizer", UPSIZER_SOURCE))
+                    else:
+                        mdw = dw
                     for sig, (direction, kind) in table.items():
                         if sig not in spec["ports"]:
                             continue
                         pdir, pwidth = self.instances[inst]["ports"][spec["ports"][sig]]
                         if pdir != direction:
                             raise DesignError("%s: %s has the wrong direction" % (ref, sig))
-                        width = sig_width(kind, dw, aw)
+                        width = sig_width(kind, mdw, aw)
                         if kind == "data" and pwidth != width:
                             raise DesignError(
                                 "masters: %s is %d bits wide (%s), %s is %d bits "
                                 "(\"ps\".\"slave_ports\"); a master must match its port's "
-                                "width (there is no width converter): set the core's data "
-                                "width parameter or the port's width" %
-                                (ref, pwidth, sig, port["name"], width))
+                                "width or be narrower (32 bits on 64 or 128, 64 on 128: an "
+                                "upsizer converts): set the core's data width parameter or "
+                                "the port's width" % (ref, pwidth, sig, port["name"], dw))
                         if kind == "addr":
                             if not 12 <= pwidth <= 64:
                                 raise DesignError("%s: %s is %d bits, not 12..64" %
@@ -509,12 +525,49 @@ class Design:
                             raise DesignError("%s: %s is %d bits, the shell's m_axi_%s_%s "
                                               "is %d" % (ref, sig, pwidth, port["short"], sig,
                                                          width))
-        for module in sorted(need):
+        for module, source in sorted(need):
             if not any(_defines(src, module) for src in self.sources):
                 raise DesignError(
-                    "masters: a PS slave port is shared, which needs module %s: add %s to "
-                    "\"sources\"" % (module, os.path.relpath(os.path.abspath(
-                        INTERCONNECT_SOURCE), self.dir)))
+                    "masters: %s, which needs module %s: add %s to \"sources\"" %
+                    ("a PS slave port is shared" if source == INTERCONNECT_SOURCE else
+                     "a master is narrower than its PS slave port", module,
+                     os.path.relpath(os.path.abspath(source), self.dir)))
+
+    def add_upsizer(self, inst, ifname, spec, port_bits, drive, use):
+        """Puts a pr_axi_upsizer between the narrow master inst/ifname and its port of
+        `port_bits` (its channels only); returns (instance, interface, spec) of its wide side,
+        which stands in for the master from there on."""
+        name = "%s_%s_upsizer" % (inst, ifname)
+        if name in self.instances:
+            raise DesignError("instance name %s used twice (gen_top's upsizer for %s/%s)" %
+                              (name, inst, ifname))
+        ports = self.instances[inst]["ports"]
+        tables = [t for t, valid in ((READ_SIGNALS, "arvalid"), (WRITE_SIGNALS, "awvalid"))
+                  if valid in spec["ports"]]
+        data = spec["ports"].get("rdata") or spec["ports"]["wdata"]
+        mdw = ports[data][1]
+        aw = max(ports[spec["ports"][a]][1] for a in ("araddr", "awaddr") if a in spec["ports"])
+        params = {"AW": aw, "NDW": mdw, "WDW": port_bits}
+        source = next(s for s in self.sources if _defines(s, "pr_axi_upsizer"))
+        info = read_module(source, "pr_axi_upsizer", params)
+        info["manifest"] = {"name": name, "module": "pr_axi_upsizer", "params": params}
+        for table in tables:
+            for sig, (direction, kind) in table.items():
+                up = "s_" + sig
+                if direction == "I":  # into the master: from the upsizer, when it has it
+                    if sig in spec["ports"]:
+                        drive(inst, spec["ports"][sig], use(name, up))
+                    continue
+                if sig not in spec["ports"]:
+                    drive(name, up, _default(kind, mdw, aw))
+                    continue
+                width, want = ports[spec["ports"][sig]][1], info["ports"][up][1]
+                src = use(inst, spec["ports"][sig])
+                drive(name, up, src if width == want else "{%d'd0, %s}" % (want - width, src))
+        self.instances[name] = info
+        wide = {"type": "aximm", "mode": "master", "prefix": "m_",
+                "ports": {sig: "m_" + sig for table in tables for sig in table}}
+        return name, "M", wide
 
     def interrupt_sinks(self):
         """{sink: {index: (inst, port)}}; sink is a PS input's name (pl_ps_irq0/1, IRQ_F2P:
@@ -773,12 +826,25 @@ def generate(design):
             return "%s[%d:0]" % (src, width - 1)
         return src
 
+    upsizers = {}  # (instance, interface) of a narrow master -> its upsizer's wide side
+
+    def upsized(entry, dw):
+        """The master as its port sees it: itself, or an upsizer's wide side (one per
+        interface, for both its channels)."""
+        inst, ifname, spec = entry
+        data = spec["ports"].get("rdata") or spec["ports"]["wdata"]
+        if d.instances[inst]["ports"][data][1] == dw:
+            return entry
+        if (inst, ifname) not in upsizers:
+            upsizers[(inst, ifname)] = d.add_upsizer(inst, ifname, spec, dw, drive, use)
+        return upsizers[(inst, ifname)]
+
     for mp in d.master_ports():
         short, dw, aw = mp["short"], mp["data_bits"], mp["addr_bits"]
         pre = "m_axi_%s_" % short
         out("  // ---- %s (%s): %d-bit data ----" % (mp["name"], pre, dw))
         for ch, table in (("read", READ_SIGNALS), ("write", WRITE_SIGNALS)):
-            masters = mp[ch]
+            masters = [upsized(entry, dw) for entry in mp[ch]]
             if not masters:
                 out("  // %s channels: none (the bundle is %s-only)" %
                     (ch, "write" if ch == "read" else "read"))

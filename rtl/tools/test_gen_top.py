@@ -4,6 +4,8 @@ Usage: test_gen_top.py   (stdlib unittest; registered as ctest rtl_gen_top_error
 import copy
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -33,6 +35,8 @@ endmodule
 """
 INTERCONNECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "ip",
                             "common", "axi_interconnect.v")
+UPSIZER = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "ip", "common",
+                       "axi_width_converter.v")
 
 
 def inst(name, base, **params):
@@ -159,11 +163,45 @@ class GenTopTest(unittest.TestCase):
         m["ps"]["slave_ports"]["S_AXI_HP0"] = 128
         self.fails(m, "S_AXI_HP0 is 128 bits wide; on a Zynq-7000 it takes 32 or 64")
 
-    def test_width_mismatch_refused(self):
+    def test_wider_master_refused(self):
+        m = copy.deepcopy(GOOD)
+        m["instances"][0]["params"] = {"DW": 128}
+        self.fails(m, "masters: a/M is 128 bits wide (rdata), S_AXI_HP0_FPD is 64 bits "
+                      "(\"ps\".\"slave_ports\"); a master must match its port's width or be "
+                      "narrower")
+        m = copy.deepcopy(GOOD)  # 64 bits on a 32-bit port: no upsizer for that either
+        m["ps"]["slave_ports"]["S_AXI_HP0_FPD"] = 32
+        self.fails(m, "a/M is 64 bits wide (rdata), S_AXI_HP0_FPD is 32 bits")
+
+    def test_narrow_master_needs_the_converter_source(self):
         m = copy.deepcopy(GOOD)
         m["ps"]["slave_ports"]["S_AXI_HP0_FPD"] = 128
-        self.fails(m, "masters: a/M is 64 bits wide (rdata), S_AXI_HP0_FPD is 128 bits "
-                      "(\"ps\".\"slave_ports\"); a master must match its port's width")
+        self.fails(m, "masters: a master is narrower than its PS slave port, which needs "
+                      "module pr_axi_upsizer: add ")
+        self.fails(m, "axi_width_converter.v to \"sources\"")
+
+    def test_narrow_master_through_an_upsizer(self):
+        m = copy.deepcopy(GOOD)
+        m["ps"]["slave_ports"]["S_AXI_HP0_FPD"] = 128
+        m["sources"].append(os.path.relpath(UPSIZER, self.dir))
+        text = self.generate(m)
+        self.assertIn("pr_axi_upsizer #(\n      .AW(40),\n      .NDW(64),\n      .WDW(128)\n"
+                      "  ) a_M_upsizer (", text)
+        self.assertIn("assign a_M_upsizer__s_araddr = a__m_araddr;", text)
+        self.assertIn("assign a_M_upsizer__s_arsize = 3'd3;", text)  # the master's own beat
+        self.assertIn("assign a__m_rdata = a_M_upsizer__s_rdata;", text)
+        self.assertIn("assign m_axi_hp0_araddr = a_M_upsizer__m_araddr;", text)
+        self.assertIn("assign a_M_upsizer__m_rdata = m_axi_hp0_rdata;", text)
+        self.assertIn("input  wire [127:0] m_axi_hp0_rdata,", text)  # the port's width
+        self.assertIn("assign a_M_upsizer__clk = clk;", text)
+        self.assertNotIn("m_axi_hp0_aw", text)  # still a read-only bundle
+        m = copy.deepcopy(m)  # 32 bits on 128, a master with both channels
+        m["instances"][0]["params"] = {"DW": 32}
+        m["masters"][0]["interface"] = "MW"
+        text = self.generate(m)
+        self.assertIn(".NDW(32)", text)
+        self.assertIn("assign m_axi_hp0_wdata = a_MW_upsizer__m_wdata;", text)
+        self.assertIn("assign a_MW_upsizer__s_wstrb = a__mw_wstrb;", text)
 
     def test_master_port_family_names(self):
         m = copy.deepcopy(GOOD)
@@ -231,6 +269,101 @@ class GenTopTest(unittest.TestCase):
         m = copy.deepcopy(GOOD)
         m["wires"] = [{"from": "a/interrupt", "to": "b/i_tlast"}]
         self.fails(m, "driven twice")
+
+
+IP = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "ip")
+
+
+def wire_block(name, module, **params):
+    return {"name": name, "module": module, "vlnv": "xilinx.com:ip:%s:1.0" % module[3:],
+            "params": params}
+
+
+# Vivado's utility blocks have no clock or reset (rtl/ip/README.md): a constant sliced and
+# concatenated with a stand-in's busy-free register file beside them.
+WIRE_BLOCKS = {
+    "format": 2, "name": "wb", "top": "wb",
+    "sources": [os.path.join(IP, f) for f in ("xlconcat/xlconcat.v", "xlconstant/xlconstant.v",
+                                               "xlslice/xlslice.v", "reg_stand_in/reg_stand_in.v",
+                                               "common/axil_slave.v")],
+    "board_name": "ZCU104", "part": "xczu7ev-ffvc1156-2-e",
+    "ps": {"master_ports": {"M_AXI_HPM0_FPD": 32}},
+    "instances": [
+        {"name": "regs_0", "module": "pr_reg_stand_in", "vlnv": "x:y:stand_in:1.0",
+         "params": {"WORDS": 8}, "base": "0xA0000000", "range": "0x10000",
+         "interface": "S", "ps_port": "M_AXI_HPM0_FPD",
+         "interfaces": {"S": {"type": "axilite", "mode": "slave", "prefix": "s_axi_"}},
+         "registers": []},
+        wire_block("const_0", "pr_xlconstant", CONST_WIDTH=4, CONST_VAL=9),
+        wire_block("slice_0", "pr_xlslice", DIN_WIDTH=4, DIN_FROM=3, DIN_TO=2),
+        wire_block("concat_0", "pr_xlconcat", NUM_PORTS=2, IN0_WIDTH=4, IN1_WIDTH=2)],
+    "wires": [{"from": "const_0/dout", "to": "slice_0/Din"},
+              {"from": "const_0/dout", "to": "concat_0/In0"},
+              {"from": "slice_0/Dout", "to": "concat_0/In1"}]}
+
+
+class WireBlockTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    generate = GenTopTest.generate
+
+    def test_cores_without_clock_or_reset(self):
+        text = self.generate(WIRE_BLOCKS)
+        for name in ("const_0", "slice_0", "concat_0"):
+            block = text[text.index(" %s (" % name):]
+            block = block[:block.index(");")]
+            self.assertNotIn(".clk(", block, name)
+            self.assertNotIn(".rst_n(", block, name)
+        self.assertIn("assign regs_0__clk = clk;", text)
+        self.assertIn("assign concat_0__In1 = slice_0__Dout;", text)
+        # dout_width's default, a sum spread over several lines, evaluated: 4 + 2 bits
+        self.assertIn("wire [5:0] concat_0__dout;", text)
+        if shutil.which("verilator") is None:
+            self.skipTest("no verilator on PATH")
+        top = os.path.join(self.dir, "wb.v")
+        with open(top, "w") as f:
+            f.write(text)
+        run = subprocess.run(["verilator", "--lint-only", "-Wall", "--top-module", "wb", top] +
+                             WIRE_BLOCKS["sources"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        self.assertEqual(run.returncode, 0, run.stdout)
+
+
+class NarrowSharedMastersTest(unittest.TestCase):
+    """dual_dma with its DMAs' MM2S at 32 bits on the 128-bit HP0 they share: an upsizer per
+    DMA in front of the port's read arbiter; the top lint-clean with the real cores."""
+
+    def test_upsizers_before_the_arbiter(self):
+        src = os.path.join(IP, os.pardir, "designs", "dual_dma", "manifest.json")
+        with open(src) as f:
+            m = json.load(f)
+        here = os.path.dirname(os.path.abspath(src))
+        m["sources"] = [os.path.normpath(os.path.join(here, s)) for s in m["sources"]] + [UPSIZER]
+        for inst in m["instances"]:
+            if inst["module"] == "pr_axi_dma":
+                inst["params"]["C_M_AXI_MM2S_DATA_WIDTH"] = 32
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "manifest.json")
+        with open(path, "w") as f:
+            json.dump(m, f)
+        text = gen_top.generate(gen_top.Design(path))
+        self.assertEqual(text.count("pr_axi_upsizer #("), 2)
+        self.assertIn(") axi_dma_1_M_AXI_MM2S_upsizer (", text)
+        self.assertIn("axi_dma_1_M_AXI_MM2S_upsizer__m_araddr", text[text.index("hp0_rd_arb"):])
+        if shutil.which("verilator") is None:
+            self.skipTest("no verilator on PATH")
+        top = os.path.join(tmp, "dual_dma.v")
+        with open(top, "w") as f:
+            f.write(text)
+        run = subprocess.run(["verilator", "--lint-only", "-Wall", "--top-module", "dual_dma",
+                              top] + m["sources"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        self.assertEqual(run.returncode, 0, run.stdout)
 
 
 if __name__ == "__main__":
