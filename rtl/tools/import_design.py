@@ -471,9 +471,14 @@ def import_manifest(hwh, rtl_lib, name, board=None, maps=None, stand_in=False):
                 "%s: the masters on %s have different data widths (%s); the simulated board "
                 "has no AXI width converter yet: give them one width in Vivado" %
                 (path, port, ", ".join("%s %d bits" % w for w in ws)))
-    if any(len(ws) > 1 for ws in widths.values()):
-        src = gen_top.IP_PREFIX + "common/axi_interconnect.v"
-        if src not in sources:
+    shared = any(len(ws) > 1 for ws in widths.values())
+    narrow = any(w < slave_ports[port] for port, ws in widths.items() for _, w in ws)
+    # gen_top puts the arbiters in front of a shared port and an upsizer in front of a master
+    # narrower than its port; each needs its core among the sources.
+    for needed, core in ((shared, "common/axi_interconnect.v"),
+                         (narrow, "common/axi_width_converter.v")):
+        src = gen_top.IP_PREFIX + core
+        if needed and src not in sources:
             sources.append(src)
     master_ports = {}
     for r in instances:

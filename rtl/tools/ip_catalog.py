@@ -139,6 +139,8 @@ def params_for(entry, hwh_params, verilog_params):
         else:
             continue
         v = _as_int(value)
-        if v is not None:
+        # Vivado writes 0 for an absent sideband (TDEST_WIDTH, TID_WIDTH, TUSER_WIDTH = 0):
+        # our cores always have the port, so a zero width keeps the core's default.
+        if v is not None and not (v == 0 and name.endswith("_WIDTH")):
             out[name] = v
     return out
