@@ -861,18 +861,6 @@ def build_system_v1(manifest, board):
     and interrupt output; the top's internals are not known, so no PORTMAPS."""
     system = _System()
     ps = _Ps(system, board, manifest)
-    # Ports Vivado leaves out of the .hwh (an HLS core's m_axi *ID/*USER/*REGION/WID, an axis
-    # TSTRB its IP-XACT disables): the Verilog has them, the MODULE does not list them.
-    for name, info in design.instances.items():
-        omit = info["manifest"].get("hwh_omit_ports", [])
-        missing = [p for p in omit if p not in info["ports"]]
-        if missing:
-            raise gen_top.DesignError("%s: hwh_omit_ports: %s is no port of module %s" %
-                                      (name, ", ".join(missing), info["manifest"]["module"]))
-        if omit:
-            info["ports"] = {p: v for p, v in info["ports"].items() if p not in omit}
-            for spec in info["interfaces"].values():
-                spec["ports"] = {k: v for k, v in spec["ports"].items() if v not in omit}
     clocks = []
     irq = {}
     for port in sorted({i["ps_port"] for i in manifest["instances"]}):
