@@ -1003,12 +1003,13 @@ def generate(design):
             w = _wire(name, port)
             head.append("  wire %s%s;" % (_range(width), w))
             if direction == "I" and w not in drivers:
-                # An AXI4-Stream TSTRB nobody drives says "every byte is data" (all ones), as
-                # Vivado ties it; anything else (m_axi RID/RUSER/BID, TUSER) is 0.
-                ones = any(spec["type"] == "axis" and spec["ports"].get("tstrb") == port
+                # An AXI4-Stream TSTRB or TKEEP nobody drives says "every byte is data" (all
+                # ones), as Vivado ties them; anything else (m_axi RID/RUSER/BID, TUSER) is 0.
+                ones = any(spec["type"] == "axis" and port in (spec["ports"].get("tstrb"),
+                                                              spec["ports"].get("tkeep"))
                            for spec in info["interfaces"].values())
                 drivers[w] = "{%d{1'b1}}" % width if ones else "%d'd0" % width
-                tied.append("%s/%s%s" % (name, port, " (ones)" if ones else ""))
+                tied.append("%s/%s%s" % (name, port, " (to ones)" if ones else ""))
             if direction == "O" and w not in consumed:
                 unused.append(w)
         params = inst.get("params", {})

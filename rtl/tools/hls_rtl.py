@@ -531,8 +531,8 @@ def prepare(lib, files, work_dir):
 # ---------------------------------------------------------------------------- bind
 
 # Verilog ports the .hwh may leave out and what becomes of them (gen_top ties an undriven
-# input to 0, an axis TSTRB input to all ones, and sinks an unread output).
-_TIE_OFF = re.compile(r".*_(AW|AR|W|R|B)(USER|ID|REGION)$|.*_WID$|.*_T(STRB|USER|ID|DEST)$",
+# input to 0, an axis TSTRB or TKEEP input to all ones, and sinks an unread output).
+_TIE_OFF = re.compile(r".*_(AW|AR|W|R|B)(USER|ID|REGION)$|.*_WID$|.*_T(STRB|KEEP|USER|ID|DEST)$",
                       re.I)
 
 
@@ -561,8 +561,10 @@ def reset_active_high(name, hwh_port=None):
 def _int_param(value):
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\s*(\d+|0[xX][0-9a-fA-F]+)\s*", value):
-        return int(value, 0)
+    if isinstance(value, str) and re.fullmatch(r"\s*(0|[1-9]\d*)\s*", value):
+        return int(value, 10)  # "0011" (HLS's CACHE value) is a bit string: left alone
+    if isinstance(value, str) and re.fullmatch(r"\s*0[xX][0-9a-fA-F]+\s*", value):
+        return int(value, 16)
     return None
 
 
@@ -671,7 +673,7 @@ def bind(hwh_module, lib, module_name=None, port_map=None):
         if not _TIE_OFF.fullmatch(name):
             raise RtlError("%s: input %s of module %s (%s) is in no port or bus interface of "
                            "the .hwh, and is not one that may be tied off (m_axi *USER/*ID/"
-                           "*REGION, axis TSTRB/TUSER/TID/TDEST): is module %s really the core "
+                           "*REGION, axis TSTRB/TKEEP/TUSER/TID/TDEST): is module %s really the core "
                            "of %s?" % (inst, name, module, path, module, inst))
     body = _module_bodies(lib.text(path))[module]
     busy = None
