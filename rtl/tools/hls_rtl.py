@@ -673,8 +673,8 @@ def bind(hwh_module, lib, module_name=None, port_map=None):
         if not _TIE_OFF.fullmatch(name):
             raise RtlError("%s: input %s of module %s (%s) is in no port or bus interface of "
                            "the .hwh, and is not one that may be tied off (m_axi *USER/*ID/"
-                           "*REGION, axis TSTRB/TKEEP/TUSER/TID/TDEST): is module %s really the core "
-                           "of %s?" % (inst, name, module, path, module, inst))
+                           "*REGION, axis TSTRB/TKEEP/TUSER/TID/TDEST): is module %s really "
+                           "the core of %s?" % (inst, name, module, path, module, inst))
     body = _module_bodies(lib.text(path))[module]
     busy = None
     if re.search(r"\b(reg|wire|logic)\s+(\[[^\]]*\]\s*)?ap_idle\b", body) or (

@@ -208,7 +208,8 @@ k_fadd_32ns_32ns_32_5_full_dsp_1_ip k_fadd_32ns_32ns_32_5_full_dsp_1_ip_u (
     .aclk(clk), .s_axis_a_tdata(din0), .s_axis_b_tdata(din1), .m_axis_result_tdata(dout));
 endmodule
 """)
-        self.write("k_fadd_32ns_32ns_32_5_full_dsp_1_ip.v", """module k_fadd_32ns_32ns_32_5_full_dsp_1_ip (
+        self.write("k_fadd_32ns_32ns_32_5_full_dsp_1_ip.v", """
+module k_fadd_32ns_32ns_32_5_full_dsp_1_ip (
     input wire aclk, input wire [31:0] s_axis_a_tdata, input wire [31:0] s_axis_b_tdata,
     output wire [31:0] m_axis_result_tdata);
 floating_point_v7_1_15 #(.C_XDEVICEFAMILY("zynquplus"), .C_HAS_ADD(1)) inst (
@@ -383,6 +384,24 @@ class GenTopOnKernels(unittest.TestCase):
         with self.assertRaises(gen_top.DesignError) as e:
             gen_top.Design(os.path.join(kernel("mac_accum"), "manifest.json"), m)
         self.assertIn("busy_signal", str(e.exception))
+
+    def test_bind_fragment_feeds_gen_top(self):
+        """What bind() gives is an instance gen_top takes as it is (the importer's path)."""
+        lib = hls_rtl.collect([os.path.join(kernel("vec_inc"), "hdl")])
+        frag = hls_rtl.bind(hwh_module(os.path.join(kernel("vec_inc"), "hls_vinc.hwh"),
+                                       "vec_inc_0"), lib)
+        path = os.path.join(kernel("vec_inc"), "manifest.json")
+        with open(path) as f:
+            m = json.load(f)
+        old = m["instances"][0]
+        inst = dict(frag, name="vec_inc_0", vlnv=old["vlnv"], base=old["base"],
+                    range=old["range"], ps_port=old["ps_port"], interface="s_axi_control",
+                    registers=[])
+        m["instances"] = [inst]
+        text = gen_top.generate(gen_top.Design(path, m))
+        self.assertIn("vec_inc #(\n      .C_M_AXI_GMEM_DATA_WIDTH(64)\n  ) vec_inc_0", text)
+        self.assertIn("!vec_inc_0.ap_idle", text)
+        self.assertIn("assign m_axi_hp0_araddr = vec_inc_0__m_axi_gmem_ARADDR[39:0];", text)
 
     @unittest.skipUnless(VERILATOR, "no verilator")
     def test_verilator_takes_hierarchical_busy(self):
