@@ -197,10 +197,12 @@ def files_digest(paths):
 def classes_mk(obj_dir, prefix):
     """The .cpp files Verilator made for the model, from its <prefix>_classes.mk."""
     with open(os.path.join(obj_dir, prefix + "_classes.mk")) as f:
-        text = f.read().replace("\\\n", " ")
+        # Comments out first: an empty list (VM_SUPPORT_FAST without tracing) ends in a
+        # backslash that would join the next comment line into it.
+        text = re.sub(r"#[^\n]*", "", f.read()).replace("\\\n", " ")
     files = []
     for m in re.finditer(r"^(VM_CLASSES_FAST|VM_CLASSES_SLOW|VM_SUPPORT_FAST|VM_SUPPORT_SLOW)"
-                         r"\s*\+?=\s*(.*)$", text, re.M):
+                         r"[ \t]*\+?=[ \t]*(.*)$", text, re.M):
         files += [os.path.join(obj_dir, w + ".cpp") for w in m.group(2).split()]
     return files
 
