@@ -197,10 +197,10 @@ def files_digest(paths):
 def classes_mk(obj_dir, prefix):
     """The .cpp files Verilator made for the model, from its <prefix>_classes.mk."""
     with open(os.path.join(obj_dir, prefix + "_classes.mk")) as f:
-        # Comments out first: an empty list (VM_SUPPORT_FAST without tracing) ends in a
-        # backslash that would join the next comment line into it.
-        text = re.sub(r"#[^\n]*", "", f.read()).replace("\\\n", " ")
+        text = f.read().replace("\\\n", " ")
     files = []
+    # [ \t], not \s: an empty list (no trace classes with --no-trace) must not run on into
+    # the next line's comment and list its words as files ("#.cpp").
     for m in re.finditer(r"^(VM_CLASSES_FAST|VM_CLASSES_SLOW|VM_SUPPORT_FAST|VM_SUPPORT_SLOW)"
                          r"[ \t]*\+?=[ \t]*(.*)$", text, re.M):
         files += [os.path.join(obj_dir, w + ".cpp") for w in m.group(2).split()]
