@@ -488,7 +488,10 @@ def _drop_translate_off(text):
 
 def prepare(lib, files, work_dir):
     """Copies `files` into work_dir ready for Verilator; returns {"sources", "include_dirs",
-    "verilator_flags", "data_files"}."""
+    "verilator_flags", "data_files"}. Without `lib` the library is the files themselves
+    (data files and includes beside them)."""
+    if lib is None:
+        lib = collect(list(files))
     os.makedirs(work_dir, exist_ok=True)
     sources, data_files, names = [], [], set()
     timed = False
@@ -621,7 +624,17 @@ def bind(hwh_module, lib, module_name=None, port_map=None):
     covered = set()
     clock = reset = None
     high = False
+    clocks = ("ap_clk", "aclk", "clk")
+    resets = ("ap_rst_n", "ap_rst", "aresetn", "rst_n", "rst")
     for p in hwh_ports:
+        sigis = (p.get("sigis") or "").lower()
+        role = {"clk": clocks, "rst": resets}.get(sigis) if p.get("dir", "I") == "I" else None
+        if role and _resolve(p["name"], ports, port_map) is None and p["name"] not in port_map:
+            # Clock and reset are bound by their role (SIGIS), not their name: a stand-in
+            # with clk/rst_n takes the .hwh's ap_clk/ap_rst_n (recorded in port_map).
+            found = next((q for q in ports if q.lower() in role and ports[q][0] == "I"), None)
+            if found is not None:
+                port_map[p["name"]] = found
         target = resolve(p["name"], "port")
         covered.add(target)
         want = "I" if p.get("dir", "I") == "I" else "O"
@@ -637,17 +650,18 @@ def bind(hwh_module, lib, module_name=None, port_map=None):
                 raise RtlError("%s: port %s is %d bits in the .hwh but %d in module %s (%s) with "
                                "parameters %s" % (inst, p["name"], w, ports[target][1], module,
                                                   path, params or "as declared"))
-        sigis = (p.get("sigis") or "").lower()
         if sigis == "clk" and want == "I" and clock is None:
             clock = target
         elif sigis == "rst" and want == "I" and reset is None:
             reset = target
-            high = reset_active_high(p["name"], p)
+            # The polarity is the Verilog's when a stand-in's reset is named otherwise.
+            high = reset_active_high(p["name"] if target.lower() == p["name"].lower()
+                                     else target, p)
     interfaces = {}
     for b in hwh_module.get("busifs") or []:
         kind, mode = _kind(b)
-        if kind is None:
-            continue
+        if kind is None or not b.get("portmaps"):
+            continue  # clock, reset, interrupt interfaces; or one Vivado lists without pins
         pm = {}
         for logical, phys in (b.get("portmaps") or {}).items():
             physical = phys["physical"] if isinstance(phys, dict) else phys

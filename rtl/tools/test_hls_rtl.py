@@ -114,11 +114,21 @@ class BindKernels(unittest.TestCase):
                                os.path.join(REPO, "rtl", "ip", "common")])
         mod = hwh_module(real, "resize_accel_0")
         with self.assertRaises(hls_rtl.RtlError) as e:
-            hls_rtl.bind(mod, lib, module_name="pr_resize_accel")
-        self.assertIn("ap_clk", str(e.exception))
+            hls_rtl.bind(mod, lib, module_name="pr_resize_accel",
+                         port_map={"ap_clk": "clock"})
+        self.assertIn("clock, which module pr_resize_accel lacks", str(e.exception))
         frag = hls_rtl.bind(mod, lib, module_name="pr_resize_accel",
                             port_map={"ap_clk": "clk", "ap_rst_n": "rst_n"})
         self.assertEqual((frag["clock_port"], frag["reset_port"]), ("clk", "rst_n"))
+        self.assertFalse(frag["reset_active_high"])
+        # Clock and reset are found by their role (SIGIS) without a port_map too.
+        again = hls_rtl.bind(mod, lib, module_name="pr_resize_accel")
+        self.assertEqual(again["port_map"]["ap_clk"], "clk")
+        self.assertEqual(again["port_map"]["ap_rst_n"], "rst_n")
+        mod["ports"].append({"name": "ap_ce", "dir": "I", "sigis": "undef"})
+        with self.assertRaises(hls_rtl.RtlError) as e:
+            hls_rtl.bind(mod, lib, module_name="pr_resize_accel")
+        self.assertIn("ap_ce", str(e.exception))
         # HLS's upper-case suffixes found ignoring case.
         self.assertEqual(frag["port_map"]["s_axi_AXILiteS_AWADDR"], "s_axi_AXILiteS_awaddr")
         self.assertEqual(frag["params"].get("C_S_AXI_AXILITES_ADDR_WIDTH"), 6)
