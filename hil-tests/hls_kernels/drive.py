@@ -3,8 +3,9 @@
 compute. The board is PYNQ_REMOTE_DEVICES (host:port of a pynq-remote-server serving the
 packages built from the kernels' manifests).
 
-Usage: drive.py DESIGNS_DIR [hls_mac] [hls_lut] [hls_vinc]    (default: the ZCU104 ones,
-       hls_mac and hls_vinc; hls_lut is a Pynq-Z2 design: serve it with --board Pynq-Z2)
+Usage: drive.py DESIGNS_DIR [DESIGN...]    (hls_mac, hls_vinc, hls_lut, or one of them with
+       _imported, the importer's package of the same kernel; default hls_mac hls_vinc, the
+       ZCU104 ones; hls_lut is a Pynq-Z2 design: serve it with --board Pynq-Z2)
 Exits non-zero at the first wrong result.
 """
 import os
@@ -31,8 +32,8 @@ def wait_done(ip, what):
     sys.exit("drive.py: %s never finished (CTRL=%#x)" % (what, ip.read(0x00)))
 
 
-def hls_mac(designs):
-    ov = pynq.Overlay(os.path.join(designs, "hls_mac", "hls_mac.bit"))
+def hls_mac(designs, name):
+    ov = pynq.Overlay(os.path.join(designs, name, name + ".bit"))
     ip = ov.mac_accum_0
     coef = [3, -5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59]
     for i, c in enumerate(coef):
@@ -49,8 +50,8 @@ def hls_mac(designs):
     check("CTRL.AP_IDLE after the runs", int(ip.register_map.CTRL.AP_IDLE), 1)
 
 
-def hls_vinc(designs):
-    ov = pynq.Overlay(os.path.join(designs, "hls_vinc", "hls_vinc.bit"))
+def hls_vinc(designs, name):
+    ov = pynq.Overlay(os.path.join(designs, name, name + ".bit"))
     ip = ov.vec_inc_0
     buf = pynq.allocate(shape=(37,), dtype=np.int32)
     buf[:] = np.arange(37, dtype=np.int32) * 1000 - 5000
@@ -69,8 +70,8 @@ def hls_vinc(designs):
           buf.tolist(), want.tolist())
 
 
-def hls_lut(designs):
-    ov = pynq.Overlay(os.path.join(designs, "hls_lut", "hls_lut.bit"))
+def hls_lut(designs, name):
+    ov = pynq.Overlay(os.path.join(designs, name, name + ".bit"))
     ip, dma = ov.axis_lut_0, ov.axi_dma_0
     lut = [(i * i * 7 + 3) & MASK for i in range(16)]
     lut[15] = 0x80000000
@@ -94,7 +95,9 @@ def main(argv):
     designs, names = argv[0], argv[1:] or ["hls_mac", "hls_vinc"]
     for name in names:
         print("%s:" % name)
-        {"hls_mac": hls_mac, "hls_vinc": hls_vinc, "hls_lut": hls_lut}[name](designs)
+        # <design>_imported: the same kernel through pynq-remote-design import
+        kernel = name[:-len("_imported")] if name.endswith("_imported") else name
+        {"hls_mac": hls_mac, "hls_vinc": hls_vinc, "hls_lut": hls_lut}[kernel](designs, name)
     print("drive.py: every result matched")
 
 
