@@ -143,6 +143,7 @@ class RtlLibrary:
         self.files = []        # every Verilog file, in the order found
         self.data = {}         # data file base name -> path
         self.include_dirs = []
+        self.vhdl = {}         # VHDL entity (file stem, lower case) -> path: named in errors
         self._text = {}        # path -> comment-free text
 
     def text(self, path):
@@ -202,9 +203,12 @@ class RtlLibrary:
         with open(path, errors="replace") as f:
             raw = f.read()
         if re.search(r"`\s*pragma\s+protect\b", raw) or "`protected" in raw:
+            what = ("implement the operator in fixed point (ap_fixed), or give a behavioural "
+                    "model of it with --rtl" if _FLOAT.fullmatch(module) else
+                    "give a behavioural model of it with --rtl, or rewrite the core without "
+                    "this IP")
             raise RtlError("%s: module %s is encrypted (`pragma protect): Verilator cannot "
-                           "read IEEE 1735 encrypted IP; give a behavioural model of it with "
-                           "--rtl, or rewrite the core without this IP" % (path, module))
+                           "read IEEE 1735 encrypted IP; %s" % (path, module, what))
 
     def closure(self, top):
         """The files `top` needs, dependencies first; RtlError for what cannot be simulated."""
@@ -237,6 +241,13 @@ class RtlLibrary:
                                    "has no model of: supply a behavioural model of %s with "
                                    "--rtl (or regenerate the core without it)" %
                                    (where, module, module))
+                vhdl = self.vhdl.get(module.lower())
+                if vhdl:
+                    raise RtlError("%s instantiates module %s, which is VHDL (%s): Verilator "
+                                   "reads Verilog only; regenerate the core with Verilog "
+                                   "output (Vitis HLS: syn.rtl.language / export_design "
+                                   "-rtl verilog) or give a Verilog model with --rtl" %
+                                   (where, module, vhdl))
                 raise RtlError("%s instantiates module %s, which is in none of the --rtl "
                                "sources: add the file that defines it with --rtl" %
                                (where, module))
@@ -262,6 +273,8 @@ def collect(paths):
                     full = os.path.join(root, f)
                     if f.endswith(VERILOG_EXT):
                         found.append(full)
+                    elif f.endswith((".vhd", ".vhdl")):
+                        lib.vhdl.setdefault(os.path.splitext(f)[0].lower(), full)
                     elif f.endswith(DATA_EXT):
                         lib.data.setdefault(f, os.path.abspath(full))
                     elif f.endswith((".vh", ".svh")):

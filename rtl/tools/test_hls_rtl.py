@@ -250,6 +250,23 @@ endmodule
         self.assertIn("encrypted", msg)
         self.assertIn("enc.v", msg)
 
+    def test_encrypted_floating_point_file(self):
+        self.write("k.v", "module k (input wire clk);\n  floating_point_v7_1_15 u (.aclk(clk));"
+                          "\nendmodule\n")
+        self.write("floating_point_v7_1_15.v", "`protect begin_protected\n"
+                   "`pragma protect encoding = (enctype = \"BASE64\")\n"
+                   "module floating_point_v7_1_15 (input wire aclk);\nendmodule\n")
+        msg = self.closure_error("k")
+        self.assertIn("floating_point_v7_1_15", msg)
+        self.assertIn("fixed point", msg)
+
+    def test_vhdl_submodule(self):
+        self.write("k.v", "module k (input wire clk);\n  k_sub u (.clk(clk));\nendmodule\n")
+        self.write("k_sub.vhd", "entity k_sub is\nend k_sub;\n")
+        msg = self.closure_error("k")
+        self.assertIn("VHDL", msg)
+        self.assertIn("k_sub.vhd", msg)
+
     def test_missing_submodule(self):
         self.write("k.v", "module k (input wire clk);\n  k_sub u (.clk(clk));\nendmodule\n")
         msg = self.closure_error("k")
