@@ -588,7 +588,8 @@ def _instance_cell(system, manifest, name, info):
         params["C_BASEADDR"] = "0x%08X" % base
         params["C_HIGHADDR"] = "0x%08X" % (base + rng - 1)
     cell.params = {k: str(v) for k, v in params.items()}
-    clock, reset = info.get("clock"), info.get("reset")
+    clock = info.get("clock", inst.get("clock_port", "clk"))
+    reset = info.get("reset", inst.get("reset_port", "rst_n"))
     irq_outputs = {gen_top.split_pin(e["from"], "interrupts")[1]
                    for e in manifest.get("interrupts", [])
                    if e["from"].split("/")[0] == name}
@@ -655,7 +656,9 @@ def build_system(manifest, design, board):
     cells = {}
     for name, info in design.instances.items():
         cells[name] = _instance_cell(system, manifest, name, info)
-        clock, reset = info.get("clock"), info.get("reset")
+        inst = info["manifest"]
+        clock = info.get("clock", inst.get("clock_port", "clk"))
+        reset = info.get("reset", inst.get("reset_port", "rst_n"))
         if clock in info["ports"] and info["ports"][clock][0] == "I":
             clocks.append((name, clock))
         if reset in info["ports"] and info["ports"][reset][0] == "I":

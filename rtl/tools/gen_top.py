@@ -973,10 +973,12 @@ def generate(design):
     busy_terms = list(front_busy)
     for name, info in d.instances.items():
         inst = info["manifest"]
-        clock, reset = info["clock"], info["reset"]
-        if clock is not None:
+        # Instances gen_top adds itself (no manifest entry of the user's) keep clk/rst_n.
+        clock = info.get("clock", inst.get("clock_port", "clk"))
+        reset = info.get("reset", inst.get("reset_port", "rst_n"))
+        if clock in info["ports"]:
             drive(name, clock, "clk")
-        if reset is not None:
+        if reset in info["ports"]:
             drive(name, reset, "!rst_n" if inst.get("reset_active_high") else "rst_n")
         if inst.get("busy_signal"):
             # An HLS kernel has no busy port: it works while its FSM is not idle. A
