@@ -1009,7 +1009,7 @@ def generate(design):
                 # ones), as Vivado ties them; anything else (m_axi RID/RUSER/BID, TUSER) is 0.
                 ones = any(spec["type"] == "axis" and port in (spec["ports"].get("tstrb"),
                                                               spec["ports"].get("tkeep"))
-                           for spec in info["interfaces"].values())
+                           for spec in info.get("interfaces", {}).values())
                 drivers[w] = "{%d{1'b1}}" % width if ones else "%d'd0" % width
                 tied.append("%s/%s%s" % (name, port, " (to ones)" if ones else ""))
             if direction == "O" and w not in consumed:
