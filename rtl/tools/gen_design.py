@@ -591,7 +591,8 @@ def _instance_cell(system, manifest, name, info):
         params["C_BASEADDR"] = "0x%08X" % base
         params["C_HIGHADDR"] = "0x%08X" % (base + rng - 1)
     cell.params = {k: str(v) for k, v in params.items()}
-    clock, reset = inst.get("clock_port", "clk"), inst.get("reset_port", "rst_n")
+    clock = info.get("clock", inst.get("clock_port", "clk"))
+    reset = info.get("reset", inst.get("reset_port", "rst_n"))
     irq_outputs = {gen_top.split_pin(e["from"], "interrupts")[1]
                    for e in manifest.get("interrupts", [])
                    if e["from"].split("/")[0] == name}
@@ -642,12 +643,25 @@ def build_system(manifest, design, board):
     """All cells and nets of a format-2 design's block design."""
     system = _System()
     ps = _Ps(system, board, manifest)
+    # Ports Vivado leaves out of the .hwh (an HLS core's m_axi *ID/*USER/*REGION/WID, an axis
+    # TSTRB its IP-XACT disables): the Verilog has them, the MODULE does not list them.
+    for name, info in design.instances.items():
+        omit = info["manifest"].get("hwh_omit_ports", [])
+        missing = [p for p in omit if p not in info["ports"]]
+        if missing:
+            raise gen_top.DesignError("%s: hwh_omit_ports: %s is no port of module %s" %
+                                      (name, ", ".join(missing), info["manifest"]["module"]))
+        if omit:
+            info["ports"] = {p: v for p, v in info["ports"].items() if p not in omit}
+            for spec in info["interfaces"].values():
+                spec["ports"] = {k: v for k, v in spec["ports"].items() if v not in omit}
     clocks, resets = [], {"peripheral": [], "interconnect": []}
     cells = {}
     for name, info in design.instances.items():
         cells[name] = _instance_cell(system, manifest, name, info)
         inst = info["manifest"]
-        clock, reset = inst.get("clock_port", "clk"), inst.get("reset_port", "rst_n")
+        clock = info.get("clock", inst.get("clock_port", "clk"))
+        reset = info.get("reset", inst.get("reset_port", "rst_n"))
         if clock in info["ports"] and info["ports"][clock][0] == "I":
             clocks.append((name, clock))
         if reset in info["ports"] and info["ports"][reset][0] == "I":
@@ -1069,6 +1083,7 @@ def generate_files(args):
     # are no-ops and a generator fix reaches every design.
     generator = hashlib.sha256()
     for tool in (os.path.abspath(__file__), os.path.abspath(gen_top.__file__),
+                 os.path.abspath(gen_top.hls_rtl.__file__),
                  os.path.abspath(boards.__file__), boards.default_path()):
         with open(tool, "rb") as f:
             generator.update(f.read())

@@ -35,6 +35,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import boards  # noqa: E402  (the board profiles, sim/board/boards.json)
+import hls_rtl  # noqa: E402  (non-ANSI headers: Vitis/Vivado HLS Verilog)
 
 PS_IRQ = "pl_ps_irq0"  # the ZynqMP interrupt input bit 0 of irq[] is on
 MAX_PORT_BITS = 1 << 16  # far beyond any AXI bus; bounds the per-bit loops below
@@ -218,6 +219,8 @@ def read_module(path, module, overrides):
     params = {}
     rest = text[pos:].lstrip()
     pos = len(text) - len(rest)
+    if not rest.startswith("#") and _non_ansi(text, pos):
+        return _read_non_ansi(path, module, overrides)
     if rest.startswith("#"):
         open_at = text.index("(", pos)
         end = _balanced(text, open_at)
@@ -257,6 +260,75 @@ def read_module(path, module, overrides):
                               (path, pm.group(4), module, width, MAX_PORT_BITS))
         ports[pm.group(4)] = ({"input": "I", "output": "O", "inout": "IO"}[pm.group(1)], width)
     return {"params": values, "ports": ports}
+
+
+def _non_ansi(text, pos):
+    """True when the port list at text[pos] names ports without declaring them (HLS style:
+    `module k (ap_clk, ap_rst_n, ...); input ap_clk; ...`)."""
+    if not text[pos:].lstrip().startswith("("):
+        return False
+    open_at = text.index("(", pos)
+    items = _split_top(text[open_at + 1:_balanced(text, open_at) - 1])
+    return bool(items) and all(re.fullmatch(r"\s*[A-Za-z_]\w*\s*", i) for i in items)
+
+
+def _read_non_ansi(path, module, overrides):
+    for name, value in overrides.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 1 << 32:
+            raise DesignError("%s: parameter %s is %r, not an integer in 0..2^32-1" %
+                              (module, name, value))
+    try:
+        info = hls_rtl.read_ports(path, module, overrides)
+    except hls_rtl.RtlError as e:
+        raise DesignError(str(e)) from None
+    return {"params": info["params"], "ports": info["ports"]}
+
+
+def resolve_port(inst, ports, name):
+    """The module's port for `name` as the manifest (or the .hwh) spells it: the instance's
+    "port_map" first, then the exact name, then the name ignoring case (HLS writes
+    s_axi_control_AWADDR where gen_top asks for prefix + "awaddr"). None if there is none."""
+    port_map = inst.get("port_map") or {}
+    if name in port_map:
+        target = port_map[name]
+        if target not in ports:
+            raise DesignError("%s: port_map sends %s to %s, which module %s lacks" %
+                              (inst["name"], name, target, inst["module"]))
+        return target
+    if name in ports:
+        return name
+    low = [p for p in ports if p.lower() == name.lower()]
+    if len(low) > 1:
+        raise DesignError("%s: %s matches %s ignoring case; name one in \"port_map\"" %
+                          (inst["name"], name, " and ".join(low)))
+    return low[0] if low else None
+
+
+def interface_members(inst, ports, ifname, spec):
+    """{logical signal, lower case: module port} of an interface given by "prefix" (matched
+    ignoring case, the instance's "port_map" consulted) or by its own "port_map"."""
+    name = inst["name"]
+    members = {}
+    if "port_map" in spec:
+        for logical, target in spec["port_map"].items():
+            port = resolve_port(inst, ports, target)
+            if port is None:
+                raise DesignError("%s/%s: %s (%s) is no port of module %s" %
+                                  (name, ifname, target, logical, inst["module"]))
+            members[logical.lower()] = port
+        return members
+    prefix = spec["prefix"]
+    for p in ports:
+        if p.lower().startswith(prefix.lower()) and len(p) > len(prefix):
+            key = p[len(prefix):].lower()
+            if key in members:
+                raise DesignError("%s/%s: %s and %s differ only in case" %
+                                  (name, ifname, members[key], p))
+            members[key] = p
+    for alias, target in (inst.get("port_map") or {}).items():
+        if alias.lower().startswith(prefix.lower()) and len(alias) > len(prefix):
+            members[alias[len(prefix):].lower()] = resolve_port(inst, ports, alias)
+    return members
 
 
 # ---- the design model -------------------------------------------------------------------------
@@ -348,11 +420,21 @@ class Design:
             info["manifest"] = inst
             info["interfaces"] = {}
             for ifname, spec in inst.get("interfaces", {}).items():
-                prefix = spec["prefix"]
-                members = {p[len(prefix):]: p for p in info["ports"] if p.startswith(prefix)}
+                members = interface_members(inst, info["ports"], ifname, spec)
                 if not members:
-                    raise DesignError("%s/%s: no port starts with %r" % (name, ifname, prefix))
+                    raise DesignError("%s/%s: no port starts with %r" %
+                                      (name, ifname, spec.get("prefix")))
                 info["interfaces"][ifname] = dict(spec, ports=members)
+            # Clock and reset as the module spells them (HLS: ap_clk, ap_rst_n or ap_rst).
+            info["clock"] = resolve_port(inst, info["ports"], inst.get("clock_port", "clk"))
+            info["reset"] = resolve_port(inst, info["ports"], inst.get("reset_port", "rst_n"))
+            for key in ("clock_port", "reset_port"):
+                if key in inst and info[key[:5]] is None:
+                    raise DesignError("%s: %s %s is no port of module %s" %
+                                      (name, key, inst[key], inst["module"]))
+            busy = inst.get("busy_signal")
+            if busy is not None and not _IDENTIFIER.fullmatch(str(busy)):
+                raise DesignError("%s: busy_signal %r is not an identifier" % (name, busy))
             self.instances[name] = info
         self._check_addresses()
         self._check_masters()
@@ -366,6 +448,7 @@ class Design:
     def port(self, ref, what, direction=None):
         inst, port = split_pin(ref, what)
         ports = self.inst(inst, what)["ports"]
+        port = resolve_port(self.inst(inst, what)["manifest"], ports, port) or port
         if port not in ports:
             raise DesignError("%s: %s has no port %s" % (what, inst, port))
         if direction and ports[port][0] != direction:
@@ -412,7 +495,7 @@ class Design:
             for sig in LITE_SIGNALS:
                 if sig not in spec["ports"]:
                     raise DesignError("%s: AXI4-Lite interface lacks %s%s" %
-                                      (name, spec["prefix"], sig))
+                                      (name, spec.get("prefix", ""), sig))
 
     def _check_ps_ports(self):
         """PS port names against the family; slave port widths the family's."""
@@ -956,12 +1039,18 @@ def generate(design):
     busy_terms = list(front_busy)
     for name, info in d.instances.items():
         inst = info["manifest"]
-        clock, reset = inst.get("clock_port", "clk"), inst.get("reset_port", "rst_n")
+        # Instances gen_top adds itself (no manifest entry of the user's) keep clk/rst_n.
+        clock = info.get("clock", inst.get("clock_port", "clk"))
+        reset = info.get("reset", inst.get("reset_port", "rst_n"))
         if clock in info["ports"]:
             drive(name, clock, "clk")
         if reset in info["ports"]:
-            drive(name, reset, "rst_n")
-        if "busy" in info["ports"] and info["ports"]["busy"][0] == "O":
+            drive(name, reset, "!rst_n" if inst.get("reset_active_high") else "rst_n")
+        if inst.get("busy_signal"):
+            # An HLS kernel has no busy port: it works while its FSM is not idle. A
+            # hierarchical read of the instance's own signal (ap_idle) says so.
+            busy_terms.append("!%s.%s" % (name, inst["busy_signal"]))
+        elif "busy" in info["ports"] and info["ports"]["busy"][0] == "O":
             busy_terms.append(use(name, "busy"))
 
     # -- declarations and instances
@@ -982,8 +1071,13 @@ def generate(design):
             w = _wire(name, port)
             head.append("  wire %s%s;" % (_range(width), w))
             if direction == "I" and w not in drivers:
-                drivers[w] = "%d'd0" % width
-                tied.append("%s/%s" % (name, port))
+                # An AXI4-Stream TSTRB or TKEEP nobody drives says "every byte is data" (all
+                # ones), as Vivado ties them; anything else (m_axi RID/RUSER/BID, TUSER) is 0.
+                ones = any(spec["type"] == "axis" and port in (spec["ports"].get("tstrb"),
+                                                              spec["ports"].get("tkeep"))
+                           for spec in info.get("interfaces", {}).values())
+                drivers[w] = "{%d{1'b1}}" % width if ones else "%d'd0" % width
+                tied.append("%s/%s%s" % (name, port, " (to ones)" if ones else ""))
             if direction == "O" and w not in consumed:
                 unused.append(w)
         params = inst.get("params", {})

@@ -34,6 +34,7 @@ TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TOOLS_DIR)
 import gen_design  # noqa: E402
 import gen_top  # noqa: E402
+import hls_rtl  # noqa: E402
 
 PACKAGE_FORMAT = 1
 # The project version; the wrappers (build/bin, installed bin) set it, a bare checkout is "dev".
@@ -211,6 +212,75 @@ def classes_mk(obj_dir, prefix):
     return files
 
 
+def rtl_flags(manifest, design_dir):
+    """Verilator's flags for the design: VERILATOR_FLAGS, and for a manifest with an "rtl" key
+    (user RTL as Vitis/Vivado HLS writes it, rtl/README.md) the import flags (--no-timing for
+    HLS's `initial #0`, --timescale for its `timescale beside our untimed cores), -I per
+    "include_dirs", +define+ per "defines", and with "relaxed_lint" warnings that do not fail
+    the build. Returns (flags for the build key, include folders as absolute paths)."""
+    rtl = manifest.get("rtl")
+    if rtl is None:
+        return list(VERILATOR_FLAGS), []
+    if not isinstance(rtl, dict):
+        raise BuildError("\"rtl\" must be an object (include_dirs, defines, relaxed_lint)")
+    unknown = set(rtl) - {"include_dirs", "defines", "relaxed_lint", "prepared_sources"}
+    if unknown:
+        raise BuildError("\"rtl\": unknown key(s) %s (include_dirs, defines, relaxed_lint, "
+                         "prepared_sources)" % ", ".join(sorted(unknown)))
+    dirs = rtl.get("include_dirs", [])
+    defines = rtl.get("defines", {})
+    relaxed = rtl.get("relaxed_lint", False)
+    if not isinstance(dirs, list) or not all(isinstance(d, str) and d for d in dirs):
+        raise BuildError("\"rtl\".\"include_dirs\" must be a list of folder names")
+    if not isinstance(defines, dict) or not all(
+            re.fullmatch(r"[A-Za-z_]\w*", k) and isinstance(v, (str, int)) and
+            not isinstance(v, bool) and re.fullmatch(r"[^\s+]*", str(v))
+            for k, v in defines.items()):
+        raise BuildError("\"rtl\".\"defines\" must map identifiers to values without "
+                         "spaces or '+'")
+    if not isinstance(relaxed, bool):
+        raise BuildError("\"rtl\".\"relaxed_lint\" must be true or false")
+    absolute = []
+    for d in dirs:
+        full = os.path.normpath(os.path.join(design_dir, d))
+        if not os.path.isdir(full):
+            raise BuildError("\"rtl\".\"include_dirs\": %s: no such folder (%s)" % (d, full))
+        absolute.append(full)
+    flags = list(VERILATOR_FLAGS)
+    if relaxed:
+        # The user's HLS Verilog is not ours to make -Wall clean; warnings are shown, not fatal.
+        flags[1:1] = ["-Wno-fatal", "-Wno-lint", "-Wno-style"]
+    flags += hls_rtl.IMPORT_FLAGS
+    flags += ["-I" + d for d in dirs]
+    flags += ["+define+%s=%s" % (k, v) for k, v in sorted(defines.items())]
+    return flags, absolute
+
+
+def prepared_sources(manifest, design_dir, sources, work):
+    """The sources Verilator reads. A manifest with an "rtl" key whose sources are the user's
+    own HLS Verilog (not "prepared_sources", which the importer already made) gets copies made
+    by hls_rtl.prepare: $readmemh data inlined (the package runs from any folder), synthesis
+    translate_off regions dropped. Our library cores (@ip/...) and the generated top are used
+    as they are."""
+    rtl = manifest.get("rtl")
+    if rtl is None or rtl.get("prepared_sources"):
+        return sources
+    ours = {os.path.normpath(gen_top.source_path(design_dir, s)) for s in manifest["sources"]
+            if isinstance(s, str) and s.startswith(gen_top.IP_PREFIX)}
+    user = [s for s in sources if os.path.normpath(s) not in ours and
+            os.path.normpath(s) in {os.path.normpath(gen_top.source_path(design_dir, x))
+                                    for x in manifest["sources"]}]
+    if not user:
+        return sources
+    try:
+        lib = hls_rtl.collect(user)
+        prepared = hls_rtl.prepare(lib, user, os.path.join(work, "prepared"))["sources"]
+    except hls_rtl.RtlError as e:
+        raise BuildError(str(e)) from None
+    by_path = dict(zip(user, prepared))
+    return [by_path.get(s, s) for s in sources]
+
+
 def verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trace):
     obj = os.path.join(work, "verilated")
     shutil.rmtree(obj, ignore_errors=True)
@@ -218,7 +288,9 @@ def verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trac
     if top_file:
         sources = [top_file] + sources
     top = manifest.get("top", manifest["name"])
-    cmd = [verilator, "--cc"] + VERILATOR_FLAGS + (["--trace-fst"] if trace else [])
+    flags, include_dirs = rtl_flags(manifest, design_dir)
+    flags = [f for f in flags if not f.startswith("-I")] + ["-I" + d for d in include_dirs]
+    cmd = [verilator, "--cc"] + flags + (["--trace-fst"] if trace else [])
     cmd += ["--top-module", top, "--prefix", prefix, "-Mdir", obj]
     base = None
     if not top_file and slaves(manifest):
@@ -227,7 +299,7 @@ def verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trac
         if found and base_parameter(found, top):
             base = slaves(manifest)[0]["base"]
             cmd.append("-GBASE=32'h%X" % int(base, 16))
-    cmd += sources
+    cmd += prepared_sources(manifest, design_dir, sources, work)
     rc, out = run(cmd, "Verilator")
     if rc:
         lines = [l for l in out.splitlines() if l.startswith("%Error") or l.startswith("%Warning")]
@@ -305,7 +377,8 @@ def build(args):
     key_inputs = {"content_hash": sha, "tool_version": TOOL_VERSION,
                   "tools": files_digest(tool_files), "compiler": compiler,
                   "cxx_flags": CXX_FLAGS, "link_flags": LINK_FLAGS,
-                  "verilator_flags": VERILATOR_FLAGS, "trace": trace, "verilator": vl_banner}
+                  "verilator_flags": rtl_flags(manifest, design_dir)[0], "trace": trace,
+                  "verilator": vl_banner}
     build_key = hashlib.sha256(json.dumps(key_inputs, sort_keys=True).encode()).hexdigest()
     library = "lib%s.so" % name
     if (old and old.get("build_key") == build_key and
