@@ -24,10 +24,7 @@ import boards
 import gen_top
 import ip_catalog
 
-try:  # helper B's user-RTL ingestion (rtl/tools/hls_rtl.py)
-    import hls_rtl
-except ImportError:  # pragma: no cover - only until hls_rtl.py is merged
-    hls_rtl = None
+import hls_rtl
 
 IP_DIR = gen_top.IP_DIR
 # The PS interrupt inputs the generated top has (gen_top: pl_ps_irq0/1 on ZynqMP, IRQ_F2P).
@@ -43,127 +40,23 @@ class DesignImportError(Exception):
     """The .hwh (or the RTL given for it) cannot become a simulated design: one paragraph."""
 
 
-class RtlError(Exception):
-    """Fallback of hls_rtl.RtlError while hls_rtl.py is not merged."""
-
-
-RTL_ERRORS = (RtlError,) + ((hls_rtl.RtlError,) if hls_rtl else ())
+RTL_ERRORS = (hls_rtl.RtlError,)
 
 
 # ---------------------------------------------------------------------------- user RTL
 
-class _Library:
-    """FALLBACK (until helper B's hls_rtl.RtlLibrary lands): module -> file over the .v/.sv
-    files given, a closure by the module names each file mentions, nothing prepared."""
-
-    def __init__(self, paths):
-        self.modules = {}
-        for path in paths:
-            files = []
-            if os.path.isdir(path):
-                for d, _, names in sorted(os.walk(path)):
-                    files += [os.path.join(d, n) for n in sorted(names)
-                              if n.endswith((".v", ".sv"))]
-            elif os.path.isfile(path):
-                files.append(path)
-            else:
-                raise RtlError("--rtl %s: no such file or folder" % path)
-            for f in files:
-                with open(f, errors="replace") as fh:
-                    text = gen_top._strip_comments(fh.read())
-                for m in re.finditer(r"^\s*module\s+(\w+)", text, re.M):
-                    self.modules.setdefault(m.group(1), os.path.abspath(f))
-
-    def find(self, module):
-        return self.modules.get(module)
-
-    def closure(self, top):
-        files, todo = [], [self.modules[top]]
-        while todo:
-            f = todo.pop(0)
-            if f in files:
-                continue
-            files.append(f)
-            with open(f, errors="replace") as fh:
-                words = set(re.findall(r"\b\w+\b", gen_top._strip_comments(fh.read())))
-            todo += [p for m, p in self.modules.items() if m in words and p not in files]
-        return files
-
-
 def collect_rtl(paths):
-    """The user's RTL (--rtl) plus our common blocks (rtl/ip/common), which a stand-in core may
-    instantiate, as hls_rtl.collect gives it (or the fallback above)."""
-    paths = list(paths) + [os.path.join(IP_DIR, "common")]
-    if hls_rtl:
-        return hls_rtl.collect(paths)
-    return _Library(paths)
-
-
-def _fallback_bind(hwh_module, lib, module_name, port_map=None):
-    """FALLBACK of hls_rtl.bind (helper B) while it is not merged: interfaces by the .hwh's
-    PORTMAPS, each physical port found in the Verilog exactly or in any case; a .hwh port the
-    Verilog lacks is an RtlError naming it."""
-    path = lib.find(module_name)
-    info = gen_top.read_module(path, module_name, {})
-    ports = info["ports"]
-    lower = {p.lower(): p for p in ports}
-
-    def verilog(name):
-        if port_map and name in port_map:
-            return port_map[name]
-        return name if name in ports else lower.get(name.lower())
-
-    interfaces, in_bus = {}, set()
-    for b in hwh_module["busifs"]:
-        if not b["portmaps"]:
-            continue
-        vlnv = b["vlnv"]
-        kind = ("axis" if ":axis:" in vlnv else
-                "axilite" if b["parameters"].get("PROTOCOL") == "AXI4LITE" else
-                "aximm" if ":aximm:" in vlnv else None)
-        if kind is None:
-            continue
-        prefix = None
-        for logical, pm in b["portmaps"].items():
-            in_bus.add(pm["physical"])
-            v = verilog(pm["physical"])
-            if v is None:
-                raise RtlError("%s (module %s in %s) has no port %s, which the .hwh's %s/%s "
-                               "maps to %s: give the Verilog Vivado packaged for this IP" %
-                               (hwh_module["instance"], module_name, path, pm["physical"],
-                                hwh_module["instance"], b["name"], logical))
-            if prefix is None and v.lower().endswith(logical.lower()):
-                prefix = v[:len(v) - len(logical)]
-        mode = "master" if b["type"] in ("MASTER", "INITIATOR") else "slave"
-        interfaces[b["name"]] = {"type": kind, "mode": mode, "prefix": prefix or ""}
-    clock = reset = None
-    for p in hwh_module["ports"]:
-        if p["name"] in in_bus:
-            continue
-        if p["sigis"] == "clk":
-            clock = verilog(p["name"])
-            continue
-        if p["sigis"] == "rst":
-            reset = verilog(p["name"])
-            continue
-        if verilog(p["name"]) is None:
-            raise RtlError("%s (module %s in %s) has no port %s, which the .hwh gives it" %
-                           (hwh_module["instance"], module_name, path, p["name"]))
-    clock = clock or next((c for c in ("clk", "ap_clk", "aclk") if c in ports), None)
-    reset = reset or next((r for r in ("rst_n", "ap_rst_n", "aresetn") if r in ports), None)
-    if clock is None or reset is None:
-        raise RtlError("%s (module %s in %s) has no clock/reset input (ap_clk/ap_rst_n)" %
-                       (hwh_module["instance"], module_name, path))
-    return {"module": module_name,
-            "params": ip_catalog.params_for(None, hwh_module["parameters"], info["params"]),
-            "interfaces": interfaces, "clock_port": clock, "reset_port": reset,
-            "reset_active_high": False}
+    """The user's RTL library (hls_rtl.collect): module -> file, data files, include dirs, over
+    the --rtl paths and then our IP library's shared blocks (rtl/ip/common), which stand-in
+    cores of ours given as user IP (pr_resize_accel for resize_accel) instantiate. A --rtl
+    path without Verilog is still refused by name."""
+    if paths:
+        hls_rtl.collect(paths)
+    return hls_rtl.collect(list(paths) + [os.path.join(IP_DIR, "common")])
 
 
 def bind(hwh_module, lib, module_name, port_map=None):
-    if hls_rtl:
-        return hls_rtl.bind(hwh_module, lib, module_name=module_name, port_map=port_map)
-    return _fallback_bind(hwh_module, lib, module_name, port_map)
+    return hls_rtl.bind(hwh_module, lib, module_name=module_name, port_map=port_map)
 
 
 # ---------------------------------------------------------------------------- our IP library
@@ -707,24 +600,11 @@ def write_package(hwh, manifest, out, bit=None, lib=None):
             continue
         copies.append(f)
     if copies:
-        if hls_rtl and hasattr(hls_rtl, "prepare"):
-            prepared = hls_rtl.prepare(lib, copies, rtl_dir)
-            names = [os.path.relpath(p, pkg) for p in prepared["sources"]]
-            rtl = {"include_dirs": [os.path.relpath(d, pkg)
-                                    for d in prepared.get("include_dirs", [])],
-                   "relaxed_lint": True, "prepared_sources": True}
-            manifest["rtl"] = rtl
-        else:  # FALLBACK until hls_rtl.prepare lands: plain copies, flat
-            shutil.rmtree(rtl_dir, ignore_errors=True)
-            os.makedirs(rtl_dir)
-            names = []
-            for f in copies:
-                target = os.path.join(rtl_dir, os.path.basename(f))
-                if os.path.exists(target):
-                    raise DesignImportError("two RTL files named %s (%s): rename one" %
-                                            (os.path.basename(f), f))
-                shutil.copyfile(f, target)
-                names.append("rtl/" + os.path.basename(f))
+        prepared = hls_rtl.prepare(lib, copies, rtl_dir)
+        names = [os.path.relpath(p, pkg) for p in prepared["sources"]]
+        manifest["rtl"] = {"include_dirs": [os.path.relpath(d, pkg)
+                                            for d in prepared.get("include_dirs", [])],
+                           "relaxed_lint": True, "prepared_sources": True}
         manifest["sources"] += [n.replace(os.sep, "/") for n in names]
     manifest["hwh_file"] = hwh_copy
     manifest["imported_from"] = {"hwh": os.path.abspath(hwh.path),
