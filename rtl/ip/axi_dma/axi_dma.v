@@ -1,5 +1,6 @@
-// pr_axi_dma: xilinx.com:ip:axi_dma:7.1 in Direct Register mode (C_INCLUDE_SG = 0), register
-// compatible with PG021 ("Direct Register Mode Register Address Map"):
+// pr_axi_dma: xilinx.com:ip:axi_dma:7.1 in Direct Register mode (C_INCLUDE_SG = 0) or
+// scatter-gather mode (C_INCLUDE_SG = 1, below), register compatible with PG021. Direct
+// Register mode ("Direct Register Mode Register Address Map"):
 //   0x00 MM2S_DMACR  RS bit0, reserved bit1 (reads 1), Reset bit2 (self-clearing, resets both
 //                    channels once they are quiet), Keyhole bit3 and Cyclic bit4 (stored, no
 //                    effect), IOC_IrqEn bit12, Dly_IrqEn bit13, Err_IrqEn bit14,
@@ -30,6 +31,38 @@
 // S2MM ends a transfer at TLAST or when LENGTH bytes arrived (the rest of that beat is
 // dropped and TREADY stays low until the next transfer). Stream TKEEP: MM2S gives low bytes
 // on the last beat; S2MM takes the bytes whose TKEEP bit is set, packed in order.
+//
+// Scatter-gather mode (PG021 "Scatter Gather Mode Register Address Map", "Scatter Gather
+// Descriptor"), the datapaths above shared, one descriptor at a time per channel:
+//   DMACR as above, except that an IRQThreshold of 0 is not written and a new one restarts
+//   the count. DMASR adds SGIncld bit3 (1), SGIntErr bit8, SGSlvErr bit9, SGDecErr bit10,
+//   IRQThresholdSts 23:16 and IRQDelaySts 31:24; reset 0x00010009.
+//   0x08/0x0C CURDESC(_MSB): 64-byte aligned, writable only while halted; the descriptor being
+//   worked on (on an error: the one that failed). 0x10/0x14 TAILDESC(_MSB): the pause point;
+//   writing TAILDESC_MSB (TAILDESC with C_ADDR_WIDTH = 32) while running starts the chain at
+//   CURDESC, or, paused at the tail (Idle), at the NXTDESC of the old tail; otherwise it only
+//   moves the pause point. Written while halted it does nothing but store. 0x2C SG_CTL:
+//   SG_CACHE 3:0 (reset 0011b, drives m_axi_sg_arcache/awcache) and SG_USER 11:8 (stored).
+//   The direct-mode address and LENGTH registers are reserved (read 0).
+//   Descriptors (13 words in 64-byte slots): 0x00/0x04 NXTDESC, 0x08/0x0C BUFFER_ADDRESS,
+//   0x18 CONTROL (length in C_SG_LENGTH_WIDTH bits, TXSOF bit27, TXEOF bit26: TLAST only at
+//   the end of an EOF descriptor, so a packet may span descriptors), 0x1C STATUS written back
+//   when a descriptor is done: Cmplt bit31, DMADecErr 30, DMASlvErr 29, the bytes moved
+//   25:0, and on S2MM RXSOF bit27 (first descriptor of a packet) and RXEOF bit26 (TLAST
+//   ended it). A fetch reads words 0..7 in one burst over m_axi_sg_ (the APP words belong to
+//   the status/control stream, which this model has not); the write-back writes STATUS only.
+//   Errors halt the channel (RS cleared, Err_Irq): a fetch or write-back answered SLVERR /
+//   DECERR -> SGSlvErr / SGDecErr; a fetched descriptor with Cmplt set -> SGIntErr (unless
+//   Cyclic); a zero length -> DMAIntErr; a data SLVERR/DECERR -> DMASlvErr/DMADecErr, and the
+//   descriptor's STATUS gets Cmplt with the error bit. Each completed descriptor counts the
+//   IRQThreshold down (IOC_Irq at 0, reloaded); with IRQDelay != 0 a completion not reaching
+//   the threshold starts the delay timer (IRQDelay x C_DLYTMR_RESOLUTION clocks, restarted by
+//   the next completion) whose expiry sets Dly_Irq and reloads the threshold count. Cyclic
+//   (DMACR bit4): Cmplt is not checked and the tail never pauses the chain.
+//   Not modelled: multichannel, the status/control streams (APP words), keyhole; a packet's
+//   descriptors other than the last should hold whole stream beats (PYNQ's do: their length
+//   is a multiple of the memory-map width), else MM2S sends a partial beat mid-packet and
+//   S2MM drops the rest of the beat that crosses a descriptor's end.
 `default_nettype none
 /* verilator lint_off DECLFILENAME */  // file <core>.v holds module pr_<core> (README.md)
 module pr_axi_dma #(

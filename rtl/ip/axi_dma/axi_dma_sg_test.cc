@@ -24,9 +24,8 @@ constexpr uint32_t kMm2sCr = 0x00, kS2mmCr = 0x30, kSr = 0x04, kCur = 0x08, kCur
 constexpr uint32_t kRs = 1u << 0, kReset = 1u << 2, kIocEn = 1u << 12, kDlyEn = 1u << 13,
                    kErrEn = 1u << 14;
 constexpr uint32_t kHalted = 1u << 0, kIdle = 1u << 1, kSgIncld = 1u << 3, kIntErr = 1u << 4,
-                   kSlvErr = 1u << 5, kDecErr = 1u << 6, kSgIntErr = 1u << 8,
-                   kSgSlvErr = 1u << 9, kSgDecErr = 1u << 10, kIocIrq = 1u << 12,
-                   kDlyIrq = 1u << 13, kErrIrq = 1u << 14;
+                   kSlvErr = 1u << 5, kDecErr = 1u << 6, kSgIntErr = 1u << 8, kSgSlvErr = 1u << 9,
+                   kSgDecErr = 1u << 10, kIocIrq = 1u << 12, kDlyIrq = 1u << 13, kErrIrq = 1u << 14;
 constexpr uint32_t kAnyErr = 0x770;  // what PYNQ's error property tests
 // descriptor CONTROL / STATUS bits
 constexpr uint32_t kSof = 1u << 27, kEof = 1u << 26, kCmplt = 1u << 31, kStDecErr = 1u << 30,
@@ -330,8 +329,8 @@ TEST_F(DmaSgTest, S2mmStatusCountsBytesAndMarksPackets) {
   const uint32_t sr = WaitIdleOrHalted(kS2mmCr);
   EXPECT_EQ(sr & (kIdle | kHalted | kAnyErr), kIdle) << Hex(sr);
   const uint32_t kRxSof = kSof, kRxEof = kEof;
-  const std::vector<uint32_t> want = {kRxSof | 256, 256, 256, kRxEof | 232,
-                                      kRxSof | kRxEof | 256, kRxSof | kRxEof | 100};
+  const std::vector<uint32_t> want = {
+      kRxSof | 256, 256, 256, kRxEof | 232, kRxSof | kRxEof | 256, kRxSof | kRxEof | 100};
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(Status(kDesc, i), kCmplt | want[i]) << i;
   EXPECT_EQ(Status(kDesc, 6), 0u);  // past the tail: not touched
   std::vector<uint8_t> got;
@@ -430,8 +429,7 @@ TEST_F(DmaSgTest, FetchDecodeErrorSetsSgDecErr) {
   Start(kMm2sCr, kDesc);
   Tail(kMm2sCr, bad);
   const uint32_t sr = WaitIdleOrHalted(kMm2sCr);
-  EXPECT_EQ(sr & (kHalted | kIdle | kAnyErr | kErrIrq), kHalted | kSgDecErr | kErrIrq)
-      << Hex(sr);
+  EXPECT_EQ(sr & (kHalted | kIdle | kAnyErr | kErrIrq), kHalted | kSgDecErr | kErrIrq) << Hex(sr);
   EXPECT_EQ(Status(kDesc, 0), kCmplt | 64);
   EXPECT_EQ(CurDesc(kMm2sCr), bad);
   EXPECT_EQ(R(kMm2sCr) & kRs, 0u);
