@@ -3,7 +3,7 @@
 # hil_zynq7000_board` or `ctest -R hil_dual_dma` runs it alone; client_e2e_pytest leaves these
 # files to them (PYNQ_REMOTE_FAMILY_PYTEST_IGNORE) rather than running them twice. Included by
 # hil-tests/CMakeLists.txt after PYTEST_ENV is set.
-set(PYNQ_REMOTE_FAMILY_PYTESTS zynq7000_board dual_dma)
+set(PYNQ_REMOTE_FAMILY_PYTESTS zynq7000_board dual_dma dma_sg)
 set(PYNQ_REMOTE_FAMILY_PYTEST_IGNORE)
 # The in-tree design packages (PYNQ_REMOTE_DESIGN_PACKAGES): a ZynqMP one offered to a Pynq-Z2
 # board must be refused naming both families. Without them that test skips.
