@@ -3,8 +3,9 @@
 # hil_zynq7000_board` or `ctest -R hil_dual_dma` runs it alone; client_e2e_pytest leaves these
 # files to them (PYNQ_REMOTE_FAMILY_PYTEST_IGNORE) rather than running them twice. Included by
 # hil-tests/CMakeLists.txt after PYTEST_ENV is set.
-# imported_design (issue 16): the real resizer .hwh through pynq-remote-design import.
-set(PYNQ_REMOTE_FAMILY_PYTESTS zynq7000_board dual_dma imported_design)
+# imported_design (issue 16): the real resizer .hwh through pynq-remote-design import;
+# dma_sg: the AXI DMA in scatter-gather mode (dma_sg_loopback).
+set(PYNQ_REMOTE_FAMILY_PYTESTS zynq7000_board dual_dma imported_design dma_sg)
 set(PYNQ_REMOTE_FAMILY_PYTEST_IGNORE)
 # The in-tree design packages (PYNQ_REMOTE_DESIGN_PACKAGES): a ZynqMP one offered to a Pynq-Z2
 # board must be refused naming both families. Without them that test skips.

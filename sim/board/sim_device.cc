@@ -471,7 +471,12 @@ Device::BatchResult SimDevice::MmioBatch(std::vector<MmioOp>& ops) {
 }
 
 Result<Allocation> SimDevice::Alloc(uint64_t size, uint64_t align, bool) {
-  return allocator_.Alloc(size, align);
+  Result<Allocation> allocation = allocator_.Alloc(size, align);
+  // A new buffer reads 0, as the kernel's DMA allocator hands memory out, also where it
+  // reuses a freed buffer's memory: PYNQ's scatter-gather DMA driver never writes its
+  // descriptors' STATUS words and counts on them being 0 (a stale Cmplt is SGIntErr).
+  if (allocation.ok()) store_.Zero(allocation.value().phys, size);
+  return allocation;
 }
 
 Status SimDevice::Free(uint64_t handle) { return allocator_.Free(handle); }

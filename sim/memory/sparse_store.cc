@@ -39,6 +39,24 @@ SparseStore::SparseStore(uint64_t size, const std::string& backing_file) {
   }
   data_ = static_cast<uint8_t*>(p);
   size_ = size;
+  file_backed_ = !backing_file.empty();
+}
+
+void SparseStore::Zero(uint64_t addr, uint64_t len) {
+  if (data_ == nullptr || len == 0 || !Contains(addr, len)) return;
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  const uint64_t lo = (addr + page - 1) / page * page, hi = (addr + len) / page * page;
+  if (lo >= hi) {
+    std::memset(data_ + addr, 0, len);
+    return;
+  }
+  std::memset(data_ + addr, 0, lo - addr);
+  std::memset(data_ + hi, 0, addr + len - hi);
+  // MADV_DONTNEED on a private anonymous mapping and MADV_REMOVE (a punched hole) on a shared
+  // file mapping both read back as zeroes; a file system that cannot punch holes gets memset.
+  if (madvise(data_ + lo, hi - lo, file_backed_ ? MADV_REMOVE : MADV_DONTNEED) != 0) {
+    std::memset(data_ + lo, 0, hi - lo);
+  }
 }
 
 SparseStore::~SparseStore() {

@@ -26,9 +26,14 @@ class SparseStore {
   bool Contains(uint64_t addr, uint64_t len) const { return len <= size_ && addr <= size_ - len; }
   /// Bytes the kernel has actually committed (resident), from mincore().
   uint64_t ResidentBytes() const;
+  /// Clears [addr, addr + len) (ignored outside the store) without committing pages: whole
+  /// pages go back to the kernel (zero-filled again when touched; a backing file's range
+  /// becomes a hole), the partial pages at the ends are cleared in place.
+  void Zero(uint64_t addr, uint64_t len);
 
  private:
   uint8_t* data_ = nullptr;
+  bool file_backed_ = false;
   uint64_t size_ = 0;
   std::string error_;
 };

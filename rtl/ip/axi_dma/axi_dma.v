@@ -1,5 +1,6 @@
-// pr_axi_dma: xilinx.com:ip:axi_dma:7.1 in Direct Register mode (C_INCLUDE_SG = 0), register
-// compatible with PG021 ("Direct Register Mode Register Address Map"):
+// pr_axi_dma: xilinx.com:ip:axi_dma:7.1 in Direct Register mode (C_INCLUDE_SG = 0) or
+// scatter-gather mode (C_INCLUDE_SG = 1, below), register compatible with PG021. Direct
+// Register mode ("Direct Register Mode Register Address Map"):
 //   0x00 MM2S_DMACR  RS bit0, reserved bit1 (reads 1), Reset bit2 (self-clearing, resets both
 //                    channels once they are quiet), Keyhole bit3 and Cyclic bit4 (stored, no
 //                    effect), IOC_IrqEn bit12, Dly_IrqEn bit13, Err_IrqEn bit14,
@@ -30,6 +31,38 @@
 // S2MM ends a transfer at TLAST or when LENGTH bytes arrived (the rest of that beat is
 // dropped and TREADY stays low until the next transfer). Stream TKEEP: MM2S gives low bytes
 // on the last beat; S2MM takes the bytes whose TKEEP bit is set, packed in order.
+//
+// Scatter-gather mode (PG021 "Scatter Gather Mode Register Address Map", "Scatter Gather
+// Descriptor"), the datapaths above shared, one descriptor at a time per channel:
+//   DMACR as above, except that an IRQThreshold of 0 is not written and a new one restarts
+//   the count. DMASR adds SGIncld bit3 (1), SGIntErr bit8, SGSlvErr bit9, SGDecErr bit10,
+//   IRQThresholdSts 23:16 and IRQDelaySts 31:24; reset 0x00010009.
+//   0x08/0x0C CURDESC(_MSB): 64-byte aligned, writable only while halted; the descriptor being
+//   worked on (on an error: the one that failed). 0x10/0x14 TAILDESC(_MSB): the pause point;
+//   writing TAILDESC_MSB (TAILDESC with C_ADDR_WIDTH = 32) while running starts the chain at
+//   CURDESC, or, paused at the tail (Idle), at the NXTDESC of the old tail; otherwise it only
+//   moves the pause point. Written while halted it does nothing but store. 0x2C SG_CTL:
+//   SG_CACHE 3:0 (reset 0011b, drives m_axi_sg_arcache/awcache) and SG_USER 11:8 (stored).
+//   The direct-mode address and LENGTH registers are reserved (read 0).
+//   Descriptors (13 words in 64-byte slots): 0x00/0x04 NXTDESC, 0x08/0x0C BUFFER_ADDRESS,
+//   0x18 CONTROL (length in C_SG_LENGTH_WIDTH bits, TXSOF bit27, TXEOF bit26: TLAST only at
+//   the end of an EOF descriptor, so a packet may span descriptors), 0x1C STATUS written back
+//   when a descriptor is done: Cmplt bit31, DMADecErr 30, DMASlvErr 29, the bytes moved
+//   25:0, and on S2MM RXSOF bit27 (first descriptor of a packet) and RXEOF bit26 (TLAST
+//   ended it). A fetch reads words 0..7 in one burst over m_axi_sg_ (the APP words belong to
+//   the status/control stream, which this model has not); the write-back writes STATUS only.
+//   Errors halt the channel (RS cleared, Err_Irq): a fetch or write-back answered SLVERR /
+//   DECERR -> SGSlvErr / SGDecErr; a fetched descriptor with Cmplt set -> SGIntErr (unless
+//   Cyclic); a zero length -> DMAIntErr; a data SLVERR/DECERR -> DMASlvErr/DMADecErr, and the
+//   descriptor's STATUS gets Cmplt with the error bit. Each completed descriptor counts the
+//   IRQThreshold down (IOC_Irq at 0, reloaded); with IRQDelay != 0 a completion not reaching
+//   the threshold starts the delay timer (IRQDelay x C_DLYTMR_RESOLUTION clocks, restarted by
+//   the next completion) whose expiry sets Dly_Irq and reloads the threshold count. Cyclic
+//   (DMACR bit4): Cmplt is not checked and the tail never pauses the chain.
+//   Not modelled: multichannel, the status/control streams (APP words), keyhole; a packet's
+//   descriptors other than the last should hold whole stream beats (PYNQ's do: their length
+//   is a multiple of the memory-map width), else MM2S sends a partial beat mid-packet and
+//   S2MM drops the rest of the beat that crosses a descriptor's end.
 `default_nettype none
 /* verilator lint_off DECLFILENAME */  // file <core>.v holds module pr_<core> (README.md)
 module pr_axi_dma #(
@@ -40,7 +73,12 @@ module pr_axi_dma #(
     parameter integer C_ADDR_WIDTH = 64,               // 32 or 64 (then the _MSB registers)
     // memory-map data widths (PG021): 32, 64 or 128, at least the channel's stream width
     parameter integer C_M_AXI_MM2S_DATA_WIDTH = 64,
-    parameter integer C_M_AXI_S2MM_DATA_WIDTH = 64
+    parameter integer C_M_AXI_S2MM_DATA_WIDTH = 64,
+    // scatter-gather (PG021): 0 = Direct Register mode; the SG master's data width (32 as the
+    // IP has it; 64 or 128 so it can share a wider PS port without a width converter)
+    parameter integer C_INCLUDE_SG = 0,
+    parameter integer C_M_AXI_SG_DATA_WIDTH = 32,
+    parameter integer C_DLYTMR_RESOLUTION = 125  // clocks per IRQDelay unit, 1..65536
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -91,6 +129,34 @@ module pr_axi_dma #(
     input  wire [1:0]  m_axi_s2mm_bresp,
     input  wire        m_axi_s2mm_bvalid,
     output wire        m_axi_s2mm_bready,
+    // AXI4 master, scatter-gather descriptors (C_INCLUDE_SG = 1; idle when 0)
+    output wire [39:0] m_axi_sg_araddr,
+    output wire [7:0]  m_axi_sg_arlen,
+    output wire [2:0]  m_axi_sg_arsize,
+    output wire [1:0]  m_axi_sg_arburst,
+    output wire [3:0]  m_axi_sg_arcache,
+    output wire        m_axi_sg_arvalid,
+    input  wire        m_axi_sg_arready,
+    input  wire [C_M_AXI_SG_DATA_WIDTH-1:0] m_axi_sg_rdata,
+    input  wire [1:0]  m_axi_sg_rresp,
+    input  wire        m_axi_sg_rlast,
+    input  wire        m_axi_sg_rvalid,
+    output wire        m_axi_sg_rready,
+    output wire [39:0] m_axi_sg_awaddr,
+    output wire [7:0]  m_axi_sg_awlen,
+    output wire [2:0]  m_axi_sg_awsize,
+    output wire [1:0]  m_axi_sg_awburst,
+    output wire [3:0]  m_axi_sg_awcache,
+    output wire        m_axi_sg_awvalid,
+    input  wire        m_axi_sg_awready,
+    output wire [C_M_AXI_SG_DATA_WIDTH-1:0]   m_axi_sg_wdata,
+    output wire [C_M_AXI_SG_DATA_WIDTH/8-1:0] m_axi_sg_wstrb,
+    output wire        m_axi_sg_wlast,
+    output wire        m_axi_sg_wvalid,
+    input  wire        m_axi_sg_wready,
+    input  wire [1:0]  m_axi_sg_bresp,
+    input  wire        m_axi_sg_bvalid,
+    output wire        m_axi_sg_bready,
     // AXI4-Stream out (MM2S) and in (S2MM)
     output wire [C_M_AXIS_MM2S_TDATA_WIDTH-1:0]   m_axis_mm2s_tdata,
     output wire [C_M_AXIS_MM2S_TDATA_WIDTH/8-1:0] m_axis_mm2s_tkeep,
@@ -109,6 +175,7 @@ module pr_axi_dma #(
 );
   localparam integer kAw = C_S_AXI_LITE_ADDR_WIDTH, kLw = C_SG_LENGTH_WIDTH;
   localparam integer kMm2sMb = C_M_AXI_MM2S_DATA_WIDTH / 8, kS2mmMb = C_M_AXI_S2MM_DATA_WIDTH / 8;
+  localparam integer kSg = C_INCLUDE_SG != 0 ? 1 : 0, kSgb = C_M_AXI_SG_DATA_WIDTH / 8;
 
   // The configurations the IP offers and this model implements: refused at elaboration.
   generate
@@ -119,6 +186,12 @@ module pr_axi_dma #(
     if (C_M_AXIS_MM2S_TDATA_WIDTH > C_M_AXI_MM2S_DATA_WIDTH ||
         C_S_AXIS_S2MM_TDATA_WIDTH > C_M_AXI_S2MM_DATA_WIDTH) begin : g_bad_stream_width
       $error("pr_axi_dma: a stream may not be wider than its memory-map data width");
+    end
+    if (kSgb != 4 && kSgb != 8 && kSgb != 16) begin : g_bad_sg_width
+      $error("pr_axi_dma: C_M_AXI_SG_DATA_WIDTH must be 32, 64 or 128");
+    end
+    if (C_DLYTMR_RESOLUTION < 1 || C_DLYTMR_RESOLUTION > 65536) begin : g_bad_dly_res
+      $error("pr_axi_dma: C_DLYTMR_RESOLUTION must be 1..65536");
     end
   endgenerate
 
@@ -151,35 +224,65 @@ module pr_axi_dma #(
   wire [5:0]  rd_off_s2mm = ar_addr32[5:0] - 6'h30;
   wire [31:0] mm2s_rdata, s2mm_rdata;
 
-  always @(*) rd_data = rd_mm2s ? mm2s_rdata : rd_s2mm ? s2mm_rdata : 32'd0;
+  // SG_CTL (0x2C, scatter-gather only): SG_CACHE 3:0 (m_axi_sg_arcache/awcache), SG_USER 11:8
+  reg  [3:0]  sg_cache, sg_user;
+  wire        rd_sg_ctl = kSg != 0 && ar_addr32 == 32'h2C;
 
-  // ---- soft reset: DMACR.Reset on either channel; done once both channels are quiet ----
-  wire mm2s_reset_req, s2mm_reset_req, mm2s_active, s2mm_active;
+  always @(*) begin
+    rd_data = rd_sg_ctl ? {20'd0, sg_user, 4'd0, sg_cache}
+              : rd_mm2s ? mm2s_rdata : rd_s2mm ? s2mm_rdata : 32'd0;
+  end
+
+  // ---- soft reset: DMACR.Reset on either channel; done once both channels are quiet (and
+  // the SG master has no descriptor access outstanding) ----
+  wire mm2s_reset_req, s2mm_reset_req, mm2s_active, s2mm_active, sg_active;
   reg  reset_pending;
-  wire soft_rst = reset_pending && !mm2s_active && !s2mm_active;
+  wire soft_rst = reset_pending && !mm2s_active && !s2mm_active && !sg_active;
+
+  always @(posedge clk) begin
+    if (!rst_n || soft_rst) begin
+      sg_cache <= 4'b0011;
+      sg_user <= 4'd0;
+    end else if (kSg != 0 && wr_en && wr_addr == 32'h2C) begin
+      sg_cache <= (sg_cache & ~wr_mask[3:0]) | (wr_data[3:0] & wr_mask[3:0]);
+      sg_user <= (sg_user & ~wr_mask[11:8]) | (wr_data[11:8] & wr_mask[11:8]);
+    end
+  end
   always @(posedge clk) begin
     if (!rst_n || soft_rst) reset_pending <= 1'b0;
     else if (mm2s_reset_req || s2mm_reset_req) reset_pending <= 1'b1;
   end
 
   // ---- MM2S ----
-  wire             mm2s_start, mm2s_abort, mm2s_done, mm2s_err;
+  wire             mm2s_start, mm2s_abort, mm2s_done, mm2s_err, mm2s_eof, mm2s_sg_busy;
   wire [1:0]       mm2s_err_code;
   wire [39:0]      mm2s_addr;
   wire [kLw-1:0]   mm2s_len;
-  pr_axi_dma_regs #(.LW(kLw), .ADDR64(C_ADDR_WIDTH > 32 ? 1 : 0), .RX(0)) mm2s_regs (
+  // the two channels' descriptor accesses ([0] MM2S, [1] S2MM) on the shared SG master
+  wire [1:0]       sg_req, sg_req_wr, sg_ack;
+  wire [79:0]      sg_req_addr;
+  wire [63:0]      sg_req_wdata;
+  wire [1:0]       sg_resp;
+  wire [255:0]     sg_words;
+  pr_axi_dma_regs #(.LW(kLw), .ADDR64(C_ADDR_WIDTH > 32 ? 1 : 0), .RX(0), .SG(kSg),
+                    .DLY_RES(C_DLYTMR_RESOLUTION)) mm2s_regs (
       .clk(clk), .rst_n(rst_n), .soft_rst(soft_rst), .reset_pending(reset_pending),
       .reset_req(mm2s_reset_req),
       .wr_en(wr_mm2s), .wr_off(wr_addr[5:0]), .wr_data(wr_data), .wr_mask(wr_mask),
       .rd_off(ar_addr32[5:0]), .rd_data(mm2s_rdata),
-      .ch_start(mm2s_start), .ch_addr(mm2s_addr), .ch_len(mm2s_len), .ch_abort(mm2s_abort),
-      .ch_active(mm2s_active), .ch_done(mm2s_done), .ch_done_bytes({kLw{1'b0}}),
-      .ch_err(mm2s_err), .ch_err_code(mm2s_err_code), .introut(mm2s_introut));
+      .ch_start(mm2s_start), .ch_addr(mm2s_addr), .ch_len(mm2s_len), .ch_eof(mm2s_eof),
+      .ch_abort(mm2s_abort), .ch_active(mm2s_active), .ch_done(mm2s_done),
+      .ch_done_bytes({kLw{1'b0}}), .ch_done_eof(1'b0), .ch_err(mm2s_err),
+      .ch_err_code(mm2s_err_code), .introut(mm2s_introut),
+      .sg_req(sg_req[0]), .sg_req_wr(sg_req_wr[0]), .sg_req_addr(sg_req_addr[39:0]),
+      .sg_req_wdata(sg_req_wdata[31:0]), .sg_ack(sg_ack[0]), .sg_resp(sg_resp),
+      .sg_words(sg_words), .sg_busy(mm2s_sg_busy));
 
   wire mm2s_busy;
   pr_axi_dma_mm2s #(.NB(C_M_AXIS_MM2S_TDATA_WIDTH / 8), .MB(kMm2sMb), .LW(kLw)) mm2s (
       .clk(clk), .rst_n(rst_n),
-      .start(mm2s_start), .start_addr(mm2s_addr), .start_len(mm2s_len), .abort(mm2s_abort),
+      .start(mm2s_start), .start_addr(mm2s_addr), .start_len(mm2s_len),
+      .start_eof(mm2s_eof), .abort(mm2s_abort),
       .active(mm2s_active), .busy(mm2s_busy), .done(mm2s_done), .err(mm2s_err),
       .err_code(mm2s_err_code),
       .araddr(m_axi_mm2s_araddr), .arlen(m_axi_mm2s_arlen), .arvalid(m_axi_mm2s_arvalid),
@@ -191,25 +294,31 @@ module pr_axi_dma #(
   assign m_axi_mm2s_arburst = 2'b01;
 
   // ---- S2MM ----
-  wire             s2mm_start, s2mm_abort, s2mm_done, s2mm_err;
+  wire             s2mm_start, s2mm_abort, s2mm_done, s2mm_err, s2mm_done_eof, s2mm_sg_busy;
+  wire             unused_s2mm_eof;  // TLAST is the stream's, not the descriptor's
   wire [1:0]       s2mm_err_code;
   wire [39:0]      s2mm_addr;
   wire [kLw-1:0]   s2mm_len, s2mm_bytes;
-  pr_axi_dma_regs #(.LW(kLw), .ADDR64(C_ADDR_WIDTH > 32 ? 1 : 0), .RX(1)) s2mm_regs (
+  pr_axi_dma_regs #(.LW(kLw), .ADDR64(C_ADDR_WIDTH > 32 ? 1 : 0), .RX(1), .SG(kSg),
+                    .DLY_RES(C_DLYTMR_RESOLUTION)) s2mm_regs (
       .clk(clk), .rst_n(rst_n), .soft_rst(soft_rst), .reset_pending(reset_pending),
       .reset_req(s2mm_reset_req),
       .wr_en(wr_s2mm), .wr_off(wr_off_s2mm), .wr_data(wr_data), .wr_mask(wr_mask),
       .rd_off(rd_off_s2mm), .rd_data(s2mm_rdata),
-      .ch_start(s2mm_start), .ch_addr(s2mm_addr), .ch_len(s2mm_len), .ch_abort(s2mm_abort),
-      .ch_active(s2mm_active), .ch_done(s2mm_done), .ch_done_bytes(s2mm_bytes),
-      .ch_err(s2mm_err), .ch_err_code(s2mm_err_code), .introut(s2mm_introut));
+      .ch_start(s2mm_start), .ch_addr(s2mm_addr), .ch_len(s2mm_len), .ch_eof(unused_s2mm_eof),
+      .ch_abort(s2mm_abort), .ch_active(s2mm_active), .ch_done(s2mm_done),
+      .ch_done_bytes(s2mm_bytes), .ch_done_eof(s2mm_done_eof), .ch_err(s2mm_err),
+      .ch_err_code(s2mm_err_code), .introut(s2mm_introut),
+      .sg_req(sg_req[1]), .sg_req_wr(sg_req_wr[1]), .sg_req_addr(sg_req_addr[79:40]),
+      .sg_req_wdata(sg_req_wdata[63:32]), .sg_ack(sg_ack[1]), .sg_resp(sg_resp),
+      .sg_words(sg_words), .sg_busy(s2mm_sg_busy));
 
   wire s2mm_busy;
   pr_axi_dma_s2mm #(.NB(C_S_AXIS_S2MM_TDATA_WIDTH / 8), .MB(kS2mmMb), .LW(kLw)) s2mm (
       .clk(clk), .rst_n(rst_n),
       .start(s2mm_start), .start_addr(s2mm_addr), .start_len(s2mm_len), .abort(s2mm_abort),
       .active(s2mm_active), .busy(s2mm_busy), .done(s2mm_done), .done_bytes(s2mm_bytes),
-      .err(s2mm_err), .err_code(s2mm_err_code),
+      .done_eof(s2mm_done_eof), .err(s2mm_err), .err_code(s2mm_err_code),
       .awaddr(m_axi_s2mm_awaddr), .awlen(m_axi_s2mm_awlen), .awvalid(m_axi_s2mm_awvalid),
       .awready(m_axi_s2mm_awready), .wdata(m_axi_s2mm_wdata), .wstrb(m_axi_s2mm_wstrb),
       .wlast(m_axi_s2mm_wlast), .wvalid(m_axi_s2mm_wvalid), .wready(m_axi_s2mm_wready),
@@ -219,15 +328,74 @@ module pr_axi_dma #(
   assign m_axi_s2mm_awsize = kS2mmMb == 16 ? 3'd4 : kS2mmMb == 8 ? 3'd3 : 3'd2;
   assign m_axi_s2mm_awburst = 2'b01;
 
-  assign busy = mm2s_busy || s2mm_busy || reset_pending;
+  // ---- scatter-gather master: one descriptor access at a time for both channels ----
+  generate
+    if (kSg != 0) begin : g_sg
+      pr_axi_dma_sg_bus #(.SB(kSgb)) sg_bus (
+          .clk(clk), .rst_n(rst_n), .hold(reset_pending),
+          .req(sg_req), .req_wr(sg_req_wr), .req_addr(sg_req_addr), .req_wdata(sg_req_wdata),
+          .ack(sg_ack), .resp(sg_resp), .words(sg_words), .active(sg_active),
+          .araddr(m_axi_sg_araddr), .arlen(m_axi_sg_arlen), .arsize(m_axi_sg_arsize),
+          .arvalid(m_axi_sg_arvalid), .arready(m_axi_sg_arready), .rdata(m_axi_sg_rdata),
+          .rresp(m_axi_sg_rresp), .rlast(m_axi_sg_rlast), .rvalid(m_axi_sg_rvalid),
+          .rready(m_axi_sg_rready), .awaddr(m_axi_sg_awaddr), .awlen(m_axi_sg_awlen),
+          .awsize(m_axi_sg_awsize), .awvalid(m_axi_sg_awvalid), .awready(m_axi_sg_awready),
+          .wdata(m_axi_sg_wdata), .wstrb(m_axi_sg_wstrb), .wlast(m_axi_sg_wlast),
+          .wvalid(m_axi_sg_wvalid), .wready(m_axi_sg_wready), .bresp(m_axi_sg_bresp),
+          .bvalid(m_axi_sg_bvalid), .bready(m_axi_sg_bready));
+      assign m_axi_sg_arburst = 2'b01;
+      assign m_axi_sg_awburst = 2'b01;
+      assign m_axi_sg_arcache = sg_cache;
+      assign m_axi_sg_awcache = sg_cache;
+    end else begin : g_no_sg
+      // Direct Register mode: the master stays idle and its inputs are not looked at.
+      assign sg_ack = 2'b00;
+      assign sg_resp = 2'b00;
+      assign sg_words = 256'd0;
+      assign sg_active = 1'b0;
+      assign m_axi_sg_araddr = 40'd0;
+      assign m_axi_sg_arlen = 8'd0;
+      assign m_axi_sg_arsize = kSgb == 16 ? 3'd4 : kSgb == 8 ? 3'd3 : 3'd2;
+      assign m_axi_sg_arburst = 2'b01;
+      assign m_axi_sg_arcache = 4'd0;
+      assign m_axi_sg_arvalid = 1'b0;
+      assign m_axi_sg_rready = 1'b0;
+      assign m_axi_sg_awaddr = 40'd0;
+      assign m_axi_sg_awlen = 8'd0;
+      assign m_axi_sg_awsize = kSgb == 16 ? 3'd4 : kSgb == 8 ? 3'd3 : 3'd2;
+      assign m_axi_sg_awburst = 2'b01;
+      assign m_axi_sg_awcache = 4'd0;
+      assign m_axi_sg_awvalid = 1'b0;
+      assign m_axi_sg_wdata = {C_M_AXI_SG_DATA_WIDTH{1'b0}};
+      assign m_axi_sg_wstrb = {kSgb{1'b0}};
+      assign m_axi_sg_wlast = 1'b0;
+      assign m_axi_sg_wvalid = 1'b0;
+      assign m_axi_sg_bready = 1'b0;
+      wire sg_unused = &{1'b0, m_axi_sg_arready, m_axi_sg_rdata, m_axi_sg_rresp,
+                         m_axi_sg_rlast, m_axi_sg_rvalid, m_axi_sg_awready, m_axi_sg_wready,
+                         m_axi_sg_bresp, m_axi_sg_bvalid, sg_req, sg_req_wr, sg_req_addr,
+                         sg_req_wdata, sg_cache, sg_user};
+    end
+  endgenerate
+
+  // SG_USER has no AXI USER signals to drive here: stored for software only.
+  wire sg_user_unused = &{1'b0, sg_user};
+
+  assign busy = mm2s_busy || s2mm_busy || reset_pending || mm2s_sg_busy || s2mm_sg_busy ||
+                sg_active;
 endmodule
 
-// One channel's registers (DMACR, DMASR, address, LENGTH at channel offsets 0x00, 0x04,
-// 0x18/0x1C, 0x28) and its run/halt/idle/interrupt state.
+// One channel's registers and its run/halt/idle/interrupt state. Direct Register mode
+// (SG = 0): DMACR, DMASR, address, LENGTH at channel offsets 0x00, 0x04, 0x18/0x1C, 0x28.
+// Scatter-gather (SG = 1): DMACR, DMASR, CURDESC 0x08/0x0C, TAILDESC 0x10/0x14 and the
+// descriptor engine of the channel: fetch (words 0..7 through the shared SG bus) -> datapath
+// transfer -> STATUS write-back -> the next descriptor, or Idle at the tail.
 module pr_axi_dma_regs #(
     parameter integer LW = 26,
     parameter integer ADDR64 = 1,
-    parameter integer RX = 0  // S2MM: LENGTH reads back the bytes received
+    parameter integer RX = 0,  // S2MM: LENGTH reads back the bytes received
+    parameter integer SG = 0,
+    parameter integer DLY_RES = 125  // clocks per IRQDelay unit (C_DLYTMR_RESOLUTION)
 ) (
     input  wire          clk,
     input  wire          rst_n,
@@ -243,33 +411,68 @@ module pr_axi_dma_regs #(
     output reg           ch_start,
     output wire [39:0]   ch_addr,
     output wire [LW-1:0] ch_len,
+    output wire          ch_eof,   // MM2S: TLAST at the end of this transfer
     output wire          ch_abort,
     input  wire          ch_active,
     input  wire          ch_done,
     input  wire [LW-1:0] ch_done_bytes,
+    input  wire          ch_done_eof,  // S2MM: the transfer ended at TLAST
     input  wire          ch_err,
     input  wire [1:0]    ch_err_code,
-    output wire          introut
+    output wire          introut,
+    // descriptor accesses through the shared SG master (SG = 1): held until sg_ack
+    output wire          sg_req,
+    output wire          sg_req_wr,     // 1: write sg_req_wdata to the STATUS word
+    output wire [39:0]   sg_req_addr,   // the descriptor
+    output wire [31:0]   sg_req_wdata,
+    input  wire          sg_ack,
+    input  wire [1:0]    sg_resp,
+    /* verilator lint_off UNUSEDSIGNAL */  // words 4 and 5 are reserved
+    input  wire [255:0]  sg_words,      // descriptor words 0..7 after a fetch
+    /* verilator lint_on UNUSEDSIGNAL */
+    output wire          sg_busy
 );
+  localparam [1:0] kWait = 2'd0, kFetch = 2'd1, kXfer = 2'd2, kWb = 2'd3;
   reg          rs, halted, idle, int_err, slv_err, dec_err, ioc_irq, dly_irq, err_irq;
   reg  [2:0]   irq_en;   // DMACR 14:12
   reg  [1:0]   cr_mode;  // DMACR 4:3
   reg  [15:0]  cr_hi;    // DMACR 31:16
   reg  [31:0]  addr_lo, addr_hi;
   reg  [LW-1:0] length;
+  // scatter-gather state
+  reg  [1:0]   sg_state;
+  reg          sg_started;  // a TAILDESC write since RS began the chain (then fetch CURDESC)
+  reg          sg_int_err, sg_slv_err, sg_dec_err;
+  reg  [31:0]  cur_lo, cur_hi, tail_lo, tail_hi, nxt_lo, nxt_hi;
+  reg  [39:0]  buf_addr;
+  reg  [LW-1:0] buf_len;
+  reg          buf_eof, rx_sof, wb_halt;
+  reg  [31:0]  wb_status;
+  reg  [7:0]   thr_cnt;     // IRQThresholdSts: descriptors left before IOC_Irq
+  reg          dly_run;
+  reg  [7:0]   dly_units;   // IRQDelaySts
+  reg  [15:0]  dly_tick;
 
   wire [31:0] cr = {cr_hi, 1'b0, irq_en, 7'd0, cr_mode, reset_pending, 1'b1, rs};
-  wire [31:0] sr = {17'd0, err_irq, dly_irq, ioc_irq, 5'd0, dec_err, slv_err, int_err, 2'd0,
-                    idle, halted};
+  wire [31:0] sr = SG != 0 ? {dly_units, thr_cnt, 1'b0, err_irq, dly_irq, ioc_irq, 1'b0,
+                              sg_dec_err, sg_slv_err, sg_int_err, 1'b0, dec_err, slv_err,
+                              int_err, 1'b1, 1'b0, idle, halted}
+                           : {17'd0, err_irq, dly_irq, ioc_irq, 5'd0, dec_err, slv_err, int_err,
+                              2'd0, idle, halted};
   wire [31:0] len32 = {{(32 - LW){1'b0}}, length};
+  wire [31:0] hi_mask = ADDR64 != 0 ? 32'hFFFFFFFF : 32'd0;
 
   always @(*) begin
     case (rd_off)
       6'h00: rd_data = cr;
       6'h04: rd_data = sr;
-      6'h18: rd_data = addr_lo;
-      6'h1C: rd_data = ADDR64 != 0 ? addr_hi : 32'd0;
-      6'h28: rd_data = len32;
+      6'h08: rd_data = SG != 0 ? cur_lo : 32'd0;
+      6'h0C: rd_data = SG != 0 ? cur_hi & hi_mask : 32'd0;
+      6'h10: rd_data = SG != 0 ? tail_lo : 32'd0;
+      6'h14: rd_data = SG != 0 ? tail_hi & hi_mask : 32'd0;
+      6'h18: rd_data = SG == 0 ? addr_lo : 32'd0;
+      6'h1C: rd_data = SG == 0 && ADDR64 != 0 ? addr_hi : 32'd0;
+      6'h28: rd_data = SG == 0 ? len32 : 32'd0;
       default: rd_data = 32'd0;
     endcase
   end
@@ -278,16 +481,51 @@ module pr_axi_dma_regs #(
   wire [31:0] cr_new = (cr & ~wr_mask) | (wr_data & wr_mask);
   wire [31:0] sr_w1c = wr_data & wr_mask;
   wire [31:0] len_new = (len32 & ~wr_mask) | (wr_data & wr_mask);
+  wire [31:0] cur_lo_new = (cur_lo & ~wr_mask) | (wr_data & wr_mask);
+  wire [31:0] cur_hi_new = (cur_hi & ~wr_mask) | (wr_data & wr_mask);
+  wire [31:0] tail_lo_new = (tail_lo & ~wr_mask) | (wr_data & wr_mask);
+  wire [31:0] tail_hi_new = (tail_hi & ~wr_mask) | (wr_data & wr_mask);
+  // descriptor words (PG021 "Scatter Gather Descriptor"): NXTDESC, NXTDESC_MSB,
+  // BUFFER_ADDRESS, BUFFER_ADDRESS_MSB, two reserved, CONTROL, STATUS
+  wire [31:0] d_nxt_lo = sg_words[31:0], d_nxt_hi = sg_words[63:32];
+  wire [31:0] d_buf_lo = sg_words[95:64], d_buf_hi = sg_words[127:96];
+  wire [31:0] d_ctrl = sg_words[223:192], d_status = sg_words[255:224];
   /* verilator lint_on UNUSEDSIGNAL */
   wire        wr_cr = wr_en && wr_off == 6'h00;
   wire        wr_len = wr_en && wr_off == 6'h28;
-  wire        any_err = int_err || slv_err || dec_err;
+  wire        any_err = int_err || slv_err || dec_err || sg_int_err || sg_slv_err || sg_dec_err;
   wire        running = rs && !halted;
   assign reset_req = wr_cr && cr_new[2];
-  assign ch_addr = {addr_hi[7:0], addr_lo};
-  assign ch_len = length;
+  assign ch_addr = SG != 0 ? buf_addr : {addr_hi[7:0], addr_lo};
+  assign ch_len = SG != 0 ? buf_len : length;
+  assign ch_eof = SG == 0 || buf_eof;
   assign ch_abort = !rs || reset_pending;
   assign introut = (ioc_irq && irq_en[0]) || (dly_irq && irq_en[1]) || (err_irq && irq_en[2]);
+
+  // The tail as it stands after this cycle's write: a write racing the engine's arrival at
+  // the old tail moves the pause point rather than being lost.
+  wire        wr_tail_lo = wr_en && wr_off == 6'h10, wr_tail_hi = wr_en && wr_off == 6'h14;
+  /* verilator lint_off UNUSEDSIGNAL */  // below the 64-byte alignment, above 40 bits
+  wire [31:0] tail_lo_now = wr_tail_lo ? tail_lo_new : tail_lo;
+  wire [31:0] tail_hi_now = wr_tail_hi && ADDR64 != 0 ? tail_hi_new : tail_hi;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [39:0] cur40 = {ADDR64 != 0 ? cur_hi[7:0] : 8'd0, cur_lo[31:6], 6'd0};
+  wire [39:0] tail40 = {ADDR64 != 0 ? tail_hi_now[7:0] : 8'd0, tail_lo_now[31:6], 6'd0};
+  // The write that (re)starts the engine: TAILDESC_MSB with 64-bit addresses, else TAILDESC.
+  wire        tail_go = ADDR64 != 0 ? wr_tail_hi : wr_tail_lo;
+  wire        cyclic = cr_mode[1];
+  wire [25:0] bytes26 = {{(26 - LW){1'b0}}, RX != 0 ? ch_done_bytes : buf_len};
+  wire [7:0]  threshold = cr_hi[7:0];
+  wire [7:0]  delay = cr_hi[15:8];
+  localparam integer kDlyLastI = DLY_RES - 1;
+  localparam [15:0] kDlyLast = kDlyLastI[15:0];
+  wire        dly_tick_end = dly_tick == kDlyLast;
+
+  assign sg_req = SG != 0 && (sg_state == kFetch || sg_state == kWb);
+  assign sg_req_wr = sg_state == kWb;
+  assign sg_req_addr = cur40;
+  assign sg_req_wdata = wb_status;
+  assign sg_busy = SG != 0 && (sg_req || ch_start || ch_done || ch_err || dly_run);
 
   always @(posedge clk) begin
     if (!rst_n || soft_rst) begin
@@ -307,6 +545,27 @@ module pr_axi_dma_regs #(
       addr_hi <= 32'd0;
       length <= {LW{1'b0}};
       ch_start <= 1'b0;
+      sg_state <= kWait;
+      sg_started <= 1'b0;
+      sg_int_err <= 1'b0;
+      sg_slv_err <= 1'b0;
+      sg_dec_err <= 1'b0;
+      cur_lo <= 32'd0;
+      cur_hi <= 32'd0;
+      tail_lo <= 32'd0;
+      tail_hi <= 32'd0;
+      nxt_lo <= 32'd0;
+      nxt_hi <= 32'd0;
+      buf_addr <= 40'd0;
+      buf_len <= {LW{1'b0}};
+      buf_eof <= 1'b0;
+      rx_sof <= 1'b1;
+      wb_halt <= 1'b0;
+      wb_status <= 32'd0;
+      thr_cnt <= 8'd1;
+      dly_run <= 1'b0;
+      dly_units <= 8'd0;
+      dly_tick <= 16'd0;
     end else begin
       ch_start <= 1'b0;
       if (wr_en) begin
@@ -315,21 +574,35 @@ module pr_axi_dma_regs #(
             rs <= cr_new[0] && !any_err && !reset_pending;  // errors need a reset
             cr_mode <= cr_new[4:3];
             irq_en <= cr_new[14:12];
-            cr_hi <= cr_new[31:16];
+            if (SG != 0) begin
+              // PG021: a threshold of 0 is not written; a new one restarts the count
+              cr_hi[15:8] <= cr_new[31:24];
+              if (cr_new[23:16] != 8'd0) begin
+                cr_hi[7:0] <= cr_new[23:16];
+                thr_cnt <= cr_new[23:16];
+              end
+            end else begin
+              cr_hi <= cr_new[31:16];
+            end
           end
           6'h04: begin
             if (sr_w1c[12]) ioc_irq <= 1'b0;
             if (sr_w1c[13]) dly_irq <= 1'b0;
             if (sr_w1c[14]) err_irq <= 1'b0;
           end
-          6'h18: addr_lo <= (addr_lo & ~wr_mask) | (wr_data & wr_mask);
-          6'h1C: if (ADDR64 != 0) addr_hi <= (addr_hi & ~wr_mask) | (wr_data & wr_mask);
-          6'h28: length <= len_new[LW-1:0];
+          // CURDESC only while halted (PG021: read-only otherwise); 16-word aligned
+          6'h08: if (SG != 0 && halted) cur_lo <= cur_lo_new & 32'hFFFFFFC0;
+          6'h0C: if (SG != 0 && halted && ADDR64 != 0) cur_hi <= cur_hi_new;
+          6'h10: if (SG != 0) tail_lo <= tail_lo_new & 32'hFFFFFFC0;
+          6'h14: if (SG != 0 && ADDR64 != 0) tail_hi <= tail_hi_new;
+          6'h18: if (SG == 0) addr_lo <= (addr_lo & ~wr_mask) | (wr_data & wr_mask);
+          6'h1C: if (SG == 0 && ADDR64 != 0) addr_hi <= (addr_hi & ~wr_mask) | (wr_data & wr_mask);
+          6'h28: if (SG == 0) length <= len_new[LW-1:0];
           default: ;
         endcase
       end
       // LENGTH written while running starts a transfer (ignored while one is under way)
-      if (wr_len && running && !ch_active && !ch_start && !reset_pending) begin
+      if (SG == 0 && wr_len && running && !ch_active && !ch_start && !reset_pending) begin
         if (len_new[LW-1:0] == {LW{1'b0}}) begin
           int_err <= 1'b1;
           err_irq <= 1'b1;
@@ -339,7 +612,7 @@ module pr_axi_dma_regs #(
           idle <= 1'b0;
         end
       end
-      if (ch_done) begin
+      if (ch_done && SG == 0) begin
         idle <= 1'b1;
         ioc_irq <= 1'b1;
         if (RX != 0) length <= ch_done_bytes;
@@ -351,7 +624,125 @@ module pr_axi_dma_regs #(
         rs <= 1'b0;
       end
       if (rs && !(wr_cr && !cr_new[0])) halted <= 1'b0;
-      else if (!rs && !ch_active && !ch_start) halted <= 1'b1;
+      else if (!rs && !ch_active && !ch_start && (SG == 0 || sg_state == kWait)) halted <= 1'b1;
+
+      if (SG != 0) begin
+        // a halted channel starts its next chain from CURDESC, not from Idle at the tail
+        if (halted) begin
+          sg_started <= 1'b0;
+          idle <= 1'b0;
+          rx_sof <= 1'b1;
+        end
+        // interrupt delay timer: IRQDelay units of DLY_RES clocks after the last completion
+        if (dly_run) begin
+          dly_tick <= dly_tick_end ? 16'd0 : dly_tick + 16'd1;
+          if (dly_tick_end) begin
+            if (dly_units + 8'd1 >= delay) begin
+              dly_run <= 1'b0;
+              dly_units <= 8'd0;
+              dly_irq <= 1'b1;
+              thr_cnt <= threshold;
+            end else begin
+              dly_units <= dly_units + 8'd1;
+            end
+          end
+        end
+        case (sg_state)
+          kWait:
+            if (tail_go && running && !reset_pending && !any_err) begin
+              if (!sg_started) begin
+                sg_started <= 1'b1;
+                idle <= 1'b0;
+                sg_state <= kFetch;
+              end else if (idle) begin
+                // paused at the tail: go on with the descriptor after it
+                cur_lo <= nxt_lo;
+                cur_hi <= nxt_hi;
+                idle <= 1'b0;
+                sg_state <= kFetch;
+              end
+            end
+          kFetch:
+            if (sg_ack) begin
+              if (sg_resp != 2'b00) begin
+                if (sg_resp == 2'b11) sg_dec_err <= 1'b1;
+                else sg_slv_err <= 1'b1;
+                err_irq <= 1'b1;
+                rs <= 1'b0;
+                sg_state <= kWait;
+              end else if (!rs || reset_pending) begin
+                sg_state <= kWait;
+              end else if (d_status[31] && !cyclic) begin
+                sg_int_err <= 1'b1;  // a completed descriptor fetched again
+                err_irq <= 1'b1;
+                rs <= 1'b0;
+                sg_state <= kWait;
+              end else if (d_ctrl[LW-1:0] == {LW{1'b0}}) begin
+                int_err <= 1'b1;
+                err_irq <= 1'b1;
+                rs <= 1'b0;
+                sg_state <= kWait;
+              end else begin
+                nxt_lo <= d_nxt_lo & 32'hFFFFFFC0;
+                nxt_hi <= ADDR64 != 0 ? d_nxt_hi : 32'd0;
+                buf_addr <= {ADDR64 != 0 ? d_buf_hi[7:0] : 8'd0, d_buf_lo};
+                buf_len <= d_ctrl[LW-1:0];
+                buf_eof <= d_ctrl[26];
+                ch_start <= 1'b1;
+                sg_state <= kXfer;
+              end
+            end
+          kXfer:
+            if (ch_done) begin
+              wb_status <= {1'b1, 3'b000, RX != 0 ? {rx_sof, ch_done_eof} : 2'b00, bytes26};
+              if (RX != 0) rx_sof <= ch_done_eof;
+              wb_halt <= 1'b0;
+              sg_state <= kWb;
+            end else if (ch_err) begin
+              wb_status <= {1'b1, ch_err_code == 2'b11, ch_err_code != 2'b11, 29'd0};
+              wb_halt <= 1'b1;
+              sg_state <= kWb;
+            end else if (!rs && !ch_active && !ch_start) begin
+              sg_state <= kWait;  // stopped (RS = 0 or a reset) mid-transfer
+            end
+          default:  // kWb
+            if (sg_ack) begin
+              if (sg_resp != 2'b00) begin
+                if (sg_resp == 2'b11) sg_dec_err <= 1'b1;
+                else sg_slv_err <= 1'b1;
+                err_irq <= 1'b1;
+                rs <= 1'b0;
+                sg_state <= kWait;
+              end else begin
+                if (!wb_halt) begin
+                  // IOC_Irq after IRQThreshold completed descriptors; the delay timer
+                  // restarts with each completion
+                  if (thr_cnt <= 8'd1) begin
+                    ioc_irq <= 1'b1;
+                    thr_cnt <= threshold;
+                    dly_run <= 1'b0;
+                    dly_units <= 8'd0;
+                  end else begin
+                    thr_cnt <= thr_cnt - 8'd1;
+                    dly_run <= delay != 8'd0;
+                    dly_units <= 8'd0;
+                  end
+                  dly_tick <= 16'd0;
+                end
+                if (wb_halt || !rs || reset_pending) begin
+                  sg_state <= kWait;
+                end else if (cur40 == tail40 && !cyclic) begin
+                  idle <= 1'b1;
+                  sg_state <= kWait;
+                end else begin
+                  cur_lo <= nxt_lo;
+                  cur_hi <= nxt_hi;
+                  sg_state <= kFetch;
+                end
+              end
+            end
+        endcase
+      end
     end
   end
 endmodule
@@ -368,6 +759,8 @@ module pr_axi_dma_mm2s #(
     input  wire            start,
     input  wire [39:0]     start_addr,
     input  wire [LW-1:0]   start_len,
+    input  wire            start_eof,  // TLAST on the last beat (a scatter-gather descriptor
+                                       // without EOF continues its packet in the next one)
     input  wire            abort,
     output wire            active,
     output wire            busy,
@@ -396,7 +789,7 @@ module pr_axi_dma_mm2s #(
   localparam [10:0] kPageBeats = kPageBeatsI[10:0];
   localparam [5:0] kMb6 = MB[5:0];
 
-  reg          running;
+  reg          running, eof;
   // address generator
   reg [39:0]   ar_next;
   reg [LW-1:0] ar_beats_left;
@@ -474,6 +867,7 @@ module pr_axi_dma_mm2s #(
   always @(posedge clk) begin
     if (!rst_n) begin
       running <= 1'b0;
+      eof <= 1'b0;
       done <= 1'b0;
       err <= 1'b0;
       err_code <= 2'b00;
@@ -501,6 +895,7 @@ module pr_axi_dma_mm2s #(
       err <= 1'b0;
       if (start && !active) begin
         running <= 1'b1;
+        eof <= start_eof;
         ar_next <= {start_addr[39:kLb], {kLb{1'b0}}};
         ar_beats_left <= {{(kLb - 1){1'b0}}, start_span[LW:kLb]};
         reserved <= 7'd0;
@@ -539,7 +934,7 @@ module pr_axi_dma_mm2s #(
           tvalid <= 1'b1;
           tdata <= acc[8*NB-1:0] & emit_mask;
           for (i = 0; i < NB; i = i + 1) tkeep[i] <= i < take_n;
-          tlast <= out_left == {{(LW - 6){1'b0}}, take_n};
+          tlast <= eof && out_left == {{(LW - 6){1'b0}}, take_n};
           out_left <= out_left - {{(LW - 6){1'b0}}, take_n};
         end else if (tready || stop) begin
           tvalid <= 1'b0;
@@ -579,6 +974,7 @@ module pr_axi_dma_s2mm #(
     output wire            busy,
     output reg             done,
     output reg  [LW-1:0]   done_bytes,
+    output reg             done_eof,  // the transfer ended at TLAST (not at LENGTH)
     output reg             err,
     output reg  [1:0]      err_code,
     output wire [39:0]     awaddr,
@@ -605,7 +1001,7 @@ module pr_axi_dma_s2mm #(
   localparam [10:0] kPageBeats = kPageBeatsI[10:0];
   localparam [5:0] kMb6 = MB[5:0];
 
-  reg          running, rx_end, flush_pending;
+  reg          running, rx_end, flush_pending, end_tlast;
   reg [LW-1:0] len_left, bytes_rx;
   reg [8*MB-1:0] acc;
   reg [MB-1:0] acc_strb;
@@ -724,6 +1120,8 @@ module pr_axi_dma_s2mm #(
       wr_out <= 4'd0;
       done <= 1'b0;
       done_bytes <= {LW{1'b0}};
+      done_eof <= 1'b0;
+      end_tlast <= 1'b0;
       err <= 1'b0;
       err_code <= 2'b00;
     end else begin
@@ -748,6 +1146,7 @@ module pr_axi_dma_s2mm #(
         // stream in
         if (take) begin
           bytes_rx <= bytes_rx + {{(LW - 5){1'b0}}, n_take};
+          end_tlast <= tlast;
           len_left <= len_left - {{(LW - 5){1'b0}}, n_take};
           if (total >= kMb6) begin
             acc <= merged[16*MB-1:8*MB];
@@ -811,8 +1210,159 @@ module pr_axi_dma_s2mm #(
           running <= 1'b0;
           done <= 1'b1;
           done_bytes <= bytes_rx;
+          done_eof <= end_tlast;
         end
       end
+    end
+  end
+endmodule
+// Scatter-gather master shared by the two channels: one descriptor access at a time,
+// round-robin between the channels. A fetch reads descriptor words 0..7 (NXTDESC ..
+// STATUS; the APP words matter only with a status/control stream, which this model has not)
+// as one INCR burst of 32 bytes; a write-back writes the STATUS word (offset 0x1C) as one
+// beat with only its lanes strobed. The response is the burst's first error, if any.
+module pr_axi_dma_sg_bus #(
+    parameter integer SB = 4  // bytes per beat: 4, 8 or 16
+) (
+    input  wire            clk,
+    input  wire            rst_n,
+    input  wire            hold,       // a soft reset waits: start no new access
+    input  wire [1:0]      req,
+    input  wire [1:0]      req_wr,
+    input  wire [79:0]     req_addr,   // channel c in [40*c +: 40]
+    input  wire [63:0]     req_wdata,  // channel c in [32*c +: 32]
+    output reg  [1:0]      ack,
+    output reg  [1:0]      resp,
+    output reg  [255:0]    words,
+    output wire            active,
+    output wire [39:0]     araddr,
+    output wire [7:0]      arlen,
+    output wire [2:0]      arsize,
+    output wire            arvalid,
+    input  wire            arready,
+    input  wire [8*SB-1:0] rdata,
+    input  wire [1:0]      rresp,
+    input  wire            rlast,
+    input  wire            rvalid,
+    output wire            rready,
+    output wire [39:0]     awaddr,
+    output wire [7:0]      awlen,
+    output wire [2:0]      awsize,
+    output wire            awvalid,
+    input  wire            awready,
+    output wire [8*SB-1:0] wdata,
+    output wire [SB-1:0]   wstrb,
+    output wire            wlast,
+    output wire            wvalid,
+    input  wire            wready,
+    input  wire [1:0]      bresp,
+    input  wire            bvalid,
+    output wire            bready
+);
+  localparam integer kLb = $clog2(SB);
+  localparam integer kBeatsI = 32 / SB;
+  localparam [7:0] kArLen = kBeatsI[7:0] - 8'd1;
+  localparam [2:0] kSize = SB == 16 ? 3'd4 : SB == 8 ? 3'd3 : 3'd2;
+  localparam [2:0] kIdle = 3'd0, kAr = 3'd1, kR = 3'd2, kAw = 3'd3, kB = 3'd4;
+
+  reg  [2:0]  state;
+  reg         gnt, last_gnt;
+  reg  [39:0] addr_q;
+  reg  [31:0] wdata_q;
+  reg         aw_done, w_done;
+  reg  [2:0]  beat;
+  reg  [1:0]  resp_q;
+
+  // a channel whose access was just acknowledged still shows its request this cycle
+  wire [1:0]  avail = req & ~ack;
+  wire        pick = avail[1] && (!avail[0] || !last_gnt);  // round-robin
+  wire [39:0] pick_addr = pick ? req_addr[79:40] : req_addr[39:0];
+  wire [39:0] status_addr = pick_addr + 40'h1C;
+
+  assign active = state != kIdle;
+  assign araddr = addr_q;
+  assign arlen = kArLen;
+  assign arsize = kSize;
+  assign arvalid = state == kAr;
+  assign rready = state == kR;
+  assign awaddr = {addr_q[39:kLb], {kLb{1'b0}}};
+  assign awlen = 8'd0;
+  assign awsize = kSize;
+  assign awvalid = state == kAw && !aw_done;
+  assign wdata = {(SB / 4){wdata_q}};
+  // the 32-bit lane of the STATUS word within the beat
+  localparam integer kLaneMaskI = SB / 4 - 1;
+  localparam [1:0] kLaneMask = kLaneMaskI[1:0];
+  wire [1:0]  lane = addr_q[3:2] & kLaneMask;
+  reg  [SB-1:0] strb;
+  integer i;
+  always @(*) begin
+    for (i = 0; i < SB; i = i + 1) strb[i] = i[3:2] == lane;
+  end
+  assign wstrb = strb;
+  assign wlast = 1'b1;
+  assign wvalid = state == kAw && !w_done;
+  assign bready = state == kB;
+
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      state <= kIdle;
+      gnt <= 1'b0;
+      last_gnt <= 1'b1;
+      addr_q <= 40'd0;
+      wdata_q <= 32'd0;
+      aw_done <= 1'b0;
+      w_done <= 1'b0;
+      beat <= 3'd0;
+      resp_q <= 2'b00;
+      ack <= 2'b00;
+      resp <= 2'b00;
+      words <= 256'd0;
+    end else begin
+      ack <= 2'b00;
+      case (state)
+        kIdle:
+          if (avail != 2'b00 && !hold) begin
+            gnt <= pick;
+            last_gnt <= pick;
+            resp_q <= 2'b00;
+            beat <= 3'd0;
+            aw_done <= 1'b0;
+            w_done <= 1'b0;
+            wdata_q <= pick ? req_wdata[63:32] : req_wdata[31:0];
+            if (req_wr[pick]) begin
+              addr_q <= status_addr;
+              state <= kAw;
+            end else begin
+              addr_q <= pick_addr;
+              state <= kAr;
+            end
+          end
+        kAr:
+          if (arready) state <= kR;
+        kR:
+          if (rvalid) begin
+            words[beat*8*SB+:8*SB] <= rdata;
+            beat <= beat + 3'd1;
+            if (resp_q == 2'b00) resp_q <= rresp;
+            if (rlast) begin
+              ack[gnt] <= 1'b1;
+              resp <= resp_q != 2'b00 ? resp_q : rresp;
+              state <= kIdle;
+            end
+          end
+        kAw: begin
+          if (awready) aw_done <= 1'b1;
+          if (wready) w_done <= 1'b1;
+          if ((aw_done || awready) && (w_done || wready)) state <= kB;
+        end
+        default:  // kB
+          if (bvalid) begin
+            ack[gnt] <= 1'b1;
+            resp <= bresp;
+            state <= kIdle;
+          end
+      endcase
     end
   end
 endmodule

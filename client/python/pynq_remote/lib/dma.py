@@ -1,4 +1,5 @@
-"""The AXI DMA driver (AXI DMA v7.1, PG021) in direct register mode, PYNQ's API.
+"""The AXI DMA driver (AXI DMA v7.1, PG021), direct register or scatter-gather mode, PYNQ's
+API.
 
 ``dma.sendchannel.transfer(buf)`` / ``dma.recvchannel.transfer(buf)`` then ``wait()``; the
 driver configures itself from the IP's ``.hwh`` parameters: the length-register width
@@ -13,12 +14,20 @@ machine, a sanitizer build); and it raises the same error as soon as the PL has 
 with the transfer unfinished. A ``timeout`` argument is a plain bound on the wall time.
 ``reset()`` then brings the DMA back (PG021 soft reset), as does downloading the overlay
 again.
+
+A DMA built with scatter-gather (``c_include_sg`` = 1) gets channels that describe a transfer
+with a chain of descriptors in a buffer of their own (blocks of at most the length register's
+size each, so one transfer may exceed it), start the chain with the tail pointer and, once
+the channel is Idle at the tail, add up the bytes the descriptors' STATUS words report.
 """
 
 import os
 import time
 import warnings
 
+import numpy
+
+from ..buffer import allocate
 from ..exceptions import DmaTimeoutError
 from ..overlay import DefaultIP
 
@@ -33,8 +42,15 @@ _DEFAULT_LENGTH_WIDTH = 14  # PG021's default c_sg_length_width
 _EAGER_POLLS = 20            # status reads before wait() starts to sleep between them
 _POLL_BACKOFF_S = 0.001
 _STALL_CHECK_S = 0.25        # how often wait() asks a simulated board whether the PL moves
-_SR_NAMES = ((_HALTED, "Halted"), (_IDLE, "Idle"), (_INT_ERR, "DMAIntErr"),
-             (_SLV_ERR, "DMASlvErr"), (_DEC_ERR, "DMADecErr"), (_IOC_IRQ, "IOC_Irq"),
+# Scatter-gather mode (PG021 "Scatter Gather Mode Register Address Map", descriptors)
+_CURDESC, _CURDESC_MSB, _TAILDESC, _TAILDESC_MSB = 0x08, 0x0C, 0x10, 0x14
+_SG_INT_ERR, _SG_SLV_ERR, _SG_DEC_ERR = 0x100, 0x200, 0x400
+_DESC_WORDS = 16  # 13 words used; PG021 wants descriptors 16-word aligned
+_SOF, _EOF = 1 << 27, 1 << 26
+_ST_ERRORS, _ST_BYTES = 0x70000000, 0x03FFFFFF
+_SR_NAMES = ((_HALTED, "Halted"), (_IDLE, "Idle"), (0x8, "SGIncld"), (_INT_ERR, "DMAIntErr"),
+             (_SLV_ERR, "DMASlvErr"), (_DEC_ERR, "DMADecErr"), (_SG_INT_ERR, "SGIntErr"),
+             (_SG_SLV_ERR, "SGSlvErr"), (_SG_DEC_ERR, "SGDecErr"), (_IOC_IRQ, "IOC_Irq"),
              (0x2000, "Dly_Irq"), (0x4000, "Err_Irq"))
 
 
@@ -131,6 +147,7 @@ class _SDMAChannel:
         self._wait_for(lambda: self._mmio.read(self._offset + _DMACR) & _RESET == 0, "reset")
         for channel in self._siblings or (self,):
             channel._active_buffer = None
+            channel._release_descriptors()
             channel.start()
 
     def _wait_for(self, condition, what, timeout_s=5.0):
@@ -232,14 +249,9 @@ class _SDMAChannel:
                 time.sleep(_POLL_BACKOFF_S)
             polls += 1
             status = self._status()
-            if status & (_INT_ERR | _SLV_ERR | _DEC_ERR):
+            if status & self._ERRORS:
                 self._active_buffer = None
-                if status & _INT_ERR:
-                    raise RuntimeError(f"{self._name}: DMA Internal Error (transfer length 0?)")
-                if status & _SLV_ERR:
-                    raise RuntimeError(f"{self._name}: DMA Slave Error (cannot access memory "
-                                       "map interface)")
-                raise RuntimeError(f"{self._name}: DMA Decode Error (invalid address)")
+                self._raise_error(status)
             if status & _IDLE:
                 break
             if time.monotonic() > next_stall_check:
@@ -285,8 +297,118 @@ class _SDMAChannel:
                     "download the overlay again.")
         if not self._tx:
             self._active_buffer.invalidate()
-        self.transferred = self._mmio.read(self._offset + _LENGTH)
+        self._finish()
         self._active_buffer = None
+
+    _ERRORS = _INT_ERR | _SLV_ERR | _DEC_ERR
+
+    def _raise_error(self, status):
+        if status & _INT_ERR:
+            raise RuntimeError(f"{self._name}: DMA Internal Error (transfer length 0?)")
+        if status & _SLV_ERR:
+            raise RuntimeError(f"{self._name}: DMA Slave Error (cannot access memory "
+                               "map interface)")
+        raise RuntimeError(f"{self._name}: DMA Decode Error (invalid address)")
+
+    def _finish(self):
+        self.transferred = self._mmio.read(self._offset + _LENGTH)
+
+    def _release_descriptors(self):
+        pass  # direct register mode has none
+
+
+class _SGDMAChannel(_SDMAChannel):
+    """One direction of a scatter-gather DMA: a transfer is a chain of descriptors, each for
+    a block of at most the length register's size (rounded down to the alignment), with
+    SOF on the first and EOF on the last, so the stream sees one packet."""
+
+    _ERRORS = _INT_ERR | _SLV_ERR | _DEC_ERR | _SG_INT_ERR | _SG_SLV_ERR | _SG_DEC_ERR
+
+    def __init__(self, *args, **kwargs):
+        self._descr = None
+        super().__init__(*args, **kwargs)
+
+    def transfer(self, array, start=0, nbytes=0):
+        """Starts moving ``nbytes`` (all of ``array`` from ``start`` when 0) to or from the
+        stream as one packet, described by as many descriptors as it needs.
+
+        Raises
+        ------
+        RuntimeError
+            The channel is still busy, the buffer was freed, or the start address is
+            unaligned and the DMA has no realignment engine.
+        ValueError
+            The transfer is empty or runs past the end of the buffer.
+        """
+        if self._active_buffer is not None and not self._status() & (_IDLE | _HALTED):
+            raise RuntimeError(f"{self._name}: DMA channel not idle")
+        if nbytes == 0:
+            nbytes = array.nbytes - start
+        if start < 0 or nbytes <= 0 or start + nbytes > array.nbytes:
+            raise ValueError(f"{self._name}: {nbytes} bytes from offset {start} do not fit "
+                             f"the {array.nbytes}-byte buffer")
+        address = array.physical_address + start  # raises on a freed buffer
+        if not self._dre and address % self._align:
+            raise RuntimeError(f"{self._name}: DMA does not support unaligned transfers; "
+                               f"starting address must be aligned to {self._align} bytes.")
+        block = self._max_size - self._max_size % self._align
+        count = (nbytes + block - 1) // block
+        self._release_descriptors()
+        descr = allocate(shape=(count, _DESC_WORDS), dtype=numpy.uint32, target=self._device)
+        base = descr.physical_address
+        descr[:] = 0
+        for i in range(count):
+            # the last one points back at the first: a chain, never followed past the tail
+            nxt = base + ((i + 1) % count) * _DESC_WORDS * 4
+            buf = address + i * block
+            length = min(block, nbytes - i * block)
+            descr[i, 0], descr[i, 1] = nxt & 0xFFFFFFFF, nxt >> 32
+            descr[i, 2], descr[i, 3] = buf & 0xFFFFFFFF, buf >> 32
+            descr[i, 6] = (length | (_SOF if i == 0 else 0) |
+                           (_EOF if i == count - 1 else 0))
+        if self._tx:
+            array.flush()
+        descr.flush()
+        self._descr = descr
+        self.stop()  # CURDESC is writable only while halted
+        self._mmio.write(self._offset + _CURDESC, base & 0xFFFFFFFF)
+        self._mmio.write(self._offset + _CURDESC_MSB, base >> 32)
+        self.start()
+        self._clear_interrupt()
+        tail = base + (count - 1) * _DESC_WORDS * 4
+        # the tail pointer starts the chain (its MSB half, with 64-bit addresses)
+        self._mmio.write(self._offset + _TAILDESC, tail & 0xFFFFFFFF)
+        self._mmio.write(self._offset + _TAILDESC_MSB, tail >> 32)
+        self._active_buffer = array
+        self._active_nbytes = nbytes
+
+    def _raise_error(self, status):
+        self._release_descriptors()
+        if status & _SG_INT_ERR:
+            raise RuntimeError(f"{self._name}: Scatter-Gather Internal Error (a completed "
+                               "descriptor was fetched again)")
+        if status & _SG_SLV_ERR:
+            raise RuntimeError(f"{self._name}: Scatter-Gather Slave Error (cannot access the "
+                               "descriptors)")
+        if status & _SG_DEC_ERR:
+            raise RuntimeError(f"{self._name}: Scatter-Gather Decode Error (invalid "
+                               "descriptor address)")
+        super()._raise_error(status)
+
+    def _finish(self):
+        descr = self._descr
+        descr.invalidate()
+        status = [int(word) for word in descr[:, 7]]
+        self._release_descriptors()
+        if any(word & _ST_ERRORS for word in status):
+            raise RuntimeError(f"{self._name}: DMA error in a descriptor (STATUS "
+                               f"{', '.join(f'{w:#010x}' for w in status)})")
+        self.transferred = sum(word & _ST_BYTES for word in status)
+
+    def _release_descriptors(self):
+        if self._descr is not None:
+            self._descr.close()
+            self._descr = None
 
 
 class DMA(DefaultIP):
@@ -300,8 +422,9 @@ class DMA(DefaultIP):
 
     Raises
     ------
-    RuntimeError
-        For a DMA built with scatter-gather, which this driver does not drive.
+    Notes
+    -----
+    A DMA built with scatter-gather (``c_include_sg`` = 1) gets descriptor-driven channels.
     """
 
     bindto = ["xilinx.com:ip:axi_dma:7.1"]
@@ -309,9 +432,7 @@ class DMA(DefaultIP):
     def __init__(self, description):
         super().__init__(description)
         params = description.get("parameters", {})
-        if str(_param(params, "c_include_sg", "0")) == "1":
-            raise RuntimeError(f"{self.ip_name}: scatter-gather DMA is not supported by "
-                               "pynq_remote's driver; build it in direct register mode")
+        self._sg = str(_param(params, "c_include_sg", "0")) == "1"
         length_width = int(_param(params, "c_sg_length_width", _DEFAULT_LENGTH_WIDTH))
         self.buffer_max_size = (1 << length_width) - 1
         self.sendchannel = self._channel(params, "mm2s", True)
@@ -330,6 +451,7 @@ class DMA(DefaultIP):
             return None
         width = int(_param(params, f"c_m_axi_{kind}_data_width", 32)) // 8
         dre = str(_param(params, f"c_include_{kind}_dre", "0")) == "1"
-        return _SDMAChannel(self.mmio, self.buffer_max_size, width, tx, dre,
-                            f"{self.ip_name}.{'sendchannel' if tx else 'recvchannel'}",
-                            self.device)
+        kind_class = _SGDMAChannel if self._sg else _SDMAChannel
+        return kind_class(self.mmio, self.buffer_max_size, width, tx, dre,
+                          f"{self.ip_name}.{'sendchannel' if tx else 'recvchannel'}",
+                          self.device)
