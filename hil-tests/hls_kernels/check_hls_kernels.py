@@ -4,7 +4,7 @@ temporary folder outside the source tree, its package built there with pynq-remo
 the packages moved elsewhere (a package runs from wherever it is put: the axis_lut ROM's
 $readmemh data is inside the library), served by pynq-remote-server from yet another working
 folder on a port it picks, and driven by drive.py with our client: the ZCU104 kernels
-(hls_mac, hls_vinc) on one server, the Pynq-Z2 one (hls_lut, between the DMA's channels) on a
+(hls_mac, hls_vinc) on one server, the Pynq-Z2 one (hls_lut, between two DMAs) on a
 server started with --board Pynq-Z2. Where the tool has the import command, each kernel is
 also imported from its .hwh and hdl/ (pynq-remote-design import) and driven the same way.
 
