@@ -260,8 +260,10 @@ def import_manifest(hwh, rtl_lib, name, board=None, maps=None, stand_in=False):
             # Vivado spells some interfaces in lower case (axi_intc's s_axi): the .hwh's
             # spelling is the one its MEMRANGEs use.
             spelled = {b["name"].lower(): b["name"] for b in m["busifs"]}
+            # Only the interfaces the .hwh gives the IP: our core may have more (the DMA's
+            # M_AXI_SG, there tied idle when C_INCLUDE_SG = 0), and those stay unconnected.
             for ifname, (kind, mode, prefix) in entry.interfaces.items():
-                if any(p.startswith(prefix) for p in info["ports"]):
+                if ifname.lower() in spelled and any(p.startswith(prefix) for p in info["ports"]):
                     record["interfaces"][spelled.get(ifname.lower(), ifname)] = {
                         "type": kind, "mode": mode, "prefix": prefix}
             for b in m["busifs"]:
