@@ -91,7 +91,8 @@ Result<std::unique_ptr<PhysMapper>> PhysMapper::Open(const std::string& dev_mem_
                        "the /dev/mem stand-in " + dev_mem_path + " is " +
                            std::to_string(st.st_size) + " bytes, too small for window " + w.name +
                            " (" + Hex(w.base) + ".." + Hex(w.base + w.size) +
-                           "); make it a sparse file of 4 GiB: truncate -s 4G " + dev_mem_path);
+                           "); make it a sparse file that holds every window: truncate -s " +
+                           std::to_string(PageCeil(w.base + w.size)) + " " + dev_mem_path);
     }
   }
   return std::unique_ptr<PhysMapper>(new PhysMapper(fd, stand_in, std::move(windows)));

@@ -6,8 +6,10 @@ directory laid out like a board's / runs the whole backend without one:
 
   sys/class/fpga_manager/fpga0 -> the FPGA manager's flags, firmware, state, name
   lib/firmware/                   where bitstreams are stored
-  dev/mem                         a sparse 4 GiB file standing in for physical memory,
-                                  with the PS clock registers at their boot values
+  dev/mem                         a sparse file standing in for physical memory (4 GiB;
+                                  24 GiB on ZynqMP, up to M_AXI_HPM1_FPD's high window at
+                                  0x5_0000_0000), with the PS clock registers at their boot
+                                  values
   sys/class/u-dma-buf/udmabuf0/   phys_addr, size, dma_coherent, sync_*
   dev/udmabuf0                    a sparse file of that size
   proc/device-tree/               compatible, model, chosen/pynq_board, reserved-memory
@@ -28,6 +30,8 @@ import struct
 import sys
 
 FOUR_GIB = 1 << 32
+# ZynqMP's PL windows reach 0x5_FFFF_FFFF (M_AXI_HPM1_FPD's high window, ps_windows.h).
+MEM_BYTES = {"zynqmp": 0x600000000, "zynq7000": FOUR_GIB}
 
 PROFILES = {
     "zynqmp": {
@@ -140,7 +144,7 @@ def make_fake_board(root, family="zynqmp", udmabuf_mb=256):
     dev_mem = os.path.join(root, "dev/mem")
     os.makedirs(os.path.dirname(dev_mem), exist_ok=True)
     with open(dev_mem, "ab") as f:
-        f.truncate(FOUR_GIB)
+        f.truncate(MEM_BYTES[family])
     if family == "zynqmp":
         _seed_zynqmp_registers(dev_mem)
     else:

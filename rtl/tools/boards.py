@@ -16,6 +16,11 @@ Usage from a tool::
     board = boards.find("pynq-z2")                  # name (any case) or board-part VLNV
     board = boards.find_by_board_part("tul.com.tw:pynq-z2:part0:1.0")
     board.family, board.part, board.master("M_AXI_GP0").base, board.slave("S_AXI_HP0").short
+    board.windows_of("M_AXI_HPM0_FPD")   # its low window and its high one (0x4_0000_0000)
+
+PL windows: a PS master port has its window below 4 GiB ("base"/"size") and, on ZynqMP's
+M_AXI_HPM0_FPD/M_AXI_HPM1_FPD, a second one above 4 GiB ("high"). Every Window carries its
+port's name. The PL's AXI4-Lite sees the low 32 bits of either (rtl/README.md).
 
 ``python3 boards.py [--json PATH]`` checks the file and lists the profiles.
 Debian's /usr/bin/python3, standard library only.
@@ -29,6 +34,9 @@ FAMILIES = {"zynqmp": "Zynq UltraScale+", "zynq7000": "Zynq-7000"}
 ARCHES = {"zynqmp": "aarch64", "zynq7000": "armv7l"}
 # The simulated DDR is one sparse low region; 4 GiB of 32-bit PL addresses leave it 2 GiB.
 MAX_SIM_DDR = 2 << 30
+# ZynqMP's physical addresses are 40 bits wide: where a high PL window must end.
+MAX_PHYSICAL = 1 << 40
+LOW_4G = 1 << 32
 
 Window = namedtuple("Window", "name base size")
 SlavePort = namedtuple("SlavePort", "name short data_bits")
@@ -40,8 +48,10 @@ class BoardError(ValueError):
 
 
 class Board(namedtuple("Board", "name family board_part part arch ddr cma masters slaves "
-                                "irq_ports installed_ddr")):
-    """One profile. ddr/cma are Windows (name "ddr"/"cma"); addresses are ints."""
+                                "irq_ports installed_ddr high_windows")):
+    """One profile. ddr/cma are Windows (name "ddr"/"cma"); addresses are ints. masters: each
+    PS master port's window below 4 GiB; high_windows: the ports' windows above 4 GiB, named
+    by their port."""
 
     @property
     def family_name(self):
@@ -61,16 +71,30 @@ class Board(namedtuple("Board", "name family board_part part arch ddr cma master
         return sum(p.lines for p in self.irq_ports)
 
     def master(self, name):
-        """The PS master port (PL window) called name, or None."""
+        """The PS master port called name (its window below 4 GiB), or None."""
         return next((w for w in self.masters if w.name == name), None)
+
+    def windows_of(self, name):
+        """Every window of the PS master port called name: the low one, then any high one."""
+        return [w for w in self.pl_windows if w.name == name]
+
+    @property
+    def pl_windows(self):
+        """Every PL window, each port's low window followed by its high one."""
+        out = []
+        for m in self.masters:
+            out.append(m)
+            out += [h for h in self.high_windows if h.name == m.name]
+        return tuple(out)
 
     def slave(self, name):
         """The PS slave port called name (full, "S_AXI_HP0_FPD", or short, "hp0"), or None."""
         return next((p for p in self.slaves if name in (p.name, p.short)), None)
 
     def master_for(self, addr, size=1):
-        """The PS master port whose window holds [addr, addr + size), or None."""
-        return next((w for w in self.masters
+        """The PL window (named by its PS master port) that holds [addr, addr + size), or
+        None."""
+        return next((w for w in self.pl_windows
                      if w.base <= addr and addr + size <= w.base + w.size), None)
 
     @property
@@ -151,13 +175,29 @@ def _parse_board(entry, index):
                for i, m in enumerate(entry.get("ps_master_ports") or [])]
     if not masters:
         raise BoardError(f"{where}: no ps_master_ports")
+    high = []
     for i, m in enumerate(masters):
-        if m.base + m.size > 1 << 32:
-            raise BoardError(f"{where}: {m.name} goes past 4 GiB (the PL sees 32-bit addresses)")
+        if m.base + m.size > LOW_4G:
+            raise BoardError(f"{where}: {m.name} goes past 4 GiB (put a ZynqMP port's window "
+                             f"above 4 GiB under \"high\")")
+        if any(other.name == m.name for other in masters[:i]):
+            raise BoardError(f"{where}: {m.name} is listed twice")
+        spec = entry["ps_master_ports"][i].get("high")
+        if spec is not None:
+            if family != "zynqmp":
+                raise BoardError(f"{where}: {m.name} has a high window, but a Zynq-7000 has "
+                                 f"32-bit physical addresses")
+            h = _window(spec, f"{where} ps_master_ports[{i}].high", m.name)
+            if h.base < LOW_4G or h.base + h.size > MAX_PHYSICAL:
+                raise BoardError(f"{where}: the high window of {m.name} must be above 4 GiB and "
+                                 f"below 1 TiB (40-bit addresses)")
+            high.append(h)
+    every = list(masters) + high
+    for i, m in enumerate(every):
         if _overlaps(m, ddr):
             raise BoardError(f"{where}: {m.name} overlaps the DDR")
-        for other in masters[:i]:
-            if other.name == m.name or _overlaps(m, other):
+        for other in every[:i]:
+            if _overlaps(m, other):
                 raise BoardError(f"{where}: {m.name} and {other.name} collide")
     slaves = []
     for i, s in enumerate(entry.get("ps_slave_ports") or []):
@@ -187,7 +227,8 @@ def _parse_board(entry, index):
     if sum(p.lines for p in irq_ports) > 16:
         raise BoardError(f"{where}: more than 16 interrupt lines (the shell has irq[15:0])")
     return Board(name, family, _str(entry, "board_part", where), _str(entry, "part", where),
-                 arch, ddr, cma, tuple(masters), tuple(slaves), tuple(irq_ports), installed)
+                 arch, ddr, cma, tuple(masters), tuple(slaves), tuple(irq_ports), installed,
+                 tuple(high))
 
 
 def parse(text, where="boards.json"):
@@ -305,7 +346,7 @@ def main(argv):
         return 2
     try:
         for b in load(path):
-            windows = ", ".join(f"{m.name} {m.base:#x}/{m.size:#x}" for m in b.masters)
+            windows = ", ".join(f"{m.name} {m.base:#x}/{m.size:#x}" for m in b.pl_windows)
             print(f"{b.name:12} {b.family_name:17} {b.part:22} DDR {b.ddr.size >> 20} MiB; "
                   f"{windows}")
     except BoardError as e:

@@ -25,6 +25,11 @@ from UPSTREAM with ``PYNQ_REMOTE_DEVICES=127.0.0.1``, loads every generated over
                 Clocks (fclk0 100 MHz, set to 50 and back), AxiGPIO on GP1 and its DMA driver
                 through HP0. Designs of another board than ZCU104 (BOARD_OF) run by default
                 only when the server is started for their board.
+* high_regs:    (only with --only high_regs) the design package of
+                hil-tests/python/test_high_window.py, three pr_ref_regs at 0x4_0000_0000
+                (M_AXI_HPM0_FPD's high window), 0xA000_0000 and 0x5_0001_0000: register_map
+                and MMIO at the 64-bit addresses. Give the package's folder as --designs and
+                to the server: ``--designs OUT --only high_regs -- --designs OUT``.
 
 This file holds no upstream code. UPSTREAM is the directory holding upstream's ``pynq/``
 (Xilinx/PYNQ v3.1, its ``*_pb2_grpc.py`` regenerated for Debian's grpcio); ``pynqmetadata``
@@ -49,7 +54,8 @@ import time
 SKIP = 77
 PORT = 7967
 OVERLAYS = ("ref_accel", "dma_loopback", "gpio_intc", "stream_scale", "resizer", "dual_dma",
-            "dma_sg_loopback", "pynqz2_dma")
+            "dma_sg_loopback", "pynqz2_dma", "high_regs")
+ON_REQUEST = {"high_regs"}   # design packages a test builds: run with --only only
 BOARD_OF = {"pynqz2_dma": "Pynq-Z2"}   # the rest are ZCU104 designs
 
 
@@ -253,6 +259,23 @@ def flow_pynqz2_dma(pynq, np, bit):
             "8/4096/65536 bytes")
 
 
+def flow_high_regs(pynq, np, bit):
+    ol = pynq.Overlay(bit)
+    bases = {"regs_0": 0x400000000, "regs_1": 0xA0000000, "regs_2": 0x500010000}
+    for name, base in bases.items():
+        assert ol.ip_dict[name]["phys_addr"] == base, (name, hex(ol.ip_dict[name]["phys_addr"]))
+    assert ol.regs_0.read(0x00) == 0x52454641, hex(ol.regs_0.read(0x00))
+    for i, name in enumerate(bases):
+        getattr(ol, name).register_map.SCRATCH0 = 0x11110000 * (i + 1)
+    for i, (name, base) in enumerate(bases.items()):
+        mmio = pynq.MMIO(base, 0x1000)
+        assert mmio.read(0x10) == 0x11110000 * (i + 1), (name, hex(mmio.read(0x10)))
+    high = pynq.MMIO(0x400000000, 0x1000)
+    high.write(0x14, 0x0BADCAFE)
+    assert int(ol.regs_0.register_map.SCRATCH1) == 0x0BADCAFE
+    return "register_map and MMIO at 0x4_0000_0000, 0xA000_0000 and 0x5_0001_0000"
+
+
 def run_flow(name, bit):
     import numpy as np
     import pynq
@@ -349,7 +372,8 @@ def main(argv):
                    PYTHONPATH=os.pathsep.join(upstream_path(args.upstream)))
         results = {}
         board = extra[extra.index("--board") + 1] if "--board" in extra[:-1] else "ZCU104"
-        default = [n for n in OVERLAYS if BOARD_OF.get(n, "ZCU104") == board]
+        default = [n for n in OVERLAYS
+                   if BOARD_OF.get(n, "ZCU104") == board and n not in ON_REQUEST]
         for name in args.only or default:
             # A copy per run: the overlay is read where upstream finds it, nothing stale.
             src = os.path.join(args.designs, name)

@@ -132,16 +132,23 @@ def board_of(manifest):
     for entry in manifest.get("masters", []):
         slave(entry.get("ps_port") or board.default_slave.name,
               "masters (%s)" % entry.get("instance", entry.get("port")))
+    spans = []
     for inst in manifest["instances"]:
         if "base" not in inst:
             continue
-        window = master(inst["ps_port"], inst["name"])
+        master(inst["ps_port"], inst["name"])
+        windows = board.windows_of(inst["ps_port"])
         base, rng = _window(inst)
-        if not (window.base <= base and base + rng <= window.base + window.size):
+        if not any(w.base <= base and base + rng <= w.base + w.size for w in windows):
             raise gen_top.DesignError(
-                "%s: window 0x%08X..0x%08X is outside %s (0x%08X..0x%08X) of the %s" %
-                (inst["name"], base, base + rng - 1, inst["ps_port"], window.base,
-                 window.base + window.size - 1, board.name))
+                "%s: window 0x%08X..0x%08X is outside %s (%s) of the %s" %
+                (inst["name"], base, base + rng - 1, inst["ps_port"],
+                 " and ".join("0x%08X..0x%08X" % (w.base, w.base + w.size - 1)
+                              for w in windows), board.name))
+        spans.append((inst["name"], base, rng))
+    # The design sees the low 32 bits of an address: no two instances, and no high-window
+    # instance and a low PL window, may share them (gen_top.check_low32).
+    gen_top.check_low32(spans, [(w.name, w.base, w.size) for w in board.masters])
     return board
 
 
@@ -303,12 +310,14 @@ def check_xml_text(node, where="manifest"):
 
 def _window(inst):
     """(base, range) of an instance's slave window, checked as gen_top checks format 2:
-    a power-of-two range, base aligned to it, inside the 32-bit PL address space."""
+    a power-of-two range of at most 4 GiB, base aligned to it, inside the 40-bit physical
+    address space (a ZynqMP port's high window is above 4 GiB; board_of checks the port)."""
     base, rng = int(inst["base"], 16), int(inst["range"], 16)
-    if rng <= 0 or rng & (rng - 1) or base % rng or base + rng > 1 << 32:
-        raise gen_top.DesignError("%s: base %s / range %s: the range must be a power of two, "
-                                  "the base aligned to it, the window inside 32 bits" %
-                                  (inst["name"], inst["base"], inst["range"]))
+    if (rng <= 0 or rng & (rng - 1) or base % rng or rng > 1 << 32 or
+            base + rng > boards.MAX_PHYSICAL):
+        raise gen_top.DesignError("%s: base %s / range %s: the range must be a power of two of "
+                                  "at most 4 GiB, the base aligned to it, the window inside 40 "
+                                  "bits" % (inst["name"], inst["base"], inst["range"]))
     return base, rng
 
 

@@ -3,9 +3,12 @@
 
 The top instantiates every manifest instance (Verilog "module" with its "params") and wires:
 
-* the shell's AXI4-Lite slave (full physical address) to each instance's slave interface: a
-  decoder with one outstanding write and one outstanding read; the instance sees
-  ``address - base``; an address no instance decodes answers DECERR;
+* the shell's AXI4-Lite slave (the full physical address, low 32 bits) to each instance's slave
+  interface: a decoder with one outstanding write and one outstanding read; the instance sees
+  ``address - base``; an address no instance decodes answers DECERR. An instance in a ZynqMP
+  high window (M_AXI_HPM0_FPD 0x4_0000_0000, M_AXI_HPM1_FPD 0x5_0000_0000) is decoded at
+  ``base & 0xFFFFFFFF``, so two instances whose low 32 bits alias, or a high-window instance
+  whose low 32 bits fall in a PL window below 4 GiB, are refused (check_low32);
 * one AXI4 master bundle ``m_axi_<short>_*`` per PS slave port the "masters" use (names,
   widths and windows from the board profile, sim/board/boards.json via boards.py; the data
   width from "ps"."slave_ports"): one master per direction is wired straight through, several
@@ -55,8 +58,9 @@ UPSIZER_WIDTHS = {(32, 64), (32, 128), (64, 128)}  # (master, port) data bits it
 def ps_of(manifest):
     """What the manifest's board (its profile in sim/board/boards.json, by "board_name", else
     the "board" part VLNV) offers the design: {"family", "title", "slave_ports": {name: short},
-    "slave_bits": {name: widths}, "addr_bits", "master_ports": {name: (base, size)},
-    "irq": {port: (first bit of irq[15:0], lines)}}."""
+    "slave_bits": {name: widths}, "addr_bits", "master_ports": {name: [(base, size), ...]}
+    (each port's windows, the one below 4 GiB first), "low_windows": [(port, base, size)] (the
+    windows below 4 GiB), "irq": {port: (first bit of irq[15:0], lines)}}."""
     wanted = manifest.get("board_name") or manifest.get("board")
     if not isinstance(wanted, str) or not wanted:
         raise DesignError("the manifest names no board (\"board_name\", e.g. \"ZCU104\")")
@@ -76,8 +80,49 @@ def ps_of(manifest):
             "slave_ports": {p.name: p.short for p in board.slaves},
             "slave_bits": {p.name: p.data_bits for p in board.slaves},
             "addr_bits": ADDR_BITS[board.family],
-            "master_ports": {w.name: (w.base, w.size) for w in board.masters},
+            "master_ports": {w.name: [(v.base, v.size) for v in board.windows_of(w.name)]
+                             for w in board.masters},
+            "low_windows": [(w.name, w.base, w.size) for w in board.masters],
             "irq": irq}
+
+
+LOW32 = 1 << 32
+
+
+def check_low32(spans, low_windows):
+    """The shell's AXI4-Lite address is the low 32 bits of the physical address (rtl/README.md),
+    so the design decodes ``base & 0xFFFFFFFF``. spans: [(instance, base, range)], each inside
+    one 4 GiB-aligned span; low_windows: [(port, base, size)], the board's PL windows below
+    4 GiB. Refuses two instances whose low 32 bits alias (naming both), and an instance above
+    4 GiB whose low 32 bits fall in a low PL window (the design would answer there too)."""
+    for i, (name, base, rng) in enumerate(spans):
+        if rng > LOW32 or base // LOW32 != (base + rng - 1) // LOW32:
+            raise DesignError("%s: window 0x%X..0x%X crosses a 4 GiB boundary; the design "
+                              "decodes the low 32 bits of an address" %
+                              (name, base, base + rng - 1))
+        low = base % LOW32
+        for other, b, r in spans[:i]:
+            if base // LOW32 != b // LOW32 and low < b % LOW32 + r and b % LOW32 < low + rng:
+                raise DesignError(
+                    "%s (0x%X..0x%X) and %s (0x%X..0x%X) alias: the design sees the low 32 "
+                    "bits of an address (rtl/README.md, the shell convention), where both "
+                    "decode 0x%08X..0x%08X; give them distinct low 32 bits in Vivado's "
+                    "Address Editor" % (other, b, b + r - 1, name, base, base + rng - 1,
+                                        max(low, b % LOW32),
+                                        min(low + rng, b % LOW32 + r) - 1))
+    for name, base, rng in spans:
+        low = base % LOW32
+        if base < LOW32:
+            continue
+        for port, wb, ws in low_windows:
+            if low < wb + ws and wb < low + rng:
+                raise DesignError(
+                    "%s at 0x%X..0x%X: its low 32 bits 0x%08X..0x%08X fall in %s's window "
+                    "0x%08X..0x%08X, and the design sees the low 32 bits of an address "
+                    "(rtl/README.md, the shell convention), so it would answer there too; "
+                    "give it an address whose low 32 bits are outside the PL windows below "
+                    "4 GiB (e.g. 0x%X)" % (name, base, base + rng - 1, low, low + rng - 1,
+                                           port, wb, wb + ws - 1, base - low))
 
 
 def is_ps_irq(sink):
@@ -486,8 +531,6 @@ class Design:
         for name, base, rng, spec in self.slaves():
             if rng <= 0 or rng & (rng - 1) or base % rng:
                 raise DesignError("%s: range must be a power of two and base aligned to it" % name)
-            if base + rng > 1 << 32:
-                raise DesignError("%s: window beyond 32 bits" % name)
             for other, b, r in spans:
                 if base < b + r and b < base + rng:
                     raise DesignError("%s and %s overlap" % (name, other))
@@ -496,6 +539,7 @@ class Design:
                 if sig not in spec["ports"]:
                     raise DesignError("%s: AXI4-Lite interface lacks %s%s" %
                                       (name, spec.get("prefix", ""), sig))
+        check_low32(spans, self.fam["low_windows"])
 
     def _check_ps_ports(self):
         """PS port names against the family; slave port widths the family's."""
@@ -515,6 +559,15 @@ class Design:
                                   (port, bits, fam["title"],
                                    " or ".join(str(b) for b in allowed)))
         for inst in self.m["instances"]:
+            if "base" in inst and "ps_port" not in inst:
+                # No port named: a window above 4 GiB must still be one of the board's.
+                base, rng = _int(inst["base"]), _int(inst["range"])
+                if base + rng > LOW32 and not any(
+                        lo <= base and base + rng <= lo + size
+                        for windows in fam["master_ports"].values() for lo, size in windows):
+                    raise DesignError("%s: window 0x%X..0x%X is above 4 GiB and in no PL window "
+                                      "of the %s" % (inst["name"], base, base + rng - 1,
+                                                     fam["board"]))
             if "base" not in inst or "ps_port" not in inst:
                 continue
             port = inst["ps_port"]
@@ -522,12 +575,13 @@ class Design:
                 raise DesignError("%s: ps_port %s is not a PS master port of %s (%s)" %
                                   (inst["name"], port, fam["title"],
                                    ", ".join(fam["master_ports"])))
-            lo, size = fam["master_ports"][port]
+            windows = fam["master_ports"][port]
             base, rng = _int(inst["base"]), _int(inst["range"])
-            if not (lo <= base and base + rng <= lo + size):
-                raise DesignError("%s: window 0x%08X..0x%08X is outside %s's 0x%08X..0x%08X" %
-                                  (inst["name"], base, base + rng - 1, port, lo,
-                                   lo + size - 1))
+            if not any(lo <= base and base + rng <= lo + size for lo, size in windows):
+                raise DesignError("%s: window 0x%08X..0x%08X is outside %s's %s" %
+                                  (inst["name"], base, base + rng - 1, port,
+                                   " and ".join("0x%08X..0x%08X" % (lo, lo + size - 1)
+                                                for lo, size in windows)))
 
     def master_ports(self):
         """The PS slave ports the design's masters use, in the family's port order: a list of
@@ -736,14 +790,18 @@ def generate(design):
 
     # -- AXI4-Lite decoder
     if n:
-        out("  // ---- AXI4-Lite: decode the full address; the instance sees address - base ----")
+        out("  // ---- AXI4-Lite: decode the address (the low 32 bits of the physical one); the "
+            "instance sees address - base ----")
         out("  localparam [1:0] kIdle = 2'd0, kFwd = 2'd1, kResp = 2'd2;")
         out("  localparam [1:0] kDecErr = 2'b11;")
         for i, (name, base, rng, spec) in enumerate(slaves):
-            out("  // %d: %s at 0x%08X, range 0x%X" % (i, name, base, rng))
+            out("  // %d: %s at 0x%08X, range 0x%X%s" %
+                (i, name, base, rng, "" if base < LOW32 else
+                 " (decoded at its low 32 bits, 0x%08X)" % (base % LOW32)))
 
         def hits(addr):
-            terms = ["(%s & 32'h%08X) == 32'h%08X" % (addr, (~(rng - 1)) & 0xFFFFFFFF, base)
+            terms = ["(%s & 32'h%08X) == 32'h%08X" % (addr, (~(rng - 1)) & 0xFFFFFFFF,
+                                                       base % LOW32)
                      for (_, base, rng, _) in slaves]
             return "{" + ", ".join("(%s)" % t for t in reversed(terms)) + "}"
 

@@ -229,6 +229,26 @@ def import_manifest(hwh, rtl_lib, name, board=None, maps=None, stand_in=False):
                  b["instance"], b["slavebusinterface"], b["basevalue"], b["highvalue"], ps_name))
     for r in ranges:
         windows.setdefault(r["instance"], r)
+    # The PS port of each window is the one whose window holds its address: a .hwh may list a
+    # MEMRANGE under another port of the same interconnect (axi_dma_0 at 0xA0000000 under
+    # M_AXI_HPM1_FPD, seen in a real Ultra96-V2 file). Said as a note, not refused.
+    notes, ports = [], {}
+    for inst, r in windows.items():
+        window = profile.master_for(r["basevalue"], r["highvalue"] - r["basevalue"] + 1)
+        ports[inst] = window.name if window else r["masterbusinterface"]
+        if window and window.name != r["masterbusinterface"]:
+            notes.append("%s at 0x%08X is listed under %s in the .hwh, but that address is in "
+                         "%s's window 0x%08X..0x%08X: it is taken as on %s" %
+                         (inst, r["basevalue"], r["masterbusinterface"], window.name,
+                          window.base, window.base + window.size - 1, window.name))
+    # The design sees the low 32 bits of an address (rtl/README.md): refused here already,
+    # naming the .hwh, when two windows or a high window and a low PL window share them.
+    try:
+        gen_top.check_low32([(inst, r["basevalue"], r["highvalue"] - r["basevalue"] + 1)
+                             for inst, r in windows.items()],
+                            [(w.name, w.base, w.size) for w in profile.masters])
+    except gen_top.DesignError as e:
+        raise DesignImportError("%s: %s" % (path, e)) from None
 
     # -- every instance: our core, user RTL, a stand-in, folded, or missing
     instances, missing, user_files, warnings = [], [], [], []
@@ -317,7 +337,7 @@ def import_manifest(hwh, rtl_lib, name, board=None, maps=None, stand_in=False):
             record.update({"base": _hex(w["basevalue"]),
                            "range": _hex(w["highvalue"] - w["basevalue"] + 1),
                            "interface": w["slavebusinterface"],
-                           "ps_port": w["masterbusinterface"]})
+                           "ps_port": ports[inst]})
             record["registers"] = m["registers"]
             spec = record.get("interfaces", {}).get(w["slavebusinterface"])
             if spec is None:
@@ -415,7 +435,7 @@ def import_manifest(hwh, rtl_lib, name, board=None, maps=None, stand_in=False):
         "ps": {"master_ports": master_ports, "slave_ports": slave_ports},
         "masters": masters, "instances": instances, "streams": streams,
         "interrupts": interrupts, "wires": wires,
-        "_user_files": user_files, "_warnings": warnings,
+        "_user_files": user_files, "_warnings": warnings, "_notes": notes,
     }
     return manifest
 
@@ -591,6 +611,7 @@ def write_package(hwh, manifest, out, bit=None, lib=None):
         shutil.copyfile(hwh.path, os.path.join(pkg, hwh_copy))
     user = manifest.pop("_user_files")
     manifest.pop("_warnings", None)
+    manifest.pop("_notes", None)
     rtl_dir = os.path.join(pkg, "rtl")
     # Files of our own IP library the user closure reached (the common blocks) stay "@ip/..."
     # names when a core already brings them: a module must be defined once.

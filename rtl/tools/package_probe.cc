@@ -1,6 +1,7 @@
 // package_probe LIB ADDR...: pynq-remote-design's last check of a package it built. Loads
 // LIB the way the server does (dlopen, the entry symbol), makes a model, resets it and does
-// one AXI4-Lite read at each ADDR (the manifest's instance bases). Prints "ADDR RESP" per
+// one AXI4-Lite read at each ADDR (the manifest's instance bases, full physical addresses: the
+// shell's araddr gets their low 32 bits, as the board's bus gives them). Prints "ADDR RESP" per
 // read (RESP 0..3, or "none" when nothing answered); exit 0 when every read was answered,
 // 1 otherwise, 2 when the library cannot be used at all (message on stderr).
 #include <dlfcn.h>
@@ -67,8 +68,8 @@ int main(int argc, char** argv) {
   design->Run(4, idle);
   int rc = 0;
   for (int i = 2; i < argc; ++i) {
-    const uint32_t addr = static_cast<uint32_t>(std::strtoul(argv[i], nullptr, 0));
-    p.s_axil.araddr = addr;
+    const unsigned long long addr = std::strtoull(argv[i], nullptr, 0);
+    p.s_axil.araddr = static_cast<uint32_t>(addr);  // a high window's address: its low 32 bits
     p.s_axil.arvalid = true;
     p.s_axil.rready = true;
     Read read;
@@ -77,10 +78,10 @@ int main(int argc, char** argv) {
     p.s_axil.rready = false;
     design->Run(4, idle);
     if (read.resp < 0) {
-      std::printf("0x%08X none\n", addr);
+      std::printf("0x%08llX none\n", addr);
       rc = 1;
     } else {
-      std::printf("0x%08X %d\n", addr, read.resp);
+      std::printf("0x%08llX %d\n", addr, read.resp);
     }
   }
   return rc;

@@ -298,7 +298,8 @@ def verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trac
         found = has_module(sources, top)
         if found and base_parameter(found, top):
             base = slaves(manifest)[0]["base"]
-            cmd.append("-GBASE=32'h%X" % int(base, 16))
+            # The shell's address is the low 32 bits of the physical one (rtl/README.md).
+            cmd.append("-GBASE=32'h%X" % (int(base, 16) & 0xFFFFFFFF))
     cmd += prepared_sources(manifest, design_dir, sources, work)
     rc, out = run(cmd, "Verilator")
     if rc:
@@ -559,6 +560,8 @@ def import_command(args):
             import_design.check_bit_part(bit, boards_of(manifest))
         for w in manifest.get("_warnings", []):
             print("pynq-remote-design: warning: %s" % w, file=sys.stderr)
+        for n in manifest.get("_notes", []):
+            print("pynq-remote-design: note: %s" % n, file=sys.stderr)
         path = import_design.write_package(hwh, manifest, args.out, bit, lib)
     except import_design.RTL_ERRORS as e:
         raise BuildError("%s: %s" % (args.hwh, e)) from None

@@ -60,6 +60,25 @@ class RealFile(unittest.TestCase):
         self.assertIn(128, zcu.slave("acp").data_bits)
         self.assertEqual(zcu.default_slave.name, "S_AXI_HP0_FPD")
 
+    def test_zynqmp_high_windows(self):
+        # UG1085: M_AXI_HPM0_FPD also at 0x4_0000_0000, M_AXI_HPM1_FPD at 0x5_0000_0000 (4 GiB
+        # each); M_AXI_HPM0_LPD has its 512 MiB only.
+        for name in ("ZCU104", "ZCU102", "KV260", "Ultra96-V2"):
+            b = boards.get(name)
+            self.assertEqual(b.windows_of("M_AXI_HPM0_FPD"),
+                             [boards.Window("M_AXI_HPM0_FPD", 0xA0000000, 0x10000000),
+                              boards.Window("M_AXI_HPM0_FPD", 0x400000000, 1 << 32)])
+            self.assertEqual([w.base for w in b.windows_of("M_AXI_HPM1_FPD")],
+                             [0xB0000000, 0x500000000])
+            self.assertEqual(len(b.windows_of("M_AXI_HPM0_LPD")), 1)
+            self.assertEqual(b.master("M_AXI_HPM0_FPD").base, 0xA0000000)
+            self.assertEqual(b.master_for(0x400000010, 4).name, "M_AXI_HPM0_FPD")
+            self.assertEqual(b.master_for(0x5FFFFFFFC, 4).name, "M_AXI_HPM1_FPD")
+            self.assertIsNone(b.master_for(0x4FFFFFFFC, 8))
+            self.assertIsNone(b.master_for(0x600000000))
+        for name in ("Pynq-Z1", "Pynq-Z2", "ZC702"):
+            self.assertEqual(boards.get(name).high_windows, ())
+
 
 class BrokenCopies(unittest.TestCase):
     def setUp(self):
@@ -85,11 +104,26 @@ class BrokenCopies(unittest.TestCase):
             (lambda b: b["ps_slave_ports"][0].update(data_bits=[256]), "data_bits"),
             (lambda b: b["irq"]["ports"][0].update(lines=9), "more than 16"),
             (lambda b: b.pop("part"), "\"part\" must be"),
+            (lambda b: b["ps_master_ports"][1].update(name="M_AXI_HPM0_FPD"), "listed twice"),
+            (lambda b: b["ps_master_ports"][0]["high"].update(base="0xC0000000"),
+             "high window of M_AXI_HPM0_FPD must be above 4 GiB"),
+            (lambda b: b["ps_master_ports"][0]["high"].update(base="0xFFC0000000"),
+             "below 1 TiB"),
+            (lambda b: b["ps_master_ports"][1]["high"].update(base="0x480000000"),
+             "M_AXI_HPM1_FPD and M_AXI_HPM0_FPD collide"),
+            (lambda b: b["ps_master_ports"][0]["high"].update(size="0"), "size must be positive"),
+            (lambda b: b["ps_master_ports"][0].update(high="0x400000000"),
+             "expected an object with base and size"),
+            (lambda b: b["ps_master_ports"][0].update(base="0x400000000"), "past 4 GiB"),
         ]
         for change, pattern in cases:
             doc = copy.deepcopy(self.doc)
             change(doc["boards"][0])
             self.refused(doc, pattern)
+        doc = copy.deepcopy(self.doc)
+        z2 = next(b for b in doc["boards"] if b["name"] == "Pynq-Z2")
+        z2["ps_master_ports"][0]["high"] = {"base": "0x400000000", "size": "0x1000"}
+        self.refused(doc, "Pynq-Z2: M_AXI_GP0 has a high window, but a Zynq-7000 has 32-bit")
         doc = copy.deepcopy(self.doc)
         doc["boards"][1]["name"] = "zcu104"
         self.refused(doc, "names both")

@@ -132,6 +132,38 @@ class GenDesignTest(unittest.TestCase):
         m["instances"][0]["base"] = "0xA0000000"
         self.refused(m, "outside M_AXI_GP0")
 
+    def test_high_window_refusals(self):
+        m = base_manifest()
+        m["instances"][0]["base"] = "0x500000000"   # HPM1's high window, on HPM0
+        self.refused(m, "axi_dma_0: window 0x500000000..0x50000FFFF is outside M_AXI_HPM0_FPD "
+                        "(0xA0000000..0xAFFFFFFF and 0x400000000..0x4FFFFFFFF) of the ZCU104")
+        m = base_manifest()
+        m["instances"][0]["base"] = "0x4A0010000"   # low 32 bits = axi_intc_0's window
+        self.refused(m, "axi_dma_0 (0x4A0010000..0x4A001FFFF) and axi_intc_0 "
+                        "(0xA0010000..0xA001FFFF) alias", "low 32 bits")
+        m["instances"][0]["base"] = "0x4A0020000"   # nothing there, but inside HPM0's window
+        self.refused(m, "axi_dma_0 at 0x4A0020000..0x4A002FFFF: its low 32 bits "
+                        "0xA0020000..0xA002FFFF fall in M_AXI_HPM0_FPD's window")
+        m["instances"][0]["range"] = "0x200000000"
+        self.refused(m, "at most 4 GiB")
+
+    def test_high_window_in_the_generated_hwh(self):
+        # Ultra96-V2 overlays put IP at 0x4_0000_0000: the PS MEMORYMAP says so in full.
+        m = base_manifest()
+        m["instances"][0]["base"] = "0x400000000"
+        hwh = self.good(m)
+        root = ET.parse(hwh).getroot()
+        ps = root.find("./MODULES/MODULE[@INSTANCE='zynq_ultra_ps_e_0']")
+        ranges = {r.get("INSTANCE"): r for r in ps.iter("MEMRANGE")}
+        dma = ranges["axi_dma_0"]
+        self.assertEqual((dma.get("BASEVALUE"), dma.get("HIGHVALUE"),
+                          dma.get("MASTERBUSINTERFACE")),
+                         ("0x400000000", "0x40000FFFF", "M_AXI_HPM0_FPD"))
+        self.assertEqual(ranges["axi_intc_0"].get("BASEVALUE"), "0xA0010000")
+        params = {p.get("NAME"): p.get("VALUE")
+                  for p in self.module(root, "axi_dma_0").iter("PARAMETER")}
+        self.assertEqual(params["C_BASEADDR"], "0x400000000")
+
     # -- good designs on both families
     def good(self, manifest):
         rc, err, hwh = self.run_gen(manifest)

@@ -240,6 +240,63 @@ class GenTopTest(unittest.TestCase):
         m["instances"][1]["base"] = "0xA0000000"
         self.fails(m, "overlap")
 
+    def test_high_window_decodes_the_low_32_bits(self):
+        # ZynqMP M_AXI_HPM0_FPD's high window: the instance is decoded at base & 0xFFFFFFFF.
+        m = copy.deepcopy(GOOD)
+        m["instances"][1]["base"] = "0x400010000"
+        text = self.generate(m)
+        self.assertIn("// 1: b at 0x400010000, range 0x10000 (decoded at its low 32 bits, "
+                      "0x00010000)", text)
+        self.assertIn("(s_axil_araddr & 32'hFFFF0000) == 32'h00010000", text)
+        self.assertIn("(s_axil_araddr & 32'hFFFF0000) == 32'hA0000000", text)
+        m["instances"][1].update(base="0x500010000", ps_port="M_AXI_HPM1_FPD")
+        m["ps"]["master_ports"]["M_AXI_HPM1_FPD"] = 32
+        self.assertIn("== 32'h00010000", self.generate(m))
+        # Low windows decode as before.
+        self.assertNotIn("low 32 bits,", self.generate(GOOD))
+
+    def test_high_window_refusals(self):
+        m = copy.deepcopy(GOOD)
+        m["instances"][1]["base"] = "0x600000000"
+        self.fails(m, "b: window 0x600000000..0x60000FFFF is outside M_AXI_HPM0_FPD's "
+                      "0xA0000000..0xAFFFFFFF and 0x400000000..0x4FFFFFFFF")
+        m["instances"][1]["base"] = "0x500000000"  # HPM1's high window, not HPM0's
+        self.fails(m, "outside M_AXI_HPM0_FPD's")
+        # The LPD port has no high window.
+        m["instances"][1].update(base="0x480000000", ps_port="M_AXI_HPM0_LPD")
+        with self.assertRaises(gen_top.DesignError) as ctx:
+            self.generate(m)
+        self.assertTrue(str(ctx.exception).endswith(
+            "b: window 0x480000000..0x48000FFFF is outside M_AXI_HPM0_LPD's "
+            "0x80000000..0x9FFFFFFF"), str(ctx.exception))
+        # Two instances whose low 32 bits alias, in the two high windows: both named.
+        m = copy.deepcopy(GOOD)
+        m["ps"]["master_ports"]["M_AXI_HPM1_FPD"] = 32
+        m["instances"][0]["base"] = "0x400010000"
+        m["instances"][1].update(base="0x500010000", ps_port="M_AXI_HPM1_FPD")
+        self.fails(m, "a (0x400010000..0x40001FFFF) and b (0x500010000..0x50001FFFF) alias: "
+                      "the design sees the low 32 bits of an address")
+        self.fails(m, "where both decode 0x00010000..0x0001FFFF")
+        # A high-window instance whose low 32 bits land in a low PL window: refused, even
+        # with nothing at that low address (the design would answer there).
+        m = copy.deepcopy(GOOD)
+        m["instances"][1]["base"] = "0x4A0010000"
+        self.fails(m, "b at 0x4A0010000..0x4A001FFFF: its low 32 bits 0xA0010000..0xA001FFFF "
+                      "fall in M_AXI_HPM0_FPD's window 0xA0000000..0xAFFFFFFF")
+        m["instances"][1]["base"] = "0x480000000"
+        self.fails(m, "fall in M_AXI_HPM0_LPD's window 0x80000000..0x9FFFFFFF")
+        # A high-window instance aliasing a low-window one: the pair is named.
+        m["instances"][1]["base"] = "0x4A0000000"
+        self.fails(m, "a (0xA0000000..0xA000FFFF) and b (0x4A0000000..0x4A000FFFF) alias")
+        # Without a ps_port, a window above 4 GiB must still be a PL window of the board.
+        m = copy.deepcopy(GOOD)
+        del m["instances"][1]["ps_port"]
+        m["instances"][1]["base"] = "0x700000000"
+        self.fails(m, "b: window 0x700000000..0x70000FFFF is above 4 GiB and in no PL window "
+                      "of the ZCU104")
+        m["instances"][1]["base"] = "0x400000000"
+        self.assertIn("== 32'h00000000", self.generate(m))
+
     def test_unaligned(self):
         m = copy.deepcopy(GOOD)
         m["instances"][1]["base"] = "0xA0018000"

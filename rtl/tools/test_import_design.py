@@ -172,6 +172,36 @@ class RealResizer(Base):
         self.assertIn("@ip/reg_stand_in/reg_stand_in.v", m["sources"])
 
 
+class HighWindows(Base):
+    """ZynqMP M_AXI_HPM0_FPD's window at 0x4_0000_0000 (Ultra96-V2 overlays put IP there)."""
+
+    def test_an_ip_in_the_high_window(self):
+        path = self.edited('BASEVALUE="0xA0010000" HIGHNAME="C_S_AXI_AXILITES_HIGHADDR" '
+                           'HIGHVALUE="0xA001FFFF"',
+                           'BASEVALUE="0x400010000" HIGHNAME="C_S_AXI_AXILITES_HIGHADDR" '
+                           'HIGHVALUE="0x40001FFFF"')
+        m = self.manifest(path)
+        accel = next(i for i in m["instances"] if i["name"] == "resize_accel_0")
+        self.assertEqual((accel["base"], accel["range"], accel["ps_port"]),
+                         ("0x400010000", "0x00010000", "M_AXI_HPM0_FPD"))
+        self.assertEqual(m["_notes"], [])
+
+    def test_a_memrange_under_another_port_takes_the_port_of_its_address(self):
+        # Seen in a real Ultra96-V2 .hwh: axi_dma_0 at 0xA0000000 listed under M_AXI_HPM1_FPD.
+        path = self.edited('HIGHVALUE="0xA0000FFF" INSTANCE="axi_dma_0" IS_DATA="TRUE" '
+                           'IS_INSTRUCTION="TRUE" MASTERBUSINTERFACE="M_AXI_HPM0_FPD"',
+                           'HIGHVALUE="0xA0000FFF" INSTANCE="axi_dma_0" IS_DATA="TRUE" '
+                           'IS_INSTRUCTION="TRUE" MASTERBUSINTERFACE="M_AXI_HPM1_FPD"')
+        m = self.manifest(path)
+        dma = next(i for i in m["instances"] if i["name"] == "axi_dma_0")
+        self.assertEqual(dma["ps_port"], "M_AXI_HPM0_FPD")
+        self.assertEqual(m["_notes"], [
+            "axi_dma_0 at 0xA0000000 is listed under M_AXI_HPM1_FPD in the .hwh, but that "
+            "address is in M_AXI_HPM0_FPD's window 0xA0000000..0xAFFFFFFF: it is taken as on "
+            "M_AXI_HPM0_FPD"])
+        self.assertEqual(list(m["ps"]["master_ports"]), ["M_AXI_HPM0_FPD"])
+
+
 class BadInput(Base):
     def test_not_xml(self):
         path = self.write("design_1.hwh", "this is a bitstream, not XML\n")
@@ -214,6 +244,23 @@ class BadInput(Base):
                            'BASEVALUE="0xA0000000" HIGHNAME="C_S_AXI_AXILITES_HIGHADDR" '
                            'HIGHVALUE="0xA000FFFF"')
         self.refused(path, path, "two IPs at one address", "axi_dma_0", "resize_accel_0")
+
+    def test_two_ips_whose_low_32_bits_alias(self):
+        # The design sees the low 32 bits of an address: 0x4_A000_0000 is axi_dma_0's too.
+        path = self.edited('BASEVALUE="0xA0010000" HIGHNAME="C_S_AXI_AXILITES_HIGHADDR" '
+                           'HIGHVALUE="0xA001FFFF"',
+                           'BASEVALUE="0x4A0000000" HIGHNAME="C_S_AXI_AXILITES_HIGHADDR" '
+                           'HIGHVALUE="0x4A000FFFF"')
+        self.refused(path, path, "axi_dma_0 (0xA0000000..0xA0000FFF) and resize_accel_0 "
+                     "(0x4A0000000..0x4A000FFFF) alias", "low 32 bits")
+
+    def test_a_high_window_ip_whose_low_32_bits_are_in_a_low_window(self):
+        path = self.edited('BASEVALUE="0xA0010000" HIGHNAME="C_S_AXI_AXILITES_HIGHADDR" '
+                           'HIGHVALUE="0xA001FFFF"',
+                           'BASEVALUE="0x4A0010000" HIGHNAME="C_S_AXI_AXILITES_HIGHADDR" '
+                           'HIGHVALUE="0x4A001FFFF"')
+        self.refused(path, path, "resize_accel_0 at 0x4A0010000..0x4A001FFFF: its low 32 bits "
+                     "0xA0010000..0xA001FFFF fall in M_AXI_HPM0_FPD's window")
 
     def test_every_unknown_ip_is_listed(self):
         path = self.edited('MODTYPE="axis_dwidth_converter" '

@@ -8,8 +8,12 @@ std::vector<AddressWindow> PlBusWindows(PsFamily family) {
   if (family == PsFamily::kZynq7000) {
     return {{"M_AXI_GP0", 0x40000000, 0x40000000}, {"M_AXI_GP1", 0x80000000, 0x40000000}};
   }
+  // Each FPD HPM port has a second, 4 GiB window above 4 GiB (UG1085 table 10-1); the same
+  // map as sim/board/boards.json's ZynqMP profiles.
   return {{"M_AXI_HPM0_FPD", 0xA0000000, 0x10000000},
+          {"M_AXI_HPM0_FPD", 0x400000000, 0x100000000},
           {"M_AXI_HPM1_FPD", 0xB0000000, 0x10000000},
+          {"M_AXI_HPM1_FPD", 0x500000000, 0x100000000},
           {"M_AXI_HPM0_LPD", 0x80000000, 0x20000000}};
 }
 

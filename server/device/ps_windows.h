@@ -12,7 +12,8 @@
 
 namespace pynq_remote {
 
-/// M_AXI_HPM0_FPD, M_AXI_HPM1_FPD, M_AXI_HPM0_LPD (ZynqMP); M_AXI_GP0, M_AXI_GP1 (Zynq-7000).
+/// M_AXI_HPM0_FPD, M_AXI_HPM1_FPD (each twice: 0xA000_0000 / 0xB000_0000 and the 4 GiB at
+/// 0x4_0000_0000 / 0x5_0000_0000), M_AXI_HPM0_LPD (ZynqMP); M_AXI_GP0, M_AXI_GP1 (Zynq-7000).
 std::vector<AddressWindow> PlBusWindows(PsFamily family);
 
 /// The PS register pages PYNQ needs, one 4 KiB page each.

@@ -123,6 +123,21 @@ TEST(HwhAddressMap, KeepsRegistersSkipsMemoriesSortsAndDropsDuplicates) {
   EXPECT_EQ(windows.value(), expected);
 }
 
+TEST(HwhAddressMap, RangesInTheHighPlWindowsKeepTheirFullAddress) {
+  // Vivado writes a ZynqMP HPM port's high window as is (Ultra96-V2 overlays put IP there).
+  Result<std::vector<OverlayWindow>> windows =
+      ParseHwhAddressMap(Hwh(Range("0x400000000", "0x40000007F", "REGISTER", "blinkled_0", "saxi") +
+                             Range("0xA0000000", "0xA000FFFF", "REGISTER", "dma_0", "S_AXI_LITE")));
+  ASSERT_TRUE(windows.ok()) << windows.error().message;
+  const std::vector<OverlayWindow> expected = {
+      {"dma_0", "S_AXI_LITE", 0xA0000000, 0x10000},
+      {"blinkled_0", "saxi", 0x400000000, 0x80},
+  };
+  EXPECT_EQ(windows.value(), expected);
+  EXPECT_TRUE(WindowsContain(windows.value(), 0x40000007C, 4));
+  EXPECT_FALSE(WindowsContain(windows.value(), 0x7C, 4));  // not its low 32 bits
+}
+
 TEST(HwhAddressMap, Zynq7000PsAndAByteOrderMarkAndAPsWithoutMap) {
   Result<std::vector<OverlayWindow>> zynq = ParseHwhAddressMap(
       "\xEF\xBB\xBF" + Hwh(Range("0x43C00000", "0x43C0FFFF"), "processing_system7"));

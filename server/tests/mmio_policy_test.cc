@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "device/ps_windows.h"
+
 namespace pynq_remote::service {
 namespace {
 
@@ -54,6 +56,27 @@ TEST(MmioPolicy, OpenModeAllowsEveryBusWindow) {
   EXPECT_TRUE(policy.Check(0xA8000000, 4).ok());
   EXPECT_TRUE(policy.Check(0xFF000000, 4).ok());
   EXPECT_FALSE(policy.Check(0x10, 4).ok());
+}
+
+TEST(MmioPolicy, HighPlWindowsAreBusWindowsAndAHighOverlayWindowIsAllowed) {
+  // A ZynqMP board's windows (ps_windows.h): M_AXI_HPM0_FPD also at 0x4_0000_0000.
+  const std::vector<AddressWindow> zynqmp = PlBusWindows(PsFamily::kZynqMP);
+  MmioPolicy fallback(MmioPolicyMode::kOverlay, zynqmp, DefaultPsAllowlist());
+  fallback.SetOverlay("no_hwh.bin", std::nullopt);
+  EXPECT_TRUE(fallback.Check(0x400000010, 4).ok());
+  EXPECT_TRUE(fallback.Check(0x5FFFFFFF8, 8).ok());
+  EXPECT_FALSE(fallback.Check(0x600000000, 4).ok());
+
+  MmioPolicy policy(MmioPolicyMode::kOverlay, zynqmp, DefaultPsAllowlist());
+  policy.SetOverlay("blinkled.bin",
+                    std::vector<AddressWindow>{{"blinkled_0/saxi", 0x400000000, 0x80}});
+  EXPECT_TRUE(policy.Check(0x400000000, 4).ok());
+  EXPECT_TRUE(policy.Check(0x40000007C, 4).ok());
+  Status past = policy.Check(0x400000080, 4);
+  ASSERT_FALSE(past.ok());
+  EXPECT_NE(past.error().message.find("blinkled_0/saxi 0x400000000+0x80"), std::string::npos)
+      << past.error().message;
+  EXPECT_FALSE(policy.Check(0xA0000000, 4).ok()) << "the low window is not in the overlay";
 }
 
 TEST(MmioPolicy, ParsesModesAndWindowSpecs) {

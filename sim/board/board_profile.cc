@@ -13,6 +13,8 @@ using nlohmann::json;
 
 // The simulated DDR is one sparse low region; 32-bit PL addresses leave it 2 GiB at most.
 constexpr uint64_t kMaxSimDdr = 2ull << 30;
+// ZynqMP's physical addresses are 40 bits wide (UG1085): where a high PL window must end.
+constexpr uint64_t kMaxPhysical = 1ull << 40;
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -144,18 +146,50 @@ BoardProfile ParseOne(Reader& r, const json& entry, size_t index) {
   for (const json& m : r.List(entry, "ps_master_ports", where)) {
     const std::string at = where + " ps_master_ports";
     AddressWindow w{r.String(m, "name", at), r.Number(m, "base", at), r.Number(m, "size", at)};
+    if (!r.ok()) return p;
     if (w.size == 0 || w.base > (1ull << 32) || w.size > (1ull << 32) - w.base) {
       return Stop(r, p, where + ": " + w.name + " must be non-empty and inside 4 GiB");
     }
-    if (Overlap(w.base, w.size, p.ddr_base, p.ddr_size)) {
-      return Stop(r, p, where + ": " + w.name + " overlaps the DDR");
-    }
     for (const AddressWindow& other : p.pl_windows) {
-      if (other.name == w.name || Overlap(w.base, w.size, other.base, other.size)) {
-        return Stop(r, p, where + ": " + w.name + " and " + other.name + " collide");
+      if (other.name == w.name) return Stop(r, p, where + ": " + w.name + " is listed twice");
+    }
+    std::vector<AddressWindow> port_windows = {w};
+    // A ZynqMP HPM port's second window above 4 GiB (UG1085's system address map): named by
+    // its port like the low one, so every window says which port it is.
+    if (m.is_object() && m.contains("high")) {
+      const std::string high_at = at + " " + w.name + " high";
+      if (p.family != PsFamily::kZynqMP) {
+        return Stop(r, p,
+                    where + ": " + w.name +
+                        " has a high window, but a Zynq-7000 has 32-bit "
+                        "physical addresses");
+      }
+      const json& h = r.Member(m, "high", at);
+      AddressWindow high{w.name, r.Number(h, "base", high_at), r.Number(h, "size", high_at)};
+      if (!r.ok()) return p;
+      if (high.size == 0 || high.base < (1ull << 32) || high.base >= kMaxPhysical ||
+          high.size > kMaxPhysical - high.base) {
+        return Stop(r, p,
+                    where + ": the high window of " + w.name +
+                        " must be non-empty, above 4 GiB and below 1 TiB (40-bit addresses)");
+      }
+      port_windows.push_back(high);
+    }
+    for (const AddressWindow& pw : port_windows) {
+      if (Overlap(pw.base, pw.size, p.ddr_base, p.ddr_size)) {
+        return Stop(r, p, where + ": " + pw.name + " overlaps the DDR");
+      }
+      for (const AddressWindow& other : p.pl_windows) {
+        if (Overlap(pw.base, pw.size, other.base, other.size)) {
+          return Stop(r, p, where + ": " + pw.name + " and " + other.name + " collide");
+        }
       }
     }
-    p.pl_windows.push_back(w);
+    if (port_windows.size() == 2 &&
+        Overlap(w.base, w.size, port_windows[1].base, port_windows[1].size)) {
+      return Stop(r, p, where + ": the two windows of " + w.name + " collide");
+    }
+    p.pl_windows.insert(p.pl_windows.end(), port_windows.begin(), port_windows.end());
   }
   for (const json& s : r.List(entry, "ps_slave_ports", where)) {
     const std::string at = where + " ps_slave_ports";

@@ -37,7 +37,7 @@ struct BoardProfile {
   uint64_t ddr_base = 0, ddr_size = 0;    // the simulated DDR (the low region)
   uint64_t ddr_installed = 0;             // what the real board carries
   uint64_t cma_base = 0, cma_size = 0;    // where buffers are handed out
-  std::vector<AddressWindow> pl_windows;  // PS master ports: M_AXI_HPM0_FPD, M_AXI_GP0, ...
+  std::vector<AddressWindow> pl_windows;  // PS master ports' windows, named by port: high after low
   std::vector<PsSlavePort> slave_ports;   // in boards.json order; [0] is the legacy default
   std::vector<IrqPort> irq_ports;         // irq[0] is the first line of irq_ports[0]
 
@@ -49,7 +49,8 @@ struct BoardProfile {
 };
 
 /// Parses a boards.json text and checks what the board relies on (known family and arch, DDR
-/// at most 2 GiB, CMA inside DDR, PL windows inside 4 GiB and clear of DDR and each other,
+/// at most 2 GiB, CMA inside DDR, PL windows inside 4 GiB (a ZynqMP port's "high" window above
+/// 4 GiB, below 1 TiB) and clear of DDR and each other,
 /// unique names and board parts). Never throws.
 Result<std::vector<BoardProfile>> ParseBoardProfiles(const std::string& json_text);
 

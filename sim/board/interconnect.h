@@ -1,7 +1,9 @@
 // Interconnect: the board's address decoder. DDR low, the PS register windows, and the PL
-// windows of the board profile (ZynqMP M_AXI_HPM0/1_FPD and M_AXI_HPM0_LPD, Zynq-7000
-// M_AXI_GP0/1). Addresses pass through untranslated (the PL sees the full physical address,
-// low 32 bits). Anything else: TLM_ADDRESS_ERROR_RESPONSE (DECERR).
+// windows of the board profile (ZynqMP M_AXI_HPM0/1_FPD, each also at 0x4_0000_0000 /
+// 0x5_0000_0000, and M_AXI_HPM0_LPD; Zynq-7000 M_AXI_GP0/1). Addresses pass through
+// untranslated: the PL's AXI4-Lite bridge keeps the low 32 bits, so a high-window access reaches
+// the design as its low 32 bits (rtl/README.md, the shell convention). Anything else:
+// TLM_ADDRESS_ERROR_RESPONSE (DECERR).
 #ifndef PYNQ_REMOTE_SIM_BOARD_INTERCONNECT_H_
 #define PYNQ_REMOTE_SIM_BOARD_INTERCONNECT_H_
 

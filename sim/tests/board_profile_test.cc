@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "sim/sim_device.h"
 
@@ -37,7 +40,13 @@ TEST(BoardProfile, EveryProfileIsAConsistentMap) {
     for (size_t i = 0; i < p.pl_windows.size(); ++i) {
       const AddressWindow& w = p.pl_windows[i];
       EXPECT_GE(w.base, p.ddr_base + p.ddr_size) << w.name << " overlaps DDR";
-      EXPECT_LE(w.base + w.size, 1ull << 32) << w.name;
+      // Inside 4 GiB, or a ZynqMP port's high window inside its 40-bit physical addresses.
+      if (w.base >= 1ull << 32) {
+        EXPECT_EQ(p.family, PsFamily::kZynqMP) << w.name;
+        EXPECT_LE(w.base + w.size, 1ull << 40) << w.name;
+      } else {
+        EXPECT_LE(w.base + w.size, 1ull << 32) << w.name;
+      }
       for (size_t j = 0; j < i; ++j) {
         const AddressWindow& o = p.pl_windows[j];
         EXPECT_TRUE(w.base >= o.base + o.size || o.base >= w.base + w.size)
@@ -85,6 +94,37 @@ TEST(BoardProfile, FamiliesHaveTheirPortsArchAndWindows) {
   EXPECT_EQ(kv->slave_ports[0].name, "S_AXI_HP0_FPD");
   ASSERT_EQ(kv->irq_ports.size(), 2u);
   EXPECT_EQ(kv->irq_ports[1].name, "pl_ps_irq1");
+}
+
+TEST(BoardProfile, ZynqMpHpmPortsHaveTheirHighWindows) {
+  // UG1085's system address map: M_AXI_HPM0_FPD also answers 0x4_0000_0000..0x4_FFFF_FFFF,
+  // M_AXI_HPM1_FPD 0x5_0000_0000..0x5_FFFF_FFFF; M_AXI_HPM0_LPD has only its 512 MiB.
+  for (const char* board : {"ZCU104", "ZCU102", "KV260", "Ultra96-V2"}) {
+    SCOPED_TRACE(board);
+    const BoardProfile* p = FindBoardProfile(board);
+    ASSERT_NE(p, nullptr);
+    std::vector<std::pair<std::string, uint64_t>> windows;
+    for (const AddressWindow& w : p->pl_windows) windows.emplace_back(w.name, w.base);
+    EXPECT_EQ(windows,
+              (std::vector<std::pair<std::string, uint64_t>>{{"M_AXI_HPM0_FPD", 0xA0000000},
+                                                             {"M_AXI_HPM0_FPD", 0x400000000},
+                                                             {"M_AXI_HPM1_FPD", 0xB0000000},
+                                                             {"M_AXI_HPM1_FPD", 0x500000000},
+                                                             {"M_AXI_HPM0_LPD", 0x80000000}}));
+    ASSERT_NE(p->FindPlWindow(0x400000010, 4), nullptr);
+    EXPECT_EQ(p->FindPlWindow(0x400000010, 4)->name, "M_AXI_HPM0_FPD");
+    EXPECT_EQ(p->FindPlWindow(0x400000010, 4)->size, 1ull << 32);
+    EXPECT_EQ(p->FindPlWindow(0x4FFFFFFFC, 4)->name, "M_AXI_HPM0_FPD");
+    EXPECT_EQ(p->FindPlWindow(0x500000000, 8)->name, "M_AXI_HPM1_FPD");
+    EXPECT_EQ(p->FindPlWindow(0x4FFFFFFFC, 8), nullptr);  // straddles the two high windows
+    EXPECT_EQ(p->FindPlWindow(0x600000000, 4), nullptr);
+    EXPECT_EQ(p->FindPlWindow(0x3FFFFFFFC, 4), nullptr);
+  }
+  for (const char* board : {"Pynq-Z1", "Pynq-Z2", "ZC702"}) {
+    for (const AddressWindow& w : FindBoardProfile(board)->pl_windows) {
+      EXPECT_LT(w.base, 1ull << 32) << board << " " << w.name;
+    }
+  }
 }
 
 TEST(BoardProfile, LookupByAnyCaseAndByBoardPart) {
@@ -156,8 +196,51 @@ TEST(BoardProfile, MalformedFilesAreRefusedWithAReason) {
   ExpectRefused(Doc(Board("B", "zynqmp", "aarch64", "0x40000000",
                           R"([{"name": "W0", "base": "0xF0000000", "size": "0x20000000"}])")),
                 "inside 4 GiB");
+  ExpectRefused(Doc(Board("B", "zynqmp", "aarch64", "0x40000000",
+                          R"([{"name": "W0", "base": "0xA0000000", "size": "0x1000"},
+                              {"name": "W0", "base": "0xB0000000", "size": "0x1000"}])")),
+                "W0 is listed twice");
   ExpectRefused(Doc(Board("B") + "," + Board("b")), "share a name");
   std::string no_irq = Board();
+  // High windows: ZynqMP only, above 4 GiB, inside 40 bits, clear of every other window.
+  auto high = [](const std::string& second) {
+    return R"([{"name": "W0", "base": "0xA0000000", "size": "0x10000000",
+                "high": {"base": "0x400000000", "size": "0x100000000"}}, )" +
+           second + "]";
+  };
+  const std::string lpd = R"({"name": "W1", "base": "0x80000000", "size": "0x1000"})";
+  Result<std::vector<BoardProfile>> two =
+      ParseBoardProfiles(Doc(Board("B", "zynqmp", "aarch64", "0x40000000", high(lpd))));
+  ASSERT_TRUE(two.ok()) << two.error().message;
+  ASSERT_EQ(two.value()[0].pl_windows.size(), 3u);
+  EXPECT_EQ(two.value()[0].pl_windows[1].name, "W0");
+  EXPECT_EQ(two.value()[0].pl_windows[1].base, 0x400000000u);
+  ExpectRefused(Doc(Board("B", "zynq7000", "armv7l", "0x20000000", high(lpd))),
+                "W0 has a high window, but a Zynq-7000 has 32-bit physical addresses");
+  ExpectRefused(Doc(Board("B", "zynqmp", "aarch64", "0x40000000",
+                          high(R"({"name": "W1", "base": "0x80000000", "size": "0x1000",
+                         "high": {"base": "0x4FFFFF000", "size": "0x2000"}})"))),
+                "W1 and W0 collide");
+  ExpectRefused(Doc(Board("B", "zynqmp", "aarch64", "0x40000000",
+                          high(R"({"name": "W1", "base": "0x80000000", "size": "0x1000",
+                         "high": {"base": "0xB0000000", "size": "0x1000"}})"))),
+                "the high window of W1 must be non-empty, above 4 GiB and below 1 TiB");
+  ExpectRefused(Doc(Board("B", "zynqmp", "aarch64", "0x40000000",
+                          high(R"({"name": "W1", "base": "0x80000000", "size": "0x1000",
+                         "high": {"base": "0xFFFFFFF000", "size": "0x2000"}})"))),
+                "below 1 TiB");
+  ExpectRefused(Doc(Board("B", "zynqmp", "aarch64", "0x40000000",
+                          high(R"({"name": "W1", "base": "0x80000000", "size": "0x1000",
+                         "high": {"base": "0x600000000", "size": "0x0"}})"))),
+                "must be non-empty");
+  ExpectRefused(Doc(Board("B", "zynqmp", "aarch64", "0x40000000",
+                          high(R"({"name": "W1", "base": "0x80000000", "size": "0x1000",
+                                   "high": "0x600000000"})"))),
+                "W1 high: expected an object");
+  ExpectRefused(Doc(Board("B", "zynqmp", "aarch64", "0x40000000",
+                          high(R"({"name": "W1", "base": "0x80000000", "size": "0x1000",
+                                   "high": {"base": "up"}})"))),
+                "\"base\" must be an address");
   no_irq.replace(no_irq.find("\"lines\": 16"), 11, "\"lines\": 17");
   ExpectRefused(Doc(no_irq), "more than 16");
 }

@@ -178,6 +178,31 @@ TEST_F(SimDeviceTest, RegistersAtEveryWidth) {
   EXPECT_EQ(Read(kRegs + kScratch0 + 8, 8), 0x0123456789ABCDEFull);
 }
 
+TEST_F(SimDeviceTest, HighPlWindowsReachThePlWithTheLow32Bits) {
+  // M_AXI_HPM0_FPD's and M_AXI_HPM1_FPD's windows above 4 GiB are PL windows too; the shell's
+  // AXI4-Lite address is the low 32 bits (rtl/README.md), so ref_accel, which decodes
+  // 0xA0000000, answers at 0x4_A000_0000 as well. (pynq-remote-design refuses a real design
+  // whose high-window instance would alias a low window like this.)
+  MakeProgrammed();
+  DeviceInfo info = dev_->Info();
+  int hpm0 = 0;
+  for (const AddressWindow& w : info.windows) {
+    if (w.name == "M_AXI_HPM0_FPD") ++hpm0;
+  }
+  EXPECT_EQ(hpm0, 2);
+  EXPECT_EQ(Read(0x4A0000000 + kId), 0x52454641u);
+  Write(0x4A0000000 + kScratch0, 0x0BADCAFE);
+  EXPECT_EQ(Read(kRegs + kScratch0), 0x0BADCAFEu);
+  EXPECT_EQ(Read(0x5A0000000 + kScratch0), 0x0BADCAFEu);  // HPM1's high window
+  EXPECT_EQ(Read(0x4A0000000 + kScratch0 + 8, 8), Read(kRegs + kScratch0 + 8, 8));
+  // 0x4_0000_0010 reaches the PL as 0x10, where ref_accel decodes nothing: the design's DECERR,
+  // not the board's window check.
+  Result<uint64_t> low = dev_->MmioRead(0x400000010, 4);
+  ASSERT_FALSE(low.ok());
+  EXPECT_EQ(low.error().code, ErrorCode::kBusDecErr) << low.error().message;
+  EXPECT_EQ(dev_->MmioRead(0x600000000, 4).error().code, ErrorCode::kOutOfWindow);
+}
+
 TEST_F(SimDeviceTest, CycleCounterAdvancesAndReprogramResets) {
   MakeProgrammed({.deterministic = true});
   const uint64_t a = Read(kRegs + kCycleLo, 8);

@@ -124,6 +124,12 @@ TEST_F(FakeBoard, MmioAccessesHaveExactlyTheirWidth) {
   // The last word of HPM0_LPD and of HPM1_FPD, in their last chunks.
   EXPECT_TRUE(device->MmioWrite(0x9FFFFFFC, 4, 7).ok());
   EXPECT_EQ(device->MmioRead(0xBFFFFFF8, 8).value(), 0u);
+  // M_AXI_HPM0_FPD's and M_AXI_HPM1_FPD's high windows, at their full physical addresses.
+  ASSERT_TRUE(device->MmioWrite(0x400000010, 4, 0x0BADCAFE).ok());
+  EXPECT_EQ(PeekFile(P("dev/mem"), 0x400000010, 4), 0x0BADCAFEu);
+  EXPECT_EQ(device->MmioRead(0x400000010, 4).value(), 0x0BADCAFEu);
+  EXPECT_EQ(device->MmioRead(0x5FFFFFFF8, 8).value(), 0u);
+  EXPECT_EQ(device->MmioRead(0x600000000, 4).error().code, ErrorCode::kBusDecErr);
 }
 
 TEST_F(FakeBoard, MmioOutsideEveryWindowOrMisalignedIsRefused) {
