@@ -445,6 +445,18 @@ def _memory_words(path, radix):
     return words
 
 
+def _in_testbench(text, pos):
+    """True when `pos` lies in a module without ports (`module test;`, `module tb ( );`): a test
+    bench some generators write into the same file as the design, which no design
+    instantiates, so its $readmem data files need not exist."""
+    starts = list(re.finditer(r"\bmodule\s+\w+", text[:pos]))
+    if not starts or "endmodule" in text[starts[-1].end():pos]:
+        return False
+    header = re.match(r"module\s+\w+\s*(?:#\s*\((?:[^()]|\([^()]*\))*\)\s*)?(\((.*?)\))?\s*;",
+                      text[starts[-1].start():], re.S)
+    return bool(header) and (header.group(1) is None or not header.group(2).strip())
+
+
 def _inline_readmem(lib, path, text):
     """`text` with each $readmem of a data file replaced by the assignments it would make."""
     raw_params = dict(re.findall(r"\bparameter\s+(?:\[[^\]]*\]\s*)?(\w+)\s*=\s*(\"[^\"]*\")",
@@ -461,6 +473,8 @@ def _inline_readmem(lib, path, text):
         name = name.strip('"')
         here = os.path.join(os.path.dirname(path), name)
         data = here if os.path.isfile(here) else lib.data.get(os.path.basename(name))
+        if data is None and _in_testbench(text, m.start()):
+            return m.group(0)  # a port-less test bench's memory image: never simulated here
         if data is None:
             raise RtlError("%s: $readmem%s(\"%s\", %s): no file %s beside the sources (put the "
                            "HLS .dat files in the --rtl folder)" %

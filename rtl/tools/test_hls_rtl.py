@@ -345,6 +345,27 @@ class Prepare(unittest.TestCase):
         self.assertIn("--no-timing", prep["verilator_flags"])
         self.assertTrue(prep["timescale"])
 
+    def test_a_test_bench_memory_image_need_not_exist(self):
+        # Generators such as veriloggen write a port-less test bench into the design's file;
+        # its $readmemh image is never simulated, while the design's own must exist.
+        src = os.path.join(self.out, "gen.v")
+        with open(src, "w") as f:
+            f.write('module test\n(\n\n);\n  reg [7:0] mem [0:3];\n'
+                    '  initial $readmemh("memimg.out", mem);\nendmodule\n'
+                    'module core(input wire clk, output wire [7:0] q);\n'
+                    '  reg [7:0] rom [0:3];\n  initial $readmemh("rom.dat", rom);\n'
+                    '  assign q = rom[0];\nendmodule\n')
+        lib = hls_rtl.collect([src])
+        with self.assertRaisesRegex(hls_rtl.RtlError, "rom.dat"):
+            hls_rtl.prepare(lib, [src], os.path.join(self.out, "p1"))
+        with open(os.path.join(self.out, "rom.dat"), "w") as f:
+            f.write("2a\n")
+        lib = hls_rtl.collect([src])
+        prep = hls_rtl.prepare(lib, [src], os.path.join(self.out, "p2"))
+        text = open(prep["sources"][0]).read()
+        self.assertIn('$readmemh("memimg.out", mem)', text)
+        self.assertIn("rom[0] = 8'h2a;", text)
+
     def test_translate_off_dropped(self):
         lib = hls_rtl.collect([os.path.join(kernel("mac_accum"), "hdl")])
         prep = hls_rtl.prepare(lib, lib.closure("mac_accum"), self.out)
