@@ -361,7 +361,13 @@ def import_manifest(hwh, rtl_lib, name, board=None, maps=None, stand_in=False):
         m = by_name[r["name"]]
         seen = set()
         for mr in m["memranges"]:
-            if mr["instance"] != ps_name or mr["masterbusinterface"] in seen:
+            if mr["instance"] != ps_name:
+                # A master into PL memory (a BRAM controller) has no path on the board.
+                warnings.append("%s/%s addresses %s (%s), which is not DDR: that path is not "
+                                "modelled" % (r["name"], mr["masterbusinterface"],
+                                              mr["instance"], mr["addressblock"]))
+                continue
+            if mr["masterbusinterface"] in seen:
                 continue
             ifname = mr["masterbusinterface"]
             seen.add(ifname)
