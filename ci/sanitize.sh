@@ -112,11 +112,16 @@ asan_pytest_leaks() {
   local rss_tests="test_10000_allocate_free_cycles_leak_nothing"
   rss_tests+=" or test_1000_killed_clients_leak_nothing"
   log "deselected here (RSS thresholds, see ci/sanitize.sh): ${rss_tests}"
+  # Two suites spend their time compiling design packages (pynq-remote-design, the normal
+  # compiler, the same work as in ci/test.sh's run); the server's package loading under ASan
+  # stays covered by test_design_packages and test_vivado_bitstream.
+  local package_builds="test_stream_ip or test_high_window"
+  log "deselected here (package builds, run by ci/test.sh): ${package_builds}"
   # An ASan server starts, answers and simulates several times slower: connecting gets 30 s,
   # not 5, and every wall-time budget of a test is scaled by PYNQ_REMOTE_TIME_SCALE
   # (hil-tests/python/conftest.py). DMA waits need nothing: by default they wait as long as
   # the simulated board makes progress (pynq_remote/lib/dma.py).
-  PYTEST_ADDOPTS="-k 'not (${rss_tests})'" PYNQ_REMOTE_CONNECT_TIMEOUT_S=30 \
+  PYTEST_ADDOPTS="-k 'not (${rss_tests} or ${package_builds})'" PYNQ_REMOTE_CONNECT_TIMEOUT_S=30 \
     PYNQ_REMOTE_TIME_SCALE=${ASAN_TIME_SCALE} \
     PYNQ_REMOTE_SANITIZER_LOG_DIR=${logs} ctest --test-dir "${ASAN_BUILD_DIR}" \
     --output-on-failure --no-tests=error --timeout "${CTEST_TIMEOUT}" \

@@ -4,8 +4,10 @@
 #
 # Usage: ci/test.sh [extra ctest args, e.g. -R sim]
 #   BUILD_DIR=build        build directory
-#   CTEST_PARALLEL=1       tests run one at a time by default: suites that start a
-#                          server must not race for ports or for the 2 CI cores
+#   CTEST_PARALLEL=2       two tests at a time (the CI machine's cores): suites start their
+#                          servers on free ports, take /tmp/port7967.lock for upstream's
+#                          fixed port, and scale their wall-time budgets under load;
+#                          CTEST_PARALLEL=1 runs them one at a time
 #   CTEST_TIMEOUT=600      seconds before ctest kills a single hung test
 #   PYNQ_REMOTE_TESTDATA_DIR=../shared/testdata
 #                          third-party files some tests compare against (ci/fetch-testdata.sh
@@ -33,7 +35,7 @@ ctest --test-dir "${BUILD_DIR}" \
   --output-on-failure \
   --no-tests=error \
   --timeout "${CTEST_TIMEOUT:-600}" \
-  -j "${CTEST_PARALLEL:-1}" \
+  -j "${CTEST_PARALLEL:-2}" \
   "$@"
 
 if [[ ${SANITIZE:-1} == 1 ]]; then "${root}/ci/sanitize.sh"; fi
