@@ -40,9 +40,6 @@ class DesignImportError(Exception):
     """The .hwh (or the RTL given for it) cannot become a simulated design: one paragraph."""
 
 
-RTL_ERRORS = (hls_rtl.RtlError,)
-
-
 # ---------------------------------------------------------------------------- user RTL
 
 def collect_rtl(paths):
@@ -302,7 +299,7 @@ def import_manifest(hwh, rtl_lib, name, board=None, maps=None, stand_in=False):
                 try:
                     fragment = bind(m, rtl_lib, module_name, None)
                     files = rtl_lib.closure(module_name)
-                except RTL_ERRORS as e:
+                except hls_rtl.RtlError as e:
                     raise DesignImportError("%s: %s" % (path, e)) from None
                 record.update(fragment)
                 for f in files:

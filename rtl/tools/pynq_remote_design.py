@@ -563,7 +563,7 @@ def import_command(args):
         for n in manifest.get("_notes", []):
             print("pynq-remote-design: note: %s" % n, file=sys.stderr)
         path = import_design.write_package(hwh, manifest, args.out, bit, lib)
-    except import_design.RTL_ERRORS as e:
+    except import_design.hls_rtl.RtlError as e:
         raise BuildError("%s: %s" % (args.hwh, e)) from None
     except import_design.DesignImportError as e:
         raise BuildError(str(e)) from None
