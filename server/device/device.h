@@ -64,6 +64,17 @@ struct Allocation {
   uint64_t size = 0;    // bytes usable (at least what was asked)
 };
 
+/// A GPIO controller of the PS as Linux numbers it (its gpiochipN).
+struct GpioChipInfo {
+  std::string name;   // "gpiochip338": the /sys/class/gpio entry, base_path's last part
+  std::string label;  // Linux's label: "zynqmp_gpio" (ZynqMP) or "zynq_gpio" (Zynq-7000)
+  int base = 0;       // Linux number of its pin 0
+  int ngpio = 0;      // ZynqMP 174 (78 MIO, then 96 EMIO); Zynq-7000 118 (54 MIO, then 64 EMIO)
+  int mio_pins = 0;   // 78 / 54: EMIO pin k is Linux number base + mio_pins + k
+};
+
+enum class GpioDirection { kIn, kOut };
+
 /// Asked between the steps of a long Device call (Advance, WaitIrq): once it answers true the
 /// call stops and returns kCancelled. The service layer answers for the client (cancelled,
 /// or past its deadline) and for the server (shutting down); a default token never stops.
@@ -123,6 +134,37 @@ class Device {
   /// kCancelled when `stop` asks, or after Shutdown().
   virtual Result<bool> WaitIrq(int line, std::chrono::milliseconds timeout,
                                const StopToken& stop) = 0;
+
+  /// When PL interrupt `line` last rose, in simulated ps (0 on hardware, or never).
+  virtual uint64_t IrqRaisedAtPs(int line) const {
+    (void)line;
+    return 0;
+  }
+
+  /// PS GPIO (MIO + EMIO) in Linux numbering. GpioChips() lists the controllers, the PS's
+  /// first; empty where the backend serves none. `gpio` is an absolute Linux number.
+  /// Errors: kInvalidArgument for a number outside every chip or a value other than 0/1,
+  /// kPermissionDenied for a write to a pin set as input, kUnsupported without GPIO.
+  virtual std::vector<GpioChipInfo> GpioChips() const { return {}; }
+  /// Claims the pin (export) and sets its direction; an output starts driving 0.
+  virtual Status GpioSetDirection(int gpio, GpioDirection direction) {
+    (void)gpio, (void)direction;
+    return MakeError(ErrorCode::kUnsupported, "this board serves no PS GPIO");
+  }
+  /// The pin's level: an input's as it arrives, an output's as driven.
+  virtual Result<int> GpioRead(int gpio) {
+    (void)gpio;
+    return MakeError(ErrorCode::kUnsupported, "this board serves no PS GPIO");
+  }
+  virtual Status GpioWrite(int gpio, int value) {
+    (void)gpio, (void)value;
+    return MakeError(ErrorCode::kUnsupported, "this board serves no PS GPIO");
+  }
+  /// Gives the pin back (unexport): an input again, not driven.
+  virtual Status GpioRelease(int gpio) {
+    (void)gpio;
+    return MakeError(ErrorCode::kUnsupported, "this board serves no PS GPIO");
+  }
 
   /// Sets PL clock `index` (0..3) as the PS clock registers would, nearest achievable rate.
   virtual Status SetPlClock(int index, double mhz) = 0;
