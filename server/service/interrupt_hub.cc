@@ -95,12 +95,12 @@ void InterruptHub::OnProgrammed(const std::string& firmware, bool ok) {
   std::vector<Completion> done;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const std::string now =
-        ok ? "the PL was reprogrammed with " + firmware
-           : "programming " + firmware + " failed and left the PL empty";
+    const std::string now = ok ? "the PL was reprogrammed with " + firmware
+                               : "programming " + firmware + " failed and left the PL empty";
     for (auto& [id, reg] : regs_) {
       if (!reg.invalid.empty()) continue;
-      reg.invalid = id + " was " + reg.pin + " of " + (reg.design.empty() ? "a design" : reg.design) +
+      reg.invalid = id + " was " + reg.pin + " of " +
+                    (reg.design.empty() ? "a design" : reg.design) +
                     ", which was replaced: " + now + "; release it and register the pin again";
       reg.pending = false;
     }
@@ -120,9 +120,9 @@ Status InterruptHub::ResolveLocked(const IrqRegistration& request, Reg* reg) con
   const std::string design = design_.empty() ? "the loaded design" : design_;
   const std::string base_text = Hex(request.controller);
   if (request.controller != 0 && request.pin_index >= kIntcInputs) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "pin_index " + std::to_string(request.pin_index) +
-                         ": an AXI INTC has inputs 0.." + std::to_string(kIntcInputs - 1));
+    return MakeError(ErrorCode::kInvalidArgument, "pin_index " + std::to_string(request.pin_index) +
+                                                      ": an AXI INTC has inputs 0.." +
+                                                      std::to_string(kIntcInputs - 1));
   }
   int raw_line = -1;
   if (request.raw_irq != 0) {
@@ -147,8 +147,8 @@ Status InterruptHub::ResolveLocked(const IrqRegistration& request, Reg* reg) con
                           " is not wired to an interrupt controller or to the PS (its output "
                           "goes nowhere in the .hwh); wired interrupt pins: " +
                           hwh_->PinList()
-                    : "no interrupt pin " + pin + " in " + design + "'s .hwh; its interrupt pins: " +
-                          hwh_->PinList());
+                    : "no interrupt pin " + pin + " in " + design +
+                          "'s .hwh; its interrupt pins: " + hwh_->PinList());
       }
       if (found->ps_line < 0) {
         return MakeError(ErrorCode::kUnknownId,
@@ -198,9 +198,9 @@ Status InterruptHub::ResolveLocked(const IrqRegistration& request, Reg* reg) con
         for (const overlay::HwhIntc& c : hwh_->controllers) {
           known += (known.empty() ? "" : ", ") + c.instance + " at " + Hex(c.base);
         }
-        return MakeError(ErrorCode::kUnknownId, "no AXI INTC at " + base_text + " in " + design +
-                                                    "'s .hwh; its controllers: " +
-                                                    (known.empty() ? "none" : known));
+        return MakeError(ErrorCode::kUnknownId,
+                         "no AXI INTC at " + base_text + " in " + design +
+                             "'s .hwh; its controllers: " + (known.empty() ? "none" : known));
       }
       if (intc->ps_line < 0) {
         return MakeError(ErrorCode::kUnknownId,
@@ -305,11 +305,9 @@ uint64_t InterruptHub::Wait(const std::string& caller, const std::string& id, ui
         // Re-arm: the input fires again if its source is (still, or again) high.
         Status armed = state_.device.MmioWrite(reg.base + kIntcSie, 4, 1u << reg.index);
         if (!armed.ok()) {
-          now = Outcome(IrqWaitOutcome::Kind::kError, "enabling input " +
-                                                          std::to_string(reg.index) +
-                                                          " of the AXI INTC at " +
-                                                          Hex(reg.base) + ": " +
-                                                          armed.error().message);
+          now = Outcome(IrqWaitOutcome::Kind::kError,
+                        "enabling input " + std::to_string(reg.index) + " of the AXI INTC at " +
+                            Hex(reg.base) + ": " + armed.error().message);
         }
       }
       if (now.message.empty()) {
@@ -462,8 +460,7 @@ void InterruptHub::RunDispatcher(Dispatcher* d) {
       EndWaitsLocked(mine,
                      Outcome(IrqWaitOutcome::Kind::kError,
                              "waiting on PL interrupt line " + std::to_string(d->line) + " (" +
-                                 PlIrqPortName(d->line, zynqmp_) +
-                                 "): " + fired.error().message),
+                                 PlIrqPortName(d->line, zynqmp_) + "): " + fired.error().message),
                      &done);
     } else if (fired.value()) {
       uint32_t inputs = ~0u;  // a pin straight to the PS: the line is the event
@@ -474,11 +471,11 @@ void InterruptHub::RunDispatcher(Dispatcher* d) {
         if (s.ok() && inputs != 0) s = state_.device.MmioWrite(d->base + kIntcCie, 4, inputs);
         if (s.ok() && inputs != 0) s = state_.device.MmioWrite(d->base + kIntcIar, 4, inputs);
         if (!s.ok()) {
-          EndWaitsLocked(mine,
-                         Outcome(IrqWaitOutcome::Kind::kError,
-                                 "serving the AXI INTC at " + Hex(d->base) + ": " +
-                                     s.error().message),
-                         &done);
+          EndWaitsLocked(
+              mine,
+              Outcome(IrqWaitOutcome::Kind::kError,
+                      "serving the AXI INTC at " + Hex(d->base) + ": " + s.error().message),
+              &done);
         } else if (inputs == 0) {
           // The line is high for something else (another controller's input on it, or an
           // event this one already took): do not spin on it.
@@ -527,10 +524,10 @@ void InterruptHub::Shutdown() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     stop_flag_ = true;
-    EndWaitsLocked([](const Waiter&) { return true; },
-                   Outcome(IrqWaitOutcome::Kind::kCancelled,
-                           "the server is stopping: the wait ended with it"),
-                   &done);
+    EndWaitsLocked(
+        [](const Waiter&) { return true; },
+        Outcome(IrqWaitOutcome::Kind::kCancelled, "the server is stopping: the wait ended with it"),
+        &done);
     for (auto& [key, d] : dispatchers_) dispatchers.push_back(d.get());
   }
   Run(done);

@@ -39,10 +39,10 @@ inline constexpr uint64_t kIntcIpr = 0x04, kIntcIer = 0x08, kIntcIar = 0x0C, kIn
                           kIntcCie = 0x14, kIntcMer = 0x1C;
 
 struct IrqRegistration {
-  std::string pin_name;      // the .hwh pin path; may be empty
-  uint32_t pin_index = 0;    // its input on the INTC
-  uint32_t raw_irq = 0;      // PYNQ's: the GIC number of the PS line (0: none given)
-  uint64_t controller = 0;   // the INTC's base; 0 for a pin wired straight to the PS
+  std::string pin_name;     // the .hwh pin path; may be empty
+  uint32_t pin_index = 0;   // its input on the INTC
+  uint32_t raw_irq = 0;     // PYNQ's: the GIC number of the PS line (0: none given)
+  uint64_t controller = 0;  // the INTC's base; 0 for a pin wired straight to the PS
 };
 
 struct IrqWaitOutcome {
@@ -143,7 +143,7 @@ class InterruptHub {
   std::atomic<bool> stop_flag_{false};  // stopping_, for the dispatchers' StopToken
   uint64_t next_id_ = 0;
   uint64_t next_ticket_ = 1;
-  std::string design_;  // the firmware loaded, as the hook named it ("gpio_intc.bin")
+  std::string design_;        // the firmware loaded, as the hook named it ("gpio_intc.bin")
   std::string design_error_;  // why the PL is empty after a failed programming
   std::shared_ptr<const overlay::HwhInterrupts> hwh_;  // null when the board holds none
   std::set<uint64_t> initialized_;  // INTCs set up (IER = 0, MER = 3) since programming

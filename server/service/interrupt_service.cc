@@ -17,9 +17,8 @@ class WaitReactor final : public grpc::ServerUnaryReactor {
       : hub_(hub), context_(context), response_(response) {}
 
   void Start(const std::string& caller, const interrupt::WaitRequest& request) {
-    const uint64_t ticket =
-        hub_.Wait(caller, request.interrupt_id(), request.timeout_ms(),
-                  [this](const IrqWaitOutcome& outcome) { Complete(outcome); });
+    const uint64_t ticket = hub_.Wait(caller, request.interrupt_id(), request.timeout_ms(),
+                                      [this](const IrqWaitOutcome& outcome) { Complete(outcome); });
     bool cancelled;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -79,12 +78,12 @@ grpc::ServerUnaryReactor* InterruptService::register_interrupt(
     grpc::CallbackServerContext* context, const interrupt::RegisterRequest* request,
     interrupt::RegisterResponse* response) {
   Result<std::string> caller = CallerSession(context, state_.sessions);
-  Result<std::string> id = caller.ok() ? hub_.Register(caller.value(),
-                                                       IrqRegistration{request->pin_name(),
-                                                                       request->pin_index(),
-                                                                       request->raw_irq(),
-                                                                       request->controller_phys_addr()})
-                                       : Result<std::string>(caller.error());
+  Result<std::string> id =
+      caller.ok()
+          ? hub_.Register(caller.value(),
+                          IrqRegistration{request->pin_name(), request->pin_index(),
+                                          request->raw_irq(), request->controller_phys_addr()})
+          : Result<std::string>(caller.error());
   if (id.ok()) {
     response->set_interrupt_id(id.value());
   } else {
