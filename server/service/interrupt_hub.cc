@@ -452,10 +452,16 @@ void InterruptHub::RunDispatcher(Dispatcher* d) {
       slice = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(nearest - now),
                          std::chrono::milliseconds(0), kSlice);
     }
+    const auto slice_end = now + slice;
     lock.unlock();
     Result<bool> fired = state_.device.WaitIrq(d->line, slice, stop);
     lock.lock();
     if (stopping_) continue;
+    // A backend that answers "not fired" before the slice is out (one that cannot wait)
+    // must not make this loop spin.
+    if (fired.ok() && !fired.value() && Clock::now() < slice_end) {
+      cv_.wait_until(lock, slice_end, [this] { return stopping_; });
+    }
     if (!fired.ok()) {
       EndWaitsLocked(mine,
                      Outcome(IrqWaitOutcome::Kind::kError,
@@ -524,6 +530,7 @@ void InterruptHub::Shutdown() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     stop_flag_ = true;
+    cv_.notify_all();
     EndWaitsLocked(
         [](const Waiter&) { return true; },
         Outcome(IrqWaitOutcome::Kind::kCancelled, "the server is stopping: the wait ended with it"),
