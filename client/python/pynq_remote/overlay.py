@@ -16,6 +16,7 @@ from .clocks import set_pl_clk
 from .mmio import MMIO
 from .pl_server.device import Device
 from .pl_server.remote_device import _get_bitstream_handler
+from .interrupt import Interrupt
 from .pl_server.remote_interrupt import RemoteInterrupt
 from .registers import RegisterMap
 
@@ -78,8 +79,8 @@ class DefaultIP(metaclass=RegisterIP):
         self._interrupts = description.get("interrupts") or {}
         for name, details in self._interrupts.items():
             try:
-                interrupt = RemoteInterrupt(details.get("fullpath", f"{self.ip_name}/{name}"),
-                                            device=self.device, _deferred=True)
+                interrupt = Interrupt(details.get("fullpath", f"{self.ip_name}/{name}"),
+                                      device=self.device, _deferred=True)
             except (ValueError, RuntimeError) as error:
                 warnings.warn(f"Interrupt {name} not created: {error}")
                 interrupt = None
