@@ -48,7 +48,7 @@ class Services {
   BufferService buffer_{state_};
   BoardService board_{state_};
   InterruptService interrupt_;
-  GpioService gpio_;
+  GpioService gpio_{state_};
   // After state_: stopped before the state it frees from is destroyed.
   SessionReaper reaper_{state_.sessions,
                         [this](const std::string& id) { ReleaseSessionHandles(state_, id); }};

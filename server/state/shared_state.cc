@@ -225,8 +225,10 @@ void ReleaseSessionHandles(SharedState& state, const std::string& session) {
   if (state.journal) {
     for (const auto& [id, region] : mmios) state.journal->MmioRemoved(id);
   }
+  const size_t gpios = state.gpios.ReleaseSession(state.device, session);
   LogInfo("session " + session + " ended: freed " + std::to_string(buffers.size()) + " buffers (" +
-          FormatBytes(bytes) + ") and " + std::to_string(mmios.size()) + " MMIO handles");
+          FormatBytes(bytes) + "), " + std::to_string(mmios.size()) + " MMIO handles and " +
+          std::to_string(gpios) + " GPIO ids");
 }
 
 Status BufferWriteCursor::Append(const char* data, size_t len) {

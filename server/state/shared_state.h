@@ -13,6 +13,7 @@
 #include "device/device.h"
 #include "state/access.h"
 #include "state/fpga_manager.h"
+#include "state/gpio_pins.h"
 #include "state/mmio_policy.h"
 #include "state/registry.h"
 #include "state/root_fs.h"
@@ -44,6 +45,7 @@ struct SharedState {
   FpgaManager fpga;
   IdRegistry<MmioRegion> mmios{"mmio"};
   IdRegistry<BufferEntry> buffers{"buf"};
+  GpioPins gpios;  // PS GPIO ids (not journaled: a restart gives every pin back)
   SessionTable sessions;
   StreamSlots streams;
   CallMemory call_memory;
@@ -87,7 +89,7 @@ Status CheckMmioAllowed(const SharedState& state, uint64_t addr, int width);
 /// Errors: as StateJournal::Open. A buffer that cannot be restored is logged and dropped.
 Status RestoreState(SharedState& state);
 
-/// Frees every buffer and MMIO handle of a session that has gone (the reaper calls it).
+/// Frees every buffer, MMIO handle and GPIO id of a session that has gone (the reaper calls it).
 void ReleaseSessionHandles(SharedState& state, const std::string& session);
 
 /// Writes a stream of chunks into a buffer range, in order, with no staging copy.

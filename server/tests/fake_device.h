@@ -1,6 +1,8 @@
 // A map-backed Device for service tests: two MMIO windows of plain registers, a bump
-// allocator over sparse memory, scripted bus errors, and bitstreams that program only when
-// they start with "GOOD" (anything else is kBadBitstream).
+// allocator over sparse memory, scripted bus errors, bitstreams that program only when
+// they start with "GOOD" (anything else is kBadBitstream), and a small PS GPIO chip
+// (gpiochip500 "zynqmp_gpio": 4 MIO pins then 4 EMIO) plus a second chip (gpiochip600
+// "pl_gpio", 2 pins) whose inputs read what set_gpio_input put there.
 #ifndef PYNQ_REMOTE_SERVER_TESTS_FAKE_DEVICE_H_
 #define PYNQ_REMOTE_SERVER_TESTS_FAKE_DEVICE_H_
 
@@ -118,6 +120,46 @@ class FakeDevice : public Device {
   Status Flush(uint64_t, size_t) override { return {}; }
   Status Invalidate(uint64_t, size_t) override { return {}; }
   Result<bool> WaitIrq(int, std::chrono::milliseconds, const StopToken&) override { return false; }
+  std::vector<GpioChipInfo> GpioChips() const override {
+    return {{"gpiochip500", "zynqmp_gpio", kGpioBase, 8, 4}, {"gpiochip600", "pl_gpio", 600, 2, 0}};
+  }
+  Status GpioSetDirection(int gpio, GpioDirection direction) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!GpioExists(gpio)) return GpioOutside(gpio);
+    gpio_dir_[gpio] = direction;
+    if (direction == GpioDirection::kOut) gpio_out_[gpio] = 0;
+    gpio_calls_.push_back("dir " + std::to_string(gpio) +
+                          (direction == GpioDirection::kOut ? " out" : " in"));
+    return {};
+  }
+  Result<int> GpioRead(int gpio) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!GpioExists(gpio)) return GpioOutside(gpio);
+    auto dir = gpio_dir_.find(gpio);
+    if (dir != gpio_dir_.end() && dir->second == GpioDirection::kOut) return gpio_out_[gpio];
+    return gpio_in_[gpio];
+  }
+  Status GpioWrite(int gpio, int value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!GpioExists(gpio)) return GpioOutside(gpio);
+    if (value != 0 && value != 1) {
+      return MakeError(ErrorCode::kInvalidArgument, "value " + std::to_string(value));
+    }
+    auto dir = gpio_dir_.find(gpio);
+    if (dir == gpio_dir_.end() || dir->second != GpioDirection::kOut) {
+      return MakeError(ErrorCode::kPermissionDenied, "gpio " + std::to_string(gpio) + " is input");
+    }
+    gpio_out_[gpio] = value;
+    gpio_calls_.push_back("write " + std::to_string(gpio) + " " + std::to_string(value));
+    return {};
+  }
+  Status GpioRelease(int gpio) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!GpioExists(gpio)) return GpioOutside(gpio);
+    gpio_dir_.erase(gpio);
+    gpio_calls_.push_back("release " + std::to_string(gpio));
+    return {};
+  }
   Status SetPlClock(int index, double mhz) override {
     std::lock_guard<std::mutex> lock(mu_);
     clocks_[index] = mhz;
@@ -176,6 +218,29 @@ class FakeDevice : public Device {
     std::lock_guard<std::mutex> lock(mu_);
     return clocks_;
   }
+  static constexpr int kGpioBase = 500;
+  /// What an input pin reads from now on.
+  void set_gpio_input(int gpio, int value) {
+    std::lock_guard<std::mutex> lock(mu_);
+    gpio_in_[gpio] = value;
+  }
+  /// The value an output drives, -1 when the pin is not claimed as output.
+  int gpio_driven(int gpio) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto dir = gpio_dir_.find(gpio);
+    if (dir == gpio_dir_.end() || dir->second != GpioDirection::kOut) return -1;
+    return gpio_out_.at(gpio);
+  }
+  /// Pins claimed (set a direction) and not released since.
+  size_t gpio_claimed() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return gpio_dir_.size();
+  }
+  /// Every direction, write and release, in order: "dir 504 out", "write 504 1", "release 504".
+  std::vector<std::string> gpio_calls() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return gpio_calls_;
+  }
   size_t live_allocations() const {
     std::lock_guard<std::mutex> lock(mu_);
     return live_.size();
@@ -188,8 +253,19 @@ class FakeDevice : public Device {
                      addr);
   }
 
+  bool GpioExists(int gpio) const {
+    return (gpio >= kGpioBase && gpio < kGpioBase + 8) || gpio == 600 || gpio == 601;
+  }
+  static DeviceError GpioOutside(int gpio) {
+    return MakeError(ErrorCode::kInvalidArgument, "gpio " + std::to_string(gpio) + " is no pin");
+  }
+
   mutable std::mutex mu_;
   std::map<uint64_t, uint8_t> bytes_;  // MMIO space
+  std::map<int, GpioDirection> gpio_dir_;
+  std::map<int, int> gpio_out_;
+  std::map<int, int> gpio_in_;
+  std::vector<std::string> gpio_calls_;
   static constexpr uint64_t kPage = 4096;
   std::map<uint64_t, std::vector<uint8_t>> mem_;  // DDR, by page
   std::set<uint64_t> slverr_;

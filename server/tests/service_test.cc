@@ -12,7 +12,6 @@
 
 #include "buffer.grpc.pb.h"
 #include "fake_device.h"
-#include "gpio.grpc.pb.h"
 #include "interrupt.grpc.pb.h"
 #include "mmio.grpc.pb.h"
 #include "pynq_remote/v1/board.grpc.pb.h"
@@ -1072,7 +1071,7 @@ TEST_F(ServiceTest, BoardBufferErrors) {
 
 // ---- PYNQ 4.0 services: present, UNIMPLEMENTED, never a crash ----
 
-TEST_F(ServiceTest, InterruptAndGpioAnswerUnimplemented) {
+TEST_F(ServiceTest, InterruptAnswersUnimplemented) {
   auto irq = interrupt::RemoteInterrupt::NewStub(channel_);
   grpc::ClientContext c1, c2, c3;
   interrupt::RegisterResponse reg;
@@ -1085,30 +1084,6 @@ TEST_F(ServiceTest, InterruptAndGpioAnswerUnimplemented) {
   grpc::Status released = irq->release_interrupt(&c3, interrupt::ReleaseRequest(), &rel);
   EXPECT_EQ(released.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(released.error_message().find("not served"), std::string::npos);
-
-  auto gpio = gpio::Gpio::NewStub(channel_);
-  grpc::ClientContext g1, g2, g3, g4, g5, g6, g7;
-  gpio::GetGpioResponse get;
-  EXPECT_EQ(gpio->get_gpio(&g1, gpio::GetGpioRequest(), &get).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  gpio::GpioReadResponse read;
-  EXPECT_EQ(gpio->read(&g2, gpio::GpioReadRequest(), &read).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  gpio::GpioWriteResponse write;
-  EXPECT_EQ(gpio->write(&g3, gpio::GpioWriteRequest(), &write).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  gpio::GpioUnexportResponse unexport;
-  EXPECT_EQ(gpio->unexport(&g4, gpio::GpioUnexportRequest(), &unexport).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  gpio::GpioIsExportedResponse exported;
-  EXPECT_EQ(gpio->is_exported(&g5, gpio::GpioIsExportedRequest(), &exported).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  gpio::GetGpioBasePathResponse base;
-  EXPECT_EQ(gpio->get_gpio_base_path(&g6, gpio::GetGpioBasePathRequest(), &base).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  gpio::GetGpioNPinsResponse npins;
-  EXPECT_EQ(gpio->get_gpio_npins(&g7, gpio::GetGpioNPinsRequest(), &npins).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
 }
 
 // ---- concurrency ----
