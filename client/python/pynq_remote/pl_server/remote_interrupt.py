@@ -51,8 +51,10 @@ def _release(stub, interrupt_id, quiet):
     """Releases ``interrupt_id``; with ``quiet`` (garbage collection, interpreter exit) every
     failure is only logged: the board frees the registration with the session anyway."""
     try:
+        # Quietly: never wait for a server that is gone (its session frees the registration).
         response = stub.release_interrupt(
-            interrupt_pb2.ReleaseRequest(interrupt_id=interrupt_id), timeout=_RELEASE_TIMEOUT_S)
+            interrupt_pb2.ReleaseRequest(interrupt_id=interrupt_id), timeout=_RELEASE_TIMEOUT_S,
+            wait_for_ready=not quiet)
     except (grpc.RpcError, ValueError) as error:  # ValueError: the channel is closed
         if quiet:
             _log.debug("releasing interrupt %s: %s", interrupt_id, error)
@@ -185,6 +187,8 @@ class RemoteInterrupt:
                                  details=response.msg)
         self.interrupt_id = response.interrupt_id
         self._finalizer = weakref.finalize(self, _release, stub, self.interrupt_id, True)
+        # Not at interpreter exit: the session's end releases it then, without a call.
+        self._finalizer.atexit = False
 
     def _ensure_registered(self):
         with self._lock:
