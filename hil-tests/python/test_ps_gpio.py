@@ -100,7 +100,7 @@ def test_released_pin_refused(zu):
     pin = pynq.GPIO(pynq.GPIO.get_gpio_pin(EMIO_IN, device=zu), "in", device=zu)
     gpio_id = pin._gpio_id
     pin.release()
-    raw = gpio_pb2_grpc.GpioStub(zu.client.channel)
+    raw = zu._stub["gpio"]  # with this client's session: the id was its own
     answer = raw.read(gpio_pb2.GpioReadRequest(gpio_id=gpio_id), timeout=budget(10))
     assert answer.message and gpio_id in answer.message
     assert not raw.is_exported(gpio_pb2.GpioIsExportedRequest(gpio_id=gpio_id)).is_exported
