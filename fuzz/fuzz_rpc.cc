@@ -215,9 +215,11 @@ class Server {
     uint64_t bytes = 0;
     for (const auto& [id, entry] : buffers) bytes += (entry.size + 4095) / 4096 * 4096;
     const pynq_remote::Usage total = state.sessions.total();
-    if (total.handles != buffers.size() + mmios.size()) {
+    const size_t irqs = services_->interrupt_hub().registrations();
+    if (total.handles != buffers.size() + mmios.size() + irqs) {
       return "session totals count " + std::to_string(total.handles) + " handles, " +
-             std::to_string(buffers.size() + mmios.size()) + " exist";
+             std::to_string(buffers.size() + mmios.size() + irqs) + " exist (" +
+             std::to_string(irqs) + " interrupt registrations)";
     }
     if (total.bytes != bytes) {
       return "session totals count " + Hex(total.bytes) + " bytes, buffers hold " + Hex(bytes);
@@ -777,23 +779,39 @@ std::vector<Rpc> MakeRpcs() {
         r.set_data(std::string(96, 'q'));
       })}}));
 
-  // interrupt.RemoteInterrupt
+  // interrupt.RemoteInterrupt. Registrations succeed once a fuzzed firmware write has
+  // programmed the PL (raw_irq 121 is pl_ps_irq0[0], a pin straight to the PS); ids are
+  // irq_0, irq_1, ... as the server hands them out.
   rpcs.push_back(Unary<interrupt::RegisterRequest, interrupt::RegisterResponse>(
       "/interrupt.RemoteInterrupt/register_interrupt", PR_UNARY(interrupt, register_interrupt),
       {{Encode<interrupt::RegisterRequest>([](auto& r) {
-        r.set_pin_name("axi_dma_0/s2mm_introut");
-        r.set_pin_index(1);
-        r.set_controller_phys_addr(0xA0010000);
-      })}}));
+         r.set_pin_name("axi_dma_0/s2mm_introut");
+         r.set_pin_index(1);
+         r.set_controller_phys_addr(0xA0010000);
+       })},
+       {Encode<interrupt::RegisterRequest>([](auto& r) { r.set_raw_irq(121); })},
+       {Encode<interrupt::RegisterRequest>([](auto& r) {
+         r.set_controller_phys_addr(0xA0000000);
+         r.set_pin_index(3);
+       })}}));
+  // A wait for ever (timeout 0) on a live id is legitimate and would outlast the call's
+  // deadline: the harness bounds every wait to 200 ms.
   rpcs.push_back(Unary<interrupt::WaitRequest, interrupt::WaitResponse>(
-      "/interrupt.RemoteInterrupt/wait_for_interrupt", PR_UNARY(interrupt, wait_for_interrupt),
+      "/interrupt.RemoteInterrupt/wait_for_interrupt",
+      [](Server& s, grpc::ClientContext* c, const interrupt::WaitRequest& req,
+         interrupt::WaitResponse* resp) {
+        interrupt::WaitRequest bounded = req;
+        if (bounded.timeout_ms() == 0 || bounded.timeout_ms() > 200) bounded.set_timeout_ms(200);
+        return s.interrupt->wait_for_interrupt(c, bounded, resp);
+      },
       {{Encode<interrupt::WaitRequest>([](auto& r) {
-        r.set_interrupt_id("irq-0");
-        r.set_timeout_ms(10);
-      })}}));
+         r.set_interrupt_id("irq_0");
+         r.set_timeout_ms(10);
+       })},
+       {Encode<interrupt::WaitRequest>([](auto& r) { r.set_interrupt_id("irq-x"); })}}));
   rpcs.push_back(Unary<interrupt::ReleaseRequest, interrupt::ReleaseResponse>(
       "/interrupt.RemoteInterrupt/release_interrupt", PR_UNARY(interrupt, release_interrupt),
-      {{Encode<interrupt::ReleaseRequest>([](auto& r) { r.set_interrupt_id("irq-0"); })}}));
+      {{Encode<interrupt::ReleaseRequest>([](auto& r) { r.set_interrupt_id("irq_0"); })}}));
 
   // gpio.Gpio
   rpcs.push_back(Unary<gpio::GetGpioRequest, gpio::GetGpioResponse>(

@@ -66,19 +66,6 @@ DeviceError Cancelled(int line, const char* why) {
 
 }  // namespace
 
-int PlIrqGicId(int line, bool zynqmp) {
-  if (line < 0 || line >= kPlIrqLines) return -1;
-  if (zynqmp) return line < 8 ? 121 + line : 136 + (line - 8);
-  return line < 8 ? 61 + line : 84 + (line - 8);
-}
-
-std::string PlIrqPortName(int line, bool zynqmp) {
-  if (zynqmp) {
-    return (line < 8 ? "pl_ps_irq0[" : "pl_ps_irq1[") + std::to_string(line % 8) + "]";
-  }
-  return "IRQ_F2P[" + std::to_string(line) + "]";
-}
-
 std::unique_ptr<UioInterrupts> UioInterrupts::Discover(const BoardFiles& files, bool zynqmp) {
   // The eventfd only ends polls at destruction; without one a closing device waits out the
   // pollers' timeouts instead, so a failure here is not fatal.

@@ -22,21 +22,15 @@
 
 #include "device/device.h"
 #include "device/device_error.h"
+#include "device/pl_irq.h"
 #include "zynq/board_files.h"
 
 namespace pynq_remote::zynq {
 
-/// The PL interrupt lines Device::WaitIrq knows: 0..kPlIrqLines-1.
-inline constexpr int kPlIrqLines = 16;
-
-/// The GIC interrupt ID (SPI number + 32) of PL interrupt `line` (0..15), as the hardware
-/// IRQ column of /proc/interrupts shows it. ZynqMP (UG1085): pl_ps_irq0[0..7] = 121..128,
-/// pl_ps_irq1[0..7] = 136..143. Zynq-7000 (UG585): IRQ_F2P[0..7] = 61..68, [8..15] = 84..91.
-/// -1 for a line outside 0..15.
-int PlIrqGicId(int line, bool zynqmp);
-
-/// The PS port a line enters by, for messages: "pl_ps_irq1[2]", "IRQ_F2P[10]".
-std::string PlIrqPortName(int line, bool zynqmp);
+// The line table lives in server/device/pl_irq.h (the interrupt service reads raw_irq by it).
+using ::pynq_remote::kPlIrqLines;
+using ::pynq_remote::PlIrqGicId;
+using ::pynq_remote::PlIrqPortName;
 
 class UioInterrupts {
  public:

@@ -6,7 +6,7 @@
 
 namespace pynq_remote::service {
 
-Result<std::string> CallerSession(const grpc::ServerContext* context,
+Result<std::string> CallerSession(const grpc::ServerContextBase* context,
                                   const SessionTable& sessions) {
   if (context == nullptr) return std::string();
   const auto& metadata = context->client_metadata();

@@ -19,7 +19,8 @@ inline constexpr char kSessionMetadataKey[] = "pynq-remote-session";
 
 /// The caller's session id, "" when the request names none (PYNQ 3.1 clients).
 /// Errors: kUnknownId when it names a session that is not open.
-Result<std::string> CallerSession(const grpc::ServerContext* context, const SessionTable& sessions);
+Result<std::string> CallerSession(const grpc::ServerContextBase* context,
+                                  const SessionTable& sessions);
 
 /// The buffer `buffer_id` if the request's caller may use it (FindBuffer).
 Result<BufferEntry> FindBufferFor(const ServiceState& state, const grpc::ServerContext* context,

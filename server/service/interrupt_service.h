@@ -1,23 +1,40 @@
-// interrupt.RemoteInterrupt (PYNQ 4.0): served so the 4.0 client connects; every call
-// answers UNIMPLEMENTED with the reason until the interrupts work lands.
+// interrupt.RemoteInterrupt (PYNQ PR #1566's wire) over the InterruptHub, on gRPC's callback
+// API: a wait holds no server thread, and a client that cancels, disconnects or dies ends
+// its wait at once (OnCancel), not at the next poll.
+//
+// Failures are answered as that wire has them: register gives an empty interrupt_id and
+// msg; wait gives ERROR and msg; release gives msg; each with an OK status. A wait ended by
+// release, reprogramming, the client or the server stopping is gRPC CANCELLED with the
+// reason. A FIRED wait carries the simulated time the line rose in trailing metadata.
 #ifndef PYNQ_REMOTE_SERVER_SERVICE_INTERRUPT_SERVICE_H_
 #define PYNQ_REMOTE_SERVER_SERVICE_INTERRUPT_SERVICE_H_
 
 #include "interrupt.grpc.pb.h"
+#include "service/interrupt_hub.h"
+#include "service/service_state.h"
 
 namespace pynq_remote::service {
 
-class InterruptService final : public interrupt::RemoteInterrupt::Service {
+/// Trailing metadata of a FIRED wait: decimal simulated ps when the PS line rose.
+inline constexpr char kIrqSimPsMetadataKey[] = "pynq-remote-irq-sim-ps";
+
+class InterruptService final : public interrupt::RemoteInterrupt::CallbackService {
  public:
-  grpc::Status register_interrupt(grpc::ServerContext* context,
-                                  const interrupt::RegisterRequest* request,
-                                  interrupt::RegisterResponse* response) override;
-  grpc::Status wait_for_interrupt(grpc::ServerContext* context,
-                                  const interrupt::WaitRequest* request,
-                                  interrupt::WaitResponse* response) override;
-  grpc::Status release_interrupt(grpc::ServerContext* context,
-                                 const interrupt::ReleaseRequest* request,
-                                 interrupt::ReleaseResponse* response) override;
+  InterruptService(ServiceState& state, InterruptHub& hub) : state_(state), hub_(hub) {}
+
+  grpc::ServerUnaryReactor* register_interrupt(grpc::CallbackServerContext* context,
+                                               const interrupt::RegisterRequest* request,
+                                               interrupt::RegisterResponse* response) override;
+  grpc::ServerUnaryReactor* wait_for_interrupt(grpc::CallbackServerContext* context,
+                                               const interrupt::WaitRequest* request,
+                                               interrupt::WaitResponse* response) override;
+  grpc::ServerUnaryReactor* release_interrupt(grpc::CallbackServerContext* context,
+                                              const interrupt::ReleaseRequest* request,
+                                              interrupt::ReleaseResponse* response) override;
+
+ private:
+  ServiceState& state_;
+  InterruptHub& hub_;
 };
 
 }  // namespace pynq_remote::service

@@ -46,6 +46,7 @@ void Services::BeginShutdown() {
   // Sessions end with the process, not by expiring: their handles stay in the journal for
   // a restart (--state-dir), so the reaper frees nothing from here on.
   reaper_.Stop();
+  interrupt_hub_.Shutdown();
   state_.device.Shutdown();
   state_.idle_streams.EndAll();
 }

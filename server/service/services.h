@@ -12,6 +12,7 @@
 #include "service/board_service.h"
 #include "service/buffer_service.h"
 #include "service/gpio_service.h"
+#include "service/interrupt_hub.h"
 #include "service/interrupt_service.h"
 #include "service/mmio_service.h"
 #include "service/remote_device_service.h"
@@ -38,6 +39,7 @@ class Services {
   void BeginShutdown();
 
   ServiceState& state() { return state_; }
+  InterruptHub& interrupt_hub() { return interrupt_hub_; }
 
  private:
   Services(Device& device, RootFs root, ServiceOptions options);
@@ -47,11 +49,15 @@ class Services {
   MmioService mmio_{state_};
   BufferService buffer_{state_};
   BoardService board_{state_};
-  InterruptService interrupt_;
+  InterruptHub interrupt_hub_{state_};
+  InterruptService interrupt_{state_, interrupt_hub_};
   GpioService gpio_{state_};
   // After state_: stopped before the state it frees from is destroyed.
   SessionReaper reaper_{state_.sessions,
-                        [this](const std::string& id) { ReleaseSessionHandles(state_, id); }};
+                        [this](const std::string& id) {
+                          ReleaseSessionHandles(state_, id);
+                          interrupt_hub_.ReleaseSession(id);
+                        }};
   SessionService session_{state_, [this] { reaper_.Poke(); }};
 };
 

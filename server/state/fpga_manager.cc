@@ -128,12 +128,17 @@ Status FpgaManager::Download(const std::string& bitstream) {
   return ProgramLocked(attrs_name_, bitstream, attrs_partial_);
 }
 
+void FpgaManager::RunHooks(const std::string& name, bool ok) {
+  if (programmed_hook_) programmed_hook_(name, ok);
+  for (const ProgrammedHook& hook : extra_hooks_) hook(name, ok);
+}
+
 Status FpgaManager::ProgramLocked(const std::string& name, const std::string& bits, bool partial) {
   LogInfo("programming " + std::string(partial ? "partial " : "") + "bitstream " + name + " (" +
           std::to_string(bits.size()) + " bytes)");
   Status programmed = device_.Program(bits, name, partial);
   if (sysfs_is_kernels_) {
-    if (programmed_hook_) programmed_hook_(name, programmed.ok());
+    RunHooks(name, programmed.ok());
     if (!programmed.ok()) LogWarn("programming " + name + " failed: " + programmed.error().message);
     return programmed;
   }
@@ -142,7 +147,7 @@ Status FpgaManager::ProgramLocked(const std::string& name, const std::string& bi
   FpgaState state = device_.State();
   std::string word = programmed.ok() ? state.state : "unknown";
   Status written = root_.WriteAll(FpgaFile("state"), word + "\n");
-  if (programmed_hook_) programmed_hook_(name, programmed.ok());
+  RunHooks(name, programmed.ok());
   if (!programmed.ok()) {
     LogWarn("programming " + name + " failed: " + programmed.error().message);
     return programmed;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "device/device.h"
 #include "state/root_fs.h"
@@ -57,10 +58,14 @@ class FpgaManager {
   /// firmware name and whether it succeeded (the access policy follows the overlay).
   using ProgrammedHook = std::function<void(const std::string& name, bool ok)>;
   void SetProgrammedHook(ProgrammedHook hook) { programmed_hook_ = std::move(hook); }
+  /// Another hook, called after that one (the interrupt service ends its registrations).
+  /// Add hooks before any programming can start; they must outlive this object's use.
+  void AddProgrammedHook(ProgrammedHook hook) { extra_hooks_.push_back(std::move(hook)); }
 
  private:
   Status ProgramLocked(const std::string& name, const std::string& bits, bool partial);
   Result<bool> ReadPartialFlag() const;
+  void RunHooks(const std::string& name, bool ok);
 
   Device& device_;
   const RootFs& root_;
@@ -69,6 +74,7 @@ class FpgaManager {
   std::string attrs_name_;  // set_bitstream_attrs: binfile_name
   bool attrs_partial_ = false;
   ProgrammedHook programmed_hook_;
+  std::vector<ProgrammedHook> extra_hooks_;
   bool sysfs_is_kernels_ = false;
 };
 

@@ -1071,19 +1071,17 @@ TEST_F(ServiceTest, BoardBufferErrors) {
 
 // ---- PYNQ 4.0 services: present, UNIMPLEMENTED, never a crash ----
 
-TEST_F(ServiceTest, InterruptAnswersUnimplemented) {
+TEST_F(ServiceTest, InterruptRefusesARegistrationWithoutADesign) {
+  // interrupt.RemoteInterrupt is served (interrupt_service_test.cc): with no design
+  // loaded, a registration is refused in msg with an OK status.
   auto irq = interrupt::RemoteInterrupt::NewStub(channel_);
-  grpc::ClientContext c1, c2, c3;
+  grpc::ClientContext c1;
+  interrupt::RegisterRequest req;
+  req.set_pin_name("axi_dma_0/s2mm_introut");
   interrupt::RegisterResponse reg;
-  EXPECT_EQ(irq->register_interrupt(&c1, interrupt::RegisterRequest(), &reg).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  interrupt::WaitResponse wait;
-  EXPECT_EQ(irq->wait_for_interrupt(&c2, interrupt::WaitRequest(), &wait).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  interrupt::ReleaseResponse rel;
-  grpc::Status released = irq->release_interrupt(&c3, interrupt::ReleaseRequest(), &rel);
-  EXPECT_EQ(released.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(released.error_message().find("not served"), std::string::npos);
+  EXPECT_TRUE(irq->register_interrupt(&c1, req, &reg).ok());
+  EXPECT_EQ(reg.interrupt_id(), "");
+  EXPECT_NE(reg.msg().find("PL holds no design"), std::string::npos) << reg.msg();
 }
 
 // ---- concurrency ----

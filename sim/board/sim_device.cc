@@ -7,6 +7,7 @@
 #include "sim_device.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <cmath>
@@ -78,6 +79,7 @@ class SimDevice final : public Device {
   Status Flush(uint64_t phys, size_t len) override;
   Status Invalidate(uint64_t phys, size_t len) override;
   Result<bool> WaitIrq(int line, std::chrono::milliseconds timeout, const StopToken& stop) override;
+  uint64_t IrqRaisedAtPs(int line) const override;
   Status SetPlClock(int index, double mhz) override;
   Result<uint64_t> Advance(uint64_t cycles, const StopToken& stop) override;
   void Shutdown() override;
@@ -128,9 +130,12 @@ class SimDevice final : public Device {
   std::atomic<uint64_t> pl_cycles_{0};
   std::atomic<uint64_t> time_ps_{0};
   std::atomic<bool> pl_active_{false};
-  std::mutex irq_mu_;
+  mutable std::mutex irq_mu_;  // guards irq_, irq_rose_ps_
   std::condition_variable irq_cv_;
   uint16_t irq_ = 0;
+  // Per line, the simulated time the irq word was first published with it high: the end of
+  // the quantum or host access in which it rose (the PL is sampled no finer than that).
+  std::array<uint64_t, 16> irq_rose_ps_{};
 
   std::thread runner_;
   // Built-in designs and the packages of options.design_dirs, loaded once (never unloaded).
@@ -217,6 +222,10 @@ void SimDevice::AfterRunLocked(bool host_access) {
   {
     std::lock_guard<std::mutex> lock(irq_mu_);
     if (irq != irq_) {
+      const uint16_t rose = irq & ~irq_;
+      for (size_t line = 0; line < irq_rose_ps_.size(); ++line) {
+        if ((rose >> line) & 1) irq_rose_ps_[line] = time_ps_.load();
+      }
       irq_ = irq;
       irq_cv_.notify_all();
     }
@@ -538,6 +547,12 @@ Result<bool> SimDevice::WaitIrq(int line, std::chrono::milliseconds timeout,
     if (now >= deadline) return false;
     irq_cv_.wait_until(lock, std::min(deadline, now + kStopCheck));
   }
+}
+
+uint64_t SimDevice::IrqRaisedAtPs(int line) const {
+  std::lock_guard<std::mutex> lock(irq_mu_);
+  if (line < 0 || static_cast<size_t>(line) >= irq_rose_ps_.size()) return 0;
+  return irq_rose_ps_[line];
 }
 
 Status SimDevice::SetPlClock(int index, double mhz) {
