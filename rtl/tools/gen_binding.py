@@ -10,6 +10,7 @@ model has one member per top port, typed by its width. This tool reads the top's
       static std::vector<MasterPortInfo> Ports();          // index i <-> ShellPins::m_axi[i]
       static void Drive(V<name>& m, const ShellPins& p);   // board -> design inputs
       static void Sample(const V<name>& m, ShellPins& p);  // design outputs -> pins
+      static void SampleSettled(const V<name>& m, ShellPins& p);  // irq, busy, emio_gpio_i
     };
 
 for sim/pl/verilated_design.h. Master bundles are ``m_axi_<port>_<signal>`` with <port> a PS
@@ -51,6 +52,7 @@ class Family(object):
         if not profiles:
             raise BindingError("no board profile of family %s in %s" %
                                (family, path or boards.default_path()))
+        self.family = family
         self.ports, self.widths = [], {}
         for board in profiles:
             for port in board.slaves:
@@ -92,6 +94,11 @@ WRITE = {"awaddr": ("O", None), "awlen": ("O", 8), "awsize": ("O", 3), "awburst"
          "wlast": ("O", 1), "wvalid": ("O", 1), "wready": ("I", 1), "bresp": ("I", 2),
          "bvalid": ("I", 1), "bready": ("O", 1)}
 SIGNALS = dict(READ, **WRITE)
+# The PS GPIO's EMIO pins, optional (a top without them reads 0 on emio_gpio_i): named from the
+# PS's side as Vivado names zynq_ultra_ps_e's, so emio_gpio_o/_t are the top's inputs. Width:
+# the family's EMIO pins (ZynqMP 96, Zynq-7000 64).
+EMIO = {"emio_gpio_o": "I", "emio_gpio_t": "I", "emio_gpio_i": "O"}
+EMIO_BITS = {"zynqmp": 96, "zynq7000": 64}
 DIRECTION = {"I": "input", "O": "output", "IO": "inout"}
 
 
@@ -190,11 +197,15 @@ def analyse(ports, family, legacy_port):
         if name not in ports:
             raise BindingError("the top has no port %s (the AXI4-Lite slave is complete)" % name)
         _check(name, ports[name], *want)
+    for name in EMIO:
+        if name in ports:
+            _check(name, ports[name], EMIO[name], EMIO_BITS[family.family])
     for name in ports:
-        if name not in SHELL and not name.startswith("m_axi_") and \
+        if name not in SHELL and name not in EMIO and not name.startswith("m_axi_") and \
                 not (name.startswith("s_axil_") and name[len("s_axil_"):] in LITE):
             raise BindingError("port %s is not part of the shell convention (clk, rst_n, "
-                               "s_axil_*, m_axi_<port>_*, irq, busy: rtl/README.md)" % name)
+                               "s_axil_*, m_axi_<port>_*, irq, busy, emio_gpio_*: "
+                               "rtl/README.md)" % name)
     bundles = split_masters(ports, family)
     order = family.names
     result = []
@@ -234,10 +245,10 @@ def _data_in(member, words, width):
     return ["m.%s[%d] = %s[%d];" % (member, i, words, i) for i in range(width // 32)]
 
 
-def _data_out(member, words, width):
-    """A model data output of `width` bits -> board words (uint32_t[4], unused words 0)."""
+def _data_out(member, words, width, count=4):
+    """A model data output of `width` bits -> board words (uint32_t[count], unused words 0)."""
     lines = []
-    for i in range(4):
+    for i in range(count):
         if i * 32 >= width:
             value = "0"
         elif width == 32:
@@ -279,7 +290,16 @@ def emit(module, top_file, prefix, ports, masters):
                 ctype = "uint64_t" if sig.endswith("addr") else \
                     "uint16_t" if sig == "wstrb" else "uint8_t"
                 sample.append("%s.%s = static_cast<%s>(m.%s);" % (pin, sig, ctype, member))
-    sample += ["p.irq = m.irq;", "p.busy = m.busy != 0;"]
+    settled = ["p.irq = m.irq;", "p.busy = m.busy != 0;"]
+    for member, direction in EMIO.items():
+        if member not in ports:
+            continue
+        width = ports[member][1]
+        if direction == "I":
+            drive += _data_in(member, "p." + member, width)
+        else:
+            settled += _data_out(member, "p." + member, width, count=3)
+    sample += settled
     drive.insert(0, "m.rst_n = p.rst_n;")
     port_list = ", ".join('{"%s", %d, %s, %s}' % (ps, bits, str(r).lower(), str(w).lower())
                           for _, ps, _, bits, r, w in masters)
@@ -313,6 +333,11 @@ struct Binding_%(name)s {
   static void Sample(const %(prefix)s& m, ShellPins& p) {
 %(sample)s
   }
+
+  // After a run's last edge: what the board reads between runs.
+  static void SampleSettled(const %(prefix)s& m, ShellPins& p) {
+%(settled)s
+  }
 };
 
 }  // namespace pynq_remote::sim
@@ -320,7 +345,7 @@ struct Binding_%(name)s {
 #endif  // %(guard)s
 """ % {"top": os.path.basename(top_file), "module": module, "summary": summary, "guard": guard,
        "prefix": prefix, "name": name, "ports": port_list, "drive": body(drive),
-       "sample": body(sample)}
+       "sample": body(sample), "settled": body(settled)}
 
 
 def generate(top_file, module, prefix, family, legacy_port=None, boards_json=None):

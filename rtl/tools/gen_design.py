@@ -784,6 +784,7 @@ def build_system(manifest, design, board):
         system.connect("%s_%s" % (fi, fp), (fi, fp), (ti, tp))
 
     _interrupt_nets(system, design, ps, manifest)
+    _emio_nets(system, design, ps, manifest)
     _clock_and_reset(system, ps, clocks, resets)
     system.ps = ps
     return system
@@ -871,6 +872,65 @@ def _interrupt_nets(system, design, ps, manifest):
         system.connect("%s_dout" % cell_name, (cell_name, "dout"), sink)
 
 
+# The PS's EMIO GPIO pins as the two PS IPs name them (shell name -> .hwh port).
+EMIO_PS_PORTS = {"zynqmp": {"emio_gpio_o": "emio_gpio_o", "emio_gpio_t": "emio_gpio_t",
+                            "emio_gpio_i": "emio_gpio_i"},
+                 "zynq7000": {"emio_gpio_o": "GPIO_O", "emio_gpio_t": "GPIO_T",
+                              "emio_gpio_i": "GPIO_I"}}
+
+
+def _emio_nets(system, design, ps, manifest):
+    """The "emio" entries as Vivado wires EMIO GPIO to PL pins: the PS's emio_gpio_o/_t
+    (GPIO_O/_T on processing_system7) through one xlslice per sink; the sources into
+    emio_gpio_i (GPIO_I) through an xlconcat whose gaps are left undriven (0)."""
+    entries = design.emio()
+    if not entries and "emio" not in manifest:
+        return
+    pins = gen_top.EMIO_BITS[design.family]
+    names = EMIO_PS_PORTS[design.family]
+    ps.emio_pins = pins
+    for shell, port in names.items():
+        ps.cell.port(port, "I" if shell == "emio_gpio_i" else "O", pins, vector=True)
+    pieces = []   # (first, width, (inst, port)) into emio_gpio_i
+    for ps_port, first, width, inst, port, ps_drives in entries:
+        if not ps_drives:
+            pieces.append((first, width, (inst, port)))
+            continue
+        cell_name = system.unique("xlslice")
+        cell = system.add(_Cell(cell_name, "xilinx.com:ip:xlslice:1.0", revision="2"))
+        cell.params = {"DIN_WIDTH": str(pins), "DIN_FROM": str(first + width - 1),
+                       "DIN_TO": str(first), "DOUT_WIDTH": str(width),
+                       "Component_Name": "%s_%s_0" % (manifest["name"], cell_name),
+                       "EDK_IPTYPE": "PERIPHERAL"}
+        cell.port("Din", "I", pins, vector=True)
+        cell.port("Dout", "O", width, vector=True)
+        src = (ps.name, names[ps_port])
+        system.connect("%s_%s" % src, src, (cell_name, "Din"))
+        system.connect("%s_Dout" % cell_name, (cell_name, "Dout"), (inst, port))
+    if not pieces:
+        return
+    cell_name = system.unique("xlconcat")
+    cell = system.add(_Cell(cell_name, "xilinx.com:ip:xlconcat:2.1", revision="2"))
+    inputs, at = [], 0   # (width, source or None), from EMIO pin 0 up
+    for first, width, src in sorted(pieces):
+        if first > at:
+            inputs.append((first - at, None))
+        inputs.append((width, src))
+        at = first + width
+    if at < pins:
+        inputs.append((pins - at, None))
+    cell.params = {"IN%d_WIDTH" % i: str(w) for i, (w, _) in enumerate(inputs)}
+    cell.params.update({"dout_width": str(pins), "NUM_PORTS": str(len(inputs)),
+                        "Component_Name": "%s_%s_0" % (manifest["name"], cell_name),
+                        "EDK_IPTYPE": "PERIPHERAL"})
+    for i, (width, src) in enumerate(inputs):
+        cell.port("In%d" % i, "I", width, vector=True)
+        if src is not None:
+            system.connect("%s_%s" % src, src, (cell_name, "In%d" % i))
+    cell.port("dout", "O", pins, vector=True)
+    system.connect("%s_dout" % cell_name, (cell_name, "dout"), (ps.name, names["emio_gpio_i"]))
+
+
 def build_system_v1(manifest, board):
     """A format-1 design (a hand-written top): the PS, and per instance its slave interface
     and interrupt output; the top's internals are not known, so no PORTMAPS."""
@@ -913,8 +973,20 @@ def _ps_parameters(manifest, board, ps, system):
     irq_lines = sum(c.ports[p]["width"] for c in [ps.cell] for p, _ in ps.irq_ports()
                     if (ps.name, p) in system.net_of)
     if board.is_zynqmp:
-        return ps_parameters_zynqmp(manifest, ps.masters, ps.slaves, irq_lines)
-    return ps_parameters_zynq7000(manifest, board, ps.masters, ps.slaves, irq_lines)
+        params = ps_parameters_zynqmp(manifest, ps.masters, ps.slaves, irq_lines)
+    else:
+        params = ps_parameters_zynq7000(manifest, board, ps.masters, ps.slaves, irq_lines)
+    emio = getattr(ps, "emio_pins", 0)
+    if emio:  # the GPIO controller's EMIO pins, as the PS configuration enables them
+        if board.is_zynqmp:
+            params.update({"PSU__GPIO_EMIO__PERIPHERAL__ENABLE": "1",
+                           "PSU__GPIO_EMIO__PERIPHERAL__IO": str(emio),
+                           "PSU__GPIO_EMIO_WIDTH": str(emio)})
+        else:
+            params.update({"PCW_GPIO_EMIO_GPIO_ENABLE": "1",
+                           "PCW_GPIO_EMIO_GPIO_IO": str(emio),
+                           "PCW_GPIO_EMIO_GPIO_WIDTH": str(emio)})
+    return params
 
 
 def hwh_text(manifest, design, board, sha, when):

@@ -19,6 +19,10 @@ The top instantiates every manifest instance (Verilog "module" with its "params"
 * AXI4-Stream connections ("streams"), plain nets ("wires");
 * interrupts ("interrupts") into an interrupt controller's input vector or the PS's inputs in
   ``irq[15:0]`` (``pl_ps_irq0``/``pl_ps_irq1`` on ZynqMP, ``IRQ_F2P`` on Zynq-7000);
+* the PS GPIO's EMIO pins ("emio"): slices of ``emio_gpio_o``/``emio_gpio_t`` (PS outputs, the
+  top's inputs) into instance inputs, instance outputs into slices of ``emio_gpio_i`` (the PS's
+  input); 96 pins on ZynqMP, 64 on Zynq-7000; the three ports exist only in a top that uses
+  EMIO;
 * ``busy`` = OR of every instance's ``busy`` and the decoder's own activity.
 
 Port names and widths come from the instances' Verilog headers (ANSI style, parameters
@@ -53,6 +57,12 @@ INTERCONNECT_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), o
 UPSIZER_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                               "ip", "common", "axi_width_converter.v")
 UPSIZER_WIDTHS = {(32, 64), (32, 128), (64, 128)}  # (master, port) data bits it converts
+# The PS GPIO's EMIO pins per family (UG1085: 96; UG585: 64), the shell's emio_gpio_* widths.
+EMIO_BITS = {"zynqmp": 96, "zynq7000": 64}
+# The shell's EMIO ports, named from the PS's side as zynq_ultra_ps_e names them; on Zynq-7000
+# processing_system7's names (GPIO_O/GPIO_T/GPIO_I) are accepted too. Value: the PS drives it.
+EMIO_PORTS = {"emio_gpio_o": True, "emio_gpio_t": True, "emio_gpio_i": False}
+EMIO_ALIASES = {"GPIO_O": "emio_gpio_o", "GPIO_T": "emio_gpio_t", "GPIO_I": "emio_gpio_i"}
 
 
 def ps_of(manifest):
@@ -706,6 +716,54 @@ class Design:
                 "ports": {sig: "m_" + sig for table in tables for sig in table}}
         return name, "M", wide
 
+    def emio_port(self, name):
+        """The shell EMIO port `name` stands for (its Zynq-7000 alias resolved), or None."""
+        if self.family == "zynq7000" and name in EMIO_ALIASES:
+            name = EMIO_ALIASES[name]
+        return name if name in EMIO_PORTS else None
+
+    def emio(self):
+        """The "emio" entries as (ps_port, first pin, width, inst, port, ps_drives):
+        ps_drives True for emio_gpio_o/_t -> an instance input, False for an instance output
+        -> emio_gpio_i. Refuses a slice outside the family's pins, an emio_gpio_i pin driven
+        twice, an entry not between the PS and an instance."""
+        out, driven = [], {}
+        pins = EMIO_BITS[self.family]
+        names = ", ".join(EMIO_PORTS) + (" (or GPIO_O, GPIO_T, GPIO_I)"
+                                         if self.family == "zynq7000" else "")
+        for n, entry in enumerate(self.m.get("emio", [])):
+            what = "emio[%d]" % n
+            if not isinstance(entry, dict) or "from" not in entry or "to" not in entry:
+                raise DesignError("%s: needs \"from\" and \"to\"" % what)
+            src, dst = self.emio_port(entry["from"]), self.emio_port(entry["to"])
+            if src is not None and EMIO_PORTS[src]:
+                inst, port, width = self.port(entry["to"], what, "I")
+                ps_port, ps_drives = src, True
+            elif dst is not None and not EMIO_PORTS[dst]:
+                inst, port, width = self.port(entry["from"], what, "O")
+                ps_port, ps_drives = dst, False
+            else:
+                raise DesignError("%s: %s -> %s is not between the PS's EMIO and an instance "
+                                  "(the PS side is one of %s: emio_gpio_o/emio_gpio_t drive "
+                                  "an instance input, an instance output drives emio_gpio_i)"
+                                  % (what, entry["from"], entry["to"], names))
+            if "index" not in entry:
+                raise DesignError("%s: needs \"index\", the first EMIO pin of the slice" % what)
+            first = entry["index"]
+            if not isinstance(first, int) or isinstance(first, bool) or first < 0 or \
+                    first + width > pins:
+                raise DesignError("%s: EMIO pins %r..%r of %s: %s has EMIO pins 0..%d" %
+                                  (what, first, first + width - 1 if isinstance(first, int)
+                                   else "?", ps_port, self.fam["title"], pins - 1))
+            if not ps_drives:
+                for b in range(first, first + width):
+                    if b in driven:
+                        raise DesignError("%s: emio_gpio_i pin %d driven twice (%s and %s/%s)"
+                                          % (what, b, driven[b], inst, port))
+                    driven[b] = "%s/%s" % (inst, port)
+            out.append((ps_port, first, width, inst, port, ps_drives))
+        return out
+
     def interrupt_sinks(self):
         """{sink: {index: (inst, port)}}; sink is a PS input's name (pl_ps_irq0/1, IRQ_F2P:
         is_ps_irq) or (controller instance, its port)."""
@@ -1093,6 +1151,30 @@ def generate(design):
         drive(sink[0], sink[1], _bit_vector(d.instances[sink[0]]["ports"][sink[1]][1], bits, use))
     irq_expr = _bit_vector(16, irq_bits, use)
 
+    # -- EMIO: PS outputs sliced into instance inputs, instance outputs into emio_gpio_i
+    emio = d.emio()
+    emio_pins = EMIO_BITS[d.family]
+    emio_expr = None
+    if emio or "emio" in d.m:
+        slices = []
+        for ps_port, first, width, inst, port, ps_drives in emio:
+            if ps_drives:
+                drive(inst, port, "%s[%d:%d]" % (ps_port, first + width - 1, first)
+                      if width > 1 else "%s[%d]" % (ps_port, first))
+            else:
+                slices.append((first, width, use(inst, port)))
+        terms, at = [], emio_pins
+        for first, width, expr in sorted(slices, reverse=True):
+            if first + width < at:
+                terms.append("%d'd0" % (at - first - width))
+            terms.append(expr)
+            at = first
+        if at:
+            terms.append("%d'd0" % at)
+        emio_expr = "{" + ", ".join(terms) + "}" if len(terms) > 1 else terms[0]
+        # Whole: the pins no slice reads would be Verilator's UNUSEDSIGNAL bits.
+        unused_shell += ["emio_gpio_o", "emio_gpio_t"]
+
     # -- clocks, resets, busy
     busy_terms = list(front_busy)
     for name, info in d.instances.items():
@@ -1119,6 +1201,10 @@ def generate(design):
     head.append("`default_nettype none")
     head.append(SHELL_HEAD % d.top)
     head += shell_ports
+    if emio_expr is not None:
+        head.append("    input  wire [%d:0] emio_gpio_o," % (emio_pins - 1))
+        head.append("    input  wire [%d:0] emio_gpio_t," % (emio_pins - 1))
+        head.append("    output wire [%d:0] emio_gpio_i," % (emio_pins - 1))
     head.append(SHELL_TAIL)
     tied = []
     inst_lines = []
@@ -1154,6 +1240,8 @@ def generate(design):
         lines.append("  assign %s = %s;" % (w, expr))
     lines += shell_assigns
     lines.append("  assign irq = %s;" % irq_expr)
+    if emio_expr is not None:
+        lines.append("  assign emio_gpio_i = %s;" % emio_expr)
     lines.append("  assign busy = %s;" % (" || ".join(busy_terms) if busy_terms else "1'b0"))
     if unused + unused_shell + unused_front:
         lines.append("  // Signals nobody reads (Verilator's -Wall exempts *unused* names).")

@@ -174,6 +174,23 @@ class GenBindingTest(unittest.TestCase):
         self.refused(top(shell=SHELL.replace("[15:0] irq", "[7:0] irq")),
                      "irq must be 16 bits wide, it is 8")
 
+    def test_emio_ports_optional_and_family_wide(self):
+        emio = """
+  input wire [%(n)d:0] emio_gpio_o, input wire [%(n)d:0] emio_gpio_t,
+  output wire [%(n)d:0] emio_gpio_i"""
+        text = self.gen(top(emio % {"n": 95}))
+        self.assertIn("m.emio_gpio_o[2] = p.emio_gpio_o[2];", text)
+        self.assertIn("p.emio_gpio_i[2] = m.emio_gpio_i[2];", text)
+        self.assertIn("static void SampleSettled", text)
+        text = self.gen(top(emio % {"n": 63}), family="zynq7000")
+        self.assertIn("m.emio_gpio_t = static_cast<uint64_t>(p.emio_gpio_t[0]) |", text)
+        self.assertIn("p.emio_gpio_i[1] = static_cast<uint32_t>(m.emio_gpio_i >> 32);", text)
+        self.assertIn("p.emio_gpio_i[2] = 0;", text)
+        self.assertNotIn("emio", self.gen(top()))  # none: nothing bound, the PS reads 0
+        self.refused(top(emio % {"n": 63}), "port emio_gpio_o must be 96 bits wide, it is 64")
+        self.refused(top("output wire [95:0] emio_gpio_o"),
+                     "port emio_gpio_o must be an input, it is an output")
+
     def test_foreign_port(self):
         self.refused(top("output wire [3:0] led"), "port led is not part of the shell")
 

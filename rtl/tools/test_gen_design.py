@@ -196,6 +196,34 @@ class GenDesignTest(unittest.TestCase):
         self.assertEqual(names, {"M_AXI_GP0", "S_AXI_HP0"})
         self.assertIsNone(root.find("./MODULES/MODULE[@MODTYPE='zynq_ultra_ps_e']"))
 
+    def test_emio_in_the_hwh(self):
+        # The reference design on a Pynq-Z2: processing_system7's GPIO_O/_T/_I, 64 pins.
+        with open(os.path.join(HERE, "..", "designs", "emio_gpio_loop", "manifest.json")) as f:
+            m = json.load(f)
+        root_dir = os.path.join(HERE, "..", "designs", "emio_gpio_loop")
+        m["sources"] = [os.path.normpath(os.path.join(root_dir, s)) for s in m["sources"]]
+        for family_manifest, ps_name, pins, o, i, enable in (
+                (m, "zynq_ultra_ps_e_0", 96, "emio_gpio_o", "emio_gpio_i",
+                 "PSU__GPIO_EMIO__PERIPHERAL__ENABLE"),
+                (on_pynq_z2(dict(m, masters=[])), "processing_system7_0", 64, "GPIO_O", "GPIO_I",
+                 "PCW_GPIO_EMIO_GPIO_ENABLE")):
+            root = ET.parse(self.good(family_manifest)).getroot()
+            ps = root.find("./MODULES/MODULE[@INSTANCE='%s']" % ps_name)
+            params = {p.get("NAME"): p.get("VALUE") for p in ps.iter("PARAMETER")}
+            self.assertEqual(params[enable], "1")
+            out = ps.find("./PORTS/PORT[@NAME='%s']" % o)
+            self.assertEqual((out.get("DIR"), out.get("LEFT")), ("O", str(pins - 1)))
+            self.assertEqual(out.find("./CONNECTIONS/CONNECTION").get("INSTANCE"), "xlslice_0")
+            inp = ps.find("./PORTS/PORT[@NAME='%s']" % i)
+            self.assertEqual(inp.find("./CONNECTIONS/CONNECTION").get("INSTANCE"), "xlconcat_0")
+            sl = root.find("./MODULES/MODULE[@INSTANCE='xlslice_0']")
+            sp = {p.get("NAME"): p.get("VALUE") for p in sl.iter("PARAMETER")}
+            self.assertEqual((sp["DIN_FROM"], sp["DIN_TO"], sp["DOUT_WIDTH"]), ("7", "0", "8"))
+            cc = root.find("./MODULES/MODULE[@INSTANCE='xlconcat_0']")
+            cp = {p.get("NAME"): p.get("VALUE") for p in cc.iter("PARAMETER")}
+            self.assertEqual((cp["NUM_PORTS"], cp["IN0_WIDTH"], cp["IN1_WIDTH"], cp["IN2_WIDTH"]),
+                             ("3", "8", "8", str(pins - 16)))
+
     def test_format1_on_zynq7000(self):
         # A hand-written top: the .hwh has the family's PS, the windows and the interrupt.
         with open(os.path.join(self.dir, "top.v"), "w") as f:

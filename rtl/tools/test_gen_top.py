@@ -322,6 +322,44 @@ class GenTopTest(unittest.TestCase):
         m["instances"][0]["params"] = {"NOPE": 1}
         self.fails(m, "no parameter NOPE")
 
+    def test_emio(self):
+        m = copy.deepcopy(GOOD)
+        self.assertNotIn("emio_gpio", self.generate(m))  # no "emio": no EMIO ports
+        m["emio"] = [{"from": "emio_gpio_o", "index": 4, "to": "b/intr"},
+                     {"from": "a/interrupt", "to": "emio_gpio_i", "index": 95}]
+        del m["interrupts"][0]
+        text = self.generate(m)
+        self.assertIn("input  wire [95:0] emio_gpio_o,", text)
+        self.assertIn("input  wire [95:0] emio_gpio_t,", text)
+        self.assertIn("output wire [95:0] emio_gpio_i,", text)
+        self.assertIn("assign b__intr = emio_gpio_o[5:4];", text)
+        self.assertIn("assign emio_gpio_i = {a__interrupt, 95'd0};", text)
+        z = zynq7000(m)
+        z["emio"][1] = {"from": "a/interrupt", "to": "GPIO_I", "index": 63}
+        text = self.generate(z)
+        self.assertIn("output wire [63:0] emio_gpio_i,", text)
+        self.assertIn("assign emio_gpio_i = {a__interrupt, 63'd0};", text)
+        z["emio"][1]["index"] = 64
+        self.fails(z, "emio[1]: EMIO pins 64..64 of emio_gpio_i: Zynq-7000 has EMIO pins 0..63")
+        bad = copy.deepcopy(m)
+        bad["emio"][0]["index"] = 95
+        self.fails(bad, "EMIO pins 95..96 of emio_gpio_o")
+        bad = copy.deepcopy(m)
+        bad["emio"][1]["to"] = "emio_gpio_o"
+        self.fails(bad, "emio[1]: a/interrupt -> emio_gpio_o is not between the PS's EMIO")
+        bad = copy.deepcopy(m)
+        bad["emio"][0]["to"] = "b/interrupt"
+        self.fails(bad, "b/interrupt is not an input")
+        bad = copy.deepcopy(m)
+        bad["emio"].append({"from": "b/interrupt", "to": "emio_gpio_i", "index": 95})
+        self.fails(bad, "emio_gpio_i pin 95 driven twice (a/interrupt and b/interrupt)")
+        bad = copy.deepcopy(m)
+        del bad["emio"][0]["index"]
+        self.fails(bad, "needs \"index\"")
+        bad = copy.deepcopy(m)
+        bad["emio"][0]["from"] = "GPIO_O"  # Zynq-7000's name, not ZynqMP's
+        self.fails(bad, "GPIO_O -> b/intr is not between")
+
     def test_double_driver(self):
         m = copy.deepcopy(GOOD)
         m["wires"] = [{"from": "a/interrupt", "to": "b/i_tlast"}]

@@ -30,4 +30,8 @@ std::vector<AddressWindow> PsRegisterPages(PsFamily family) {
   return pages;
 }
 
+AddressWindow PsGpioPage(PsFamily family) {
+  return {"GPIO", family == PsFamily::kZynq7000 ? 0xE000A000ull : 0xFF0A0000ull, 0x1000};
+}
+
 }  // namespace pynq_remote

@@ -19,6 +19,10 @@ std::vector<AddressWindow> PlBusWindows(PsFamily family);
 /// The PS register pages PYNQ needs, one 4 KiB page each.
 std::vector<AddressWindow> PsRegisterPages(PsFamily family);
 
+/// The PS GPIO controller's page ("GPIO": 0xFF0A0000 on ZynqMP, 0xE000A000 on Zynq-7000), which
+/// PYNQ-style code may read and write directly (Linux's gpio-zynq owns it on a board).
+AddressWindow PsGpioPage(PsFamily family);
+
 }  // namespace pynq_remote
 
 #endif  // PYNQ_REMOTE_SERVER_DEVICE_PS_WINDOWS_H_

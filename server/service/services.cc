@@ -12,7 +12,7 @@ Result<std::unique_ptr<Services>> Services::Create(Device& device, const std::st
   Result<RootFs> root = RootFs::Open(root_dir);
   if (!root.ok()) return root.error();
   if (populate_sim_root) {
-    Status populated = PopulateSimRoot(root.value(), device.Info());
+    Status populated = PopulateSimRoot(root.value(), device.Info(), device.GpioChips());
     if (!populated.ok()) return populated.error();
   }
   std::unique_ptr<Services> services(

@@ -27,7 +27,8 @@ std::string LinuxVersion(const std::string& arch) {
 
 }  // namespace
 
-Status PopulateSimRoot(const RootFs& root, const DeviceInfo& info) {
+Status PopulateSimRoot(const RootFs& root, const DeviceInfo& info,
+                       const std::vector<GpioChipInfo>& gpio_chips) {
   for (const char* dir : {"/proc/device-tree/chosen", kFpgaManagerDir, kFirmwareDir}) {
     Status made = root.MakeDirectories(dir);
     if (!made.ok()) return made;
@@ -45,6 +46,20 @@ Status PopulateSimRoot(const RootFs& root, const DeviceInfo& info) {
   for (const auto& [path, text] : files) {
     Status written = root.WriteAll(path, text);
     if (!written.ok()) return written;
+  }
+  for (const GpioChipInfo& chip : gpio_chips) {
+    const std::string dir = "/sys/class/gpio/" + chip.name;
+    Status made = root.MakeDirectories(dir);
+    if (!made.ok()) return made;
+    const std::pair<std::string, std::string> gpio_files[] = {
+        {dir + "/label", chip.label + "\n"},
+        {dir + "/base", std::to_string(chip.base) + "\n"},
+        {dir + "/ngpio", std::to_string(chip.ngpio) + "\n"},
+    };
+    for (const auto& [path, text] : gpio_files) {
+      Status written = root.WriteAll(path, text);
+      if (!written.ok()) return written;
+    }
   }
   return {};
 }

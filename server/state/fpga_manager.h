@@ -19,8 +19,11 @@ inline constexpr char kFirmwareDir[] = "/lib/firmware";
 
 /// Creates what the PYNQ client reads on connect and before a download: proc/version (an
 /// `arch` Linux version string), proc/device-tree/chosen/pynq_board (NUL-padded board
-/// name), the fpga_manager files and lib/firmware/. For the sim backend's fresh root.
-Status PopulateSimRoot(const RootFs& root, const DeviceInfo& info);
+/// name), the fpga_manager files and lib/firmware/. For the sim backend's fresh root. With
+/// `gpio_chips`, also /sys/class/gpio/gpiochipN/{label,base,ngpio} for each, as Linux shows
+/// them, so discovery that reads sysfs finds the PS GPIO there too.
+Status PopulateSimRoot(const RootFs& root, const DeviceInfo& info,
+                       const std::vector<GpioChipInfo>& gpio_chips = {});
 
 /// A firmware file name as fpga_manager takes it: one path component under lib/firmware.
 Status CheckFirmwareName(const std::string& name);

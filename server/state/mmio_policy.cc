@@ -52,6 +52,9 @@ const char* MmioPolicyModeName(MmioPolicyMode mode) {
 std::vector<AddressWindow> DefaultPsAllowlist() {
   std::vector<AddressWindow> allow = PsRegisterPages(PsFamily::kZynqMP);
   for (const AddressWindow& page : PsRegisterPages(PsFamily::kZynq7000)) allow.push_back(page);
+  // The PS GPIO controllers: where the board backend maps them (the sim does), reachable.
+  allow.push_back(PsGpioPage(PsFamily::kZynqMP));
+  allow.push_back(PsGpioPage(PsFamily::kZynq7000));
   return allow;
 }
 

@@ -27,7 +27,7 @@ const char* MmioPolicyModeName(MmioPolicyMode mode);
 
 /// The PS register pages PYNQ touches on a ZynqMP and a Zynq-7000: PL clock control
 /// (CRL_APB, CRF_APB; SLCR on Zynq) and the AXI port-width registers (FPD/LPD_SLCR,
-/// AFIFM) that Overlay.download sets (Xilinx AR 66295).
+/// AFIFM) that Overlay.download sets (Xilinx AR 66295); and the PS GPIO controller's page.
 std::vector<AddressWindow> DefaultPsAllowlist();
 
 /// "BASE:SIZE" (hex or decimal, e.g. 0xA0000000:0x10000) as a window. nullopt if malformed

@@ -218,6 +218,21 @@ BoardProfile ParseOne(Reader& r, const json& entry, size_t index) {
   if (p.irq_lines() > 16) {
     return Stop(r, p, where + ": more than 16 interrupt lines (the shell has irq[15:0])");
   }
+  const json& gpio = r.Member(entry, "ps_gpio", where);
+  p.ps_gpio.label = r.String(gpio, "label", where + " ps_gpio");
+  p.ps_gpio.base = static_cast<int>(r.Number(gpio, "base", where + " ps_gpio"));
+  p.ps_gpio.mio_pins = static_cast<int>(r.Number(gpio, "mio_pins", where + " ps_gpio"));
+  p.ps_gpio.emio_pins = static_cast<int>(r.Number(gpio, "emio_pins", where + " ps_gpio"));
+  if (!r.ok()) return p;
+  // The controller model (sim/ps/ps_gpio.h) has the family's banks: the profile must agree.
+  const bool mp = p.family == PsFamily::kZynqMP;
+  if (p.ps_gpio.mio_pins != (mp ? 78 : 54) || p.ps_gpio.emio_pins != (mp ? 96 : 64) ||
+      p.ps_gpio.base < 0 || p.ps_gpio.base > 4096 || p.ps_gpio.label.empty()) {
+    return Stop(r, p,
+                where + ": ps_gpio must have a label, a base in 0..4096 and the " +
+                    PsFamilyName(p.family) + "'s pins (mio_pins " + (mp ? "78" : "54") +
+                    ", emio_pins " + (mp ? "96" : "64") + ")");
+  }
   return p;
 }
 

@@ -27,6 +27,14 @@ struct IrqPort {
   unsigned lines = 0;
 };
 
+/// The PS GPIO controller as Linux numbers it (boards.json "ps_gpio").
+struct PsGpioProfile {
+  std::string label;  // "zynqmp_gpio" / "zynq_gpio"
+  int base = 0;       // gpiochip<base>
+  int mio_pins = 0;   // 78 / 54
+  int emio_pins = 0;  // 96 / 64
+};
+
 struct BoardProfile {
   std::string name;       // "Pynq-Z2"
   std::string family_id;  // "zynqmp" or "zynq7000", as boards.json and design.json spell it
@@ -40,6 +48,7 @@ struct BoardProfile {
   std::vector<AddressWindow> pl_windows;  // PS master ports' windows, named by port: high after low
   std::vector<PsSlavePort> slave_ports;   // in boards.json order; [0] is the legacy default
   std::vector<IrqPort> irq_ports;         // irq[0] is the first line of irq_ports[0]
+  PsGpioProfile ps_gpio;
 
   unsigned irq_lines() const;
   /// The slave port called `name`, full ("S_AXI_HP0") or short ("hp0"); null if none.

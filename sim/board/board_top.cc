@@ -7,15 +7,16 @@ namespace pynq_remote::sim {
 BoardTop::BoardTop(sc_core::sc_module_name name)
     : sc_module(name),
       ddr("ddr"),
-      ps("ps", &ps_regs),
+      ps("ps", &ps_regs, &ps_gpio),
       pl("pl"),
-      bus("bus", &ps_regs),
+      bus("bus", &ps_regs, &ps_gpio),
       host("host") {
   host.init_socket.bind(bus.tgt_socket);
   bus.ddr_socket.bind(ddr.socket);
   bus.ps_socket.bind(ps.socket);
   bus.pl_socket.bind(pl.tgt_socket);
   pl.ddr_socket.bind(ddr.socket);
+  pl.SetGpio(&ps_gpio);
 }
 
 BoardTop& BoardTop::Get() {

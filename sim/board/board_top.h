@@ -12,6 +12,7 @@
 #include "board/interconnect.h"
 #include "memory/ddr_memory.h"
 #include "pl/pl_socket.h"
+#include "ps/ps_gpio.h"
 #include "ps/ps_registers.h"
 #include "ps/ps_target.h"
 
@@ -20,6 +21,7 @@ namespace pynq_remote::sim {
 class BoardTop : public sc_core::sc_module {
  public:
   PsRegisters ps_regs;
+  PsGpio ps_gpio;
   DdrMemory ddr;
   PsTarget ps;
   PlSocket pl;

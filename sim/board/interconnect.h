@@ -1,4 +1,5 @@
-// Interconnect: the board's address decoder. DDR low, the PS register windows, and the PL
+// Interconnect: the board's address decoder. DDR low, the PS register windows (with the PS
+// GPIO controller's), and the PL
 // windows of the board profile (ZynqMP M_AXI_HPM0/1_FPD, each also at 0x4_0000_0000 /
 // 0x5_0000_0000, and M_AXI_HPM0_LPD; Zynq-7000 M_AXI_GP0/1). Addresses pass through
 // untranslated: the PL's AXI4-Lite bridge keeps the low 32 bits, so a high-window access reaches
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "device/device.h"
+#include "ps/ps_gpio.h"
 #include "ps/ps_registers.h"
 
 namespace pynq_remote::sim {
@@ -27,13 +29,14 @@ class Interconnect : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Interconnect> ps_socket;
   tlm_utils::simple_initiator_socket<Interconnect> pl_socket;
 
-  Interconnect(sc_core::sc_module_name name, const PsRegisters* ps)
+  Interconnect(sc_core::sc_module_name name, const PsRegisters* ps, const PsGpio* gpio)
       : sc_module(name),
         tgt_socket("tgt_socket"),
         ddr_socket("ddr_socket"),
         ps_socket("ps_socket"),
         pl_socket("pl_socket"),
-        ps_(ps) {
+        ps_(ps),
+        gpio_(gpio) {
     tgt_socket.register_b_transport(this, &Interconnect::BTransport);
   }
 
@@ -55,7 +58,7 @@ class Interconnect : public sc_core::sc_module {
     const uint64_t addr = gp.get_address(), len = gp.get_data_length();
     if (InPl(addr, len)) {
       pl_socket->b_transport(gp, delay);
-    } else if (ps_->Decodes(addr, len)) {
+    } else if (ps_->Decodes(addr, len) || gpio_->Decodes(addr, len)) {
       ps_socket->b_transport(gp, delay);
     } else if (len <= ddr_size_ && addr <= ddr_size_ - len) {
       ddr_socket->b_transport(gp, delay);
@@ -65,6 +68,7 @@ class Interconnect : public sc_core::sc_module {
   }
 
   const PsRegisters* ps_;
+  const PsGpio* gpio_;
   uint64_t ddr_size_ = 0;
   std::vector<AddressWindow> pl_windows_;
 };

@@ -80,6 +80,11 @@ class SimDevice final : public Device {
   Status Invalidate(uint64_t phys, size_t len) override;
   Result<bool> WaitIrq(int line, std::chrono::milliseconds timeout, const StopToken& stop) override;
   uint64_t IrqRaisedAtPs(int line) const override;
+  std::vector<GpioChipInfo> GpioChips() const override;
+  Status GpioSetDirection(int gpio, GpioDirection direction) override;
+  Result<int> GpioRead(int gpio) override;
+  Status GpioWrite(int gpio, int value) override;
+  Status GpioRelease(int gpio) override;
   Status SetPlClock(int index, double mhz) override;
   Result<uint64_t> Advance(uint64_t cycles, const StopToken& stop) override;
   void Shutdown() override;
@@ -98,6 +103,16 @@ class SimDevice final : public Device {
   void RunnerLoop();
   void ApplyClockLocked();
   Status CheckDdr(uint64_t phys, size_t len, const char* what) const;
+  /// A Linux GPIO number of the PS chip as its bank and bit, and its name for messages
+  /// ("gpio 420 (EMIO 4 of gpiochip338)"); kInvalidArgument outside the chip.
+  struct GpioPin {
+    int bank = 0, bit = 0;
+    std::string name;
+  };
+  Result<GpioPin> FindGpio(int gpio) const;
+  // The controller's registers, as gpio-zynq reaches them; board_mu_ held.
+  uint32_t GpioRegLocked(uint64_t offset);
+  void SetGpioRegLocked(uint64_t offset, uint32_t value);
   /// Empties the PL, records `error` as the FPGA state and returns it.
   Status FailProgram(DeviceError error);
   /// Loads a new model of `found`'s design into the PL.
@@ -156,6 +171,7 @@ SimDevice::SimDevice(const SimOptions& options, const BoardProfile& profile)
   {
     std::lock_guard<std::mutex> lock(board_mu_);
     board_.ps_regs.Reset(profile_.family);  // the family's pages, boot values
+    board_.ps_gpio.Reset(profile_.family);  // its GPIO controller, as Linux left it
     board_.ps_regs.SetPlClock(0, options_.pl_clock_mhz);
     board_.ddr.SetStore(&store_);
     board_.bus.Configure(store_.size(), profile_.pl_windows);
@@ -167,6 +183,7 @@ SimDevice::SimDevice(const SimOptions& options, const BoardProfile& profile)
   }
   windows_ = profile_.pl_windows;
   for (const AddressWindow& w : board_.ps_regs.windows()) windows_.push_back(w);
+  windows_.push_back(board_.ps_gpio.window());
   if (!options_.deterministic) runner_ = std::thread([this] { RunnerLoop(); });
 }
 
@@ -553,6 +570,110 @@ uint64_t SimDevice::IrqRaisedAtPs(int line) const {
   std::lock_guard<std::mutex> lock(irq_mu_);
   if (line < 0 || static_cast<size_t>(line) >= irq_rose_ps_.size()) return 0;
   return irq_rose_ps_[line];
+}
+
+std::vector<GpioChipInfo> SimDevice::GpioChips() const {
+  const PsGpioProfile& g = profile_.ps_gpio;
+  return {GpioChipInfo{"gpiochip" + std::to_string(g.base), g.label, g.base,
+                       g.mio_pins + g.emio_pins, g.mio_pins}};
+}
+
+Result<SimDevice::GpioPin> SimDevice::FindGpio(int gpio) const {
+  const PsGpioProfile& g = profile_.ps_gpio;
+  const std::string chip = "gpiochip" + std::to_string(g.base);
+  const int pin = gpio - g.base, ngpio = g.mio_pins + g.emio_pins;
+  GpioPin found;
+  if (gpio < g.base || pin >= ngpio || !board_.ps_gpio.BankOf(pin, &found.bank, &found.bit)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "gpio " + std::to_string(gpio) + " is on no GPIO chip of the " +
+                         profile_.name + ": " + chip + " (" + g.label + ") has gpio " +
+                         std::to_string(g.base) + ".." + std::to_string(g.base + ngpio - 1) + " (" +
+                         std::to_string(g.mio_pins) + " MIO, then " + std::to_string(g.emio_pins) +
+                         " EMIO from " + std::to_string(g.base + g.mio_pins) + ")");
+  }
+  found.name = "gpio " + std::to_string(gpio) + " (" +
+               (pin < g.mio_pins ? "MIO " + std::to_string(pin)
+                                 : "EMIO " + std::to_string(pin - g.mio_pins)) +
+               " of " + chip + ")";
+  return found;
+}
+
+uint32_t SimDevice::GpioRegLocked(uint64_t offset) {
+  uint64_t value = 0;
+  board_.ps_gpio.Read(board_.ps_gpio.window().base + offset, 4, &value);
+  return static_cast<uint32_t>(value);
+}
+
+void SimDevice::SetGpioRegLocked(uint64_t offset, uint32_t value) {
+  board_.ps_gpio.Write(board_.ps_gpio.window().base + offset, 4, value);
+}
+
+// The register sequences of Linux's gpio-zynq (zynq_gpio_dir_out / _dir_in / _set_value /
+// _get_value), each under the board lock: the simulation sees the pin change between PL
+// cycles, never half done. Afterwards the PL runs its trailing window (AfterRunLocked), so a
+// change reaches the PL, and the PL's answer the PS, without another host access.
+Status SimDevice::GpioSetDirection(int gpio, GpioDirection direction) {
+  Result<GpioPin> pin = FindGpio(gpio);
+  if (!pin.ok()) return pin.error();
+  const int bank = pin.value().bank;
+  const uint32_t bit = 1u << pin.value().bit;
+  std::unique_lock<std::mutex> lock = LockBoard();
+  if (direction == GpioDirection::kOut) {
+    // The value first (gpio-zynq sets it after the direction; nothing runs in between here).
+    const uint64_t half = pin.value().bit < 16 ? GpioMaskDataLsw(bank) : GpioMaskDataMsw(bank);
+    SetGpioRegLocked(half, (~(bit >> (pin.value().bit < 16 ? 0 : 16)) & 0xFFFFu) << 16);
+    SetGpioRegLocked(GpioDirm(bank), GpioRegLocked(GpioDirm(bank)) | bit);
+    SetGpioRegLocked(GpioOen(bank), GpioRegLocked(GpioOen(bank)) | bit);
+  } else {
+    SetGpioRegLocked(GpioDirm(bank), GpioRegLocked(GpioDirm(bank)) & ~bit);
+  }
+  AfterRunLocked(true);
+  return Status();
+}
+
+Result<int> SimDevice::GpioRead(int gpio) {
+  Result<GpioPin> pin = FindGpio(gpio);
+  if (!pin.ok()) return pin.error();
+  const int bank = pin.value().bank, bit = pin.value().bit;
+  std::unique_lock<std::mutex> lock = LockBoard();
+  // An output reads as driven (the DATA register); an input as it arrives (DATA_RO).
+  const bool output = (GpioRegLocked(GpioDirm(bank)) >> bit) & 1;
+  return static_cast<int>((GpioRegLocked(output ? GpioData(bank) : GpioDataRo(bank)) >> bit) & 1);
+}
+
+Status SimDevice::GpioWrite(int gpio, int value) {
+  Result<GpioPin> pin = FindGpio(gpio);
+  if (!pin.ok()) return pin.error();
+  if (value != 0 && value != 1) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     pin.value().name + ": value " + std::to_string(value) + " is neither 0 nor 1");
+  }
+  const int bank = pin.value().bank, bit = pin.value().bit;
+  std::unique_lock<std::mutex> lock = LockBoard();
+  if (((GpioRegLocked(GpioDirm(bank)) >> bit) & 1) == 0) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     pin.value().name + " is an input: set it as an output to write it");
+  }
+  // One masked write, as gpio-zynq's zynq_gpio_set_value: mask everything but the pin.
+  const int shift = bit < 16 ? 0 : 16;
+  const uint32_t half_bit = 1u << (bit - shift);
+  SetGpioRegLocked(shift == 0 ? GpioMaskDataLsw(bank) : GpioMaskDataMsw(bank),
+                   ((~half_bit & 0xFFFFu) << 16) | (value ? half_bit : 0));
+  AfterRunLocked(true);
+  return Status();
+}
+
+Status SimDevice::GpioRelease(int gpio) {
+  Result<GpioPin> pin = FindGpio(gpio);
+  if (!pin.ok()) return pin.error();
+  const int bank = pin.value().bank;
+  const uint32_t bit = 1u << pin.value().bit;
+  std::unique_lock<std::mutex> lock = LockBoard();
+  // Unexported: an input again, and not driven.
+  SetGpioRegLocked(GpioDirm(bank), GpioRegLocked(GpioDirm(bank)) & ~bit);
+  SetGpioRegLocked(GpioOen(bank), GpioRegLocked(GpioOen(bank)) & ~bit);
+  AfterRunLocked(true);
+  return Status();
 }
 
 Status SimDevice::SetPlClock(int index, double mhz) {

@@ -4,6 +4,7 @@
 #ifndef PYNQ_REMOTE_SIM_PL_PL_DESIGN_H_
 #define PYNQ_REMOTE_SIM_PL_PL_DESIGN_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,7 +18,7 @@ namespace pynq_remote::sim {
 /// The layout version of everything a design library shares with the board: this header and
 /// bridges/amba.h. Bump it on ANY change to either (a design package built against another
 /// version is refused, not run).
-inline constexpr uint32_t kPlDesignAbiVersion = 2;
+inline constexpr uint32_t kPlDesignAbiVersion = 3;
 
 /// One AXI4 master bundle of a design top (m_axi_<port>_*, rtl/README.md).
 struct MasterPortInfo {
@@ -34,6 +35,11 @@ struct ShellPins {
   std::vector<AxiMasterPins> m_axi;  // one per master port, as PlDesign::master_ports()
   uint16_t irq = 0;                  // pl_ps_irq
   bool busy = false;                 // OR of the design's activity
+  // The PS GPIO's EMIO pins (optional ports of a top; rtl/README.md), named from the PS's side
+  // as Vivado names them: bit k = EMIO pin k, in word k / 32 (ZynqMP 96 pins, Zynq-7000 64).
+  std::array<uint32_t, 3> emio_gpio_o{};  // PS -> PL: the DATA bits the PS drives (OEN set)
+  std::array<uint32_t, 3> emio_gpio_t{};  // PS -> PL: 1 where the PS does not drive (~OEN)
+  std::array<uint32_t, 3> emio_gpio_i{};  // PL -> PS: what DATA_RO reads
 };
 
 /// The clock owner's (PlSocket's) part of each cycle, between the settle (clk low) and the

@@ -30,6 +30,11 @@ std::string PlSocket::CheckDesign(PlDesign& design) {
 void PlSocket::Load(std::unique_ptr<PlDesign> design) {
   bridges_.clear();
   design_.reset();
+  // A new design's pins start at 0: the PS's EMIO outputs go to it on its first cycle, and
+  // until it drives them its emio_gpio_i reads 0, as an empty PL's does.
+  emio_seen_ = 0;
+  emio_in_ = EmioBits{};
+  if (gpio_ != nullptr) gpio_->SetEmioInputs(emio_in_);
   if (!design) return;
   const std::string why = CheckDesign(*design);
   if (!why.empty()) throw std::invalid_argument(why);
@@ -86,7 +91,21 @@ void PlSocket::BTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay)
   delay += CyclePeriod() * static_cast<double>(ran);
 }
 
+void PlSocket::SyncEmio(ShellPins& pins) {
+  if (gpio_ == nullptr) return;
+  const uint64_t generation = gpio_->emio_generation();
+  if (generation != emio_seen_) {
+    emio_seen_ = generation;
+    gpio_->EmioOutputs(&pins.emio_gpio_o, &pins.emio_gpio_t);
+  }
+  if (pins.emio_gpio_i != emio_in_) {
+    emio_in_ = pins.emio_gpio_i;
+    gpio_->SetEmioInputs(emio_in_);
+  }
+}
+
 bool PlSocket::OnEdge(ShellPins& pins) {
+  SyncEmio(pins);
   // Each master port moves its own beat this edge, as the PS's HP ports are independent.
   for (size_t i = 0; i < bridges_.size(); ++i) bridges_[i]->Edge(pins.m_axi[i]);
   if (axil_bridge.Edge(pins.s_axil)) return true;  // the host access has its answer
@@ -105,7 +124,9 @@ bool PlSocket::OnEdge(ShellPins& pins) {
 uint64_t PlSocket::Tick(uint64_t cycles) {
   uint64_t ran = cycles;
   if (design_) {
+    SyncEmio(design_->pins());  // what the host changed since the last run
     ran = design_->Run(cycles, *this);
+    SyncEmio(design_->pins());  // what the last edge drove
   }
   cycles_ += ran;
   time_ps_ += ran * period_ps_;

@@ -22,6 +22,7 @@
 #include "bridges/axi2tlm_bridge.h"
 #include "bridges/tlm2axilite_bridge.h"
 #include "pl/pl_design.h"
+#include "ps/ps_gpio.h"
 
 namespace pynq_remote::sim {
 
@@ -64,6 +65,9 @@ class PlSocket : public sc_core::sc_module, private EdgeHook {
   /// AXI-Lite response stops waiting (it ends as a bus timeout): the server is stopping.
   /// Accesses answered in the usual few cycles are not affected. Null: never.
   void SetAbortFlag(const std::atomic<bool>* abort) { abort_ = abort; }
+  /// The PS GPIO whose EMIO pins the shell carries (emio_gpio_o/_t out of its DATA and OEN,
+  /// emio_gpio_i into its DATA_RO), copied once per cycle when they change. Null: none.
+  void SetGpio(PsGpio* gpio) { gpio_ = gpio; }
 
  private:
   void RunnerThread();
@@ -73,6 +77,7 @@ class PlSocket : public sc_core::sc_module, private EdgeHook {
   void InvalidateDmi(sc_dt::uint64 start, sc_dt::uint64 end);
   sc_core::sc_time CyclePeriod() const;
   uint64_t Tick(uint64_t cycles);
+  void SyncEmio(ShellPins& pins);
 
   std::unique_ptr<PlDesign> design_;
   std::vector<std::unique_ptr<Axi2TlmBridge>> bridges_;
@@ -82,6 +87,9 @@ class PlSocket : public sc_core::sc_module, private EdgeHook {
   uint64_t cycles_ = 0;
   uint64_t time_ps_ = 0;
   const std::atomic<bool>* abort_ = nullptr;
+  PsGpio* gpio_ = nullptr;
+  uint64_t emio_seen_ = 0;  // the PsGpio emio_generation() last copied (0: none yet)
+  EmioBits emio_in_{};      // emio_gpio_i last handed to the PS GPIO
 };
 
 }  // namespace pynq_remote::sim

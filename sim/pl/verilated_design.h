@@ -4,6 +4,7 @@
 //   static std::vector<MasterPortInfo> Ports();
 //   static void Drive(V& m, const ShellPins& p);   // board -> design inputs (not clk)
 //   static void Sample(const V& m, ShellPins& p);  // design outputs -> pins
+//   static void SampleSettled(const V& m, ShellPins& p);  // irq, busy, emio_gpio_i only
 #ifndef PYNQ_REMOTE_SIM_PL_VERILATED_DESIGN_H_
 #define PYNQ_REMOTE_SIM_PL_VERILATED_DESIGN_H_
 
@@ -88,9 +89,8 @@ class VerilatedDesign final : public PlDesign {
       ++done;
       if (stop) break;
     }
-    // Outputs after the last edge, so busy/irq reflect the state now.
-    p.irq = m.irq;
-    p.busy = m.busy;
+    // Outputs after the last edge, so busy/irq/EMIO reflect the state now.
+    Binding::SampleSettled(m, p);
     return done;
   }
 

@@ -1,4 +1,5 @@
-// PsTarget: the PS configuration registers (PsRegisters) as a TLM-2.0 target.
+// PsTarget: the PS configuration registers (PsRegisters) and the PS GPIO controller (PsGpio)
+// as a TLM-2.0 target.
 #ifndef PYNQ_REMOTE_SIM_PS_PS_TARGET_H_
 #define PYNQ_REMOTE_SIM_PS_PS_TARGET_H_
 
@@ -8,6 +9,7 @@
 #include <systemc>
 #include <tlm>
 
+#include "ps/ps_gpio.h"
 #include "ps/ps_registers.h"
 
 namespace pynq_remote::sim {
@@ -16,8 +18,8 @@ class PsTarget : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<PsTarget> socket;
 
-  PsTarget(sc_core::sc_module_name name, PsRegisters* regs)
-      : sc_module(name), socket("socket"), regs_(regs) {
+  PsTarget(sc_core::sc_module_name name, PsRegisters* regs, PsGpio* gpio)
+      : sc_module(name), socket("socket"), regs_(regs), gpio_(gpio) {
     socket.register_b_transport(this, &PsTarget::BTransport);
   }
 
@@ -30,6 +32,18 @@ class PsTarget : public sc_core::sc_module {
     }
     uint64_t value = 0;
     bool ok;
+    if (gpio_->Decodes(gp.get_address(), len)) {
+      // The controller's APB port takes whole words: anything else is a slave error.
+      if (gp.is_write()) {
+        std::memcpy(&value, gp.get_data_ptr(), len);
+        ok = gpio_->Write(gp.get_address(), static_cast<int>(len), value);
+      } else {
+        ok = gpio_->Read(gp.get_address(), static_cast<int>(len), &value);
+        if (ok) std::memcpy(gp.get_data_ptr(), &value, len);
+      }
+      gp.set_response_status(ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE);
+      return;
+    }
     if (gp.is_write()) {
       std::memcpy(&value, gp.get_data_ptr(), len);
       ok = regs_->Write(gp.get_address(), static_cast<int>(len), value);
@@ -41,6 +55,7 @@ class PsTarget : public sc_core::sc_module {
   }
 
   PsRegisters* regs_;
+  PsGpio* gpio_;
 };
 
 }  // namespace pynq_remote::sim

@@ -78,6 +78,9 @@ TEST(BoardProfile, FamiliesHaveTheirPortsArchAndWindows) {
   EXPECT_TRUE(z2->FindSlavePort("acp")->Takes(64));
   EXPECT_EQ(z2->FindSlavePort("hpc0"), nullptr);
   ASSERT_EQ(z2->irq_ports.size(), 1u);
+  EXPECT_EQ(z2->ps_gpio.label, "zynq_gpio");
+  EXPECT_EQ(z2->ps_gpio.base, 906);
+  EXPECT_EQ(z2->ps_gpio.mio_pins + z2->ps_gpio.emio_pins, 118);
   EXPECT_EQ(z2->irq_ports[0].name, "IRQ_F2P");
 
   const BoardProfile* kv = FindBoardProfile("KV260");
@@ -93,6 +96,9 @@ TEST(BoardProfile, FamiliesHaveTheirPortsArchAndWindows) {
   EXPECT_TRUE(kv->FindSlavePort("S_AXI_HPC1_FPD")->Takes(128));
   EXPECT_EQ(kv->slave_ports[0].name, "S_AXI_HP0_FPD");
   ASSERT_EQ(kv->irq_ports.size(), 2u);
+  EXPECT_EQ(kv->ps_gpio.label, "zynqmp_gpio");
+  EXPECT_EQ(kv->ps_gpio.base, 338);
+  EXPECT_EQ(kv->ps_gpio.mio_pins + kv->ps_gpio.emio_pins, 174);
   EXPECT_EQ(kv->irq_ports[1].name, "pl_ps_irq1");
 }
 
@@ -166,7 +172,11 @@ std::string Board(const std::string& name = "B", const std::string& family = "zy
          R"(", "ddr": {"base": "0x0", "size": ")" + ddr_size +
          R"("}, "cma": {"base": "0x0", "size": "0x1000"}, "ps_master_ports": )" + windows +
          R"(, "ps_slave_ports": [{"name": "S", "short": "s", "data_bits": [32]}],
-           "irq": {"ports": [{"name": "I", "lines": 16}]}})";
+           "irq": {"ports": [{"name": "I", "lines": 16}]}, "ps_gpio": )" +
+         (family == "zynq7000"
+              ? R"({"label": "zynq_gpio", "base": 906, "mio_pins": 54, "emio_pins": 64})"
+              : R"({"label": "zynqmp_gpio", "base": 338, "mio_pins": 78, "emio_pins": 96})") +
+         "}";
 }
 
 void ExpectRefused(const std::string& text, const std::string& why) {
@@ -201,6 +211,12 @@ TEST(BoardProfile, MalformedFilesAreRefusedWithAReason) {
                               {"name": "W0", "base": "0xB0000000", "size": "0x1000"}])")),
                 "W0 is listed twice");
   ExpectRefused(Doc(Board("B") + "," + Board("b")), "share a name");
+  std::string wrong_gpio = Board();
+  wrong_gpio.replace(wrong_gpio.find("\"emio_pins\": 96"), 15, "\"emio_pins\": 64");
+  ExpectRefused(Doc(wrong_gpio), "emio_pins 96");
+  std::string no_gpio = Board();
+  no_gpio.erase(no_gpio.find(", \"ps_gpio\""));
+  ExpectRefused(Doc(no_gpio + "}"), "\"ps_gpio\" is missing");
   std::string no_irq = Board();
   // High windows: ZynqMP only, above 4 GiB, inside 40 bits, clear of every other window.
   auto high = [](const std::string& second) {

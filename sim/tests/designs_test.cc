@@ -127,6 +127,63 @@ TEST_F(DesignsTest, AllRegistered) {
   }
 }
 
+// emio_gpio_loop (ZCU104, gpiochip338: EMIO k is Linux gpio 416 + k): PS EMIO outputs 0..7 ->
+// axi_gpio_0 channel 2 inputs (interrupt -> axi_intc_0 input 0 -> pl_ps_irq0[0]); axi_gpio_0
+// channel 1 outputs -> PS EMIO inputs 8..15.
+constexpr int kEmio0 = 338 + 78;
+
+TEST_F(DesignsTest, EmioGpioLoopCarriesPsGpioIntoThePlAndBack) {
+  if (!Load("emio_gpio_loop")) GTEST_SKIP() << "emio_gpio_loop not in this build";
+  constexpr uint64_t kGpio = 0xA0000000, kIntc = 0xA0010000;
+  for (int k = 0; k < 8; ++k) {
+    ASSERT_TRUE(dev_->GpioSetDirection(kEmio0 + k, GpioDirection::kOut).ok());
+  }
+  EXPECT_EQ(Read(kGpio + kGpio2Data), 0u);
+  for (uint32_t v : {0xA5u, 0x00u, 0xFFu, 0x3Cu}) {
+    for (int k = 0; k < 8; ++k) {
+      Status s = dev_->GpioWrite(kEmio0 + k, (v >> k) & 1);
+      ASSERT_TRUE(s.ok()) << s.error().message;
+    }
+    EXPECT_EQ(Read(kGpio + kGpio2Data), v);  // the PS's EMIO pins, in the PL
+    for (int k = 0; k < 8; ++k) EXPECT_EQ(dev_->GpioRead(kEmio0 + k).value(), int((v >> k) & 1));
+  }
+  // Back: AXI GPIO channel 1 outputs arrive at EMIO inputs 8..15 (DATA_RO).
+  for (uint32_t v : {0x5Au, 0x81u, 0x00u}) {
+    Write(kGpio + kGpioData, v);
+    uint32_t got = 0;
+    for (int k = 0; k < 8; ++k) {
+      Result<int> bit = dev_->GpioRead(kEmio0 + 8 + k);
+      ASSERT_TRUE(bit.ok()) << bit.error().message;
+      got |= static_cast<uint32_t>(bit.value()) << k;
+    }
+    EXPECT_EQ(got, v);
+    // The controller's own registers say the same: bank 3 DATA_RO bits 15:8 (0xFF0A0060 + 12).
+    EXPECT_EQ((Read(0xFF0A006C) >> 8) & 0xFF, v);
+  }
+  // A PS GPIO write raises the PL interrupt: channel 2 input change -> INTC -> pl_ps_irq0[0].
+  Write(kGpio + kIpIsr, Read(kGpio + kIpIsr));  // the changes above: acknowledge them
+  Write(kGpio + kGier, 0x80000000u);
+  Write(kGpio + kIpIer, 0x2);
+  EnableIntc(kIntc, 0x1);
+  EXPECT_FALSE(dev_->WaitIrq(0, std::chrono::milliseconds(0), {}).value());
+  ASSERT_TRUE(dev_->GpioWrite(kEmio0 + 0, 1).ok());  // 0x3C -> 0x3D: a change
+  const uint32_t pending = WaitIntc(kIntc, [&](uint32_t) {
+    EXPECT_EQ(Read(kGpio + kIpIsr) & 0x2, 0x2u);
+    Write(kGpio + kIpIsr, 0x2);
+  });
+  EXPECT_EQ(pending, 0x1u);
+  EXPECT_EQ(Read(kGpio + kGpio2Data), 0x3Du);
+  // Released: not driven any more (emio_gpio_o 0 where emio_gpio_t is 1).
+  ASSERT_TRUE(dev_->GpioRelease(kEmio0 + 0).ok());
+  EXPECT_EQ(Read(kGpio + kGpio2Data), 0x3Cu);
+  // An EMIO input cannot be written.
+  Status denied = dev_->GpioWrite(kEmio0 + 8, 1);
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_NE(denied.error().message.find("gpio 424 (EMIO 8 of gpiochip338)"), std::string::npos)
+      << denied.error().message;
+}
+
 TEST_F(DesignsTest, DmaLoopbackMovesBytesWithInterrupts) {
   if (!Load("dma_loopback")) GTEST_SKIP() << "dma_loopback not in this build";
   constexpr uint64_t kDma = 0xA0000000, kIntc = 0xA0010000;

@@ -684,5 +684,102 @@ TEST_F(SimDeviceTest, WaveformTrace) {
   EXPECT_GT(st.st_size, 100);
 }
 
+// The PS GPIO in Linux numbering (gpio-zynq): ZynqMP gpiochip338, 78 MIO then 96 EMIO;
+// Zynq-7000 gpiochip906, 54 MIO then 64 EMIO. No design needed: the controller is the PS's.
+TEST_F(SimDeviceTest, PsGpioChipsInLinuxNumbering) {
+  Make({.deterministic = true});
+  std::vector<GpioChipInfo> chips = dev_->GpioChips();
+  ASSERT_EQ(chips.size(), 1u);
+  EXPECT_EQ(chips[0].name, "gpiochip338");
+  EXPECT_EQ(chips[0].label, "zynqmp_gpio");
+  EXPECT_EQ(chips[0].base, 338);
+  EXPECT_EQ(chips[0].ngpio, 174);
+  EXPECT_EQ(chips[0].mio_pins, 78);
+  const DeviceInfo info = dev_->Info();
+  const AddressWindow* gpio = FindWindow(info, "GPIO");
+  ASSERT_NE(gpio, nullptr);
+  EXPECT_EQ(gpio->base, 0xFF0A0000u);
+  // gpio 420 is EMIO 4: bank 3 bit 4. Through the Device seam, seen in the registers.
+  ASSERT_TRUE(dev_->GpioSetDirection(420, GpioDirection::kOut).ok());
+  EXPECT_EQ(Read(0xFF0A0000 + 0x204 + 0x40 * 3) & 0x10, 0x10u);  // DIRM_3
+  EXPECT_EQ(Read(0xFF0A0000 + 0x208 + 0x40 * 3) & 0x10, 0x10u);  // OEN_3
+  EXPECT_EQ(dev_->GpioRead(420).value(), 0);                     // an output starts at 0
+  ASSERT_TRUE(dev_->GpioWrite(420, 1).ok());
+  EXPECT_EQ(Read(0xFF0A0000 + 0x4C), 0x10u);  // DATA_3
+  EXPECT_EQ(dev_->GpioRead(420).value(), 1);
+  // The last MIO pin (gpio 415: bank 2 bit 25) and the last EMIO pin (511: bank 5 bit 31).
+  ASSERT_TRUE(dev_->GpioSetDirection(415, GpioDirection::kOut).ok());
+  ASSERT_TRUE(dev_->GpioWrite(415, 1).ok());
+  EXPECT_EQ(Read(0xFF0A0000 + 0x48), 1u << 25);  // DATA_2
+  EXPECT_EQ(Read(0xFF0A0000 + 0x68), 1u << 25);  // DATA_2_RO: an MIO pad reads back
+  ASSERT_TRUE(dev_->GpioSetDirection(511, GpioDirection::kOut).ok());
+  ASSERT_TRUE(dev_->GpioWrite(511, 1).ok());
+  EXPECT_EQ(Read(0xFF0A0000 + 0x54), 1u << 31);  // DATA_5
+  // MMIO writes are what PYNQ-style code does: masked write of EMIO 4 back to 0.
+  Write(0xFF0A0000 + 0x18, (~(1u << 4) & 0xFFFFu) << 16);  // MASK_DATA_3_LSW
+  EXPECT_EQ(dev_->GpioRead(420).value(), 0);
+  // Released: an input again, and the PL's (empty: 0) level reads.
+  ASSERT_TRUE(dev_->GpioRelease(511).ok());
+  EXPECT_EQ(Read(0xFF0A0000 + 0x204 + 0x40 * 5), 0u);
+  EXPECT_EQ(dev_->GpioRead(511).value(), 0);
+
+  auto expect_error = [&](Status s, ErrorCode code, const std::string& text) {
+    ASSERT_FALSE(s.ok()) << text;
+    EXPECT_EQ(s.error().code, code) << s.error().message;
+    EXPECT_NE(s.error().message.find(text), std::string::npos) << s.error().message;
+  };
+  for (int bad : {337, 512, -1, 0}) {
+    expect_error(dev_->GpioSetDirection(bad, GpioDirection::kIn), ErrorCode::kInvalidArgument,
+                 "gpiochip338 (zynqmp_gpio) has gpio 338..511 (78 MIO, then 96 EMIO from 416)");
+    Result<int> r = dev_->GpioRead(bad);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    expect_error(dev_->GpioWrite(bad, 0), ErrorCode::kInvalidArgument, std::to_string(bad));
+    expect_error(dev_->GpioRelease(bad), ErrorCode::kInvalidArgument, std::to_string(bad));
+  }
+  expect_error(dev_->GpioWrite(420, 2), ErrorCode::kInvalidArgument,
+               "gpio 420 (EMIO 4 of gpiochip338): value 2 is neither 0 nor 1");
+  expect_error(dev_->GpioWrite(420, -1), ErrorCode::kInvalidArgument, "value -1");
+  expect_error(dev_->GpioWrite(340, 1), ErrorCode::kPermissionDenied,
+               "gpio 340 (MIO 2 of gpiochip338) is an input");
+  ASSERT_TRUE(dev_->GpioSetDirection(420, GpioDirection::kIn).ok());
+  expect_error(dev_->GpioWrite(420, 1), ErrorCode::kPermissionDenied,
+               "gpio 420 (EMIO 4 of gpiochip338) is an input");
+}
+
+TEST_F(SimDeviceTest, PsGpioOnPynqZ2IsGpiochip906) {
+  Make({.board = "Pynq-Z2", .deterministic = true});
+  std::vector<GpioChipInfo> chips = dev_->GpioChips();
+  ASSERT_EQ(chips.size(), 1u);
+  EXPECT_EQ(chips[0].name, "gpiochip906");
+  EXPECT_EQ(chips[0].label, "zynq_gpio");
+  EXPECT_EQ(chips[0].base, 906);
+  EXPECT_EQ(chips[0].ngpio, 118);
+  EXPECT_EQ(chips[0].mio_pins, 54);
+  const DeviceInfo info = dev_->Info();
+  const AddressWindow* gpio = FindWindow(info, "GPIO");
+  ASSERT_NE(gpio, nullptr);
+  EXPECT_EQ(gpio->base, 0xE000A000u);
+  // EMIO 0 is gpio 960: bank 2 bit 0; gpio 959 is MIO 53, bank 1 bit 21.
+  ASSERT_TRUE(dev_->GpioSetDirection(960, GpioDirection::kOut).ok());
+  ASSERT_TRUE(dev_->GpioWrite(960, 1).ok());
+  EXPECT_EQ(Read(0xE000A000 + 0x48), 1u);  // DATA_2
+  ASSERT_TRUE(dev_->GpioSetDirection(959, GpioDirection::kOut).ok());
+  ASSERT_TRUE(dev_->GpioWrite(959, 1).ok());
+  EXPECT_EQ(Read(0xE000A000 + 0x44), 1u << 21);  // DATA_1
+  Status s = dev_->GpioWrite(1023, 1);           // EMIO 63, an input
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("gpio 1023 (EMIO 63 of gpiochip906) is an input"),
+            std::string::npos)
+      << s.error().message;
+  Result<int> out = dev_->GpioRead(1024);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.error().message.find("gpiochip906 (zynq_gpio) has gpio 906..1023"),
+            std::string::npos)
+      << out.error().message;
+  // The ZynqMP controller's page is not on this board.
+  EXPECT_FALSE(dev_->MmioRead(0xFF0A0000, 4).ok());
+}
+
 }  // namespace
 }  // namespace pynq_remote::sim
