@@ -169,10 +169,14 @@ def test_1000_interrupts_in_a_row_none_lost(gpio_overlay, zu):
     events = 1000
     late = 0
 
+    gpio.write(DATA1, 0)
+    if gpio.read(IP_ISR) & CH2:
+        gpio.write(IP_ISR, CH2)
+
     async def main():
         nonlocal late
         for i in range(events):
-            value = (i % 255) + 1 if i % 2 else 0
+            value = (i % 255) + 1 if i % 2 == 0 else 0  # differs from the last: an event
             gpio.write(DATA1, value)  # the PL event: channel 2's inputs change
             await irq.wait()
             while not gpio.read(IP_ISR) & CH2:

@@ -133,8 +133,8 @@ class RemoteInterrupt:
         self._lock = threading.Lock()
         self._inflight = None
         self._resolved = False
+        self._resolve()
         if not _deferred:
-            self._resolve()
             self._register()
 
     def __repr__(self):
