@@ -114,11 +114,14 @@ def test_axi_gpio_input_change_raises_the_interrupt(gpio_overlay):
     async def main():
         for value in (0x5A, 0xA5, 0x01):
             waiter = asyncio.ensure_future(gpio.channel2[0:8].wait_for_value_async(value))
+            await asyncio.sleep(0)  # the waiter reads, enables the interrupt and waits
+            assert not waiter.done()
             gpio.channel1.write(value, 0xFF)
             await waiter
             assert gpio.channel2.read() == value
 
     run(main())
+    assert gpio.ip2intc_irpt.interrupt_id  # registered: the waits went to the board
     assert gpio.read(IP_IER) & CH2 == 0  # enabled only while someone waited
 
 

@@ -78,11 +78,13 @@ def test_emio_write_raises_the_pl_interrupt(overlay, zu):
 
         async def main():
             waiter = asyncio.ensure_future(gpio.channel2[3].wait_for_value_async(1))
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # the waiter reads, enables the interrupt and waits
+            assert not waiter.done()
             pin.write(1)
             await waiter
 
         run(main())
+        assert gpio.ip2intc_irpt.interrupt_id  # registered: the wait went to the board
         assert gpio.channel2[3].read() == 1
     finally:
         pin.release()
