@@ -25,6 +25,7 @@ import pynq_remote as pynq
 from conftest import budget
 from family_board import FamilyBoard, is_sim
 from pynq_remote._proto import interrupt_pb2, interrupt_pb2_grpc
+from pynq_remote._proto.pynq_remote.v1 import board_pb2, board_pb2_grpc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = os.path.normpath(os.path.join(HERE, "..", "..", "client", "python"))
@@ -68,6 +69,15 @@ def arm_channel2(gpio):
     gpio.write(IP_IER, CH2)
     if gpio.read(IP_ISR) & CH2:
         gpio.write(IP_ISR, CH2)
+
+
+def usage(address):
+    channel = grpc.insecure_channel(address)
+    try:
+        return board_pb2_grpc.BoardStub(channel).GetInfo(board_pb2.GetInfoRequest(),
+                                                         timeout=budget(10)).usage
+    finally:
+        channel.close()
 
 
 def health(address):
@@ -257,6 +267,7 @@ def test_client_killed_while_waiting_leaves_the_server_healthy(board, designs):
         pytest.skip("reads the server's /proc: a simulated board started here")
     address, pid = board.server.address, board.server.proc.pid
     fds_before = len(os.listdir(f"/proc/{pid}/fd"))
+    sessions_before = usage(address).open_sessions
     for _ in range(3):
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD.format(client=CLIENT, address=address,
@@ -280,6 +291,11 @@ def test_client_killed_while_waiting_leaves_the_server_healthy(board, designs):
     while len(os.listdir(f"/proc/{pid}/fd")) > fds_before + 4 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(os.listdir(f"/proc/{pid}/fd")) <= fds_before + 4
+    # The killed clients' sessions end (and with them their registrations).
+    deadline = time.monotonic() + budget(30)
+    while usage(address).open_sessions > sessions_before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert usage(address).open_sessions == sessions_before
 
 
 def test_reprogram_while_waiting_ends_the_wait_with_a_clear_error(gpio_overlay, zu, designs):

@@ -254,10 +254,11 @@ class RemoteInterrupt:
         timeout_ms = 0 if timeout is None else max(1, int(round(float(timeout) * 1000)))
         stub = _interrupt_stub(self.device)
         # No deadline: the wait lasts as long as the interrupt takes (the board's timeout_ms
-        # bounds it when asked), and the task's cancellation ends it.
+        # bounds it when asked), and the task's cancellation ends it. Not wait_for_ready: with
+        # no deadline, a board that is down would hold the wait for ever; it raises instead.
         call = stub.wait_for_interrupt.future(
             interrupt_pb2.WaitRequest(interrupt_id=self.interrupt_id, timeout_ms=timeout_ms),
-            timeout=None)
+            timeout=None, wait_for_ready=False)
         future = loop.create_future()
 
         def done(_call):
