@@ -1,6 +1,6 @@
-// libFuzzer target: the server's .hwh address-map reader on arbitrary bytes. Besides "no
-// crash, no sanitizer report", every answer must be one a caller can rely on: windows that
-// are non-empty, do not wrap, are sorted and unique and contain themselves; errors that are
+// libFuzzer target: the server's .hwh address-map and interrupt readers on arbitrary bytes.
+// Besides "no crash, no sanitizer report", every answer must be one a caller can rely on: windows
+// that are non-empty, do not wrap, are sorted and unique and contain themselves; errors that are
 // kInvalidArgument with a short, non-empty message.
 #include <cstdint>
 #include <cstdio>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "overlay/hwh_address_map.h"
+#include "overlay/hwh_interrupts.h"
 
 namespace {
 
@@ -58,8 +59,33 @@ void CheckWindows(const std::vector<OverlayWindow>& windows) {
 
 }  // namespace
 
+// The interrupt wiring reader on the same bytes: lines and indices in range, errors as above.
+void CheckInterrupts(std::string_view text) {
+  Result<pynq_remote::overlay::HwhInterrupts> irq =
+      pynq_remote::overlay::ParseHwhInterrupts(text, "fuzz.hwh");
+  if (!irq.ok()) {
+    const std::string& message = irq.error().message;
+    if (irq.error().code != ErrorCode::kInvalidArgument || message.empty() ||
+        message.size() > 2048) {
+      std::fprintf(stderr, "fuzz_hwh: bad interrupt error (code %d): %.300s\n",
+                   static_cast<int>(irq.error().code), message.c_str());
+      std::abort();
+    }
+    return;
+  }
+  for (const auto& pin : irq.value().pins) {
+    if (pin.ps_line < -1 || pin.ps_line > 15 || pin.index < 0 || pin.path.empty() ||
+        (pin.controller.empty() && pin.ps_line != pin.index)) {
+      std::fprintf(stderr, "fuzz_hwh: bad interrupt pin %s: line %d index %d\n", pin.path.c_str(),
+                   pin.ps_line, pin.index);
+      std::abort();
+    }
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  CheckInterrupts(text);
   Result<std::vector<OverlayWindow>> windows =
       pynq_remote::overlay::ParseHwhAddressMap(text, "fuzz.hwh");
   if (windows.ok()) {

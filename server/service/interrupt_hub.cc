@@ -497,6 +497,9 @@ void InterruptHub::RunDispatcher(Dispatcher* d) {
       }
     }
     const auto after = Clock::now();
+    // Every wait on a pending registration sees the event (a client may wait on one id
+    // from several tasks); the flag is consumed once they all have.
+    std::vector<Reg*> consumed;
     for (auto it = waiters_.begin(); it != waiters_.end();) {
       if (!mine(it->second)) {
         ++it;
@@ -504,7 +507,7 @@ void InterruptHub::RunDispatcher(Dispatcher* d) {
       }
       auto reg = regs_.find(it->second.id);
       if (reg != regs_.end() && reg->second.pending) {
-        reg->second.pending = false;
+        consumed.push_back(&reg->second);
         done.emplace_back(std::move(it->second.done),
                           Outcome(IrqWaitOutcome::Kind::kFired, "", reg->second.sim_ps));
       } else if (after >= it->second.deadline) {
@@ -515,6 +518,7 @@ void InterruptHub::RunDispatcher(Dispatcher* d) {
       }
       it = waiters_.erase(it);
     }
+    for (Reg* reg : consumed) reg->pending = false;
     if (!done.empty()) {
       lock.unlock();
       Run(done);
