@@ -8,8 +8,8 @@
 //               bytes of serialized request (a short last one takes what is left); unary
 //               calls use the first, streaming calls up to kMaxMessages.
 // Ids cannot be guessed (128 random bits), so string fields spelled "@buf", "@sbuf",
-// "@mmio" or "@sess" become the fixture's sessionless buffer, session buffer, MMIO handle
-// and session id.
+// "@mmio", "@gpio" or "@sess" become the fixture's sessionless buffer, session buffer, MMIO
+// handle, sessionless output GPIO id and session id.
 // Invariants: no crash or sanitizer report; every call answers within its deadline (a hang
 // is a bug: the handlers must never block on a client's input); afterwards the server's
 // books balance: each buffer it lists is one the device holds, the session table's totals
@@ -125,7 +125,12 @@ class Server {
     if (buf_.empty() || !state.buffers.Find(buf_)) buf_ = Allocate("");
     if (sbuf_.empty() || !state.buffers.Find(sbuf_)) sbuf_ = Allocate(session_id_);
     if (mmio_.empty() || !state.mmios.Find(mmio_)) mmio_ = GetMmio();
-    placeholders_ = {{"@buf", buf_}, {"@sbuf", sbuf_}, {"@mmio", mmio_}, {"@sess", session_id_}};
+    if (gpio_.empty() || !state.gpios.Find("", gpio_).ok()) gpio_ = GetGpio();
+    placeholders_ = {{"@buf", buf_},
+                     {"@sbuf", sbuf_},
+                     {"@mmio", mmio_},
+                     {"@gpio", gpio_},
+                     {"@sess", session_id_}};
     return !session_id_.empty() && !buf_.empty() && !sbuf_.empty();
   }
 
@@ -183,6 +188,18 @@ class Server {
     if (region) state.sessions.Release(region->owner, 0, 1);
   }
 
+  // What a successful get_gpio made: unexported at once, as its caller.
+  void Unexport(const std::string& id, uint8_t caller) {
+    if (id.empty() || id == gpio_) return;
+    gpio::GpioUnexportRequest request;
+    request.set_gpio_id(id);
+    gpio::GpioUnexportResponse response;
+    auto context = Context(caller);
+    grpc::Status status = gpio->unexport(context.get(), request, &response);
+    if (!status.ok())
+      Fail("unexporting " + id + " that get_gpio just made: " + status.error_message());
+  }
+
   // The books balance (see the top). The reaper runs on its own thread, so a mismatch
   // gets a second look before it counts.
   void CheckBooks(const std::string& after) {
@@ -208,6 +225,7 @@ class Server {
     auto& state = services_->state();
     const auto buffers = state.buffers.Snapshot();
     const auto mmios = state.mmios.Snapshot();
+    const size_t gpios = state.gpios.size();
     if (device_.live_allocations() != buffers.size()) {
       return std::to_string(buffers.size()) + " buffers listed, the device holds " +
              std::to_string(device_.live_allocations());
@@ -216,10 +234,18 @@ class Server {
     for (const auto& [id, entry] : buffers) bytes += (entry.size + 4095) / 4096 * 4096;
     const pynq_remote::Usage total = state.sessions.total();
     const size_t irqs = services_->interrupt_hub().registrations();
-    if (total.handles != buffers.size() + mmios.size() + irqs) {
+    if (total.handles != buffers.size() + mmios.size() + gpios + irqs) {
       return "session totals count " + std::to_string(total.handles) + " handles, " +
-             std::to_string(buffers.size() + mmios.size() + irqs) + " exist (" +
-             std::to_string(irqs) + " interrupt registrations)";
+             std::to_string(buffers.size() + mmios.size() + gpios + irqs) + " exist (" +
+             std::to_string(gpios) + " GPIO ids, " + std::to_string(irqs) +
+             " interrupt registrations)";
+    }
+    // Every pin the device holds claimed is held by an id, and the other way round.
+    std::set<int> held;
+    for (const auto& [id, entry] : state.gpios.Snapshot()) held.insert(entry.gpio);
+    if (device_.gpio_claimed() != held.size()) {
+      return std::to_string(held.size()) + " GPIO pins held by ids, the device has " +
+             std::to_string(device_.gpio_claimed()) + " claimed";
     }
     if (total.bytes != bytes) {
       return "session totals count " + Hex(total.bytes) + " bytes, buffers hold " + Hex(bytes);
@@ -266,6 +292,19 @@ class Server {
     return response.mmio_id();  // empty where the policy allows no PL access yet
   }
 
+  std::string GetGpio() {
+    gpio::GetGpioRequest request;
+    request.set_index(FakeDevice::kGpioBase + 4);
+    request.set_direction("out");
+    gpio::GetGpioResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = gpio->get_gpio(&context, request, &response);
+    if (!status.ok() || response.has_message()) {
+      Fail("get_gpio: " + status.error_message() + " " + response.message());
+    }
+    return response.gpio_id();
+  }
+
   FakeDevice device_;
   TestRoot root_;
   std::unique_ptr<Services> services_;
@@ -273,7 +312,7 @@ class Server {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::ClientContext> attach_context_;
   std::unique_ptr<grpc::ClientReaderWriter<v1::SessionRequest, v1::SessionEvent>> attach_;
-  std::string session_id_, buf_, sbuf_, mmio_;
+  std::string session_id_, buf_, sbuf_, mmio_, gpio_;
   std::map<std::string, std::string> placeholders_;
 };
 
@@ -813,33 +852,64 @@ std::vector<Rpc> MakeRpcs() {
       "/interrupt.RemoteInterrupt/release_interrupt", PR_UNARY(interrupt, release_interrupt),
       {{Encode<interrupt::ReleaseRequest>([](auto& r) { r.set_interrupt_id("irq_0"); })}}));
 
-  // gpio.Gpio
+  // gpio.Gpio (FakeDevice: gpiochip500 "zynqmp_gpio" 500..507, gpiochip600 "pl_gpio" 600..601)
   rpcs.push_back(Unary<gpio::GetGpioRequest, gpio::GetGpioResponse>(
-      "/gpio.Gpio/get_gpio", PR_UNARY(gpio, get_gpio), {{Encode<gpio::GetGpioRequest>([](auto& r) {
-        r.set_index(3);
-        r.set_direction("out");
-      })}}));
+      "/gpio.Gpio/get_gpio", PR_UNARY(gpio, get_gpio),
+      [](Server& s, uint8_t caller, const gpio::GetGpioResponse& r) {
+        s.Unexport(r.gpio_id(), caller);
+      },
+      {{Encode<gpio::GetGpioRequest>([](auto& r) {
+         r.set_index(FakeDevice::kGpioBase + 4);
+         r.set_direction("out");
+       })},
+       {Encode<gpio::GetGpioRequest>([](auto& r) {
+         r.set_index(FakeDevice::kGpioBase + 1);
+         r.set_direction("in");
+       })},
+       {Encode<gpio::GetGpioRequest>([](auto& r) {
+         r.set_index(9999);
+         r.set_direction("out");
+       })},
+       {Encode<gpio::GetGpioRequest>([](auto& r) {
+         r.set_index(-1);
+         r.set_direction("sideways");
+       })}}));
   rpcs.push_back(Unary<gpio::GpioReadRequest, gpio::GpioReadResponse>(
       "/gpio.Gpio/read", PR_UNARY(gpio, read),
-      {{Encode<gpio::GpioReadRequest>([](auto& r) { r.set_gpio_id("gpio-0"); })}}));
+      {{Encode<gpio::GpioReadRequest>([](auto& r) { r.set_gpio_id("@gpio"); })},
+       {Encode<gpio::GpioReadRequest>([](auto& r) { r.set_gpio_id("gpio_999"); })}}));
   rpcs.push_back(Unary<gpio::GpioWriteRequest, gpio::GpioWriteResponse>(
-      "/gpio.Gpio/write", PR_UNARY(gpio, write), {{Encode<gpio::GpioWriteRequest>([](auto& r) {
-        r.set_gpio_id("gpio-0");
-        r.set_value(1);
-      })}}));
+      "/gpio.Gpio/write", PR_UNARY(gpio, write),
+      {{Encode<gpio::GpioWriteRequest>([](auto& r) {
+         r.set_gpio_id("@gpio");
+         r.set_value(1);
+       })},
+       {Encode<gpio::GpioWriteRequest>([](auto& r) {
+         r.set_gpio_id("@gpio");
+         r.set_value(2);
+       })},
+       {Encode<gpio::GpioWriteRequest>([](auto& r) {
+         r.set_gpio_id("gpio_999");
+         r.set_value(0);
+       })}}));
   rpcs.push_back(Unary<gpio::GpioUnexportRequest, gpio::GpioUnexportResponse>(
       "/gpio.Gpio/unexport", PR_UNARY(gpio, unexport),
-      {{Encode<gpio::GpioUnexportRequest>([](auto& r) { r.set_gpio_id("gpio-0"); })}}));
+      {{Encode<gpio::GpioUnexportRequest>([](auto& r) { r.set_gpio_id("@gpio"); })},
+       {Encode<gpio::GpioUnexportRequest>([](auto& r) { r.set_gpio_id("gpio_999"); })}}));
   rpcs.push_back(Unary<gpio::GpioIsExportedRequest, gpio::GpioIsExportedResponse>(
       "/gpio.Gpio/is_exported", PR_UNARY(gpio, is_exported),
-      {{Encode<gpio::GpioIsExportedRequest>([](auto& r) { r.set_gpio_id("gpio-0"); })}}));
+      {{Encode<gpio::GpioIsExportedRequest>([](auto& r) { r.set_gpio_id("@gpio"); })},
+       {Encode<gpio::GpioIsExportedRequest>([](auto& r) { r.set_gpio_id("gpio_999"); })}}));
   rpcs.push_back(Unary<gpio::GetGpioBasePathRequest, gpio::GetGpioBasePathResponse>(
       "/gpio.Gpio/get_gpio_base_path", PR_UNARY(gpio, get_gpio_base_path),
-      {{Encode<gpio::GetGpioBasePathRequest>(
-          [](auto& r) { r.set_target_label("zynqmp_gpio"); })}}));
+      {{""},
+       {Encode<gpio::GetGpioBasePathRequest>([](auto& r) { r.set_target_label("pl_gpio"); })},
+       {Encode<gpio::GetGpioBasePathRequest>([](auto& r) { r.set_target_label("nope"); })}}));
   rpcs.push_back(Unary<gpio::GetGpioNPinsRequest, gpio::GetGpioNPinsResponse>(
       "/gpio.Gpio/get_gpio_npins", PR_UNARY(gpio, get_gpio_npins),
-      {{Encode<gpio::GetGpioNPinsRequest>([](auto& r) { r.set_target_label("zynqmp_gpio"); })}}));
+      {{""},
+       {Encode<gpio::GetGpioNPinsRequest>([](auto& r) { r.set_target_label("zynqmp_gpio"); })},
+       {Encode<gpio::GetGpioNPinsRequest>([](auto& r) { r.set_target_label("nope"); })}}));
 
   // pynq_remote.v1.Session
   rpcs.push_back(BidiStream<v1::SessionRequest, v1::SessionEvent>(

@@ -8,11 +8,13 @@
 #include "device/mmio_access.h"
 #include "device/ps_clocks.h"
 #include "device/ps_windows.h"
+#include "state/log.h"
 #include "zynq/board_files.h"
 #include "zynq/device_tree.h"
 #include "zynq/dma_memory.h"
 #include "zynq/fpga_manager_sysfs.h"
 #include "zynq/phys_mapper.h"
+#include "zynq/ps_gpio.h"
 #include "zynq/uio_interrupts.h"
 #include "zynq/xrt_memory.h"
 
@@ -48,7 +50,7 @@ class ZynqDevice final : public Device {
              std::unique_ptr<SysfsFpgaManager> fpga, std::unique_ptr<PhysMapper> mapper,
              std::vector<AddressWindow> mmio_windows,
              std::vector<std::unique_ptr<DmaMemory>> memories, std::unique_ptr<UioInterrupts> irqs,
-             std::string memory_none_reason)
+             std::unique_ptr<PsGpio> gpio, std::string memory_none_reason)
       : files_(std::move(files)),
         facts_(std::move(facts)),
         fpga_(std::move(fpga)),
@@ -56,6 +58,7 @@ class ZynqDevice final : public Device {
         mmio_windows_(std::move(mmio_windows)),
         memories_(std::move(memories)),
         irqs_(std::move(irqs)),
+        gpio_(std::move(gpio)),
         memory_none_reason_(std::move(memory_none_reason)),
         arch_(KernelArch()) {}
 
@@ -138,6 +141,14 @@ class ZynqDevice final : public Device {
 
   void Shutdown() override { irqs_->Shutdown(); }
 
+  std::vector<GpioChipInfo> GpioChips() const override { return gpio_->Chips(); }
+  Status GpioSetDirection(int gpio, GpioDirection direction) override {
+    return gpio_->SetDirection(gpio, direction);
+  }
+  Result<int> GpioRead(int gpio) override { return gpio_->Read(gpio); }
+  Status GpioWrite(int gpio, int value) override { return gpio_->Write(gpio, value); }
+  Status GpioRelease(int gpio) override { return gpio_->Release(gpio); }
+
   Status SetPlClock(int index, double mhz) override {
     Result<double> set = SetPlClockMhz(facts_.family, index, mhz, ReadReg(), WriteReg());
     if (!set.ok()) return set.error();
@@ -211,6 +222,7 @@ class ZynqDevice final : public Device {
   const std::vector<AddressWindow> mmio_windows_;
   const std::vector<std::unique_ptr<DmaMemory>> memories_;
   const std::unique_ptr<UioInterrupts> irqs_;
+  const std::unique_ptr<PsGpio> gpio_;
   const std::string memory_none_reason_;
   const std::string arch_;
 };
@@ -382,10 +394,12 @@ std::unique_ptr<Device> CreateZynqDevice(const ZynqOptions& options, std::string
   }
   std::unique_ptr<UioInterrupts> irqs =
       UioInterrupts::Discover(*files, facts.value().family == PsFamily::kZynqMP);
+  std::unique_ptr<PsGpio> gpio = PsGpio::Discover(*files);
+  LogInfo(gpio->Describe());
   return std::make_unique<ZynqDevice>(std::move(files), std::move(facts).value(),
                                       std::move(fpga).value(), std::move(mapper).value(),
                                       std::move(mmio_windows), std::move(memories), std::move(irqs),
-                                      none_reason);
+                                      std::move(gpio), none_reason);
 }
 
 }  // namespace pynq_remote::zynq

@@ -16,10 +16,15 @@ directory laid out like a board's / runs the whole backend without one:
   proc/version, proc/interrupts   what PYNQ reads
   sys/class/uio/uio0 + dev/uio0   a FIFO standing in for the UIO device of PL interrupt 0
   sys/kernel/debug/clk/           the clock framework's rates
+  sys/class/gpio/gpiochipN        the PS GPIO controller (label, base, ngpio), its device
+                                  directory naming the character device gpiochip0, and
+                                  export/unexport; dev/gpiochip0 is a plain file, so it
+                                  fails to open as a GPIO chip and pins go through sysfs
 
 There is no logic behind any of it: MMIO reaches plain memory, programming succeeds
 whatever the bitstream (unless a test writes an error word into `state`), and an interrupt
-fires only when something writes 4 bytes into dev/uio0.
+fires only when something writes 4 bytes into dev/uio0. Nothing plays the kernel's part of
+GPIO export either: export_gpio(root, n) makes sys/class/gpio/gpioN/ as the kernel would.
 
 Usage: make_fake_board.py DIR [--family zynqmp|zynq7000] [--udmabuf-mb N]
 """
@@ -49,6 +54,8 @@ PROFILES = {
         "udmabuf_phys": 0x70000000,
         "irq0_gic_id": 121,
         "clk_names": ["pl0_ref", "pl1_ref", "pl2_ref", "pl3_ref"],
+        # Linux numbering as on a ZCU104 with a 6.1 kernel: 78 MIO pins, then 96 EMIO.
+        "gpio": ("gpiochip338", "zynqmp_gpio", 338, 174, "devices/platform/axi/ff0a0000.gpio"),
     },
     "zynq7000": {
         "compatible": ["tul,pynq-z2", "xlnx,zynq-7000"],
@@ -64,6 +71,8 @@ PROFILES = {
         "udmabuf_phys": 0x1C000000,
         "irq0_gic_id": 61,
         "clk_names": ["fclk0", "fclk1", "fclk2", "fclk3"],
+        # 54 MIO pins, then 64 EMIO.
+        "gpio": ("gpiochip906", "zynq_gpio", 906, 118, "devices/soc0/axi/e000a000.gpio"),
     },
 }
 
@@ -110,6 +119,36 @@ def _seed_zynq7000_registers(dev_mem):
     _poke32(dev_mem, 0xF8000108, 20 << 12)  # IO PLL 1000 MHz
     for n in range(4):
         _poke32(dev_mem, 0xF8000170 + 0x10 * n, (1 << 20) | (10 << 8))  # IO PLL/10/1
+
+
+def _symlink(root, link, target):
+    full = os.path.join(root, link)
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    if not os.path.islink(full):
+        os.symlink(os.path.relpath(os.path.join(root, target), os.path.dirname(full)), full)
+
+
+def _make_gpio(root, profile):
+    # As a 6.1 kernel lays it out: the controller's platform device holds the sysfs class
+    # entry (gpio/gpiochipBASE) and the GPIO device (gpiochip0, /dev/gpiochip0).
+    name, label, base, ngpio, device = profile["gpio"]
+    chip_dir = f"sys/{device}/gpio/{name}"
+    for leaf, text in (("label", label + "\n"), ("base", f"{base}\n"),
+                       ("ngpio", f"{ngpio}\n")):
+        _write(root, f"{chip_dir}/{leaf}", text)
+    os.makedirs(os.path.join(root, f"sys/{device}/gpiochip0"), exist_ok=True)
+    _symlink(root, f"{chip_dir}/device", f"sys/{device}")
+    _symlink(root, f"sys/class/gpio/{name}", chip_dir)
+    _symlink(root, "sys/bus/gpio/devices/gpiochip0", f"sys/{device}/gpiochip0")
+    for leaf in ("export", "unexport"):
+        _write(root, f"sys/class/gpio/{leaf}", "")
+    _write(root, "dev/gpiochip0", "")
+
+
+def export_gpio(root, gpio, value=0):
+    """Plays the kernel's part of writing `gpio` to export: makes sys/class/gpio/gpioN/."""
+    _write(root, f"sys/class/gpio/gpio{gpio}/direction", "in\n")
+    _write(root, f"sys/class/gpio/gpio{gpio}/value", f"{value}\n")
 
 
 def make_fake_board(root, family="zynqmp", udmabuf_mb=256):
@@ -175,6 +214,7 @@ def make_fake_board(root, family="zynqmp", udmabuf_mb=256):
 
     for clk in profile["clk_names"]:
         _write(root, f"sys/kernel/debug/clk/{clk}/clk_rate", "99999999\n")
+    _make_gpio(root, profile)
     return profile
 
 
