@@ -21,6 +21,11 @@ from UPSTREAM with ``PYNQ_REMOTE_DEVICES=127.0.0.1``, loads every generated over
                 c_include_sg = 1): descriptor chains through the FIFO and back, transfers
                 longer than the 14-bit length register spread over several descriptors
                 (RemoteBuffer gets the close() its wait() calls: see the flow);
+* emio_gpio_loop: the PS GPIO's EMIO pins through the PL: ip_dict has axi_gpio_0 and
+                axi_intc_0, the GPIO interrupt reaches axi_intc_0; the PS side's pins are the
+                server's gpio service (our client's business: hil-tests), so here the loop is
+                seen from the PL: channel 1 written, the EMIO inputs' DATA_RO read by MMIO at
+                the PS GPIO controller (0xFF0A006C, bits 15:8);
 * pynqz2_dma:   a Zynq-7000 design on a Pynq-Z2 server (``-- --board Pynq-Z2``): upstream's
                 Clocks (fclk0 100 MHz, set to 50 and back), AxiGPIO on GP1 and its DMA driver
                 through HP0. Designs of another board than ZCU104 (BOARD_OF) run by default
@@ -54,7 +59,7 @@ import time
 SKIP = 77
 PORT = 7967
 OVERLAYS = ("ref_accel", "dma_loopback", "gpio_intc", "stream_scale", "resizer", "dual_dma",
-            "dma_sg_loopback", "pynqz2_dma", "high_regs")
+            "dma_sg_loopback", "pynqz2_dma", "emio_gpio_loop", "high_regs")
 ON_REQUEST = {"high_regs"}   # design packages a test builds: run with --only only
 BOARD_OF = {"pynqz2_dma": "Pynq-Z2"}   # the rest are ZCU104 designs
 
@@ -130,6 +135,38 @@ def flow_gpio_intc(pynq, np, bit):
     assert gpio.read(0x120) & 0x2, "no GPIO interrupt"
     assert intc.read(0x04) & 0x1, "the interrupt is not pending at axi_intc_0"
     return "AxiGPIO channel 1 -> 2 loop; interrupt pending at axi_intc_0"
+
+
+def flow_emio_gpio_loop(pynq, np, bit):
+    from pynq.lib import AxiGPIO
+    ol = pynq.Overlay(bit)
+    for name in ("axi_gpio_0", "axi_intc_0"):
+        assert name in ol.ip_dict, sorted(ol.ip_dict)
+    gpio = ol.axi_gpio_0
+    assert isinstance(gpio, AxiGPIO), type(gpio)
+    assert "axi_intc_0" in ol.interrupt_controllers, ol.interrupt_controllers
+    pin = ol.interrupt_pins.get("axi_gpio_0/ip2intc_irpt")
+    assert pin and pin["controller"] == "axi_intc_0", ol.interrupt_pins
+    # AXI GPIO channel 1 -> PS EMIO inputs 8..15: bank 3's DATA_RO (gpio-zynq's register).
+    ps_gpio = pynq.MMIO(0xFF0A0000, 0x1000)
+    gpio.setdirection("out", channel=1)
+    for value in (0x5A, 0xA5, 0x00):
+        gpio.channel1.write(value, 0xFF)
+        got = (ps_gpio.read(0x6C) >> 8) & 0xFF
+        assert got == value, "EMIO 8..15 read %#x, AXI GPIO drove %#x" % (got, value)
+    # PS EMIO outputs 0..7 -> channel 2 (DIRM_3, OEN_3, DATA_3), and its interrupt.
+    intc = ol.axi_intc_0
+    gpio.write(0x128, 0x2)   # IP IER: channel 2 changes
+    gpio.write(0x11C, 0x80000000)
+    intc.write(0x08, 0x1)    # IER: input 0
+    intc.write(0x1C, 0x3)    # MER: ME | HIE
+    ps_gpio.write(0x204 + 0x40 * 3, 0xFF)
+    ps_gpio.write(0x208 + 0x40 * 3, 0xFF)
+    ps_gpio.write(0x4C, 0x3C)
+    assert gpio.channel2.read() & 0xFF == 0x3C, hex(gpio.channel2.read())
+    assert gpio.read(0x120) & 0x2, "no GPIO interrupt"
+    assert intc.read(0x04) & 0x1, "the interrupt is not pending at axi_intc_0"
+    return "axi_gpio_0 channel 1 -> EMIO 8..15, EMIO 0..7 -> channel 2 with its interrupt"
 
 
 def flow_stream_scale(pynq, np, bit):

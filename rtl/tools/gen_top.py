@@ -750,11 +750,13 @@ class Design:
             if "index" not in entry:
                 raise DesignError("%s: needs \"index\", the first EMIO pin of the slice" % what)
             first = entry["index"]
-            if not isinstance(first, int) or isinstance(first, bool) or first < 0 or \
-                    first + width > pins:
-                raise DesignError("%s: EMIO pins %r..%r of %s: %s has EMIO pins 0..%d" %
-                                  (what, first, first + width - 1 if isinstance(first, int)
-                                   else "?", ps_port, self.fam["title"], pins - 1))
+            if not isinstance(first, int) or isinstance(first, bool):
+                raise DesignError("%s: index %r is not a number (the first EMIO pin)" %
+                                  (what, first))
+            if first < 0 or first + width > pins:
+                raise DesignError("%s: EMIO pins %d..%d of %s: %s has EMIO pins 0..%d" %
+                                  (what, first, first + width - 1, ps_port, self.fam["title"],
+                                   pins - 1))
             if not ps_drives:
                 for b in range(first, first + width):
                     if b in driven:

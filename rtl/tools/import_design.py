@@ -422,6 +422,7 @@ def import_manifest(hwh, rtl_lib, name, board=None, maps=None, stand_in=False):
 
     interrupts = _interrupts(hwh, ps_name, kinds, mapped, warnings)
     wires, extra = _wires(hwh, ps_name, kinds, mapped)
+    emio = _emio(hwh, ps_name, {e["name"] for e in extra} | set(mapped))
     instances += extra
     for e in extra:
         entry = ip_catalog.NETS[ip_catalog.stem(e["vlnv"])]
@@ -440,6 +441,8 @@ def import_manifest(hwh, rtl_lib, name, board=None, maps=None, stand_in=False):
         "interrupts": interrupts, "wires": wires,
         "_user_files": user_files, "_warnings": warnings, "_notes": notes,
     }
+    if emio:
+        manifest["emio"] = emio
     return manifest
 
 
@@ -541,6 +544,34 @@ def _wires(hwh, ps_name, kinds, mapped):
                         continue
                     wires.append({"from": "%s/%s" % (inst, p["name"]), "to": "%s/%s" % (ci, cp)})
     return wires, extra
+
+
+# The PS's EMIO GPIO pins as the .hwh names them (zynq_ultra_ps_e, processing_system7) -> the
+# shell's ports (gen_top.EMIO_PORTS).
+EMIO_HWH_PORTS = {"emio_gpio_o": "emio_gpio_o", "emio_gpio_t": "emio_gpio_t",
+                  "emio_gpio_i": "emio_gpio_i", "GPIO_O": "emio_gpio_o", "GPIO_T": "emio_gpio_t",
+                  "GPIO_I": "emio_gpio_i"}
+
+
+def _emio(hwh, ps_name, live):
+    """The PS's EMIO pins wired to modelled cells (an xlslice's Din, an xlconcat's dout, an IP
+    port of the full EMIO width) as manifest "emio" entries, from pin 0."""
+    entries = []
+    for m in hwh.modules:
+        if m["instance"] != ps_name:
+            continue
+        for p in m["ports"]:
+            shell = EMIO_HWH_PORTS.get(p["name"])
+            if shell is None:
+                continue
+            for ci, cp in p["connections"]:
+                if ci not in live:
+                    continue
+                if shell == "emio_gpio_i":
+                    entries.append({"from": "%s/%s" % (ci, cp), "to": shell, "index": 0})
+                else:
+                    entries.append({"from": shell, "index": 0, "to": "%s/%s" % (ci, cp)})
+    return entries
 
 
 # ---------------------------------------------------------------------------- the Vivado .bit

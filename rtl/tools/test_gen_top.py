@@ -354,6 +354,9 @@ class GenTopTest(unittest.TestCase):
         bad["emio"].append({"from": "b/interrupt", "to": "emio_gpio_i", "index": 95})
         self.fails(bad, "emio_gpio_i pin 95 driven twice (a/interrupt and b/interrupt)")
         bad = copy.deepcopy(m)
+        bad["emio"][0]["index"] = "4"
+        self.fails(bad, "emio[0]: index '4' is not a number")
+        bad = copy.deepcopy(m)
         del bad["emio"][0]["index"]
         self.fails(bad, "needs \"index\"")
         bad = copy.deepcopy(m)

@@ -342,6 +342,20 @@ class GeneratedDesigns(Base):
         m = self.roundtrip("dual_dma")
         self.assertIn("@ip/common/axi_interconnect.v", m["sources"])
 
+    def test_emio_through_xlslice_and_xlconcat(self):
+        # The PS's EMIO pins come back as "emio" entries on the xlslice / xlconcat cells.
+        manifest = os.path.join(DESIGNS, "emio_gpio_loop", "manifest.json")
+        out = os.path.join(self.tmp, "emio_gpio_loop")
+        gen_design.generate_files(argparse.Namespace(manifest=manifest, out_dir=out,
+                                                     header_dir=None))
+        m = self.manifest(os.path.join(out, "emio_gpio_loop.hwh"), maps={})
+        key = lambda x: json.dumps(x, sort_keys=True)  # noqa: E731
+        self.assertEqual(sorted(map(key, m["emio"])), sorted(map(key, [
+            {"from": "emio_gpio_o", "index": 0, "to": "xlslice_0/Din"},
+            {"from": "xlconcat_0/dout", "to": "emio_gpio_i", "index": 0}])))
+        self.assertIn({"from": "xlslice_0/Dout", "to": "axi_gpio_0/gpio2_io_i"}, m["wires"])
+        self.assertIn({"from": "axi_gpio_0/gpio_io_o", "to": "xlconcat_0/In1"}, m["wires"])
+
     def test_stream_scale_with_hls_verilog(self):
         self.roundtrip("stream_scale", rtl=(os.path.join(REPO, "rtl", "ip", "hls_stream_scale"),),
                        maps={"hls_stream_scale_0": "pr_hls_stream_scale"})

@@ -28,6 +28,14 @@ TEST(MmioPolicy, OverlayModeAllowsTheDeclaredWindowsAndThePsPagesOnly) {
   EXPECT_FALSE(policy.Check(0xFF000000, 4).ok()) << "a PS page PYNQ does not need";
 }
 
+TEST(MmioPolicy, ThePsGpioControllersAreOnTheDefaultAllowList) {
+  MmioPolicy policy(MmioPolicyMode::kOverlay, kBus, DefaultPsAllowlist());
+  policy.SetOverlay("design.bin", kDeclared);
+  EXPECT_TRUE(policy.Check(0xFF0A0000 + 0x204 + 0x40 * 3, 4).ok());  // ZynqMP DIRM_3
+  EXPECT_TRUE(policy.Check(0xE000A000 + 0x48, 4).ok());              // Zynq-7000 DATA_2
+  EXPECT_FALSE(policy.Check(0xFF0A1000, 4).ok());                    // past the page
+}
+
 TEST(MmioPolicy, OverlayModeWithoutAnAddressMapFallsBackToThePlBus) {
   MmioPolicy policy(MmioPolicyMode::kOverlay, kBus, DefaultPsAllowlist());
   EXPECT_TRUE(policy.Check(0xA8000000, 4).ok()) << "empty PL: the board says not programmed";
@@ -87,8 +95,9 @@ TEST(MmioPolicy, ParsesModesAndWindowSpecs) {
   EXPECT_EQ(w->base, 0xA0000000u);
   EXPECT_EQ(w->size, 0x1000u);
   EXPECT_TRUE(ParseWindowSpec("4096:16"));
-  for (const char* bad : {"", ":", "0xA0000000", "0xA0000000:0", "x:1", "1:-1", "-1:4",
-                          "0xFFFFFFFFFFFFF000:0x2000", "1:2:3", "0x1 :4", "99999999999999999999:1"}) {
+  for (const char* bad :
+       {"", ":", "0xA0000000", "0xA0000000:0", "x:1", "1:-1", "-1:4", "0xFFFFFFFFFFFFF000:0x2000",
+        "1:2:3", "0x1 :4", "99999999999999999999:1"}) {
     EXPECT_FALSE(ParseWindowSpec(bad)) << bad;
   }
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "state/fpga_manager.h"
 #include "test_root.h"
 
 namespace pynq_remote::service {
@@ -276,6 +277,27 @@ TEST(RootFsOpen, TheKernelResolverIsUsedWhereItExists) {
   EXPECT_TRUE(root.value().Exists("/").value());
   // Informational: qemu-user and kernels before 5.6 have no openat2, and the walker serves.
   std::printf("openat2 in use: %s\n", OpenInRootUsesOpenat2() ? "yes" : "no (the walker)");
+}
+
+// A sim root shows the PS GPIO chips as Linux's sysfs does, for discovery by label.
+TEST(PopulateSimRoot, WritesTheGpioChips) {
+  testing::TestRoot tmp;
+  Result<RootFs> root = RootFs::Open(tmp.path());
+  ASSERT_TRUE(root.ok()) << root.error().message;
+  DeviceInfo info;
+  info.board = "ZCU104";
+  info.arch = "aarch64";
+  ASSERT_TRUE(
+      PopulateSimRoot(root.value(), info, {{"gpiochip338", "zynqmp_gpio", 338, 174, 78}}).ok());
+  const std::pair<const char*, const char*> files[] = {
+      {"/sys/class/gpio/gpiochip338/label", "zynqmp_gpio\n"},
+      {"/sys/class/gpio/gpiochip338/base", "338\n"},
+      {"/sys/class/gpio/gpiochip338/ngpio", "174\n"}};
+  for (const auto& [path, want] : files) {
+    Result<std::string> text = root.value().ReadAll(path, 64);
+    ASSERT_TRUE(text.ok()) << path;
+    EXPECT_EQ(text.value(), want);
+  }
 }
 
 }  // namespace

@@ -718,6 +718,10 @@ TEST_F(SimDeviceTest, PsGpioChipsInLinuxNumbering) {
   // MMIO writes are what PYNQ-style code does: masked write of EMIO 4 back to 0.
   Write(0xFF0A0000 + 0x18, (~(1u << 4) & 0xFFFFu) << 16);  // MASK_DATA_3_LSW
   EXPECT_EQ(dev_->GpioRead(420).value(), 0);
+  // The controller's APB port takes words: a halfword is a slave error, not a partial access.
+  Result<uint64_t> half = dev_->MmioRead(0xFF0A0000 + 0x4C, 2);
+  ASSERT_FALSE(half.ok());
+  EXPECT_EQ(half.error().code, ErrorCode::kBusSlvErr);
   // Released: an input again, and the PL's (empty: 0) level reads.
   ASSERT_TRUE(dev_->GpioRelease(511).ok());
   EXPECT_EQ(Read(0xFF0A0000 + 0x204 + 0x40 * 5), 0u);
