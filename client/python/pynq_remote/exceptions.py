@@ -122,6 +122,32 @@ class DmaTimeoutError(RemoteError, TimeoutError):
         self.stalled = stalled
 
 
+
+class InterruptError(RemoteError):
+    """The board refused an interrupt request: a pin it cannot resolve or that is not wired to
+    a controller, an unknown or released registration, a wait on a design since replaced (the
+    server's text says which)."""
+    default_code = "INTERRUPT"
+
+
+class InterruptCancelledError(InterruptError):
+    """A pending ``wait()`` was ended by the board (gRPC CANCELLED): its registration was
+    released, the PL was reprogrammed (the registration is gone; make a new Interrupt from the
+    new overlay), or the server is stopping."""
+    default_code = "CANCELLED"
+
+
+class InterruptTimeoutError(InterruptError, TimeoutError):
+    """``wait(timeout=...)`` ended without the interrupt firing."""
+    default_code = "INTERRUPT_TIMEOUT"
+
+
+class GpioError(RemoteError):
+    """The board refused a PS GPIO request (an index outside every GPIO chip, an unknown or
+    released pin, a board without PS GPIO); the server's text says which."""
+    default_code = "GPIO"
+
+
 # The server's tokens (server/device/device_error.h ErrorCodeToken), and ours.
 _BY_TOKEN = {
     "BUS_SLVERR": SlaveError,

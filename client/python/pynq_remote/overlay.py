@@ -8,6 +8,7 @@ IP's VLNV from the classes that declare it in ``bindto``; ``DefaultIP`` otherwis
 """
 
 import os
+import warnings
 from pathlib import Path
 
 from .bitstream import Bitstream
@@ -15,7 +16,13 @@ from .clocks import set_pl_clk
 from .mmio import MMIO
 from .pl_server.device import Device
 from .pl_server.remote_device import _get_bitstream_handler
+from .interrupt import Interrupt
+from .pl_server.remote_interrupt import RemoteInterrupt
 from .registers import RegisterMap
+
+# ap_ctrl_hs control registers of an HLS block (UG1399, "S_AXILITE Control Register Map").
+_HLS_CTRL, _HLS_GIER, _HLS_IP_IER, _HLS_IP_ISR = 0x00, 0x04, 0x08, 0x0C
+_HLS_AP_START, _HLS_AP_IDLE, _HLS_AP_DONE = 0x1, 0x4, 0x1  # CTRL bits; ISR/IER bit 0 ap_done
 
 # CRL_APB PLn_REF_CTRL (Zynq UltraScale+ TRM, UG1087): DIVISOR1 21:16, DIVISOR0 13:8.
 _CRL_APB = 0xFF5E0000
@@ -66,6 +73,52 @@ class DefaultIP(metaclass=RegisterIP):
         self.mmio = MMIO(description["phys_addr"], description["addr_range"],
                          device=self.device)
         self._register_map = None
+        # As PYNQ: every interrupt pin of the IP in the .hwh becomes an attribute of that name
+        # (``ip2intc_irpt``, ``s2mm_introut``, an HLS block's ``interrupt``). Registered on the
+        # board at the first wait, so an IP whose interrupts are never waited on costs nothing.
+        self._interrupts = description.get("interrupts") or {}
+        for name, details in self._interrupts.items():
+            try:
+                interrupt = Interrupt(details.get("fullpath", f"{self.ip_name}/{name}"),
+                                      device=self.device, _deferred=True)
+            except (ValueError, RuntimeError) as error:
+                warnings.warn(f"Interrupt {name} not created: {error}")
+                interrupt = None
+            setattr(self, name, interrupt)
+
+    @property
+    def has_interrupt(self):
+        """Whether the IP has an interrupt pin wired to the PS (through a controller or not)."""
+        return bool(self._interrupts)
+
+    async def wait_for_done_async(self):
+        """Waits, by interrupt, until an HLS block (``ap_ctrl_hs``) started with ap_start has
+        finished: enables the ap_done interrupt (GIER, IP_IER), awaits the ``interrupt`` pin
+        while IP_ISR shows no ap_done, then clears IP_ISR's ap_done (toggle on write). CTRL is
+        not read: its ap_done bit clears on read.
+
+        Raises
+        ------
+        RuntimeError
+            The IP has no ``interrupt`` pin wired to the PS in the overlay.
+        InterruptError
+            The board refused the wait (see :class:`~pynq_remote.Interrupt`).
+        """
+        interrupt = getattr(self, "interrupt", None)
+        if not isinstance(interrupt, RemoteInterrupt):
+            raise RuntimeError(f"{self.ip_name} has no 'interrupt' pin wired to an interrupt "
+                               "controller or the PS in the overlay: poll register_map.CTRL "
+                               "instead")
+        self.write(_HLS_GIER, 1)
+        self.write(_HLS_IP_IER, self.read(_HLS_IP_IER) | _HLS_AP_DONE)
+        while not self.read(_HLS_IP_ISR) & _HLS_AP_DONE:
+            ctrl = self.read(_HLS_CTRL)
+            if ctrl & _HLS_AP_IDLE and not ctrl & _HLS_AP_START:
+                # It finished before ap_done's interrupt was enabled: no event will come.
+                break
+            await interrupt.wait()
+        if self.read(_HLS_IP_ISR) & _HLS_AP_DONE:
+            self.write(_HLS_IP_ISR, _HLS_AP_DONE)
 
     def read(self, offset=0):
         """Reads the 32-bit register at ``offset``."""

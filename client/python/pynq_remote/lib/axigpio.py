@@ -1,8 +1,12 @@
 """The AXI GPIO driver (AXI GPIO v2.0, PG144), PYNQ's API: two channels, directions, slices.
 
 ``gpio.channel1.write(value, mask)``, ``gpio.channel2.read()``, ``gpio[0:4].write(5)`` (a
-slice of channel 1), ``gpio.setdirection("in", channel=2)``, ``gpio.setlength(8)``.
+slice of channel 1), ``gpio.setdirection("in", channel=2)``, ``gpio.setlength(8)``; with the
+IP's ``ip2intc_irpt`` wired to the PS, ``await gpio.channel2[0:8].wait_for_value_async(5)``
+waits by interrupt (PYNQ's axigpio.py).
 """
+
+import asyncio
 
 from ..overlay import DefaultIP
 
@@ -35,6 +39,27 @@ class AxiGPIO(DefaultIP):
         def read(self):
             """The slice's value."""
             return (self._parent.read() >> self._start) & self._mask
+
+        async def wait_for_value_async(self, value):
+            """Waits until the slice reads ``value``, by the channel's interrupt (an input
+            change raises it).
+
+            Raises
+            ------
+            RuntimeError
+                The IP has no interrupt wired to the PS.
+            """
+            while self.read() != value:
+                await self._parent.wait_for_interrupt_async()
+
+        def wait_for_value(self, value):
+            """``wait_for_value_async`` for code without an asyncio loop (not to be called
+            from inside a running loop: await the coroutine there)."""
+            loop = asyncio.new_event_loop()
+            try:
+                loop.run_until_complete(self.wait_for_value_async(value))
+            finally:
+                loop.close()
 
     class Output:
         """Direction marker, and a write-only slice of a channel."""
@@ -86,6 +111,7 @@ class AxiGPIO(DefaultIP):
             self.slicetype = AxiGPIO.InOut
             self.length = 32
             self._val = 0
+            self._waiter_count = 0
 
         def __getitem__(self, idx):
             if isinstance(idx, slice):
@@ -144,6 +170,38 @@ class AxiGPIO(DefaultIP):
                 raise ValueError(f"a GPIO channel has 1 to 32 pins, not {length}")
             self.length = length
 
+        async def wait_for_interrupt_async(self):
+            """Waits for the channel's interrupt (IP_ISR bit of the channel): enables it in
+            IP_IER while someone waits, awaits ``ip2intc_irpt``, then clears the channel's
+            IP_ISR bit (toggle on write), as PYNQ's AxiGPIO does.
+
+            Raises
+            ------
+            RuntimeError
+                The IP has no interrupt wired to the PS.
+            """
+            parent = self._parent
+            if not parent.has_interrupts:
+                raise RuntimeError(f"Interrupts not available for {parent.ip_name}: its "
+                                   "ip2intc_irpt is not wired to the PS in the overlay")
+            mask = 1 << (self._channel - 1)
+            if self._waiter_count == 0:
+                parent.write(_IP_IER, parent.read(_IP_IER) | mask)
+            self._waiter_count += 1
+            try:
+                await parent.ip2intc_irpt.wait()
+                if parent.read(_IP_ISR) & mask:
+                    parent.write(_IP_ISR, mask)
+            finally:
+                self._waiter_count -= 1
+                if self._waiter_count == 0:
+                    parent.write(_IP_IER, parent.read(_IP_IER) & ~mask)
+
+        async def wait_for_value_async(self, value):
+            """Waits until the channel reads ``value`` (see Input.wait_for_value_async)."""
+            while self.read() != value:
+                await self.wait_for_interrupt_async()
+
         def setdirection(self, direction):
             """Sets every pin's direction: AxiGPIO.Input/Output/InOut or "in"/"out"/"inout"."""
             direction = {"in": AxiGPIO.Input, "out": AxiGPIO.Output,
@@ -171,7 +229,9 @@ class AxiGPIO(DefaultIP):
                 channel.slicetype = AxiGPIO.Input
             elif str(params.get(all_out, "0")) == "1":
                 channel.slicetype = AxiGPIO.Output
-        if str(params.get("C_INTERRUPT_PRESENT", "0")) == "1":
+        # As PYNQ: interrupts when the .hwh wires ip2intc_irpt to the PS.
+        self.has_interrupts = getattr(self, "ip2intc_irpt", None) is not None
+        if self.has_interrupts or str(params.get("C_INTERRUPT_PRESENT", "0")) == "1":
             self.write(_GIER, 0x80000000)
 
     def setlength(self, length, channel=1):

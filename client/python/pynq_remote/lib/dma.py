@@ -95,9 +95,10 @@ def _param(params, name, default=None):
 class _SDMAChannel:
     """One direction of the DMA (MM2S = send, S2MM = receive) in direct register mode."""
 
-    def __init__(self, mmio, max_size, width, tx_rx, dre, name, device=None):
+    def __init__(self, mmio, max_size, width, tx_rx, dre, name, device=None, interrupt=None):
         self._mmio = mmio
         self._device = device
+        self._interrupt = interrupt  # the channel's introut pin (RemoteInterrupt), or None
         self._offset = _MM2S if tx_rx else _S2MM
         self._max_size = max_size
         self._align = width
@@ -300,6 +301,40 @@ class _SDMAChannel:
         self._finish()
         self._active_buffer = None
 
+    async def wait_async(self):
+        """Waits, by interrupt, until the transfer completes (PYNQ's ``wait_async``): each
+        wait is one call to the board that returns when the channel's introut is high, where
+        ``wait()`` polls the status register; then clears the channel's IOC interrupt and, on a
+        receive, makes the data visible.
+
+        Raises
+        ------
+        RuntimeError
+            The channel's interrupt pin is not wired to the PS in the overlay, the channel was
+            not started, or it stopped on an error (named from the status bits).
+        InterruptError
+            The board ended or refused the wait (see :class:`~pynq_remote.Interrupt`); a
+            reprogram raises InterruptCancelledError.
+        """
+        if self._interrupt is None:
+            raise RuntimeError(f"{self._name}: the DMA channel's interrupt is not wired to an "
+                               "interrupt controller or the PS in the overlay; use wait()")
+        if self._active_buffer is None:
+            raise RuntimeError(f"{self._name}: DMA channel not started")
+        while True:
+            status = self._status()
+            if status & self._ERRORS:
+                self._active_buffer = None
+                self._raise_error(status)
+            if status & (_IDLE | _HALTED):
+                break
+            await self._interrupt.wait()
+        self._clear_interrupt()
+        if not self._tx:
+            self._active_buffer.invalidate()
+        self._finish()
+        self._active_buffer = None
+
     _ERRORS = _INT_ERR | _SLV_ERR | _DEC_ERR
 
     def _raise_error(self, status):
@@ -452,6 +487,7 @@ class DMA(DefaultIP):
         width = int(_param(params, f"c_m_axi_{kind}_data_width", 32)) // 8
         dre = str(_param(params, f"c_include_{kind}_dre", "0")) == "1"
         kind_class = _SGDMAChannel if self._sg else _SDMAChannel
+        # As PYNQ: the channel waits by interrupt (wait_async) when its introut is wired.
         return kind_class(self.mmio, self.buffer_max_size, width, tx, dre,
                           f"{self.ip_name}.{'sendchannel' if tx else 'recvchannel'}",
-                          self.device)
+                          self.device, interrupt=getattr(self, f"{kind}_introut", None))

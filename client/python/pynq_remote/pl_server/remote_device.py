@@ -13,13 +13,15 @@ from pathlib import Path
 import grpc
 import numpy as np
 
-from .._proto import (buffer_pb2, buffer_pb2_grpc, mmio_pb2_grpc, remote_device_pb2,
-                      remote_device_pb2_grpc)
+from .._proto import (buffer_pb2, buffer_pb2_grpc, gpio_pb2_grpc, interrupt_pb2_grpc,
+                      mmio_pb2_grpc, remote_device_pb2, remote_device_pb2_grpc)
 from .._proto.pynq_remote.v1 import board_pb2, board_pb2_grpc
 from ..exceptions import to_exception
 from .bitstream_file import bit_to_bin, read_xsa
 from .device import Device
 from .remote_buffer import RemoteBuffer
+from .remote_gpio import RemoteGPIO  # noqa: F401 - PYNQ 4.0 has it here
+from .remote_interrupt import RemoteInterrupt, RemoteUioController  # noqa: F401 - likewise
 from .remote_mmio import RemoteMMIO
 from .security import channel_security, connect
 from .session import SessionKeeper, SessionStub
@@ -275,7 +277,12 @@ class RemoteDevice(Device):
             "device": with_session(remote_device_pb2_grpc.RemoteDeviceStub(channel)),
             "mmio": with_session(mmio_pb2_grpc.MmioStub(channel)),
             "buffer": with_session(buffer_pb2_grpc.RemoteBufferStub(channel)),
+            "gpio": with_session(gpio_pb2_grpc.GpioStub(channel)),
+            "interrupt": with_session(interrupt_pb2_grpc.RemoteInterruptStub(channel)),
         }
+        # Counts the downloads from this client: an Interrupt registered before the last one
+        # belongs to a design no longer there (PYNQ compares PL.timestamp the same way).
+        self.pl_generation = 0
         self.arch = self.get_arch()
         self.board = self._board_name()
         self.capabilities = {"REMOTE": True, "MEMORY_MAPPED": True}
@@ -391,6 +398,7 @@ class RemoteDevice(Device):
         """Records the metadata of the loaded design (kept in memory on the host)."""
         self._loaded_bitfile = getattr(bitstream, "bitfile_name", None)
         self._loaded_parser = parser
+        self.pl_generation = getattr(self, "pl_generation", 0) + 1
 
     def mmap(self, address, length):
         """A RemoteMMIO over ``address .. address + length``."""
@@ -500,47 +508,3 @@ class RemoteDevice(Device):
         and closes the channel."""
         self.session.close()
         self.client.channel.close()
-
-
-class _NotAvailableYet:
-    _what = ""
-
-    def _refuse(self, *args, **kwargs):
-        raise RuntimeError(f"{self._what} on remote devices are not available yet in "
-                           "pynq_remote: the server's interrupt and GPIO services come "
-                           "with the interrupts work")
-
-
-class RemoteGPIO(_NotAvailableYet):
-    """PS GPIO/EMIO pins of a remote board (not available yet)."""
-    _what = "GPIO operations"
-
-    def __init__(self, gpio_index=None, direction=None):
-        self.gpio_index = gpio_index
-        self.direction = direction
-
-    read = write = release = _NotAvailableYet._refuse
-
-    @staticmethod
-    def get_gpio_pin(gpio_user_index, target_label=None):
-        _NotAvailableYet._refuse(RemoteGPIO())
-
-
-class RemoteInterrupt(_NotAvailableYet):
-    """A PL interrupt pin of a remote board (not available yet)."""
-    _what = "Interrupts"
-
-    def __init__(self, fullpath=None):
-        self.fullpath = fullpath
-
-    wait = _NotAvailableYet._refuse
-
-
-class RemoteUioController(_NotAvailableYet):
-    """UIO interrupt events of a remote board (not available yet)."""
-    _what = "UIO operations"
-
-    def __init__(self, device=None):
-        self.device = device
-
-    add_event = _NotAvailableYet._refuse
