@@ -98,6 +98,10 @@ class Device {
   /// On failure the PL is left empty and State().error says why (kBadBitstream).
   virtual Status Program(const std::string& bitstream, const std::string& name, bool partial) = 0;
   virtual FpgaState State() const = 0;
+  /// Where this board keeps the loaded design's .hwh on the server's own file system (a sim
+  /// design package's), or "" when it keeps none. The interrupt service reads it when no
+  /// client put one beside the firmware (PYNQ 3.1's client never does).
+  virtual std::string LoadedDesignHwhPath() const { return ""; }
 
   /// width is 1, 2, 4 or 8; addr must be aligned to it and lie inside a window.
   /// Bus errors come back as kBusSlvErr / kBusDecErr / kTimeout, never as a hang.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 
 #include "device/pl_irq.h"
 #include "overlay/hwh_address_map.h"
@@ -53,6 +54,20 @@ std::string Printable(const std::string& s) {
   return s.size() > 80 ? out + "..." : out;
 }
 
+// A file of the server's own (not inside the served root), at most `limit` bytes.
+Result<std::string> ReadHostFile(const std::string& path, size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return MakeError(ErrorCode::kInternal, "cannot open " + path);
+  std::string text(limit + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return MakeError(ErrorCode::kInternal, "cannot read " + path);
+  if (static_cast<size_t>(in.gcount()) > limit) {
+    return MakeError(ErrorCode::kInvalidArgument, path + " is larger than " + FormatBytes(limit));
+  }
+  text.resize(static_cast<size_t>(in.gcount()));
+  return text;
+}
+
 }  // namespace
 
 InterruptHub::InterruptHub(SharedState& state)
@@ -72,10 +87,18 @@ std::shared_ptr<const overlay::HwhInterrupts> InterruptHub::LoadHwh(
     const std::string& firmware) const {
   // The .hwh the MMIO policy reads too (OverlayWindowsFor): beside the firmware, where our
   // client uploads it and the board's own PYNQ keeps it.
-  const std::string path = std::string(kFirmwareDir) + "/" + Stem(firmware) + ".hwh";
+  // Else the board's own copy: a sim design package carries its .hwh (a user's Vivado file
+  // byte for byte when imported), which PYNQ 3.1's client never uploads.
+  std::string path = std::string(kFirmwareDir) + "/" + Stem(firmware) + ".hwh";
   Result<bool> exists = state_.root.Exists(path);
-  if (!exists.ok() || !exists.value()) return nullptr;
-  Result<std::string> text = state_.root.ReadAll(path, overlay::kMaxHwhBytes);
+  Result<std::string> text = std::string();
+  if (exists.ok() && exists.value()) {
+    text = state_.root.ReadAll(path, overlay::kMaxHwhBytes);
+  } else {
+    path = state_.device.LoadedDesignHwhPath();
+    if (path.empty()) return nullptr;
+    text = ReadHostFile(path, overlay::kMaxHwhBytes);
+  }
   if (!text.ok()) {
     LogWarn("interrupts: cannot read " + path + ": " + text.error().message);
     return nullptr;

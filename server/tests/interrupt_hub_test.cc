@@ -97,6 +97,9 @@ class IntcFakeDevice : public testing::FakeDevice {
     std::lock_guard<std::mutex> lock(mu_);
     return ier_;
   }
+  // What a sim board with a design package answers: the package's own .hwh.
+  std::string LoadedDesignHwhPath() const override { return hwh_path; }
+  std::string hwh_path;
 
  private:
   std::mutex mu_;
@@ -159,6 +162,39 @@ TEST_F(InterruptHubTest, PendingFlagAndReArm) {
   EXPECT_EQ(WaitFor(a, 10), IrqWaitOutcome::Kind::kFired);  // the latched late one
   EXPECT_EQ(WaitFor(a, 10), IrqWaitOutcome::Kind::kTimeout);
   EXPECT_EQ(device_.ier() & 1, 1u);  // re-armed by the wait
+}
+
+// A design package's .hwh, for a client (PYNQ 3.1's) that put none beside the firmware: the
+// board's copy resolves pin paths, and a disagreeing index is refused against it.
+TEST_F(InterruptHubTest, PinPathsResolveThroughTheBoardsOwnHwh) {
+  EXPECT_FALSE(hub_->Register("", IrqRegistration{"src/irq_out", 0, 0, 0}).ok());
+  device_.hwh_path = root_.path() + "/../package.hwh";
+  std::ofstream(device_.hwh_path)
+      << R"(<?xml version="1.0"?>
+<EDKSYSTEM><MODULES>
+<MODULE FULLNAME="/src" INSTANCE="src" MODTYPE="axi_gpio"><PORTS>
+<PORT DIR="O" NAME="irq_out" SIGIS="INTERRUPT"><CONNECTIONS><CONNECTION INSTANCE="intc" PORT="intr"/></CONNECTIONS></PORT>
+</PORTS></MODULE>
+<MODULE FULLNAME="/intc" INSTANCE="intc" MODTYPE="axi_intc"><PORTS>
+<PORT DIR="I" LEFT="0" NAME="intr" RIGHT="0" SIGIS="INTERRUPT"><CONNECTIONS><CONNECTION INSTANCE="src" PORT="irq_out"/></CONNECTIONS></PORT>
+<PORT DIR="O" NAME="irq" SIGIS="INTERRUPT"><CONNECTIONS><CONNECTION INSTANCE="ps" PORT="pl_ps_irq0"/></CONNECTIONS></PORT>
+</PORTS></MODULE>
+<MODULE FULLNAME="/ps" INSTANCE="ps" MODTYPE="zynq_ultra_ps_e"><MEMORYMAP>
+<MEMRANGE BASEVALUE="0xA0000000" HIGHVALUE="0xA000FFFF" INSTANCE="intc" MEMTYPE="REGISTER" SLAVEBUSINTERFACE="s_axi"/>
+</MEMORYMAP><PORTS>
+<PORT DIR="I" LEFT="0" NAME="pl_ps_irq0" RIGHT="0" SIGIS="INTERRUPT"><CONNECTIONS><CONNECTION INSTANCE="intc" PORT="irq"/></CONNECTIONS></PORT>
+</PORTS></MODULE>
+</MODULES></EDKSYSTEM>
+)";
+  ASSERT_TRUE(state_->fpga.ProgramFirmware("d.bin").ok());  // the hub reads .hwh files now
+  Result<std::string> wrong = hub_->Register("", IrqRegistration{"src/irq_out", 3, 0, kIntc});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.error().message.find("input 3"), std::string::npos) << wrong.error().message;
+  Result<std::string> id = hub_->Register("", IrqRegistration{"src/irq_out", 0, 0, 0});
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  device_.Source(0, true);
+  EXPECT_EQ(WaitFor(id.value(), 0), IrqWaitOutcome::Kind::kFired);
+  std::remove(device_.hwh_path.c_str());
 }
 
 TEST_F(InterruptHubTest, ManyThreadsEveryWaitEndsOnce) {

@@ -66,6 +66,7 @@ class SimDevice final : public Device {
   DeviceInfo Info() const override;
   Status Program(const std::string& bitstream, const std::string& name, bool partial) override;
   FpgaState State() const override;
+  std::string LoadedDesignHwhPath() const override;
   Result<uint64_t> MmioRead(uint64_t addr, int width) override;
   Status MmioWrite(uint64_t addr, int width, uint64_t value) override;
   BatchResult MmioBatch(std::vector<MmioOp>& ops) override;
@@ -137,6 +138,7 @@ class SimDevice final : public Device {
   uint64_t run_until_ = 0;  // PL cycle up to which the trailing window extends
   uint64_t clock_generation_ = ~0ull;
   FpgaState state_;  // guarded by state_mu_
+  std::string loaded_hwh_path_;  // guarded by state_mu_: the loaded package's .hwh, or ""
 
   // Set by Shutdown: Advance and WaitIrq end, and a bus access waiting out its timeout
   // inside the PL stops waiting (PlSocket reads it every cycle of such a wait).
@@ -408,9 +410,15 @@ Status SimDevice::LoadEntry(const CatalogEntry& found) {
   {
     std::lock_guard<std::mutex> state_lock(state_mu_);
     state_ = FpgaState{"operating", entry->name, ""};
+    loaded_hwh_path_ = found.hwh_path;
   }
   AfterRunLocked(true);
   return Status();
+}
+
+std::string SimDevice::LoadedDesignHwhPath() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return state_.state == "operating" ? loaded_hwh_path_ : "";
 }
 
 FpgaState SimDevice::State() const {

@@ -253,7 +253,7 @@ std::string AgreedBoard(const std::vector<PackageDescriptor>& packages) {
 }
 
 DesignCatalog::DesignCatalog() {
-  for (const DesignEntry& e : BuiltinDesigns()) entries_.push_back({e, kBuiltIn});
+  for (const DesignEntry& e : BuiltinDesigns()) entries_.push_back({e, kBuiltIn, ""});
 }
 
 void DesignCatalog::Load(const std::vector<PackageDescriptor>& packages, const CatalogBoard& board,
@@ -359,7 +359,7 @@ std::string DesignCatalog::LoadOne(const PackageDescriptor& p, const CatalogBoar
                        return std::unique_ptr<PlDesign>(create(
                            options.trace_path.empty() ? nullptr : options.trace_path.c_str()));
                      }};
-  entries_.push_back({std::move(design), p.dir});
+  entries_.push_back({std::move(design), p.dir, p.dir + "/" + p.hwh});
   for (const VivadoBitstream& v : p.vivado_bitstreams) {
     vivado_[v.sha256] = entries_.size() - 1;
     vivado_[v.data_sha256] = entries_.size() - 1;
