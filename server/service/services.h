@@ -53,8 +53,7 @@ class Services {
   InterruptService interrupt_{state_, interrupt_hub_};
   GpioService gpio_{state_};
   // After state_: stopped before the state it frees from is destroyed.
-  SessionReaper reaper_{state_.sessions,
-                        [this](const std::string& id) {
+  SessionReaper reaper_{state_.sessions, [this](const std::string& id) {
                           ReleaseSessionHandles(state_, id);
                           interrupt_hub_.ReleaseSession(id);
                         }};

@@ -169,8 +169,7 @@ TEST_F(InterruptHubTest, PendingFlagAndReArm) {
 TEST_F(InterruptHubTest, PinPathsResolveThroughTheBoardsOwnHwh) {
   EXPECT_FALSE(hub_->Register("", IrqRegistration{"src/irq_out", 0, 0, 0}).ok());
   device_.hwh_path = root_.path() + "/../package.hwh";
-  std::ofstream(device_.hwh_path)
-      << R"(<?xml version="1.0"?>
+  std::ofstream(device_.hwh_path) << R"(<?xml version="1.0"?>
 <EDKSYSTEM><MODULES>
 <MODULE FULLNAME="/src" INSTANCE="src" MODTYPE="axi_gpio"><PORTS>
 <PORT DIR="O" NAME="irq_out" SIGIS="INTERRUPT"><CONNECTIONS><CONNECTION INSTANCE="intc" PORT="intr"/></CONNECTIONS></PORT>

@@ -137,7 +137,7 @@ class SimDevice final : public Device {
   bool stop_ = false;
   uint64_t run_until_ = 0;  // PL cycle up to which the trailing window extends
   uint64_t clock_generation_ = ~0ull;
-  FpgaState state_;  // guarded by state_mu_
+  FpgaState state_;              // guarded by state_mu_
   std::string loaded_hwh_path_;  // guarded by state_mu_: the loaded package's .hwh, or ""
 
   // Set by Shutdown: Advance and WaitIrq end, and a bus access waiting out its timeout

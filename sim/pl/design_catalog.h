@@ -58,7 +58,7 @@ struct CatalogBoard {
 
 struct CatalogEntry {
   DesignEntry design;
-  std::string origin;  // the package's folder, or "built into the server"
+  std::string origin;    // the package's folder, or "built into the server"
   std::string hwh_path;  // the package's .hwh; empty for a built-in design
 };
 
