@@ -179,20 +179,7 @@ Result<const GpioChipInfo*> PsGpio::ChipOf(int gpio) const {
                    "gpio " + std::to_string(gpio) + " is outside every GPIO chip: " + ranges);
 }
 
-std::string PsGpio::Describe(int gpio) const {
-  const std::string number = "gpio " + std::to_string(gpio);
-  Result<const GpioChipInfo*> found = ChipOf(gpio);
-  if (!found.ok()) return number;
-  const GpioChipInfo& chip = *found.value();
-  const int offset = gpio - chip.base;
-  if (offset < chip.mio_pins) {
-    return number + " (MIO " + std::to_string(offset) + " of " + chip.name + ")";
-  }
-  if (chip.mio_pins > 0) {
-    return number + " (EMIO " + std::to_string(offset - chip.mio_pins) + " of " + chip.name + ")";
-  }
-  return number + " (line " + std::to_string(offset) + " of " + chip.name + ")";
-}
+std::string PsGpio::Describe(int gpio) const { return DescribeGpio(chips_, gpio); }
 
 void* PsGpio::CdevLocked(size_t index) {
 #ifdef PYNQ_REMOTE_WITH_LIBGPIOD

@@ -4,6 +4,22 @@
 
 namespace pynq_remote {
 
+std::string DescribeGpio(const std::vector<GpioChipInfo>& chips, int gpio) {
+  const std::string number = "gpio " + std::to_string(gpio);
+  for (const GpioChipInfo& chip : chips) {
+    if (gpio < chip.base || gpio - chip.base >= chip.ngpio) continue;
+    const int offset = gpio - chip.base;
+    if (offset < chip.mio_pins) {
+      return number + " (MIO " + std::to_string(offset) + " of " + chip.name + ")";
+    }
+    if (chip.mio_pins > 0) {
+      return number + " (EMIO " + std::to_string(offset - chip.mio_pins) + " of " + chip.name + ")";
+    }
+    return number + " (line " + std::to_string(offset) + " of " + chip.name + ")";
+  }
+  return number;
+}
+
 const char* ErrorCodeName(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument:

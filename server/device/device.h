@@ -75,6 +75,10 @@ struct GpioChipInfo {
 
 enum class GpioDirection { kIn, kOut };
 
+/// "gpio 420 (EMIO 4 of gpiochip338)": a pin as every GPIO message names it (just "gpio N"
+/// outside every chip).
+std::string DescribeGpio(const std::vector<GpioChipInfo>& chips, int gpio);
+
 /// Asked between the steps of a long Device call (Advance, WaitIrq): once it answers true the
 /// call stops and returns kCancelled. The service layer answers for the client (cancelled,
 /// or past its deadline) and for the server (shutting down); a default token never stops.

@@ -21,22 +21,6 @@ const char* GpioDirectionName(GpioDirection direction) {
   return direction == GpioDirection::kOut ? "out" : "in";
 }
 
-std::string DescribeGpio(const std::vector<GpioChipInfo>& chips, int gpio) {
-  const std::string number = "gpio " + std::to_string(gpio);
-  for (const GpioChipInfo& chip : chips) {
-    if (gpio < chip.base || gpio - chip.base >= chip.ngpio) continue;
-    const int offset = gpio - chip.base;
-    if (offset < chip.mio_pins) {
-      return number + " (MIO " + std::to_string(offset) + " of " + chip.name + ")";
-    }
-    if (chip.mio_pins > 0) {
-      return number + " (EMIO " + std::to_string(offset - chip.mio_pins) + " of " + chip.name + ")";
-    }
-    return number + " (line " + std::to_string(offset) + " of " + chip.name + ")";
-  }
-  return number;
-}
-
 Result<GpioChipInfo> ChipOfGpio(const std::vector<GpioChipInfo>& chips, int gpio) {
   if (chips.empty()) {
     return MakeError(ErrorCode::kUnsupported, "this board serves no PS GPIO (no gpiochip found)");

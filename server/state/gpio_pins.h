@@ -29,10 +29,6 @@ struct GpioEntry {
 /// "in" / "out".
 const char* GpioDirectionName(GpioDirection direction);
 
-/// "gpio 420 (EMIO 4 of gpiochip338)", "gpio 350 (MIO 12 of gpiochip338)", or "gpio 9" when
-/// no chip has it: how every message names a pin.
-std::string DescribeGpio(const std::vector<GpioChipInfo>& chips, int gpio);
-
 /// The chip serving `gpio`, or kInvalidArgument giving every chip's range and the EMIO
 /// formula (kUnsupported when the board has no GPIO chip at all).
 Result<GpioChipInfo> ChipOfGpio(const std::vector<GpioChipInfo>& chips, int gpio);
