@@ -61,11 +61,12 @@ class RemoteBuffer(np.ndarray):
     """
 
     def __new__(cls, *args, stub, buffer_id, coherent=False, cacheable=False,
-                physical_address=None, board_stub=None, timeout=None, **kwargs):
+                physical_address=None, board_stub=None, timeout=None, bulk=None, **kwargs):
         self = super().__new__(cls, *args, **kwargs)
         self.stub = stub
         self._timeout = timeout
         self._board = board_stub  # pynq_remote.v1.Board, or None on a PYNQ 3.1 target
+        self._bulk = bulk  # BulkTransfer: streams with no protobuf copies; None: the stub's
         self.buffer_id = buffer_id
         self.coherent = coherent
         self._cacheable = bool(cacheable)
@@ -95,6 +96,7 @@ class RemoteBuffer(np.ndarray):
             self._owner_obj = root
         self.stub = getattr(obj, "stub", None)
         self._board = getattr(obj, "_board", None)
+        self._bulk = getattr(obj, "_bulk", None)
         self.buffer_id = getattr(obj, "buffer_id", None)
         self.coherent = getattr(obj, "coherent", False)
         self._timeout = getattr(obj, "_timeout", None)
@@ -132,18 +134,23 @@ class RemoteBuffer(np.ndarray):
         if root is None or hi <= lo:
             return
         mirror = root.view(np.ndarray).reshape(-1).view(np.uint8)
-        what = f"reading buffer {root.buffer_id}"
+        timeout = _stream_timeout(root._timeout, hi - lo)
         if root._board is not None and hi - lo <= UNARY_BYTES:
-            chunk = _call(root._board.ReadBufferRange, board_pb2.ReadBufferRequest(
-                buffer_id=root.buffer_id, offset=lo, length=hi - lo), what,
-                _stream_timeout(root._timeout, hi - lo))
+            try:
+                chunk = root._board.ReadBufferRange(board_pb2.ReadBufferRequest(
+                    buffer_id=root.buffer_id, offset=lo, length=hi - lo), timeout=timeout)
+            except grpc.RpcError as error:
+                raise to_exception(error, f"reading buffer {root.buffer_id}") from None
             mirror[lo:hi] = np.frombuffer(chunk.data, dtype=np.uint8)
             return
+        if root._bulk is not None:
+            root._bulk.read(root.buffer_id, mirror, lo, hi, timeout)
+            return
+        what = f"reading buffer {root.buffer_id}"
         pos = lo
         request = buffer_pb2.BufferReadRequest(buffer_id=root.buffer_id, start=lo, end=hi)
         try:
-            for response in root.stub.read(request,
-                                           timeout=_stream_timeout(root._timeout, hi - lo)):
+            for response in root.stub.read(request, timeout=timeout):
                 _check_msg(response, what)
                 data = response.data
                 mirror[pos:pos + len(data)] = np.frombuffer(data, dtype=np.uint8)
@@ -160,13 +167,19 @@ class RemoteBuffer(np.ndarray):
         if root is None or hi <= lo:
             return
         mirror = root.view(np.ndarray).reshape(-1).view(np.uint8)
-        what = f"writing buffer {root.buffer_id}"
         timeout = _stream_timeout(root._timeout, hi - lo)
         if root._board is not None and hi - lo <= UNARY_BYTES:
-            _call(root._board.WriteBufferRange, board_pb2.BufferChunk(
-                buffer_id=root.buffer_id, offset=lo, data=mirror[lo:hi].tobytes()), what,
-                timeout)
+            try:
+                root._board.WriteBufferRange(board_pb2.BufferChunk(
+                    buffer_id=root.buffer_id, offset=lo, data=mirror[lo:hi].tobytes()),
+                    timeout=timeout)
+            except grpc.RpcError as error:
+                raise to_exception(error, f"writing buffer {root.buffer_id}") from None
             return
+        if root._bulk is not None:
+            root._bulk.write(root.buffer_id, mirror, lo, hi, CHUNK_BYTES, timeout)
+            return
+        what = f"writing buffer {root.buffer_id}"
 
         def requests():
             for pos in range(lo, hi, CHUNK_BYTES):
@@ -176,6 +189,26 @@ class RemoteBuffer(np.ndarray):
                     start=pos, end=end)
 
         _check_msg(_call(root.stub.write, requests(), what, timeout), what)
+
+    def _element(self, key):
+        """Byte offset of the one element an all-integer `key` names in the owner itself,
+        or None for any other key or array (they take the general path through _span)."""
+        if not self._is_owner:
+            return None
+        if type(key) is not tuple:
+            key = (key,)
+        if len(key) != self.ndim:
+            return None
+        offset = 0
+        for index, n, stride in zip(key, self.shape, self.strides):
+            if type(index) is not int and not isinstance(index, np.integer):
+                return None  # bool and float keys fall through to NumPy's own answer
+            if index < 0:
+                index += n
+            if not 0 <= index < n:
+                return None  # NumPy raises the IndexError
+            offset += int(index) * stride
+        return offset
 
     def _refresh(self):
         """The mirror brought up to date, as a plain ndarray view of this array."""
@@ -188,6 +221,10 @@ class RemoteBuffer(np.ndarray):
     # -- NumPy protocol ----------------------------------------------------------------
 
     def __getitem__(self, key):
+        lo = self._element(key)
+        if lo is not None:  # buf[i]: one element, the common case, without _span's views
+            self._fetch(lo, lo + self.itemsize)
+            return np.ndarray.__getitem__(self, key)
         view, lo, hi = self._span(key)
         self._fetch(lo, hi)
         result = self.view(np.ndarray)[key]
@@ -196,6 +233,11 @@ class RemoteBuffer(np.ndarray):
     def __setitem__(self, key, value):
         if isinstance(value, RemoteBuffer):
             value = value._refresh()
+        lo = self._element(key)
+        if lo is not None:  # buf[i] = v
+            np.ndarray.__setitem__(self, key, value)
+            self._push(lo, lo + self.itemsize)
+            return
         view, lo, hi = self._span(key)
         # A strided or fancy store leaves gaps in [lo, hi): bring them up to date first
         # so the write-back does not overwrite the board with stale bytes.

@@ -24,7 +24,8 @@ from .remote_gpio import RemoteGPIO  # noqa: F401 - PYNQ 4.0 has it here
 from .remote_interrupt import RemoteInterrupt, RemoteUioController  # noqa: F401 - likewise
 from .remote_mmio import RemoteMMIO
 from .security import channel_security, connect
-from .session import SessionKeeper, SessionStub
+from .bulk_transfer import BulkTransfer
+from .session import SessionKeeper, SessionMethod, SessionStub
 
 PYNQ_PORT = 7967
 # How long connecting (channel ready, session opened) may take; PYNQ_REMOTE_CONNECT_TIMEOUT_S
@@ -273,6 +274,8 @@ class RemoteDevice(Device):
             return SessionStub(stub, lambda: self.session.metadata)
 
         self._with_session = with_session
+        self._bulk = BulkTransfer(
+            channel, lambda method: SessionMethod(method, lambda: self.session.metadata))
         self._stub = {
             "device": with_session(remote_device_pb2_grpc.RemoteDeviceStub(channel)),
             "mmio": with_session(mmio_pb2_grpc.MmioStub(channel)),
@@ -498,7 +501,7 @@ class RemoteDevice(Device):
             raise to_exception(response.error_code or "NO_MEMORY", what, details=response.msg)
         return RemoteBuffer(shape, dtype, stub=self._stub["buffer"], timeout=self._deadline(),
                             buffer_id=response.buffer_id, coherent=False,
-                            board_stub=self._stub.get("board"),
+                            board_stub=self._stub.get("board"), bulk=self._bulk,
                             cacheable=bool(cacheable),
                             physical_address=response.physical_address
                             if response.HasField("physical_address") else None)

@@ -29,7 +29,7 @@ class SessionLostError(RuntimeError):
     A new session has been opened for what follows."""
 
 
-class _SessionMethod:
+class SessionMethod:
     """One RPC of a SessionStub: the stub's multicallable with the session's metadata and
     wait_for_ready added to every invocation (plain call, ``future``, ``with_call``)."""
 
@@ -42,7 +42,8 @@ class _SessionMethod:
     def _kwargs(self, kwargs):
         extra = self._extra()
         if extra:
-            kwargs["metadata"] = list(kwargs.get("metadata") or ()) + extra
+            given = kwargs.get("metadata")
+            kwargs["metadata"] = tuple(given) + extra if given else extra
         # A call made while the server is restarting waits for it (up to its deadline)
         # instead of failing at once: "reconnects on its next call".
         kwargs.setdefault("wait_for_ready", True)
@@ -66,13 +67,12 @@ class SessionStub:
     def __init__(self, stub, extra):
         self._stub = stub
         self._extra = extra
-        self._methods = {}
 
     def __getattr__(self, name):
-        method = self._methods.get(name)
-        if method is None:
-            method = _SessionMethod(getattr(self._stub, name), self._extra)
-            self._methods[name] = method
+        # Called once per name: the method becomes an attribute, found without this call
+        # from then on (every MMIO access looks one up).
+        method = SessionMethod(getattr(self._stub, name), self._extra)
+        setattr(self, name, method)
         return method
 
 
@@ -96,6 +96,7 @@ class SessionKeeper:
         self._call = None
         self._error = None
         self.session_id = None
+        self._metadata = ()  # (METADATA_KEY, session_id) while there is a session
         self.server_instance = None
         self.supported = None  # None until the server answered
         self.lost = 0          # sessions the server forgot under us (SessionLostError)
@@ -105,9 +106,12 @@ class SessionKeeper:
 
     @property
     def metadata(self):
-        """The metadata a call made now should carry."""
-        session_id = self.session_id
-        return [(METADATA_KEY, session_id)] if session_id else []
+        """The metadata a call made now should carry: a tuple, made once per session."""
+        return self._metadata
+
+    def _set_session(self, session_id):
+        self.session_id = session_id
+        self._metadata = ((METADATA_KEY, session_id),) if session_id else ()
 
     def start(self, timeout):
         """Attaches; returns True with a session, False when the server has none (3.1).
@@ -166,7 +170,8 @@ class SessionKeeper:
     def _on_event(self, event, resume_id):
         restarted = (self.server_instance is not None and
                      event.server_instance != self.server_instance)
-        self.session_id = event.session_id
+        if event.session_id != self.session_id:
+            self._set_session(event.session_id)
         self.server_instance = event.server_instance
         self.limits = event.limits
         self.supported = True
@@ -184,7 +189,7 @@ class SessionKeeper:
         if code == grpc.StatusCode.NOT_FOUND and resume_id:
             # The server forgot us: start over with a new session; handles are gone.
             _log.warning("pynq-remote session %s was lost: %s", resume_id, error.details())
-            self.session_id = None
+            self._set_session(None)
             self.lost += 1
             return False
         if not self._first.is_set():
