@@ -30,6 +30,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "client",
                                 "python"))
 from pynq_remote.pl_server.bitstream_file import bit_to_bin  # noqa: E402
+from figures_json import write_json  # noqa: E402
 
 MIB = 1 << 20
 CHUNK = 2 * MIB
@@ -69,21 +70,33 @@ def _percentiles(samples_s):
     return (samples[len(samples) // 2] * 1e6, samples[int(len(samples) * 0.9)] * 1e6)
 
 
-def _time_unary(call, count):
-    for _ in range(min(200, count)):  # warm the channel and the allocator
-        call()
-    samples = []
-    for _ in range(count):
-        t0 = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - t0)
-    return _percentiles(samples)
+def _time_interleaved(calls, count, block=50):
+    """p50/p90 (us) and raw samples of several calls measured in turns of `block` calls
+    each, so that a slow spell of the machine falls on all of them alike: their ratios are
+    what the figures are about. `calls` maps a name to a no-argument function."""
+    for call in calls.values():
+        for _ in range(min(200, count)):  # warm each channel and the allocator
+            call()
+    samples = {name: [] for name in calls}
+    for _ in range(max(1, count // block)):
+        for name, call in calls.items():
+            taken = samples[name]
+            for _ in range(block):
+                t0 = time.perf_counter()
+                call()
+                taken.append(time.perf_counter() - t0)
+    return {name: _percentiles(taken) + ([t * 1e6 for t in taken],)
+            for name, taken in samples.items()}
 
 
-def _best_rate(fn, nbytes, repeat):
-    """Best of `repeat` runs, in GB/s: the figure least disturbed by the other core."""
-    best = min(_timed(fn) for _ in range(repeat))
-    return nbytes / best / 1e9
+def _best_rates(transfers, nbytes, repeat):
+    """GB/s of each transfer in `transfers` (name -> function), the best of `repeat` runs
+    taken in turns: the figure least disturbed by the other core, under the same drift."""
+    best = {name: float("inf") for name in transfers}
+    for _ in range(repeat):
+        for name, fn in transfers.items():
+            best[name] = min(best[name], _timed(fn))
+    return {name: nbytes / seconds / 1e9 for name, seconds in best.items()}
 
 
 def _timed(fn):
@@ -170,7 +183,8 @@ def bench_resizer(build, device, results, quick):
         results[key] = (best[0], best[1], 360 * 640, rows * cols)
 
 
-def bench_baseline(build, quick, results):
+def start_baseline(build):
+    """Starts baseline-server; returns (process, stub, the bare unary call)."""
     sys.path.insert(0, os.path.join(build, "bench", "python"))
     import baseline_pb2 as pb
     import baseline_pb2_grpc as pb_grpc
@@ -178,35 +192,35 @@ def bench_baseline(build, quick, results):
     port = _free_port()
     proc, _ = _start([os.path.join(build, "bench", "baseline-server"), f"127.0.0.1:{port}"],
                      "listening")
-    try:
-        stub = pb_grpc.BaselineStub(_channel(port))
-        word = pb.Word(value=1)
-        results["unary"] = _time_unary(lambda: stub.Echo(word), 500 if quick else 3000)
-        total = 64 * MIB
-        payload = [pb.Chunk(data=bytes(CHUNK)) for _ in range(total // CHUNK)]
-        results["up"] = _best_rate(lambda: stub.Up(iter(payload)), total, 3 if quick else 5)
-        req = pb.Size(total=total, chunk_size=CHUNK)
-
-        def down_join():
-            return b"".join(c.data for c in stub.Down(req))
-
-        target = np.empty(total, dtype=np.uint8)
-
-        def down_prealloc():
-            pos = 0
-            for c in stub.Down(req):
-                n = len(c.data)
-                target[pos:pos + n] = np.frombuffer(c.data, dtype=np.uint8)
-                pos += n
-
-        results["down"] = _best_rate(down_join, total, 3 if quick else 5)
-        results["down_prealloc"] = _best_rate(down_prealloc, total, 3 if quick else 5)
-    finally:
-        proc.kill()
-        proc.wait()
+    stub = pb_grpc.BaselineStub(_channel(port))
+    word = pb.Word(value=1)
+    return proc, stub, lambda: stub.Echo(word)
 
 
-def bench_ours(build, quick, results, backend="sim"):
+def bare_transfers(stub):
+    """The bare streams, 64 MiB each way in 2 MiB chunks: name -> function."""
+    import baseline_pb2 as pb
+    total = 64 * MIB
+    payload = [pb.Chunk(data=bytes(CHUNK)) for _ in range(total // CHUNK)]
+    req = pb.Size(total=total, chunk_size=CHUNK)
+
+    def down_join():
+        return b"".join(c.data for c in stub.Down(req))
+
+    target = np.empty(total, dtype=np.uint8)
+
+    def down_prealloc():
+        pos = 0
+        for c in stub.Down(req):
+            n = len(c.data)
+            target[pos:pos + n] = np.frombuffer(c.data, dtype=np.uint8)
+            pos += n
+
+    return {"up": lambda: stub.Up(iter(payload)), "down": down_join,
+            "down_prealloc": down_prealloc}
+
+
+def bench_ours(build, quick, results, bare_call, bare, backend="sim"):
     sys.path.insert(0, os.path.join(build, "proto", "python"))
     import buffer_pb2
     import buffer_pb2_grpc
@@ -249,7 +263,7 @@ def bench_ours(build, quick, results, backend="sim"):
             first = mmio.read(read_req)
             if first.msg:
                 raise RuntimeError(first.msg)
-            results["mmio"] = _time_unary(lambda: mmio.read(read_req), 500 if quick else 3000)
+            raw_read = lambda: mmio.read(read_req)  # noqa: E731
 
             total = 64 * MIB
             alloc = buf.allocate(buffer_pb2.AllocateRequest(size=total, dtype="|u1",
@@ -260,8 +274,6 @@ def bench_ours(build, quick, results, backend="sim"):
             src = np.random.default_rng(1).integers(0, 256, total, dtype=np.uint8).tobytes()
             chunks = [buffer_pb2.BufferWriteRequest(buffer_id=bid, data=src[i:i + CHUNK])
                       for i in range(0, total, CHUNK)]
-            results["write"] = _best_rate(lambda: buf.write(iter(chunks)), total,
-                                          3 if quick else 5)
             target = np.empty(total, dtype=np.uint8)
 
             def read_all():
@@ -273,7 +285,8 @@ def bench_ours(build, quick, results, backend="sim"):
                 if pos != total:
                     raise RuntimeError(f"read {pos} of {total} bytes")
 
-            results["read"] = _best_rate(read_all, total, 3 if quick else 5)
+            results.update(_best_rates({"write": lambda: buf.write(iter(chunks)),
+                                        "read": read_all, **bare}, total, 3 if quick else 5))
             if target.tobytes() != src:
                 raise RuntimeError("64 MiB buffer read back differs from what was written")
             buf.freebuffer(buffer_pb2.FreeBufferRequest(buffer_id=bid))
@@ -285,9 +298,6 @@ def bench_ours(build, quick, results, backend="sim"):
             device = pynq_remote.RemoteDevice(0, f"127.0.0.1:{port}")
             small = pynq_remote.allocate((4 * MIB,), np.uint32, target=device)
             small[:] = np.arange(4 * MIB, dtype=np.uint32)
-            results["element"] = _time_unary(lambda: small[1000], 200 if quick else 1000)
-            results["element_write"] = _time_unary(lambda: small.__setitem__(1000, 7),
-                                                   200 if quick else 1000)
             whole_req = buffer_pb2.BufferReadRequest(buffer_id=small.buffer_id)
             session_buf = device._stub["buffer"]  # small belongs to device's session
             results["whole16"] = min(
@@ -295,6 +305,20 @@ def bench_ours(build, quick, results, backend="sim"):
                     b"".join(r.data for r in session_buf.read(whole_req)),
                     dtype=np.uint32)[1000])
                 for _ in range(3 if quick else 5))
+            # The same register read through the user-facing class: the session metadata,
+            # the deadline and the error mapping on top of the bare stub call above.
+            regs = pynq_remote.MMIO(0xA0000000, 0x1000, device=device)
+            regs.read(0)
+            # Every unary figure in turns with the bare call, so their ratios hold on a
+            # machine whose speed drifts during the run.
+            unary = _time_interleaved({
+                "unary": bare_call,
+                "mmio": raw_read,
+                "mmio_client": lambda: regs.read(0),
+                "element": lambda: small[1000],
+                "element_write": lambda: small.__setitem__(1000, 7),
+            }, 600 if quick else 4000)
+            results.update(unary)
             small.freebuffer()
             # The same 64 MiB through the user-facing buffer: `buf[:] = array` streams the
             # mirror out, `invalidate()` streams the board's bytes back into the mirror.
@@ -304,16 +328,14 @@ def bench_ours(build, quick, results, backend="sim"):
             def client_write():
                 big[:] = src_array
 
-            results["client_write"] = _best_rate(client_write, total, 3 if quick else 5)
-            results["client_read"] = _best_rate(big.invalidate, total, 3 if quick else 5)
+            # Against the bare streams again, in turns with them.
+            client = _best_rates({"client_write": client_write, "client_read": big.invalidate,
+                                  "up2": bare["up"], "down_prealloc2": bare["down_prealloc"]},
+                                 total, 3 if quick else 5)
+            results.update(client)
             if not np.array_equal(big.view(np.ndarray), src_array):
                 raise RuntimeError("64 MiB RemoteBuffer read back differs from what was written")
             big.freebuffer()
-            # The same register read through the user-facing class: the session metadata,
-            # the deadline and the error mapping on top of the bare stub call above.
-            regs = pynq_remote.MMIO(0xA0000000, 0x1000, device=device)
-            regs.read(0)
-            results["mmio_client"] = _time_unary(lambda: regs.read(0), 500 if quick else 3000)
             if backend == "sim":  # a fake board has no DMA or resizer logic
                 bench_dma(build, device, results, quick)
                 bench_resizer(build, device, results, quick)
@@ -329,37 +351,59 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--backend", choices=("sim", "zynq"), default="sim",
                         help="the server's backend (zynq: on a fake board tree)")
+    parser.add_argument("--json", help="also write the figures here (bench/results_md.py)")
     args = parser.parse_args()
 
     base, ours = {}, {}
-    bench_baseline(args.build, args.quick, base)
-    bench_ours(args.build, args.quick, ours, args.backend)
+    proc, stub, bare_call = start_baseline(args.build)
+    try:
+        bench_ours(args.build, args.quick, ours, bare_call, bare_transfers(stub), args.backend)
+    finally:
+        proc.kill()
+        proc.wait()
+    for key in ("unary", "up", "down", "down_prealloc", "up2", "down_prealloc2"):
+        base[key] = ours.pop(key)
     print(f"backend: {args.backend}" + (" (fake board tree)" if args.backend == "zynq" else ""))
-
+    suffix = "" if args.backend == "sim" else " (zynq backend, fake board)"
+    figures = []
     print(f"{'figure':44} {'pynq-remote':>14} {'bare gRPC':>12} {'ratio':>7}")
 
-    def row(name, value, baseline, unit, fmt="{:.2f}"):
+    def row(name, value, baseline, unit, fmt="{:.2f}", baseline_name=None, goal=None):
         ratio = value / baseline if baseline else float("nan")
         print(f"{name:44} {fmt.format(value) + ' ' + unit:>14} "
               f"{fmt.format(baseline) + ' ' + unit:>12} {ratio:7.2f}")
+        figure = {"name": name + suffix, "value": value, "unit": unit,
+                  "baseline_name": baseline_name or "bare gRPC, same run",
+                  "baseline": baseline, "ratio": ratio}
+        if goal:
+            figure["goal"] = goal
+        figures.append(figure)
 
-    row("MMIO read from Python, p50", ours["mmio"][0], base["unary"][0], "us", "{:.0f}")
-    row("MMIO read from Python, p90", ours["mmio"][1], base["unary"][1], "us", "{:.0f}")
+    unary = "bare unary call (Echo), same run, p50"
+    row("MMIO read, raw 3.1 stub, p50", ours["mmio"][0], base["unary"][0], "us", "{:.0f}",
+        unary, "<= 1.05")
+    row("MMIO read, raw 3.1 stub, p90", ours["mmio"][1], base["unary"][1], "us", "{:.0f}",
+        "bare unary call (Echo), same run, p90")
     row("MMIO read, pynq_remote.MMIO (session), p50", ours["mmio_client"][0], base["unary"][0],
-        "us", "{:.0f}")
-    row("64 MiB buffer write (2 MiB chunks)", ours["write"], base["up"], "GB/s")
-    row("64 MiB buffer read, into preallocated array", ours["read"], base["down_prealloc"],
-        "GB/s")
-    row("64 MiB buf[:] = array, pynq_remote", ours["client_write"], base["up"], "GB/s")
-    row("64 MiB buf.invalidate(), pynq_remote", ours["client_read"], base["down_prealloc"],
-        "GB/s")
+        "us", "{:.0f}", unary, "<= 1.15")
+    row("MMIO read, pynq_remote.MMIO (session), p90", ours["mmio_client"][1], base["unary"][1],
+        "us", "{:.0f}", "bare unary call (Echo), same run, p90")
+    row("64 MiB buffer write, raw 3.1 stub", ours["write"], base["up"], "GB/s",
+        baseline_name="bare client stream, 2 MiB chunks", goal=">= 0.95")
+    row("64 MiB buffer read, raw 3.1 stub, into an array", ours["read"], base["down_prealloc"],
+        "GB/s", baseline_name="bare server stream into a preallocated array", goal=">= 0.95")
+    row("64 MiB buf[:] = array, pynq_remote", ours["client_write"], base["up2"], "GB/s",
+        baseline_name="bare client stream, 2 MiB chunks", goal=">= 0.95")
+    row("64 MiB buf.invalidate(), pynq_remote", ours["client_read"], base["down_prealloc2"],
+        "GB/s", baseline_name="bare server stream into a preallocated array", goal=">= 0.95")
     print(f"{'  (bare read, chunks joined into bytes)':44} {'':>14} "
           f"{base['down']:>7.2f} GB/s")
     elem_us = ours["element"][0]
     whole_us = ours["whole16"] * 1e6
-    row("buf[i] read, 16 MiB buffer, p50", elem_us, base["unary"][0], "us", "{:.0f}")
+    row("buf[i] read, 16 MiB buffer, p50", elem_us, base["unary"][0], "us", "{:.0f}", unary,
+        "<= 1.2")
     row("buf[i] = v write, 16 MiB buffer, p50", ours["element_write"][0], base["unary"][0],
-        "us", "{:.0f}")
+        "us", "{:.0f}", unary, "<= 1.2")
     print(f"{'whole 16 MiB buffer transfer (3.1 element)':44} {whole_us:>11.0f} us")
     print(f"{'element read speed-up over whole transfer':44} {whole_us / elem_us:>12.0f}x")
     for key, label in (("resize_down", "640x360 -> 320x180 resize"),
@@ -371,6 +415,9 @@ def main():
             print(f"{label + ', simulated':44} {cycles:>8} PL cycles, "
                   f"{pixels_in / cycles:.3f} input px/cycle, "
                   f"{pixels_out / cycles:.3f} output px/cycle")
+            figures.append({"name": label + ", end to end", "value": wall * 1e3, "unit": "ms",
+                            "baseline_name": f"{cycles} simulated PL cycles",
+                            "baseline": None, "ratio": None})
     if "dma" in ours:
         nbytes, wall, cycles, stream_bytes = ours["dma"]
         per_cycle = nbytes / cycles
@@ -379,6 +426,20 @@ def main():
               f"{cycles} PL cycles")
         print(f"{'8 MiB DMA loopback, host wall clock':44} {nbytes / wall / 1e6:>8.1f} MB/s "
               f"({wall * 1e3:.0f} ms)")
+        figures.append({"name": "8 MiB DMA loopback, host wall clock",
+                        "value": nbytes / wall / 1e6, "unit": "MB/s",
+                        "baseline_name": "goal", "baseline": 60.0,
+                        "ratio": nbytes / wall / 1e6 / 60.0, "goal": ">= 60 MB/s"})
+        figures.append({"name": "8 MiB DMA loopback, PL cycles per second of wall clock",
+                        "value": cycles / wall / 1e6, "unit": "M cycles/s",
+                        "baseline_name": "goal", "baseline": 15.0,
+                        "ratio": cycles / wall / 15e6, "goal": ">= 15 M/s"})
+    if args.json:
+        samples = {"bare unary call": base["unary"][2],
+                   "raw 3.1 stub read": ours["mmio"][2],
+                   "pynq_remote.MMIO read": ours["mmio_client"][2]}
+        write_json(args.json, "bench/bench_e2e.py" + (" --backend zynq" if suffix else ""),
+                   figures, samples)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ sys.path.insert(0, HERE)
 import pynq_remote as pynq  # noqa: E402
 from pynq_remote.pl_server import session  # noqa: E402
 from bench_e2e import _channel, _free_port, _start  # noqa: E402
+from figures_json import write_json  # noqa: E402
 
 DATA1, IP_ISR, IP_IER, GIER = 0x00, 0x120, 0x128, 0x11C
 CH2 = 0x2
@@ -181,6 +182,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default="build", help="the CMake build directory")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--json", help="also write the figures here (bench/results_md.py)")
     args = parser.parse_args()
     n = 200 if args.quick else 2000
 
@@ -213,13 +215,20 @@ def main():
 
     print(f"{'figure':52} {'pynq-remote':>14} {'bare gRPC':>14} {'ratio':>7}")
 
-    def row(name, value, baseline, unit, fmt="{:.0f}"):
+    figures = []
+
+    def row(name, value, baseline, unit, fmt="{:.0f}", baseline_name="bare unary call, p50"):
         print(f"{name:52} {fmt.format(value) + ' ' + unit:>14} "
               f"{fmt.format(baseline) + ' ' + unit:>14} {value / baseline:7.2f}")
+        figures.append({"name": name, "value": value, "unit": unit,
+                        "baseline_name": baseline_name + ", same run", "baseline": baseline,
+                        "ratio": value / baseline})
 
     row("interrupt latency, MMIO event -> wait() returns, p50", lat_p50, floor_p50, "us")
-    row("interrupt latency, MMIO event -> wait() returns, p99", lat_p99, floor_p99, "us")
-    row("interrupts/s sustained (event, wait, acknowledge)", rate, floor_rate, "/s")
+    row("interrupt latency, MMIO event -> wait() returns, p99", lat_p99, floor_p99, "us",
+        baseline_name="bare unary call, p99")
+    row("interrupts/s sustained (event, wait, acknowledge)", rate, floor_rate, "/s",
+        baseline_name="bare unary calls/s")
     print(f"{'  calls per interrupt in that loop':52} {calls_per_irq:>12.1f}")
     for size, runs in dma_runs.items():
         (irq_wall, irq_calls), (poll_wall, poll_calls) = runs["interrupt"], runs["polling"]
@@ -228,6 +237,11 @@ def main():
         row(f"{label}, by polling, wall", poll_wall * 1e6, floor_p50, "us")
         print(f"{label + ', calls: interrupt / polling':52} {irq_calls:>8.0f} / {poll_calls:.0f}"
               f"   wall ratio {irq_wall / poll_wall:.2f}")
+        figures.append({"name": f"{label}, calls by interrupt", "value": irq_calls,
+                        "unit": "calls", "baseline_name": "calls by polling, same run",
+                        "baseline": poll_calls, "ratio": irq_calls / poll_calls})
+    if args.json:
+        write_json(args.json, "bench/irq_figures.py", figures)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,11 @@ Reads the Google Benchmark JSON files ci/bench.sh writes:
   <build>/sim/sim_bench.json            (the board vs the raw Verilated model)
 """
 
+import argparse
 import json
 import os
-import sys
+
+from figures_json import write_json
 
 # (figure, baseline, counter or "bytes_per_second")
 PAIRS = [
@@ -40,9 +42,14 @@ def human(value, unit):
 
 
 def main():
-    build = sys.argv[1] if len(sys.argv) > 1 else "build"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("build", nargs="?", default="build", help="the CMake build directory")
+    parser.add_argument("--json", help="also write the pairs here (bench/results_md.py)")
+    args = parser.parse_args()
+    build = args.build
     results = {**load(os.path.join(build, "bench", "pynq_remote_bench.json")),
                **load(os.path.join(build, "sim", "sim_bench.json"))}
+    figures = []
     print(f"\n{'figure':40} {'value':>12}   {'baseline':40} {'value':>12} {'ratio':>6}")
     for ours, base, unit, base_unit in PAIRS:
         if ours in results and base in results:
@@ -50,6 +57,13 @@ def main():
             if a and b:
                 print(f"{ours.split('/')[0]:40} {human(a, unit):>12}   "
                       f"{base.split('/')[0]:40} {human(b, base_unit):>12} {a / b:6.2f}")
+                scale, shown = (1e9, "GB/s") if unit == "bytes_per_second" else (1e6, "M/s")
+                figures.append({"name": ours.split("/")[0] + " (C++, Google Benchmark)",
+                                "value": a / scale, "unit": shown,
+                                "baseline_name": base.split("/")[0], "baseline": b / scale,
+                                "ratio": a / b})
+    if args.json:
+        write_json(args.json, "bench/ratios.py (pynq_remote_bench, sim_bench)", figures)
     for name in sorted(results):
         if name.startswith("BM_MmioBatch"):
             print(f"{name.split('/real_time')[0]:40} "

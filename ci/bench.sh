@@ -4,7 +4,9 @@
 #                                   ${BUILD_DIR}/bench/pynq_remote_bench.json)
 #   bench/bench_e2e.py              end to end from Python over loopback gRPC; it starts
 #                                   its own servers from ${BUILD_DIR}
-# Every figure is printed beside a bare-gRPC baseline measured in the same run.
+# Every figure is printed beside a bare-gRPC baseline measured in the same run, and all of
+# them go into bench/RESULTS.md with the machine they ran on (bench/results_md.py), with
+# bench/mmio_latency.png, the MMIO latency distribution, beside it.
 #
 # Usage: ci/bench.sh [args for pynq_remote_bench, e.g. --benchmark_filter=Mmio]
 #   BUILD_DIR=build
@@ -17,7 +19,15 @@ cd "${root}"
 export BUILD_DIR=${BUILD_DIR:-build}
 
 "${root}/ci/install-deps.sh"
+# The plot beside bench/RESULTS.md; only the benchmarks need it.
+"${root}/ci/install-deps.sh" python3-matplotlib
 "${root}/ci/build.sh"
+
+# Each benchmark writes its figures here (--json); bench/results_md.py gathers them.
+figures="${BUILD_DIR}/bench/figures"
+rm -rf "${figures}"
+mkdir -p "${figures}"
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 
 ran=0
 bench_bin="${BUILD_DIR}/bench/pynq_remote_bench"
@@ -47,15 +57,31 @@ if [[ -f bench/bench_e2e.py ]]; then
   export PYTHONPATH=${root}/client/python${PYTHONPATH:+:${PYTHONPATH}}
   # Debian's interpreter: the one with python3-grpcio and python3-numpy.
   # shellcheck disable=SC2086  # E2E_ARGS is a space-separated list on purpose
-  /usr/bin/python3 bench/bench_e2e.py --build "${BUILD_DIR}" ${E2E_ARGS:-}
+  /usr/bin/python3 bench/bench_e2e.py --build "${BUILD_DIR}" ${E2E_ARGS:-} \
+    --json "${figures}/10-e2e-sim.json"
   # The same figures through the hardware backend, on a fake board tree.
   # shellcheck disable=SC2086
-  /usr/bin/python3 bench/bench_e2e.py --build "${BUILD_DIR}" --backend zynq ${E2E_ARGS:-}
+  /usr/bin/python3 bench/bench_e2e.py --build "${BUILD_DIR}" --backend zynq ${E2E_ARGS:-} \
+    --json "${figures}/11-e2e-zynq.json"
+  # The other end-to-end figure scripts, each with its own same-run baseline.
+  n=20
+  for script in bench/transport_figures.py bench/roundtrip_figures.py bench/sim_figures.py \
+                bench/irq_figures.py; do
+    if [[ -f ${script} ]]; then
+      # shellcheck disable=SC2086
+      /usr/bin/python3 "${script}" --build "${BUILD_DIR}" ${E2E_ARGS:-} \
+        --json "${figures}/${n}-$(basename "${script}" .py).json"
+      n=$((n + 1))
+    fi
+  done
   ran=1
 fi
 
 # Each figure beside its same-run baseline, as a ratio.
-/usr/bin/python3 bench/ratios.py "${BUILD_DIR}"
+/usr/bin/python3 bench/ratios.py "${BUILD_DIR}" --json "${figures}/30-cpp.json"
+
+# bench/RESULTS.md and bench/mmio_latency.png: commit them from an idle machine.
+/usr/bin/python3 bench/results_md.py --figures "${figures}" --load-before "${load_before}"
 
 if [[ ${ran} -eq 0 ]]; then
   echo "bench: nothing to run: neither ${bench_bin} nor bench/bench_e2e.py exists" >&2
