@@ -168,7 +168,7 @@ Result<UnixSocketFile> UnixSocketFile::Prepare(const std::string& path) {
   Result<std::optional<std::string>> live = LiveListener(path);
   if (!live.ok()) return live.error();
   if (live.value()) {
-    return Invalid(flag + ": a server is already listening there" + *live.value() +
+    return Invalid(flag + ": another server is serving there" + *live.value() +
                    ": stop it first, or choose another path");
   }
   if (unlink(path.c_str()) != 0 && errno != ENOENT) {
