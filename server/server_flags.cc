@@ -133,9 +133,10 @@ ServerFlags ParseServerFlags(int argc, char** argv) {
     } else if (arg == "--listen-mode") {
       std::string text = value(i, arg);
       std::optional<mode_t> mode = transport::ParseSocketMode(text);
-      if (!mode)
+      if (!mode) {
         BadCommandLine("--listen-mode wants an octal mode up to 0777, e.g. 0660, not \"" + text +
                        "\"");
+      }
       flags.listen_mode = *mode;
     } else if (arg == "--root") {
       flags.root = value(i, arg);
