@@ -55,6 +55,7 @@ std::string PeerName(int fd) {
 // connect succeeds or the backlog is full, false when the kernel refuses it (nothing
 // listens: stale), an error otherwise.
 Result<std::optional<std::string>> LiveListener(const std::string& path) {
+  if (path.size() > kMaxUnixPath) return Invalid("unix socket path too long: " + path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return Invalid("cannot make a unix socket to probe " + path + ": " + Errno(errno));
   sockaddr_un address{};
