@@ -26,6 +26,7 @@
 #include "service/reflection_service.h"
 #include "service/services.h"
 #include "state/log.h"
+#include "transport/listen_address.h"
 #include "transport/security.h"
 
 namespace pynq_remote {
@@ -45,15 +46,6 @@ constexpr std::chrono::milliseconds kStopGrace(1000 * kStopSlowdown);
 constexpr std::chrono::milliseconds kStopLimit(1900 * kStopSlowdown);
 // Set once every call has returned (grpc::Server::Wait): the backstop then abandons none.
 std::atomic<bool> g_calls_done{false};
-
-// HOST:PORT with a numeric port 0..65535; HOST may be [v6].
-bool ValidListenAddress(const std::string& address) {
-  size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return false;
-  std::string port = address.substr(colon + 1);
-  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
-  return std::stoul(port) <= 65535;
-}
 
 // A fresh temporary root, removed (recursively) when destroyed.
 class TempDir {
@@ -80,9 +72,20 @@ class TempDir {
 
 int RunServer(const ServerFlags& flags) {
   const BackendInfo& backend = *flags.backend;
-  if (!ValidListenAddress(flags.listen)) {
-    LogError("--listen " + flags.listen + ": want HOST:PORT, e.g. 127.0.0.1:7967");
-    return 1;
+  std::vector<transport::ListenAddress> listens;
+  for (const std::string& text : flags.listen) {
+    Result<transport::ListenAddress> address = transport::ParseListenAddress(text);
+    if (!address.ok()) {
+      LogError(address.error().message);
+      return 1;
+    }
+    for (const transport::ListenAddress& earlier : listens) {
+      if (earlier.grpc_target() == address.value().grpc_target()) {
+        LogError("--listen " + text + " is given twice");
+        return 1;
+      }
+    }
+    listens.push_back(std::move(address).value());
   }
   // Transport security, checked before anything starts so that a bad file stops the server
   // here, with the file named.
@@ -93,9 +96,11 @@ int RunServer(const ServerFlags& flags) {
     return 1;
   }
   for (const std::string& warning : security.value().warnings) LogWarn(warning);
-  if (std::optional<std::string> warning =
-          transport::InsecureListenWarning(flags.listen, security.value())) {
-    LogWarn(*warning);
+  for (const transport::ListenAddress& address : listens) {
+    if (std::optional<std::string> warning =
+            transport::InsecureListenWarning(address.text, security.value())) {
+      LogWarn(*warning);
+    }
   }
 
   std::optional<TempDir> temp_root;
@@ -134,6 +139,21 @@ int RunServer(const ServerFlags& flags) {
     return 1;
   }
 
+  // Unix socket paths are checked as late as possible before gRPC binds them, which leaves
+  // the least time for another server to appear there.
+  std::vector<transport::UnixSocketFile> sockets;
+  for (const transport::ListenAddress& address : listens) {
+    if (!address.is_unix()) continue;
+    Result<transport::UnixSocketFile> socket =
+        transport::UnixSocketFile::Prepare(address.unix_path);
+    if (!socket.ok()) {
+      LogError(socket.error().message);
+      return 1;
+    }
+    if (!socket.value().removed_stale().empty()) LogWarn(socket.value().removed_stale());
+    sockets.push_back(std::move(socket).value());
+  }
+
   ServiceOptions options;
   options.max_message_bytes = flags.max_message_mb << 20;
   options.server_version = PYNQ_REMOTE_VERSION;
@@ -167,8 +187,11 @@ int RunServer(const ServerFlags& flags) {
   quota.SetMaxThreads(flags.max_threads);
   quota.Resize(flags.limits.max_call_bytes);
   builder.SetResourceQuota(quota);
-  int port = 0;
-  builder.AddListeningPort(flags.listen, security.value().credentials, &port);
+  // gRPC writes each chosen port here when the server starts (1 for a unix socket).
+  std::vector<int> ports(listens.size(), 0);
+  for (size_t i = 0; i < listens.size(); ++i) {
+    builder.AddListeningPort(listens[i].grpc_target(), security.value().credentials, &ports[i]);
+  }
   services.value()->RegisterWith(builder);
   // Reflection lists what this server registers: Services' services and the health check
   // (ReflectionService adds its own two).
@@ -176,12 +199,29 @@ int RunServer(const ServerFlags& flags) {
   served.push_back("grpc.health.v1.Health");
   service::ReflectionService reflection(std::move(served), &services.value()->state().idle_streams);
   reflection.RegisterWith(builder);
+  // A unix socket is created with the umask's mode, and chmod-ed to --listen-mode once bound;
+  // in between only the owner may connect. The umask is the process's: a file another thread
+  // creates meanwhile gets owner-only permissions too, which is at worst stricter.
+  const mode_t umask_before = sockets.empty() ? 0 : umask(0177);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || port == 0) {
+  if (!sockets.empty()) umask(umask_before);
+  if (!server) {
+    // gRPC stops at the first address it cannot bind, leaving its port 0.
+    size_t failed = 0;
+    while (failed + 1 < listens.size() && ports[failed] != 0) ++failed;
     LogError(
-        "cannot listen on " + flags.listen + " (address in use or not local?" +
+        "cannot listen on " + listens[failed].text +
+        (listens[failed].is_unix() ? " (see gRPC's message above"
+                                   : " (address in use or not local?") +
         (security.value().tls ? " or gRPC refused the TLS files: see its message above)" : ")"));
     return 1;
+  }
+  for (transport::UnixSocketFile& socket : sockets) {
+    Status bound = socket.Bound(flags.listen_mode);
+    if (!bound.ok()) {
+      LogError(bound.error().message);
+      return 1;
+    }
   }
 
   // SIGINT/SIGTERM are blocked in every thread (see main); this one waits for them. The
@@ -214,14 +254,19 @@ int RunServer(const ServerFlags& flags) {
     server->Shutdown(std::chrono::system_clock::now() + kStopGrace);
   });
 
-  std::string host = flags.listen.substr(0, flags.listen.rfind(':'));
   LogInfo("backend " + backend.name + ", root " + root + ", max message " +
           std::to_string(flags.max_message_mb) + " MiB, " + security.value().Describe());
-  std::printf("pynq-remote-server listening on %s:%d\n", host.c_str(), port);
+  // One line per address, in --listen's order: scripts and tests take the first.
+  for (size_t i = 0; i < listens.size(); ++i) {
+    std::printf("pynq-remote-server listening on %s\n", listens[i].Describe(ports[i]).c_str());
+  }
   std::fflush(stdout);
   server->Wait();
   g_calls_done = true;
   stopper.join();
+  // No new client can find a stopped server's socket; a server killed before this point
+  // leaves a stale one, which the next start on that path removes.
+  for (transport::UnixSocketFile& socket : sockets) socket.Remove();
   // Every RPC has finished. Destroying the last grpc::Server runs gRPC 1.51's library
   // teardown, which can sit out a 10 s executor poll while a client still holds its
   // connection open; nothing of ours needs it, so the stopped server is left to the OS.

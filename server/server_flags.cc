@@ -18,6 +18,10 @@ namespace {
 // The flags every backend shares; UsageText() adds --backend and each backend's own.
 constexpr char kCommonFlags[] =
     "  --listen HOST:PORT     address to serve on (default 127.0.0.1:7967; port 0 picks one)\n"
+    "  --listen unix:PATH     or a unix socket at the absolute PATH, for clients on this\n"
+    "                         machine (no TCP); repeat --listen to serve on several\n"
+    "  --listen-mode MODE     permissions of unix sockets, octal (default 0660: owner and\n"
+    "                         group may connect)\n"
     "  --root DIR             the target's filesystem root (default: / for zynq; a fresh\n"
     "                         temporary directory for sim, removed at exit). For zynq, a\n"
     "                         fake board tree stands in for the board (tests)\n"
@@ -125,7 +129,15 @@ ServerFlags ParseServerFlags(int argc, char** argv) {
     } else if (arg == "--backend") {
       backend_name = value(i, arg);
     } else if (arg == "--listen") {
-      flags.listen = value(i, arg);
+      flags.listen.push_back(value(i, arg));
+    } else if (arg == "--listen-mode") {
+      std::string text = value(i, arg);
+      std::optional<mode_t> mode = transport::ParseSocketMode(text);
+      if (!mode) {
+        BadCommandLine("--listen-mode wants an octal mode up to 0777, e.g. 0660, not \"" + text +
+                       "\"");
+      }
+      flags.listen_mode = *mode;
     } else if (arg == "--root") {
       flags.root = value(i, arg);
     } else if (arg == "--log-level") {
@@ -214,6 +226,7 @@ ServerFlags ParseServerFlags(int argc, char** argv) {
   }
   auto chosen = configs.find(flags.backend->name);
   flags.config = chosen != configs.end() ? std::move(chosen->second) : flags.backend->make_config();
+  if (flags.listen.empty()) flags.listen.push_back("127.0.0.1:7967");
   if (!sessionless_limit_set) {
     flags.limits.max_sessionless_bytes = flags.limits.max_session_bytes;
   }

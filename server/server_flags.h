@@ -3,6 +3,8 @@
 #ifndef PYNQ_REMOTE_SERVER_SERVER_FLAGS_H_
 #define PYNQ_REMOTE_SERVER_SERVER_FLAGS_H_
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -13,6 +15,7 @@
 #include "state/log.h"
 #include "state/mmio_policy.h"
 #include "state/sessions.h"
+#include "transport/listen_address.h"
 #include "transport/security.h"
 
 namespace pynq_remote {
@@ -20,7 +23,9 @@ namespace pynq_remote {
 struct ServerFlags {
   const BackendInfo* backend = nullptr;   // --backend (else DefaultBackend())
   std::unique_ptr<BackendConfig> config;  // the backend's own flags, parsed
-  std::string listen = "127.0.0.1:7967";
+  // --listen, repeatable: HOST:PORT or unix:/abs/path; 127.0.0.1:7967 when none is given.
+  std::vector<std::string> listen;
+  mode_t listen_mode = transport::kDefaultUnixSocketMode;  // --listen-mode, unix sockets only
   std::string root;
   LogLevel log_level = LogLevel::kInfo;
   size_t max_message_mb = 64;

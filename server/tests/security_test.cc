@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "test_root.h"
+#include "transport/listen_address.h"
 
 namespace pynq_remote::transport {
 namespace {
@@ -96,6 +97,55 @@ TEST(InsecureListenWarningTest, NonLoopbackPlaintextOnly) {
   ServerSecurity tls;
   tls.tls = true;
   EXPECT_FALSE(InsecureListenWarning("0.0.0.0:7967", tls));
+  // A unix socket is this machine's only.
+  EXPECT_FALSE(InsecureListenWarning("unix:/run/pynq-remote/pynq-remote.sock", plaintext));
+}
+
+TEST(ListenAddressTest, TcpAndUnixForms) {
+  Result<ListenAddress> tcp = ParseListenAddress("127.0.0.1:0");
+  ASSERT_TRUE(tcp.ok());
+  EXPECT_FALSE(tcp.value().is_unix());
+  EXPECT_EQ(tcp.value().grpc_target(), "127.0.0.1:0");
+  EXPECT_EQ(tcp.value().Describe(4711), "127.0.0.1:4711");
+  EXPECT_EQ(ParseListenAddress("[::1]:7967").value().Describe(7967), "[::1]:7967");
+  for (const char* text : {"unix:/run/p.sock", "unix:///run/p.sock"}) {
+    Result<ListenAddress> local = ParseListenAddress(text);
+    ASSERT_TRUE(local.ok()) << text;
+    EXPECT_EQ(local.value().unix_path, "/run/p.sock");
+    EXPECT_EQ(local.value().grpc_target(), "unix:/run/p.sock");
+    EXPECT_EQ(local.value().Describe(1), "unix:/run/p.sock");
+  }
+  // 107 bytes fit sun_path with its NUL; 108 do not.
+  EXPECT_TRUE(ParseListenAddress("unix:/" + std::string(106, 'a')).ok());
+}
+
+TEST(ListenAddressTest, RefusalsSayWhatToWrite) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"7967", "want HOST:PORT"},
+      {"host:", "want HOST:PORT"},
+      {"host:http", "the port must be a number"},
+      {"host:70000", "the port must be a number"},
+      {"unix:", "no path after unix:"},
+      {"unix:run/p.sock", "run/p.sock is a relative path"},
+      {"unix://run/p.sock", "write unix:/absolute/path or unix:///absolute/path"},
+      {"unix:/run/", "names a directory"},
+      {"unix:/" + std::string(107, 'a'), "the path is 108 bytes"},
+  };
+  for (const auto& [text, message] : cases) {
+    Result<ListenAddress> address = ParseListenAddress(text);
+    ASSERT_FALSE(address.ok()) << text;
+    EXPECT_THAT(address.error().message, HasSubstr(message)) << text;
+    EXPECT_THAT(address.error().message, HasSubstr("--listen " + text));
+  }
+}
+
+TEST(ListenAddressTest, SocketMode) {
+  EXPECT_EQ(ParseSocketMode("0660"), 0660u);
+  EXPECT_EQ(ParseSocketMode("600"), 0600u);
+  EXPECT_EQ(ParseSocketMode("0777"), 0777u);
+  for (const char* bad : {"", "0999", "1777", "rw-rw----", "06600"}) {
+    EXPECT_FALSE(ParseSocketMode(bad)) << bad;
+  }
 }
 
 // -- token files ----------------------------------------------------------------------------

@@ -551,6 +551,8 @@ Result<ServerSecurity> LoadServerSecurity(const SecurityFlags& flags, const char
 
 std::optional<std::string> InsecureListenWarning(const std::string& listen,
                                                  const ServerSecurity& security) {
+  // A unix socket is reachable from this machine only, as loopback is.
+  if (listen.rfind("unix:", 0) == 0) return std::nullopt;
   if (security.tls || IsLoopbackHost(ListenHost(listen))) return std::nullopt;
   std::string warning =
       "--listen " + listen + " serves plaintext gRPC beyond this machine: anyone who can " +

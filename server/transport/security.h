@@ -68,7 +68,7 @@ Result<ServerSecurity> LoadServerSecurity(const SecurityFlags& flags, const char
                                           std::function<void(const std::string&)> warn);
 
 /// The warning for serving plaintext on an address other hosts can reach, naming the risk
-/// and the flags that remove it; nullopt for TLS or a loopback address.
+/// and the flags that remove it; nullopt for TLS, a loopback address or a unix socket.
 std::optional<std::string> InsecureListenWarning(const std::string& listen,
                                                  const ServerSecurity& security);
 

@@ -76,11 +76,22 @@ ZU_AXIFM_VALUE = {"32": 2, "64": 1, "128": 0}
 _MAX_MESSAGE = 64 * 1024 * 1024
 
 
+# sockaddr_un's sun_path holds 107 bytes and a NUL; gRPC's error for a longer path says less.
+_MAX_UNIX_PATH = 107
+
+
 def parse_address(text, default_port=PYNQ_PORT):
-    """``host``, ``host:port``, ``[v6addr]`` or ``[v6addr]:port`` -> (host, port)."""
+    """A device address -> (host, port).
+
+    ``host``, ``host:port``, ``[v6addr]`` or ``[v6addr]:port`` -> (host, port);
+    ``unix:/abs/path`` or ``unix:///abs/path`` (a server on this machine, reached without
+    TCP) -> (``"unix:/abs/path"``, None).
+    """
     text = text.strip()
     if not text:
         raise ValueError("empty device address")
+    if text.startswith("unix:"):
+        return _parse_unix_address(text), None
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
         port = rest[1:] if rest.startswith(":") else ""
@@ -93,6 +104,30 @@ def parse_address(text, default_port=PYNQ_PORT):
     return host, int(port) if port else default_port
 
 
+def _parse_unix_address(text):
+    path = text[len("unix:"):]
+    if path.startswith("//"):
+        path = path[2:]
+        if not path.startswith("/"):
+            raise ValueError(f"device address {text!r}: write unix:/absolute/path or "
+                             "unix:///absolute/path")
+    if not path.startswith("/"):
+        raise ValueError(f"device address {text!r}: the socket's path must be absolute, as "
+                         "the server's --listen unix:PATH is, e.g. unix:/run/pynq-remote/"
+                         "pynq-remote.sock")
+    if len(path.encode()) > _MAX_UNIX_PATH:
+        raise ValueError(f"device address {text!r}: the path is {len(path.encode())} bytes, "
+                         f"and a unix socket's path holds at most {_MAX_UNIX_PATH}")
+    return "unix:" + path
+
+
+def grpc_target(host, port):
+    """The gRPC target of a parsed address: ``host:port``, ``[v6]:port`` or ``unix:/path``."""
+    if host.startswith("unix:"):
+        return host
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 class GrpcChannel:
     """A gRPC channel to a board, ready within 5 s, plaintext or TLS.
 
@@ -103,9 +138,10 @@ class GrpcChannel:
     Parameters
     ----------
     ip_addr : str
-        Host name or IP address of the board.
+        Host name or IP address of the board, or ``unix:/abs/path``: the server's unix
+        socket on this machine.
     port : int
-        Its port (7967 by default on boards).
+        Its port (7967 by default on boards); None for a unix socket.
     root_certificates : bytes, str or path-like
         PEM CA of the server's certificate (bytes, or a file); turns TLS on.
     certificate_chain, private_key : bytes, str or path-like
@@ -129,7 +165,7 @@ class GrpcChannel:
 
     def __init__(self, ip_addr, port, root_certificates=None, certificate_chain=None,
                  private_key=None, token=None, server_name=None, allow_insecure_token=None):
-        target = f"[{ip_addr}]:{port}" if ":" in ip_addr else f"{ip_addr}:{port}"
+        target = grpc_target(ip_addr, port)
         self.security = channel_security(
             ip_addr, root_certificates=root_certificates, certificate_chain=certificate_chain,
             private_key=private_key, token=token, server_name=server_name,
@@ -225,11 +261,14 @@ class RemoteDevice(Device):
     index : int
         Position in ``Device.devices``; names the device with ``tag``.
     ip_addr : str
-        Host name or IP of the board (``host:port`` is accepted too).
+        Host name or IP of the board (``host:port`` is accepted too), or ``unix:/abs/path``
+        for a server on this machine listening on a unix socket (``--listen unix:PATH``),
+        which spares each call the TCP stack. ``ip_addr`` then keeps the ``unix:`` text and
+        ``port`` is None.
     tag : str
         Name pattern, ``"remote{}"`` by default.
     port : int
-        The server's port, 7967 by default (PYNQ 4.0's argument).
+        The server's port, 7967 by default (PYNQ 4.0's argument); not for a unix socket.
     root_certificates, certificate_chain, private_key, token, server_name : optional
         Transport security (TLS, mutual TLS, a bearer token), as :class:`GrpcChannel`
         takes them; each defaults to its ``PYNQ_REMOTE_TLS_*`` / ``PYNQ_REMOTE_TOKEN``
@@ -253,12 +292,17 @@ class RemoteDevice(Device):
                  certificate_chain=None, private_key=None, token=None, server_name=None,
                  allow_insecure_token=None, timeout=None):
         host, parsed_port = parse_address(ip_addr)
+        if port is not None and parsed_port is None:
+            raise ValueError(f"port={port} given with the unix socket address {ip_addr!r}: a "
+                             "unix socket has no port")
         super().__init__(tag.format(index))
         # Seconds a call may take before DeadlineExceededError (streams get more per byte);
         # None: PYNQ_REMOTE_TIMEOUT_S or 10; 0: wait for ever.
         self.timeout = timeout
         self.ip_addr = host
         self.port = port if port is not None else parsed_port
+        # The gRPC target: "host:port", "[v6]:port" or "unix:/path".
+        self.address = grpc_target(self.ip_addr, self.port)
         self.client = GrpcChannel(self.ip_addr, self.port,
                                   root_certificates=root_certificates,
                                   certificate_chain=certificate_chain, private_key=private_key,
@@ -292,7 +336,7 @@ class RemoteDevice(Device):
         self.info = self._extension_info(channel)
 
     def __repr__(self):
-        return f"<RemoteDevice {self.name} at {self.ip_addr}:{self.port}>"
+        return f"<RemoteDevice {self.name} at {self.address}>"
 
     # -- files --------------------------------------------------------------------------
 
@@ -350,7 +394,7 @@ class RemoteDevice(Device):
         """"aarch64" or "armv7l", from the board's /proc/version."""
         if not self.exists_file("/proc/version").exists:
             raise RuntimeError(f"Unable to obtain architecture information for "
-                               f"{self.ip_addr}:{self.port}: /proc/version is missing")
+                               f"{self.address}: /proc/version is missing")
         version = self.read_file("/proc/version").decode("utf-8", "replace")
         return "aarch64" if "aarch64" in version else "armv7l"
 
@@ -362,7 +406,7 @@ class RemoteDevice(Device):
             info = stub.GetInfo(board_pb2.GetInfoRequest(), timeout=CONNECT_TIMEOUT_S)
         except grpc.RpcError as error:
             if error.code() != grpc.StatusCode.UNIMPLEMENTED:
-                raise to_exception(error, f"{self.ip_addr}:{self.port}") from None
+                raise to_exception(error, self.address) from None
             return None
         self._stub["board"] = stub
         return info

@@ -11,7 +11,8 @@ so ``PYNQ_REMOTE_DEVICES`` discovery picks them up too:
 - ``server_name`` / ``PYNQ_REMOTE_TLS_SERVER_NAME``: the name the server's certificate
   holds, when it is not the address dialled.
 - ``allow_insecure_token`` / ``PYNQ_REMOTE_ALLOW_INSECURE_TOKEN=1``: send the token without
-  TLS to a non-loopback address (refused otherwise).
+  TLS to a non-loopback address (refused otherwise). A unix socket (``unix:/path``) is this
+  machine's, as loopback is: a token may travel on it in plaintext.
 
 PEM arguments take bytes (the PEM itself), or a str or path-like naming a file (a str that
 holds ``-----BEGIN`` is taken as PEM); the environment variables name files.
@@ -58,8 +59,9 @@ class AuthenticationError(PermissionError):
 
 
 def is_loopback(host):
-    """Whether ``host`` can only be this machine: 127.0.0.0/8, ::1 or ``localhost``."""
-    if host.lower() == "localhost":
+    """Whether ``host`` can only be this machine: 127.0.0.0/8, ::1, ``localhost``, or a unix
+    socket (``unix:/path``)."""
+    if host.lower() == "localhost" or host.startswith("unix:"):
         return True
     try:
         address = ipaddress.ip_address(host.strip("[]"))
