@@ -211,6 +211,15 @@ class _SDMAChannel:
     def _clear_interrupt(self):
         self._mmio.write(self._offset + _DMASR, _IOC_IRQ)
 
+    def _write_regs(self, *pairs):
+        """(register, value) writes in order: one round trip where the MMIO batches."""
+        write_many = getattr(self._mmio, "write_many", None)
+        if write_many is not None:
+            write_many([(self._offset + register, value) for register, value in pairs])
+            return
+        for register, value in pairs:
+            self._mmio.write(self._offset + register, value)
+
     def transfer(self, array, start=0, nbytes=0):
         """Starts moving ``nbytes`` (all of ``array`` from ``start`` when 0) to or from
         the stream.
@@ -224,9 +233,10 @@ class _SDMAChannel:
             The transfer is longer than the DMA's length register can hold, or runs past
             the end of the buffer.
         """
-        if not self.running:
+        status = self._status()  # one read for both checks
+        if status & _HALTED:
             raise RuntimeError(f"{self._name}: DMA channel not started")
-        if not self.idle and self._active_buffer is not None:
+        if not status & _IDLE and self._active_buffer is not None:
             raise RuntimeError(f"{self._name}: DMA channel not idle")
         if nbytes == 0:
             nbytes = array.nbytes - start
@@ -240,12 +250,11 @@ class _SDMAChannel:
         if not self._dre and address % self._align:
             raise RuntimeError(f"{self._name}: DMA does not support unaligned transfers; "
                                f"starting address must be aligned to {self._align} bytes.")
-        self._clear_interrupt()
         if self._tx:
             array.flush()
-        self._mmio.write(self._offset + _ADDR, address & 0xFFFFFFFF)
-        self._mmio.write(self._offset + _ADDR_MSB, (address >> 32) & 0xFFFFFFFF)
-        self._mmio.write(self._offset + _LENGTH, nbytes)
+        # The IOC clear, the address and then the length (which starts it), in one call.
+        self._write_regs((_DMASR, _IOC_IRQ), (_ADDR, address & 0xFFFFFFFF),
+                         (_ADDR_MSB, (address >> 32) & 0xFFFFFFFF), (_LENGTH, nbytes))
         self._active_buffer = array
         self._active_nbytes = nbytes
 
@@ -441,14 +450,12 @@ class _SGDMAChannel(_SDMAChannel):
         descr.flush()
         self._descr = descr
         self.stop()  # CURDESC is writable only while halted
-        self._mmio.write(self._offset + _CURDESC, base & 0xFFFFFFFF)
-        self._mmio.write(self._offset + _CURDESC_MSB, base >> 32)
+        self._write_regs((_CURDESC, base & 0xFFFFFFFF), (_CURDESC_MSB, base >> 32))
         self.start()
-        self._clear_interrupt()
         tail = base + (count - 1) * _DESC_WORDS * 4
         # the tail pointer starts the chain (its MSB half, with 64-bit addresses)
-        self._mmio.write(self._offset + _TAILDESC, tail & 0xFFFFFFFF)
-        self._mmio.write(self._offset + _TAILDESC_MSB, tail >> 32)
+        self._write_regs((_DMASR, _IOC_IRQ), (_TAILDESC, tail & 0xFFFFFFFF),
+                         (_TAILDESC_MSB, tail >> 32))
         self._active_buffer = array
         self._active_nbytes = nbytes
 
