@@ -7,9 +7,10 @@
 // as Board.MmioRead is. Where the PL runs by itself (a free-running simulation, hardware)
 // the reads only look; a simulated board's reads also keep its PL running (the trailing
 // window after a host access). On a deterministic simulated board, where PL time moves only
-// by Advance, a poll that asks for advance_cycles runs that many PL cycles before each read
-// after the first, so the same request sees the same register history on every run; without
-// it the poll only reads, and another caller's Advance must move time.
+// inside host accesses and Advance, a poll that asks for advance_cycles runs that many PL
+// cycles before each read after the first, so the same request sees the same register history
+// on every run; without it the poll only reads (each read moves the PL by its own bus
+// transaction), and another caller's Advance must move time.
 //
 // A poll ends: matched; at its timeout (an answer, not an error); at the first failed read or
 // Advance (that error); or stopped by its client (cancel, deadline) or by the server
