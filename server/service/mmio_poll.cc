@@ -7,10 +7,11 @@
 namespace pynq_remote::service {
 namespace {
 
-// Quick to notice a register that changes soon, and at most 2000 reads a second for one
-// that takes long: a simulated board's PL shares the host with the server.
+// Quick to notice a register that changes soon; for one that takes long, a read about every
+// loopback round trip (so never later than a client reading as fast as it can) and no more
+// often: a simulated board's PL shares the host with the server.
 constexpr std::chrono::microseconds kFirstInterval{20};
-constexpr std::chrono::microseconds kMaxInterval{500};
+constexpr std::chrono::microseconds kMaxInterval{250};
 
 std::string Describe(const MmioPollSpec& spec) {
   return "MmioPoll of the " + std::to_string(spec.width) + "-byte register at " + Hex(spec.addr) +

@@ -2,7 +2,7 @@
 // server for every poll in progress, so a wait that would cost a client many round trips
 // costs it one and holds no gRPC thread while it lasts.
 //
-// Each poll reads at once, then again after 20 us, doubling to 0.5 ms between reads (the
+// Each poll reads at once, then again after 20 us, doubling to 0.25 ms between reads (the
 // last read falls on its timeout). Every read is checked against the access policy first,
 // as Board.MmioRead is. Where the PL runs by itself (a free-running simulation, hardware)
 // the reads only look; a simulated board's reads also keep its PL running (the trailing
