@@ -7,11 +7,13 @@
 namespace pynq_remote::service {
 namespace {
 
-// Quick to notice a register that changes soon; for one that takes long, a read about every
-// loopback round trip (so never later than a client reading as fast as it can) and no more
-// often: a simulated board's PL shares the host with the server.
+// Quick to notice a register that changes soon; then a read about every loopback round trip
+// (never later than a client reading as fast as it can); in a long wait, one every eighth of
+// the time waited so far, up to 1 ms: a simulated board's PL shares the host with the server,
+// and each read takes the board from it for a moment.
 constexpr std::chrono::microseconds kFirstInterval{20};
-constexpr std::chrono::microseconds kMaxInterval{250};
+constexpr std::chrono::microseconds kRoundTrip{250};
+constexpr std::chrono::microseconds kLongest{1000};
 
 std::string Describe(const MmioPollSpec& spec) {
   return "MmioPoll of the " + std::to_string(spec.width) + "-byte register at " + Hex(spec.addr) +
@@ -80,6 +82,7 @@ Result<uint64_t> MmioPoller::Start(const MmioPollSpec& spec, Done done) {
   const Clock::time_point now = Clock::now();
   if (spec.timeout.count() > 0) poll.deadline = now + spec.timeout;
   poll.due = now;
+  poll.started = now;
   if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
   cv_.notify_all();
   return ticket;
@@ -165,8 +168,9 @@ bool MmioPoller::Settle(Poll& poll, const Result<uint64_t>& read, MmioPollOutcom
   }
   // With advance_cycles, the Advance is the wait: read again at once.
   if (!poll.advance) {
-    poll.interval =
-        poll.interval.count() == 0 ? kFirstInterval : std::min(poll.interval * 2, kMaxInterval);
+    const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(now - poll.started);
+    const auto most = std::clamp(waited / 8, kRoundTrip, kLongest);
+    poll.interval = poll.interval.count() == 0 ? kFirstInterval : std::min(poll.interval * 2, most);
   }
   poll.due = std::min(now + poll.interval, poll.deadline);
   return false;

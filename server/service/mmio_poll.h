@@ -2,8 +2,9 @@
 // server for every poll in progress, so a wait that would cost a client many round trips
 // costs it one and holds no gRPC thread while it lasts.
 //
-// Each poll reads at once, then again after 20 us, doubling to 0.25 ms between reads (the
-// last read falls on its timeout). Every read is checked against the access policy first,
+// Each poll reads at once, then again after 20 us, doubling to 0.25 ms between reads, and in
+// a long wait up to an eighth of the time waited so far, at most 1 ms (the last read falls on
+// its timeout). Every read is checked against the access policy first,
 // as Board.MmioRead is. Where the PL runs by itself (a free-running simulation, hardware)
 // the reads only look; a simulated board's reads also keep its PL running (the trailing
 // window after a host access). On a deterministic simulated board, where PL time moves only
@@ -86,6 +87,7 @@ class MmioPoller {
     bool advance = false;  // deterministic board and advance_cycles > 0
     Clock::time_point deadline = Clock::time_point::max();
     Clock::time_point due;
+    Clock::time_point started;
     std::chrono::microseconds interval{0};
     uint64_t reads = 0;
     uint64_t last = 0;

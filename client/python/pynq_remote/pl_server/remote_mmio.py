@@ -329,8 +329,8 @@ class RemoteMMIO:
         with ``equal=False``) and returns the value that matched.
 
         On a pynq-remote server this is one call (Board.MmioPoll): the board reads, backing
-        off from tens of microseconds to 0.25 ms; elsewhere (PYNQ 3.1) reads from here, 20 at
-        once, then one a millisecond.
+        off from tens of microseconds to 0.25 ms (1 ms in a long wait); elsewhere (PYNQ 3.1)
+        reads from here, 20 at once, then one a millisecond.
 
         Parameters
         ----------
