@@ -76,7 +76,7 @@ class CallCounter:
         self._saved = None
 
     def __enter__(self):
-        method = session._SessionMethod
+        method = session.SessionMethod
         self._saved = (method.__call__, method.future)
         call, future = self._saved
         counter = self
@@ -93,7 +93,7 @@ class CallCounter:
         return self
 
     def __exit__(self, *exc):
-        session._SessionMethod.__call__, session._SessionMethod.future = self._saved
+        session.SessionMethod.__call__, session.SessionMethod.future = self._saved
 
 
 async def _drain(irq):

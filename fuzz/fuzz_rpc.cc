@@ -920,6 +920,39 @@ std::vector<Rpc> MakeRpcs() {
        {Encode<v1::SessionRequest>([](auto& r) { r.set_client_name(std::string(300, 'n')); }),
         Encode<v1::SessionRequest>([](auto& r) { r.set_client_name("again"); })},
        {}}));
+  // pynq_remote.v1.Board/MmioPoll, last so the committed seeds of the others keep their
+  // index. A poll for ever (timeout 0) or one that advances a deterministic board for long is
+  // legitimate: the harness bounds each to 50 ms and 10,000 cycles a read.
+  rpcs.push_back(Unary<v1::MmioPollRequest, v1::MmioPollResponse>(
+      "/pynq_remote.v1.Board/MmioPoll",
+      [](Server& s, grpc::ClientContext* c, const v1::MmioPollRequest& req,
+         v1::MmioPollResponse* resp) {
+        v1::MmioPollRequest bounded = req;
+        if (bounded.timeout_ms() == 0 || bounded.timeout_ms() > 50) bounded.set_timeout_ms(50);
+        bounded.set_advance_cycles(std::min<uint64_t>(bounded.advance_cycles(), 10000));
+        return s.board->MmioPoll(c, bounded, resp);
+      },
+      {{Encode<v1::MmioPollRequest>([](auto& r) {
+         r.set_address(0xA0000000);
+         r.set_width(4);
+         r.set_mask(0x2);
+         r.set_value(0x2);
+         r.set_timeout_ms(5);
+       })},
+       {Encode<v1::MmioPollRequest>([](auto& r) {
+         r.set_address(0xA0000004);
+         r.set_width(4);
+         r.set_mask(0x1003);
+         r.set_condition(v1::MmioPollRequest::NOT_EQUAL);
+         r.set_advance_cycles(100);
+       })},
+       {Encode<v1::MmioPollRequest>([](auto& r) {
+         r.set_address(0xFFFFFFFFFFFFFFF8ull);
+         r.set_width(8);
+         r.set_mask(0);
+         r.set_value(7);
+         r.set_condition(static_cast<v1::MmioPollRequest::Condition>(9));
+       })}}));
   return rpcs;
 }
 

@@ -6,7 +6,9 @@
 # imported_design (issue 16): the real resizer .hwh through pynq-remote-design import;
 # dma_sg: the AXI DMA in scatter-gather mode (dma_sg_loopback).
 # interrupts, ps_gpio (issue 17): PL interrupts and PS GPIO/EMIO through pynq_remote.
-set(PYNQ_REMOTE_FAMILY_PYTESTS zynq7000_board dual_dma imported_design dma_sg interrupts ps_gpio)
+# round_trips (issue 18): read_many/write_many, MMIO.poll and the drivers waiting on the board.
+set(PYNQ_REMOTE_FAMILY_PYTESTS zynq7000_board dual_dma imported_design dma_sg interrupts ps_gpio
+    round_trips)
 set(PYNQ_REMOTE_FAMILY_PYTEST_IGNORE)
 # The in-tree design packages (PYNQ_REMOTE_DESIGN_PACKAGES): a ZynqMP one offered to a Pynq-Z2
 # board must be refused naming both families. Without them that test skips.

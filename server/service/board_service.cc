@@ -1,6 +1,8 @@
 #include "service/board_service.h"
 
 #include <algorithm>
+#include <chrono>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,84 @@ std::vector<MmioOp> ToOps(const v1::MmioBatchRequest& request) {
   }
   return ops;
 }
+
+// One MmioPoll. The poller calls Complete exactly once, from its thread or from Cancel; Start
+// holds mu_ until it is done with `this`, so a poll that ends at once cannot Finish (and
+// so be deleted by OnDone) under it. gRPC calls OnDone after Finish and any OnCancel.
+class PollReactor final : public grpc::ServerUnaryReactor {
+ public:
+  PollReactor(MmioPoller& poller, const ServiceState& state, grpc::CallbackServerContext* context,
+              v1::MmioPollResponse* response)
+      : poller_(poller), state_(state), context_(context), response_(response) {}
+
+  void Start(const MmioPollSpec& spec) {
+    std::unique_lock<std::mutex> lock(mu_);
+    Result<uint64_t> ticket =
+        poller_.Start(spec, [this](const MmioPollOutcome& outcome) { Complete(outcome); });
+    if (!ticket.ok()) {
+      lock.unlock();
+      Finish(ToGrpcStatus(context_, ticket.error()));
+      return;
+    }
+    ticket_ = ticket.value();
+    const bool cancelled = cancelled_;
+    lock.unlock();
+    // Cancelled before the ticket was known: OnCancel could not end it.
+    if (cancelled) poller_.Cancel(ticket.value(), "the client cancelled the call");
+  }
+
+  void OnCancel() override {
+    uint64_t ticket;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cancelled_ = true;
+      ticket = ticket_;
+    }
+    if (ticket != 0) poller_.Cancel(ticket, "the client cancelled the call");
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Complete(const MmioPollOutcome& outcome) {
+    { std::lock_guard<std::mutex> lock(mu_); }  // Start has returned from its part
+    switch (outcome.kind) {
+      case MmioPollOutcome::Kind::kMatched:
+      case MmioPollOutcome::Kind::kTimeout:
+        response_->set_value(outcome.value);
+        response_->set_matched(outcome.kind == MmioPollOutcome::Kind::kMatched);
+        response_->set_reads(outcome.reads);
+        Finish(grpc::Status::OK);
+        return;
+      case MmioPollOutcome::Kind::kError:
+        Finish(ToGrpcStatus(context_, outcome.error));
+        return;
+      case MmioPollOutcome::Kind::kStopped:
+        Finish(ToGrpcStatus(context_, StoppedError(outcome.error)));
+        return;
+    }
+  }
+
+  // As StoppedStatus: the server stopping, the client's deadline, or its cancel.
+  DeviceError StoppedError(DeviceError error) const {
+    if (error.code == ErrorCode::kUnavailable || state_.stopping.load()) {
+      error.code = ErrorCode::kUnavailable;
+      error.message += "; retry when the server is back";
+    } else if (std::chrono::system_clock::now() >= context_->deadline()) {
+      error.code = ErrorCode::kDeadlineExceeded;
+      error.message += " (the call's deadline passed)";
+    }
+    return error;
+  }
+
+  MmioPoller& poller_;
+  const ServiceState& state_;
+  grpc::CallbackServerContext* context_;
+  v1::MmioPollResponse* response_;
+  std::mutex mu_;  // guards ticket_, cancelled_; held by Start throughout
+  uint64_t ticket_ = 0;
+  bool cancelled_ = false;
+};
 
 }  // namespace
 
@@ -124,6 +204,30 @@ grpc::Status BoardService::MmioBatch(grpc::ServerContext*, const v1::MmioBatchRe
     error->set_error_code(ErrorCodeToken(failure.error().code));
   }
   return grpc::Status::OK;
+}
+
+grpc::ServerUnaryReactor* BoardService::MmioPoll(grpc::CallbackServerContext* context,
+                                                 const v1::MmioPollRequest* request,
+                                                 v1::MmioPollResponse* response) {
+  if (!v1::MmioPollRequest::Condition_IsValid(request->condition())) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(
+        context, MakeError(ErrorCode::kInvalidArgument,
+                           "MmioPoll: condition " + std::to_string(request->condition()) +
+                               " is neither EQUAL (0) nor NOT_EQUAL (1)")));
+    return reactor;
+  }
+  MmioPollSpec spec;
+  spec.addr = request->address();
+  spec.width = request->width() > 8 ? 0 : static_cast<int>(request->width());
+  spec.mask = request->mask();
+  spec.value = request->value();
+  spec.equal = request->condition() != v1::MmioPollRequest::NOT_EQUAL;
+  spec.timeout = std::chrono::milliseconds(request->timeout_ms());
+  spec.advance_cycles = request->advance_cycles();
+  auto* reactor = new PollReactor(poller_, state_, context, response);
+  reactor->Start(spec);
+  return reactor;
 }
 
 grpc::Status BoardService::Advance(grpc::ServerContext* context, const v1::AdvanceRequest* request,

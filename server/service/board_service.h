@@ -4,15 +4,17 @@
 #define PYNQ_REMOTE_SERVER_SERVICE_BOARD_SERVICE_H_
 
 #include "pynq_remote/v1/board.grpc.pb.h"
+#include "service/mmio_poll.h"
 #include "service/service_state.h"
 
 namespace pynq_remote::service {
 
 namespace v1 = ::pynq_remote::v1;
 
-class BoardService final : public v1::Board::Service {
+// MmioPoll is on the callback API (a poll holds no server thread); the rest are sync.
+class BoardService final : public v1::Board::WithCallbackMethod_MmioPoll<v1::Board::Service> {
  public:
-  explicit BoardService(ServiceState& state) : state_(state) {}
+  explicit BoardService(ServiceState& state) : state_(state), poller_(state) {}
 
   grpc::Status GetInfo(grpc::ServerContext* context, const v1::GetInfoRequest* request,
                        v1::BoardInfo* response) override;
@@ -22,6 +24,9 @@ class BoardService final : public v1::Board::Service {
                          v1::MmioWriteResponse* response) override;
   grpc::Status MmioBatch(grpc::ServerContext* context, const v1::MmioBatchRequest* request,
                          v1::MmioBatchResponse* response) override;
+  grpc::ServerUnaryReactor* MmioPoll(grpc::CallbackServerContext* context,
+                                     const v1::MmioPollRequest* request,
+                                     v1::MmioPollResponse* response) override;
   grpc::Status Advance(grpc::ServerContext* context, const v1::AdvanceRequest* request,
                        v1::AdvanceResponse* response) override;
   grpc::Status AllocateBuffer(grpc::ServerContext* context,
@@ -39,11 +44,12 @@ class BoardService final : public v1::Board::Service {
 
  private:
   ServiceState& state_;
+  MmioPoller poller_;
 };
 
 /// Capabilities the service layer adds to the Device's own.
-inline constexpr const char* kServerCapabilities[] = {"mmio64", "mmio_batch", "buffer_range64",
-                                                      "fpga_manager"};
+inline constexpr const char* kServerCapabilities[] = {"mmio64", "mmio_batch", "mmio_poll",
+                                                      "buffer_range64", "fpga_manager"};
 
 }  // namespace pynq_remote::service
 

@@ -11,9 +11,9 @@ from .clocks import Clocks
 from .exceptions import (AccessDeniedError, BadBitstreamError, BusError, BusTimeoutError,
                          ConnectionLostError, DeadlineExceededError, DecodeError, DmaTimeoutError,
                          GpioError, InterruptCancelledError, InterruptError,
-                         InterruptTimeoutError, LimitExceededError, NotProgrammedError,
-                         OutOfWindowError, RemoteError, SlaveError, UnalignedAccessError,
-                         UnknownHandleError)
+                         InterruptTimeoutError, LimitExceededError, MmioPollTimeoutError,
+                         NotProgrammedError, OutOfWindowError, RemoteError, SlaveError,
+                         UnalignedAccessError, UnknownHandleError)
 from .gpio import GPIO
 from .interrupt import Interrupt
 from .mmio import MMIO
@@ -37,5 +37,6 @@ __all__ = ["Bitstream", "Clocks", "DefaultHierarchy", "DefaultIP", "Device", "GP
            "AccessDeniedError", "BadBitstreamError", "BusError", "BusTimeoutError",
            "ConnectionLostError", "DeadlineExceededError", "DecodeError", "DmaTimeoutError",
            "GpioError", "InterruptCancelledError", "InterruptError", "InterruptTimeoutError",
-           "LimitExceededError", "NotProgrammedError", "OutOfWindowError", "RemoteError",
-           "SlaveError", "UnalignedAccessError", "UnknownHandleError"]
+           "LimitExceededError", "MmioPollTimeoutError", "NotProgrammedError",
+           "OutOfWindowError", "RemoteError", "SlaveError", "UnalignedAccessError",
+           "UnknownHandleError"]

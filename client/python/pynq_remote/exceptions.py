@@ -122,6 +122,17 @@ class DmaTimeoutError(RemoteError, TimeoutError):
         self.stalled = stalled
 
 
+class MmioPollTimeoutError(RemoteError, TimeoutError):
+    """``MMIO.poll`` gave up: the register did not match within its timeout. ``last_value``
+    is the value last read, ``reads`` how many reads were made."""
+    default_code = "POLL_TIMEOUT"
+
+    def __init__(self, message, code=None, address=None, details=None, last_value=None,
+                 reads=0):
+        super().__init__(message, code, address, details)
+        self.last_value = last_value
+        self.reads = reads
+
 
 class InterruptError(RemoteError):
     """The board refused an interrupt request: a pin it cannot resolve or that is not wired to
@@ -165,6 +176,7 @@ _BY_TOKEN = {
     "UNAVAILABLE": ConnectionLostError,
     "DEADLINE_EXCEEDED": DeadlineExceededError,
     "DMA_TIMEOUT": DmaTimeoutError,
+    "POLL_TIMEOUT": MmioPollTimeoutError,
 }
 
 # A call that failed without a token (a PYNQ 3.1 server, gRPC itself, an older handler):

@@ -23,6 +23,7 @@ from .registers import RegisterMap
 # ap_ctrl_hs control registers of an HLS block (UG1399, "S_AXILITE Control Register Map").
 _HLS_CTRL, _HLS_GIER, _HLS_IP_IER, _HLS_IP_ISR = 0x00, 0x04, 0x08, 0x0C
 _HLS_AP_START, _HLS_AP_IDLE, _HLS_AP_DONE = 0x1, 0x4, 0x1  # CTRL bits; ISR/IER bit 0 ap_done
+_HLS_CTRL_AP_DONE = 0x2  # CTRL bit 1, clear on read
 
 # CRL_APB PLn_REF_CTRL (Zynq UltraScale+ TRM, UG1087): DIVISOR1 21:16, DIVISOR0 13:8.
 _CRL_APB = 0xFF5E0000
@@ -90,6 +91,30 @@ class DefaultIP(metaclass=RegisterIP):
     def has_interrupt(self):
         """Whether the IP has an interrupt pin wired to the PS (through a controller or not)."""
         return bool(self._interrupts)
+
+    def wait_for_done(self, timeout=10.0):
+        """Waits until an HLS block (``ap_ctrl_hs``) started with ap_start has finished: CTRL
+        shows ap_done or ap_idle (PYNQ's ``WaitHandle`` waits for ap_idle). On a pynq-remote
+        server the board polls CTRL (one call); elsewhere the client reads it until then.
+
+        Parameters
+        ----------
+        timeout : float or None
+            Seconds; None waits for ever.
+
+        Returns
+        -------
+        int
+            The CTRL value that showed it (ap_done clears on read: this read consumed it).
+
+        Raises
+        ------
+        MmioPollTimeoutError
+            A TimeoutError: the block did not finish within ``timeout`` (the message has the
+            CTRL value last read).
+        """
+        return self.mmio.poll(_HLS_CTRL, 0, _HLS_CTRL_AP_DONE | _HLS_AP_IDLE, equal=False,
+                              timeout=timeout)
 
     async def wait_for_done_async(self):
         """Waits, by interrupt, until an HLS block (``ap_ctrl_hs``) started with ap_start has

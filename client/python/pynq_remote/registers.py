@@ -157,7 +157,10 @@ class Register:
     def __repr__(self):
         if self.access == "write-only":
             return "Register(value=write-only)"
-        value = self._read()
+        return self._describe(self._read())
+
+    def _describe(self, value):
+        """The repr of this register holding ``value``."""
         if not self._fields:
             return f"Register(value={value})"
         parts = []
@@ -208,12 +211,46 @@ class RegisterMap:
         return iter(self._registers.items())
 
     def __repr__(self):
+        values = self._read_all()
         lines = ["RegisterMap {"]
         for name, reg in self._registers.items():
-            try:
+            value = values.get(name)
+            if reg.access == "write-only":
                 text = repr(reg)
-            except Exception as error:  # noqa: BLE001 - a failing read is shown, not fatal
-                text = f"<unreadable: {error}>"
+            elif isinstance(value, Exception):
+                text = f"<unreadable: {value}>"
+            else:
+                text = reg._describe(value)
             lines.append(f"  {name} = {text},")
         lines.append("}")
         return "\n".join(lines)
+
+    def _read_all(self):
+        """{name: value, or the exception its read raised} of every readable register, each
+        read once, in order: in one round trip where the MMIO batches (``read_many``), the
+        batch going on after a register that fails."""
+        pending = [(name, reg) for name, reg in self._registers.items()
+                   if reg.access != "write-only"]
+        values = {}
+        read_many = getattr(pending[0][1]._mmio, "read_many", None) if pending else None
+        while pending and read_many is not None:
+            try:
+                got = read_many([reg._offset for _, reg in pending],
+                                [reg._width // 8 for _, reg in pending])
+            except Exception as error:  # noqa: BLE001 - a failing read is shown, not fatal
+                done = getattr(error, "completed", None)
+                if done is None:  # refused before any access: read them one by one
+                    break
+                for (name, _), value in zip(pending, error.values):
+                    values[name] = int(value)
+                values[pending[done][0]] = getattr(error, "op_error", error)
+                pending = pending[done + 1:]
+                continue
+            values.update((name, int(value)) for (name, _), value in zip(pending, got))
+            pending = []
+        for name, reg in pending:
+            try:
+                values[name] = reg._read()
+            except Exception as error:  # noqa: BLE001 - a failing read is shown, not fatal
+                values[name] = error
+        return values

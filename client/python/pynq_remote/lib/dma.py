@@ -12,6 +12,9 @@ status bits. On a simulated board those are seconds *without progress*: while it
 and its cycle count still advances, the wait goes on, however slow the simulation (a loaded
 machine, a sanitizer build); and it raises the same error as soon as the PL has gone idle
 with the transfer unfinished. A ``timeout`` argument is a plain bound on the wall time.
+On a pynq-remote server the board itself waits for the status bits (``MMIO.poll``, one call
+of up to a quarter second each) instead of the client reading DMASR again and again; against
+a PYNQ 3.1 server the client polls, with the same results and messages.
 ``reset()`` then brings the DMA back (PG021 soft reset), as does downloading the overlay
 again.
 
@@ -28,7 +31,7 @@ import warnings
 import numpy
 
 from ..buffer import allocate
-from ..exceptions import DmaTimeoutError
+from ..exceptions import DmaTimeoutError, MmioPollTimeoutError
 from ..overlay import DefaultIP
 
 # Channel register offsets (PG021, "Direct Register Mode Register Address Map").
@@ -132,12 +135,12 @@ class _SDMAChannel:
     def start(self):
         """Sets the channel running, with its completion and error interrupts enabled."""
         self._mmio.write(self._offset + _DMACR, _RS | _IOC_IRQ_EN | _ERR_IRQ_EN)
-        self._wait_for(lambda: self.running, "start")
+        self._wait_bits(_DMASR, _HALTED, 0, lambda: self.running, "start")
 
     def stop(self):
         """Halts the channel."""
         self._mmio.write(self._offset + _DMACR, 0)
-        self._wait_for(lambda: not self.running, "stop")
+        self._wait_bits(_DMASR, _HALTED, _HALTED, lambda: not self.running, "stop")
 
     def reset(self):
         """Soft-resets the whole DMA (both channels, as PG021 says), then restarts the
@@ -145,11 +148,48 @@ class _SDMAChannel:
         memory transaction is outstanding; stream data not yet moved is dropped by the DMA
         (but not by stream IP around it, such as a FIFO)."""
         self._mmio.write(self._offset + _DMACR, _RESET)
-        self._wait_for(lambda: self._mmio.read(self._offset + _DMACR) & _RESET == 0, "reset")
+        self._wait_bits(_DMACR, _RESET, 0,
+                        lambda: self._mmio.read(self._offset + _DMACR) & _RESET == 0, "reset")
         for channel in self._siblings or (self,):
             channel._active_buffer = None
             channel._release_descriptors()
             channel.start()
+
+    def _on_board(self):
+        """Whether the board waits for register bits itself (MMIO.poll is one call)."""
+        return bool(getattr(self._mmio, "polls_on_board", False))
+
+    def _wait_bits(self, register, mask, value, condition, what, timeout_s=5.0):
+        """Until (register & mask) == value: on the board where it can, else ``condition``
+        polled from here."""
+        if not self._on_board():
+            self._wait_for(condition, what, timeout_s)
+            return
+        try:
+            self._mmio.poll(self._offset + register, value, mask, timeout=timeout_s)
+        except MmioPollTimeoutError:
+            raise DmaTimeoutError(f"{self._name}: the DMA did not {what} within "
+                                  f"{timeout_s} s ({describe_status(self._status())})") from None
+
+    def _next_status(self, polls, deadline):
+        """DMASR once it shows Idle or an error, or when a stall check is due. On the board:
+        one poll of up to _STALL_CHECK_S (never past ``deadline``); else one read, after a
+        sleep once the eager reads are spent."""
+        if self._on_board():
+            wait = _STALL_CHECK_S
+            if deadline is not None:
+                wait = max(0.001, min(wait, deadline - time.monotonic()))
+            try:
+                return self._mmio.poll(self._offset + _DMASR, 0, _IDLE | self._ERRORS,
+                                       equal=False, timeout=wait)
+            except MmioPollTimeoutError as timeout:
+                return timeout.last_value
+        # Short transfers finish within a few polls; for long ones, back off so the
+        # client does not compete for the CPU with the board (a simulated board's PL
+        # runs on the same machine) or flood the network with status reads.
+        if polls > _EAGER_POLLS:
+            time.sleep(_POLL_BACKOFF_S)
+        return self._status()
 
     def _wait_for(self, condition, what, timeout_s=5.0):
         deadline = time.monotonic() + timeout_s
@@ -171,6 +211,15 @@ class _SDMAChannel:
     def _clear_interrupt(self):
         self._mmio.write(self._offset + _DMASR, _IOC_IRQ)
 
+    def _write_regs(self, *pairs):
+        """(register, value) writes in order: one round trip where the MMIO batches."""
+        write_many = getattr(self._mmio, "write_many", None)
+        if write_many is not None:
+            write_many([(self._offset + register, value) for register, value in pairs])
+            return
+        for register, value in pairs:
+            self._mmio.write(self._offset + register, value)
+
     def transfer(self, array, start=0, nbytes=0):
         """Starts moving ``nbytes`` (all of ``array`` from ``start`` when 0) to or from
         the stream.
@@ -184,9 +233,10 @@ class _SDMAChannel:
             The transfer is longer than the DMA's length register can hold, or runs past
             the end of the buffer.
         """
-        if not self.running:
+        status = self._status()  # one read for both checks
+        if status & _HALTED:
             raise RuntimeError(f"{self._name}: DMA channel not started")
-        if not self.idle and self._active_buffer is not None:
+        if not status & _IDLE and self._active_buffer is not None:
             raise RuntimeError(f"{self._name}: DMA channel not idle")
         if nbytes == 0:
             nbytes = array.nbytes - start
@@ -200,12 +250,11 @@ class _SDMAChannel:
         if not self._dre and address % self._align:
             raise RuntimeError(f"{self._name}: DMA does not support unaligned transfers; "
                                f"starting address must be aligned to {self._align} bytes.")
-        self._clear_interrupt()
         if self._tx:
             array.flush()
-        self._mmio.write(self._offset + _ADDR, address & 0xFFFFFFFF)
-        self._mmio.write(self._offset + _ADDR_MSB, (address >> 32) & 0xFFFFFFFF)
-        self._mmio.write(self._offset + _LENGTH, nbytes)
+        # The IOC clear, the address and then the length (which starts it), in one call.
+        self._write_regs((_DMASR, _IOC_IRQ), (_ADDR, address & 0xFFFFFFFF),
+                         (_ADDR_MSB, (address >> 32) & 0xFFFFFFFF), (_LENGTH, nbytes))
         self._active_buffer = array
         self._active_nbytes = nbytes
 
@@ -243,13 +292,8 @@ class _SDMAChannel:
         polls = 0
         progress = cycles_seen = None
         while True:
-            # Short transfers finish within a few polls; for long ones, back off so the
-            # client does not compete for the CPU with the board (a simulated board's PL
-            # runs on the same machine) or flood the network with status reads.
-            if polls > _EAGER_POLLS:
-                time.sleep(_POLL_BACKOFF_S)
+            status = self._next_status(polls, deadline)
             polls += 1
-            status = self._status()
             if status & self._ERRORS:
                 self._active_buffer = None
                 self._raise_error(status)
@@ -406,14 +450,12 @@ class _SGDMAChannel(_SDMAChannel):
         descr.flush()
         self._descr = descr
         self.stop()  # CURDESC is writable only while halted
-        self._mmio.write(self._offset + _CURDESC, base & 0xFFFFFFFF)
-        self._mmio.write(self._offset + _CURDESC_MSB, base >> 32)
+        self._write_regs((_CURDESC, base & 0xFFFFFFFF), (_CURDESC_MSB, base >> 32))
         self.start()
-        self._clear_interrupt()
         tail = base + (count - 1) * _DESC_WORDS * 4
         # the tail pointer starts the chain (its MSB half, with 64-bit addresses)
-        self._mmio.write(self._offset + _TAILDESC, tail & 0xFFFFFFFF)
-        self._mmio.write(self._offset + _TAILDESC_MSB, tail >> 32)
+        self._write_regs((_DMASR, _IOC_IRQ), (_TAILDESC, tail & 0xFFFFFFFF),
+                         (_TAILDESC_MSB, tail >> 32))
         self._active_buffer = array
         self._active_nbytes = nbytes
 

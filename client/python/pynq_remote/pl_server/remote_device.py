@@ -22,7 +22,7 @@ from .device import Device
 from .remote_buffer import RemoteBuffer
 from .remote_gpio import RemoteGPIO  # noqa: F401 - PYNQ 4.0 has it here
 from .remote_interrupt import RemoteInterrupt, RemoteUioController  # noqa: F401 - likewise
-from .remote_mmio import RemoteMMIO
+from .remote_mmio import BoardFeatures, RemoteMMIO
 from .security import channel_security, connect
 from .bulk_transfer import BulkTransfer
 from .session import SessionKeeper, SessionMethod, SessionStub
@@ -449,7 +449,19 @@ class RemoteDevice(Device):
 
     def mmap(self, address, length):
         """A RemoteMMIO over ``address .. address + length``."""
-        return RemoteMMIO(self._stub["mmio"], address, length, timeout=self._deadline())
+        return RemoteMMIO(self._stub["mmio"], address, length, timeout=self._deadline(),
+                          board=self.board_features())
+
+    def board_features(self):
+        """The Board service's batches and polls, as this device's MMIO windows share them
+        (what the server announced; a method it then refuses is not asked for again)."""
+        features = getattr(self, "_board_features", None)
+        if features is None:
+            info = getattr(self, "info", None)
+            features = self._board_features = BoardFeatures(
+                self._stub.get("board"), info.capabilities if info is not None else (),
+                deterministic=bool(info is not None and info.deterministic))
+        return features
 
     def download(self, bitstream, parser=None):
         """Programs the PL through the board's FPGA manager.

@@ -34,6 +34,11 @@ class BoardStub(object):
                 request_serializer=pynq__remote_dot_v1_dot_board__pb2.MmioBatchRequest.SerializeToString,
                 response_deserializer=pynq__remote_dot_v1_dot_board__pb2.MmioBatchResponse.FromString,
                 )
+        self.MmioPoll = channel.unary_unary(
+                '/pynq_remote.v1.Board/MmioPoll',
+                request_serializer=pynq__remote_dot_v1_dot_board__pb2.MmioPollRequest.SerializeToString,
+                response_deserializer=pynq__remote_dot_v1_dot_board__pb2.MmioPollResponse.FromString,
+                )
         self.Advance = channel.unary_unary(
                 '/pynq_remote.v1.Board/Advance',
                 request_serializer=pynq__remote_dot_v1_dot_board__pb2.AdvanceRequest.SerializeToString,
@@ -91,6 +96,16 @@ class BoardServicer(object):
 
     def MmioBatch(self, request, context):
         """Many accesses in one round trip, in order; stops at the first failure and says which.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MmioPoll(self, request, context):
+        """Reads one register on the board until (value & mask) matches, or the timeout passes:
+        one round trip for a wait that would take many reads. Checked against the access policy
+        as MmioRead is. A timeout is an OK answer with matched false; a read that fails ends
+        the poll with that read's error. The board's capability "mmio_poll" announces it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -158,6 +173,11 @@ def add_BoardServicer_to_server(servicer, server):
                     servicer.MmioBatch,
                     request_deserializer=pynq__remote_dot_v1_dot_board__pb2.MmioBatchRequest.FromString,
                     response_serializer=pynq__remote_dot_v1_dot_board__pb2.MmioBatchResponse.SerializeToString,
+            ),
+            'MmioPoll': grpc.unary_unary_rpc_method_handler(
+                    servicer.MmioPoll,
+                    request_deserializer=pynq__remote_dot_v1_dot_board__pb2.MmioPollRequest.FromString,
+                    response_serializer=pynq__remote_dot_v1_dot_board__pb2.MmioPollResponse.SerializeToString,
             ),
             'Advance': grpc.unary_unary_rpc_method_handler(
                     servicer.Advance,
@@ -264,6 +284,23 @@ class Board(object):
         return grpc.experimental.unary_unary(request, target, '/pynq_remote.v1.Board/MmioBatch',
             pynq__remote_dot_v1_dot_board__pb2.MmioBatchRequest.SerializeToString,
             pynq__remote_dot_v1_dot_board__pb2.MmioBatchResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def MmioPoll(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/pynq_remote.v1.Board/MmioPoll',
+            pynq__remote_dot_v1_dot_board__pb2.MmioPollRequest.SerializeToString,
+            pynq__remote_dot_v1_dot_board__pb2.MmioPollResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
