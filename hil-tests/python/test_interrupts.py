@@ -241,7 +241,7 @@ def test_cancelled_waiter_is_released_and_the_registration_stays_usable(gpio_ove
         gpio.write(IP_ISR, CH2)
 
     run(main())
-    assert health(f"{zu.ip_addr}:{zu.port}") == SERVING
+    assert health(zu.address) == SERVING
 
 
 CHILD = textwrap.dedent("""
@@ -361,7 +361,7 @@ def test_wait_timeout(gpio_overlay, zu):
 @pytest.fixture
 def raw(gpio_overlay, zu):
     """PR #1566's stub with no session metadata, as that client sends it."""
-    channel = grpc.insecure_channel(f"{zu.ip_addr}:{zu.port}")
+    channel = grpc.insecure_channel(zu.address)
     yield interrupt_pb2_grpc.RemoteInterruptStub(channel)
     channel.close()
 

@@ -112,7 +112,7 @@ def test_released_pin_refused(zu):
 
 @pytest.fixture
 def raw(zu):
-    channel = grpc.insecure_channel(f"{zu.ip_addr}:{zu.port}")
+    channel = grpc.insecure_channel(zu.address)
     yield gpio_pb2_grpc.GpioStub(channel)
     channel.close()
 
