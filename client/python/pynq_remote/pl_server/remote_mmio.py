@@ -170,27 +170,6 @@ class RemoteMMIO:
         return f"MMIO write of {len(payload)} bytes at {self.base_addr + offset:#x}"
 
 
-def _payload(data):
-    """The bytes a write of `data` (not a plain int) sends, checked."""
-    if isinstance(data, np.integer):
-        payload = data.astype(data.dtype.newbyteorder("<")).tobytes()
-        if len(payload) < 4:
-            payload = int(data).to_bytes(4, "little", signed=bool(int(data) < 0))
-    elif isinstance(data, int) and not isinstance(data, bool):  # an int subclass
-        if not -(1 << 31) <= data < (1 << 32):
-            raise ValueError(f"{data:#x} does not fit a 32-bit register; write a "
-                             "numpy.uint64 or 8 bytes for a 64-bit access")
-        payload = (int(data) & 0xFFFFFFFF).to_bytes(4, "little")
-    elif isinstance(data, (bytes, bytearray, memoryview)):
-        payload = bytes(data)
-    else:
-        raise ValueError("Data type must be int or bytes.")
-    if len(payload) % 4 and len(payload) not in (1, 2):
-        raise MemoryError("Unaligned write: data length must be multiple of 4.")
-    return payload
-
-    # -- many accesses, one round trip ---------------------------------------------------
-
     @property
     def polls_on_board(self):
         """Whether ``poll`` waits on the board (one round trip) rather than by reads from
@@ -466,6 +445,28 @@ def _payload(data):
                 return False, last, reads
             if reads > _EAGER_READS:
                 time.sleep(_POLL_SLEEP_S)
+
+
+def _payload(data):
+    """The bytes a write of `data` (not a plain int) sends, checked."""
+    if isinstance(data, np.integer):
+        payload = data.astype(data.dtype.newbyteorder("<")).tobytes()
+        if len(payload) < 4:
+            payload = int(data).to_bytes(4, "little", signed=bool(int(data) < 0))
+    elif isinstance(data, int) and not isinstance(data, bool):  # an int subclass
+        if not -(1 << 31) <= data < (1 << 32):
+            raise ValueError(f"{data:#x} does not fit a 32-bit register; write a "
+                             "numpy.uint64 or 8 bytes for a 64-bit access")
+        payload = (int(data) & 0xFFFFFFFF).to_bytes(4, "little")
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        payload = bytes(data)
+    else:
+        raise ValueError("Data type must be int or bytes.")
+    if len(payload) % 4 and len(payload) not in (1, 2):
+        raise MemoryError("Unaligned write: data length must be multiple of 4.")
+    return payload
+
+    # -- many accesses, one round trip ---------------------------------------------------
 
 
 class _RegisterArray:
