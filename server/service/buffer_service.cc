@@ -1,16 +1,20 @@
 #include "service/buffer_service.h"
 
+#include <grpc/slice.h>
 #include <grpcpp/impl/rpc_service_method.h>
 #include <grpcpp/support/method_handler.h>
 
+#include <algorithm>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "service/buffer_stream.h"
 #include "service/caller.h"
 #include "service/error_mapping.h"
+#include "service/stream_guard.h"
+#include "state/access.h"
 
 namespace pynq_remote::service {
 namespace {
@@ -157,6 +161,34 @@ bool SplitChunk(const grpc::ByteBuffer& message, WireChunk* chunk) {
   return true;
 }
 
+// Streams `range` of `buffer` as serialized BufferReadResponse messages of at most
+// kChunkBytes of data, each the `data` field's tag and length followed by the bytes, read
+// from the Device straight into the slice gRPC sends (protobuf would copy them twice).
+grpc::Status StreamRangeAsMessages(grpc::ServerContext* context, Device& device,
+                                   const BufferEntry& buffer, ByteRange range,
+                                   grpc::ServerWriter<grpc::ByteBuffer>* writer,
+                                   StreamGuard& guard) {
+  constexpr uint8_t kDataTag = (3 << 3) | 2;  // BufferReadResponse.data, length-delimited
+  for (uint64_t at = range.begin; at < range.end;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(kChunkBytes, range.end - at));
+    std::string header(1, static_cast<char>(kDataTag));
+    AppendVarint(n, &header);
+    // Never inlined (grpc_slice_malloc keeps small ones inside the struct, which is copied).
+    grpc_slice raw = grpc_slice_malloc_large(header.size() + n);
+    uint8_t* bytes = GRPC_SLICE_START_PTR(raw);
+    std::memcpy(bytes, header.data(), header.size());
+    grpc::Slice slice(raw, grpc::Slice::STEAL_REF);
+    Status status = device.MemRead(buffer.allocation.phys + at, bytes + header.size(), n);
+    if (!status.ok()) return ToGrpcStatus(context, status.error());
+    grpc::ByteBuffer message(&slice, 1);
+    if (!guard.Write(writer, message)) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+    }
+    at += n;
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace
 
 BufferService::BufferService(ServiceState& state) : state_(state) {
@@ -173,11 +205,10 @@ BufferService::BufferService(ServiceState& state) : state_(state) {
           this)));
   AddMethod(new gi::RpcServiceMethod(
       "/buffer.RemoteBuffer/read", gi::RpcMethod::SERVER_STREAMING,
-      new gi::ServerStreamingHandler<BufferService, buffer::BufferReadRequest,
-                                     buffer::BufferReadResponse>(
+      new gi::ServerStreamingHandler<BufferService, buffer::BufferReadRequest, grpc::ByteBuffer>(
           [](BufferService* service, grpc::ServerContext* context,
              const buffer::BufferReadRequest* request,
-             grpc::ServerWriter<buffer::BufferReadResponse>* writer) {
+             grpc::ServerWriter<grpc::ByteBuffer>* writer) {
             return service->read(context, request, writer);
           },
           this)));
@@ -291,7 +322,7 @@ grpc::Status BufferService::write(grpc::ServerContext* context,
 
 grpc::Status BufferService::read(grpc::ServerContext* context,
                                  const buffer::BufferReadRequest* request,
-                                 grpc::ServerWriter<buffer::BufferReadResponse>* writer) {
+                                 grpc::ServerWriter<grpc::ByteBuffer>* writer) {
   Result<std::unique_ptr<StreamGuard>> guard = StartStream(state_, context, "buffer read");
   if (!guard.ok()) return ToGrpcStatus(context, guard.error());
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
@@ -300,8 +331,8 @@ grpc::Status BufferService::read(grpc::ServerContext* context,
                                          request->has_start64() || request->has_end64(),
                                          request->start64(), request->end64());
   if (!range.ok()) return ToGrpcStatus(context, range.error());
-  return StreamBufferRange(context, state_.device, entry.value(), range.value(), writer,
-                           *guard.value(), [](buffer::BufferReadResponse&, uint64_t) {});
+  return StreamRangeAsMessages(context, state_.device, entry.value(), range.value(), writer,
+                               *guard.value());
 }
 
 grpc::Status BufferService::freebuffer(grpc::ServerContext* context,

@@ -3,7 +3,8 @@
 //
 // The service registers its methods itself (the generated RemoteBuffer::Service would parse
 // each write chunk into a std::string): `write` takes the serialized messages as gRPC
-// received them, and copies each chunk's bytes from those slices straight into the buffer.
+// received them, and copies each chunk's bytes from those slices straight into the buffer;
+// `read` copies the buffer's bytes once, into the slice gRPC sends.
 #ifndef PYNQ_REMOTE_SERVER_SERVICE_BUFFER_SERVICE_H_
 #define PYNQ_REMOTE_SERVER_SERVICE_BUFFER_SERVICE_H_
 
@@ -21,8 +22,9 @@ class BufferService final : public grpc::Service {
   /// Each message a serialized BufferWriteRequest (the wire format buffer.proto defines).
   grpc::Status write(grpc::ServerContext* context, grpc::ServerReader<grpc::ByteBuffer>* reader,
                      buffer::BufferWriteResponse* response);
+  /// Each message a serialized BufferReadResponse.
   grpc::Status read(grpc::ServerContext* context, const buffer::BufferReadRequest* request,
-                    grpc::ServerWriter<buffer::BufferReadResponse>* writer);
+                    grpc::ServerWriter<grpc::ByteBuffer>* writer);
   grpc::Status freebuffer(grpc::ServerContext* context, const buffer::FreeBufferRequest* request,
                           buffer::FreeBufferResponse* response);
   grpc::Status flush(grpc::ServerContext* context, const buffer::FlushRequest* request,
