@@ -21,6 +21,7 @@
 
 #include "baseline.grpc.pb.h"
 #include "buffer.grpc.pb.h"
+#include "mmio.grpc.pb.h"
 #include "pynq_remote/v1/board.grpc.pb.h"
 #include "remote_device.grpc.pb.h"
 
@@ -129,9 +130,13 @@ struct Servers {
     root = mkdtemp(tmpl);
     ours_port = FreePort();
     bare_port = FreePort();
+    // PYNQ_REMOTE_BENCH_SERVER runs another server binary (another build's, for a before
+    // and after in one run, or a wrapper under perf) against the same baseline.
+    const char* server = std::getenv("PYNQ_REMOTE_BENCH_SERVER");
     ours = std::make_unique<ChildServer>(std::vector<std::string>{
-        PYNQ_REMOTE_SERVER_PATH, "--backend", "sim", "--listen",
-        "127.0.0.1:" + std::to_string(ours_port), "--root", root, "--log-level", "warn"});
+        server != nullptr && *server != '\0' ? server : PYNQ_REMOTE_SERVER_PATH, "--backend", "sim",
+        "--listen", "127.0.0.1:" + std::to_string(ours_port), "--root", root, "--log-level",
+        "warn"});
     std::string bare_path = std::string(PYNQ_REMOTE_SERVER_PATH);
     bare_path = bare_path.substr(0, bare_path.rfind("/server/")) + "/bench/baseline-server";
     bare = std::make_unique<ChildServer>(
@@ -182,6 +187,31 @@ void BM_MmioRead_Single(benchmark::State& state) {
   state.counters["ops/s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_MmioRead_Single)->UseRealTime();
+
+// The same read as PYNQ 3.1's client makes it: the Mmio service, an mmio_id, no session.
+void BM_Mmio31Read(benchmark::State& state) {
+  auto stub = mmio::Mmio::NewStub(TheServers().ours_channel);
+  mmio::GetMmioRequest get;
+  get.set_base_addr(kRegsBase);
+  get.set_length(0x1000);
+  mmio::GetMmioResponse region;
+  {
+    grpc::ClientContext ctx;
+    Check(stub->get_mmio(&ctx, get, &region), state);
+    if (region.has_msg()) state.SkipWithError(region.msg().c_str());
+  }
+  mmio::ReadRequest req;
+  req.set_mmio_id(region.mmio_id());
+  req.set_length(4);
+  req.set_word_order("little");
+  mmio::ReadResponse reply;
+  for (auto _ : state) {
+    grpc::ClientContext ctx;
+    Check(stub->read(&ctx, req, &reply), state);
+  }
+  state.counters["ops/s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Mmio31Read)->UseRealTime();
 
 // Batches alternate writes and reads of a scratch register, so every op crosses the bus.
 void BM_MmioBatch(benchmark::State& state) {

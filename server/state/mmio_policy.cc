@@ -106,12 +106,23 @@ std::vector<AddressWindow> MmioPolicy::Allowed() const {
   return AllowedLocked();
 }
 
+bool MmioPolicy::AllowsLocked(uint64_t addr, uint64_t len) const {
+  auto any = [addr, len](const std::vector<AddressWindow>& windows, bool pl_bus_only) {
+    for (const AddressWindow& w : windows) {
+      if ((!pl_bus_only || IsPlBusWindow(w)) && w.Contains(addr, len)) return true;
+    }
+    return false;
+  };
+  // The same windows as AllowedLocked, in the same cases.
+  if (mode_ == MmioPolicyMode::kOpen) return any(bus_windows_, false);
+  if (any(ps_allow_, false)) return true;
+  if (declared_ && programmed_) return any(*declared_, false);
+  return mode_ == MmioPolicyMode::kOverlay && any(bus_windows_, true);
+}
+
 Status MmioPolicy::Check(uint64_t addr, uint64_t len) const {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<AddressWindow> allowed = AllowedLocked();
-  for (const AddressWindow& w : allowed) {
-    if (w.Contains(addr, len)) return {};
-  }
+  if (AllowsLocked(addr, len)) return {};
   std::string why;
   if (!programmed_) {
     why = "the PL holds no design";

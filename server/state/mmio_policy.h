@@ -57,6 +57,9 @@ class MmioPolicy {
 
  private:
   std::vector<AddressWindow> AllowedLocked() const;
+  /// Whether AllowedLocked() has a window holding [addr, addr + len), without building it
+  /// (Check runs on every MMIO access).
+  bool AllowsLocked(uint64_t addr, uint64_t len) const;
 
   const MmioPolicyMode mode_;
   const std::vector<AddressWindow> bus_windows_;

@@ -712,6 +712,70 @@ TEST_F(ServiceTest, BufferWriteChunksEachNamingTheirRange) {
   EXPECT_FALSE(write({{2, 4, "ab"}, {0, 0, "cd"}}).msg().empty());
 }
 
+// The write path reads the wire format itself, from the slices gRPC received: it must take
+// what protobuf takes (fields in any order, the last `data` winning, unknown fields and
+// groups), however the bytes are cut, and refuse a message protobuf would refuse.
+TEST_F(ServiceTest, BufferWriteReadsTheWireFormatAsProtobufDoes) {
+  const std::string id = Allocate(16).buffer_id();
+  ASSERT_FALSE(BufferWrite(id, std::string(16, '.')).has_msg());
+  auto varint = [](uint64_t v) {
+    std::string out;
+    for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    out.push_back(static_cast<char>(v));
+    return out;
+  };
+  auto tag = [&](int field, int wire_type) { return varint(field << 3 | wire_type); };
+  auto bytes = [&](int field, const std::string& v) {
+    return tag(field, 2) + varint(v.size()) + v;
+  };
+  // One write stream of `messages`, each sent in 1-byte slices.
+  auto send = [&](const std::vector<std::string>& messages) {
+    grpc::ClientContext ctx;
+    buffer::BufferWriteResponse resp;
+    grpc::internal::RpcMethod method("/buffer.RemoteBuffer/write",
+                                     grpc::internal::RpcMethod::CLIENT_STREAMING);
+    std::unique_ptr<grpc::ClientWriter<grpc::ByteBuffer>> writer(
+        grpc::internal::ClientWriterFactory<grpc::ByteBuffer>::Create(channel_.get(), method, &ctx,
+                                                                      &resp));
+    for (const std::string& m : messages) {
+      std::vector<grpc::Slice> slices;
+      for (char c : m) slices.emplace_back(&c, 1);
+      grpc::ByteBuffer message(slices.data(), slices.size());
+      writer->Write(message);
+    }
+    writer->WritesDone();
+    EXPECT_TRUE(writer->Finish().ok());
+    return resp;
+  };
+  // data twice (the last counts), an unknown varint and fixed32, buffer_id last.
+  buffer::BufferWriteResponse resp =
+      send({bytes(2, "zzzz") + tag(3, 0) + varint(2) + tag(4, 0) + varint(5) + tag(9, 0) +
+            varint(300) + tag(11, 5) + "abcd" + bytes(2, "ABC") + bytes(1, id)});
+  EXPECT_FALSE(resp.has_msg()) << resp.msg();
+  std::string back;
+  ASSERT_TRUE(BufferRead(id, &back).ok());
+  EXPECT_EQ(back, "..ABC...........");
+  // An unknown group: protobuf skips it, and so does the write.
+  resp = send({bytes(1, id) + tag(10, 3) + tag(1, 0) + varint(1) + tag(10, 4) + bytes(2, "Q")});
+  EXPECT_FALSE(resp.has_msg()) << resp.msg();
+  ASSERT_TRUE(BufferRead(id, &back).ok());
+  EXPECT_EQ(back, "Q.ABC...........");
+  // Truncated data, a field number 0, a bad UTF-8 buffer_id: refused, nothing written.
+  for (const std::string& bad : {bytes(1, id) + tag(2, 2) + varint(5) + "ab",
+                                 bytes(1, id) + tag(0, 0) + varint(1) + bytes(2, "W"),
+                                 bytes(1, "\xff\xfe") + bytes(2, "W")}) {
+    resp = send({bad});
+    EXPECT_NE(resp.msg().find("message 0 of the stream is not a BufferWriteRequest"),
+              std::string::npos)
+        << resp.msg();
+  }
+  // A bad message after good ones: those before it were written, the rest refused.
+  resp = send({bytes(1, id) + bytes(2, "xy"), bytes(2, "ab") + tag(4, 0)});
+  EXPECT_NE(resp.msg().find("message 1 of"), std::string::npos) << resp.msg();
+  ASSERT_TRUE(BufferRead(id, &back).ok());
+  EXPECT_EQ(back, "xyABC...........");
+}
+
 TEST_F(ServiceTest, BufferBadRangesAndOverruns) {
   std::string id = Allocate(64).buffer_id();
   EXPECT_FALSE(BufferWrite(id, std::string(65, 'x')).msg().empty());  // longer than buffer
