@@ -352,7 +352,7 @@ def build(args):
     cxx = args.cxx or os.environ.get("CXX", "c++")
     compiler = compiler_info(cxx)
     trace = not args.no_trace
-    threads = getattr(args, "threads", 1) or 1
+    threads = getattr(args, "threads", 1)
     if threads < 1:
         raise BuildError("--threads must be 1 or more, not %d" % threads)
     out_dir = os.path.join(os.path.abspath(args.out), name)
