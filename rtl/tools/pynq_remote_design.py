@@ -281,7 +281,7 @@ def prepared_sources(manifest, design_dir, sources, work):
     return [by_path.get(s, s) for s in sources]
 
 
-def verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trace):
+def verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trace, threads=1):
     obj = os.path.join(work, "verilated")
     shutil.rmtree(obj, ignore_errors=True)
     sources = [gen_top.source_path(design_dir, s) for s in manifest["sources"]]
@@ -291,6 +291,8 @@ def verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trac
     flags, include_dirs = rtl_flags(manifest, design_dir)
     flags = [f for f in flags if not f.startswith("-I")] + ["-I" + d for d in include_dirs]
     cmd = [verilator, "--cc"] + flags + (["--trace-fst"] if trace else [])
+    if threads > 1:
+        cmd += ["--threads", str(threads)]
     cmd += ["--top-module", top, "--prefix", prefix, "-Mdir", obj]
     base = None
     if not top_file and slaves(manifest):
@@ -350,6 +352,9 @@ def build(args):
     cxx = args.cxx or os.environ.get("CXX", "c++")
     compiler = compiler_info(cxx)
     trace = not args.no_trace
+    threads = getattr(args, "threads", 1)
+    if threads < 1:
+        raise BuildError("--threads must be 1 or more, not %d" % threads)
     out_dir = os.path.join(os.path.abspath(args.out), name)
     descriptor_path = os.path.join(out_dir, "design.json")
 
@@ -379,6 +384,7 @@ def build(args):
                   "tools": files_digest(tool_files), "compiler": compiler,
                   "cxx_flags": CXX_FLAGS, "link_flags": LINK_FLAGS,
                   "verilator_flags": rtl_flags(manifest, design_dir)[0], "trace": trace,
+                  "threads": threads,
                   "verilator": vl_banner}
     build_key = hashlib.sha256(json.dumps(key_inputs, sort_keys=True).encode()).hexdigest()
     library = "lib%s.so" % name
@@ -413,7 +419,8 @@ def build(args):
         gen_args = argparse.Namespace(manifest=manifest_path, out_dir=out_dir, header_dir=gen)
         gen_design.generate_files(gen_args)
     prefix = "V" + name
-    obj, base = verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trace)
+    obj, base = verilate(args, manifest, design_dir, top_file, verilator, work, prefix, trace,
+                         threads)
 
     binding_include, model = binding(top_file, manifest, design_dir, top, prefix,
                                      family, gen)
@@ -422,7 +429,7 @@ def build(args):
     for k, v in {"NAME": name, "CONTENT_HASH": sha, "PART": manifest["part"], "BOARD": board,
                  "FAMILY": family, "VERILATOR_VERSION": vl_version,
                  "ABI_VERSION": str(abi_version(include)), "BINDING_INCLUDE": binding_include,
-                 "MODEL": model}.items():
+                 "MODEL": model, "THREADS": str(threads)}.items():
         entry = entry.replace("@%s@" % k, v)
     entry_cc = os.path.join(gen, name + "_package.cc")
     write_atomic(entry_cc, entry)
@@ -593,6 +600,9 @@ def main(argv):
                    help="leave waveform support out (a smaller, faster-building library)")
     b.add_argument("--cxx", help="the C++ compiler (default $CXX, else c++)")
     b.add_argument("--depfile", help="also write a Makefile-style depfile (for CMake)")
+    b.add_argument("--threads", type=int, default=1,
+                   help="Verilator --threads N: each cycle's evaluation split over N threads "
+                   "(default 1; a small design runs far slower threaded, rtl/README.md)")
     i = sub.add_parser("import", help="a Vivado block design (.hwh) -> OUT/<name>/, built")
     i.add_argument("--hwh", required=True, help="the .hwh Vivado wrote for the block design")
     i.add_argument("--bit", help="the Vivado .bit of the design: clients programming it (or "

@@ -1,5 +1,7 @@
 // Simulated-board throughput: the raw Verilated ref_accel clock loop vs the same RTL inside
-// the board (SimDevice::Advance, temporal decoupling), MMIO latency and batched MMIO rate.
+// the board (SimDevice::Advance, temporal decoupling), the same for a running copy (ref_accel)
+// and a running AXI DMA loopback (dma_loopback), MMIO latency and batched MMIO rate.
+// bench/sim_figures.py reports the board/raw pairs.
 // Counters: cycles_per_second / ops_per_second.
 #include <benchmark/benchmark.h>
 
@@ -9,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "Vdma_loopback_binding.h"
 #include "Vref_accel_binding.h"
 #include "sim/sim_device.h"
 #include "verilated.h"
@@ -18,13 +21,15 @@ namespace {
 
 constexpr uint64_t kChunk = 100000;
 
-std::string RefBit() {
-  std::ifstream in(std::string(PYNQ_REMOTE_DESIGNS_DIR) + "/ref_accel/ref_accel.bit",
+std::string DesignBit(const std::string& name) {
+  std::ifstream in(std::string(PYNQ_REMOTE_DESIGNS_DIR) + "/" + name + "/" + name + ".bit",
                    std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
 }
+
+std::string RefBit() { return DesignBit("ref_accel"); }
 
 // The board, shared by the benchmarks of this process (one SimDevice at a time); remade when
 // a benchmark wants the other mode (free-running: the background runner thread is live).
@@ -230,6 +235,141 @@ void BM_BoardAcceleratorCycles(benchmark::State& state) {
   if (!dev.Program(RefBit(), "ref_accel.bit", false).ok()) state.SkipWithError("reprogram");
 }
 BENCHMARK(BM_BoardAcceleratorCycles)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// -- an AXI DMA loopback running (dma_loopback: MM2S -> stream FIFO -> S2MM, both through
+// one 64-bit HP port): the figure of issue 18 point 5 -----------------------------------------
+
+constexpr uint64_t kDma = 0xA0000000;       // axi_dma_0 (rtl/designs/dma_loopback/manifest.json)
+constexpr uint32_t kDmaLength = 0x3FFFFFF;  // the largest transfer (26 length bits): 64 MiB
+
+// The register writes that start one loopback of kDmaLength bytes (PG021 direct mode).
+constexpr uint32_t kDmaStart[][2] = {
+    {0x30, 1}, {0x48, uint32_t(kDst)}, {0x4C, 0}, {0x58, kDmaLength},
+    {0x00, 1}, {0x18, uint32_t(kSrc)}, {0x1C, 0}, {0x28, kDmaLength}};
+
+// Raw: the dma_loopback V-class with an array memory answering one beat per cycle on its port
+// (as RawAcceleratorHarness), no TLM, no SystemC: the ceiling the board is measured against.
+class RawDmaHarness {
+ public:
+  using Binding = Binding_dma_loopback;
+  RawDmaHarness() : model_(&context_, "raw_dma"), mem_(kMemWords, 0) {
+    pins_.m_axi.resize(Binding::Ports().size());
+    if (pins_.m_axi.size() != 1 || Binding::Ports()[0].data_bits != 64) std::abort();
+    pins_.rst_n = false;
+    for (int i = 0; i < 8; ++i) Tick();
+    pins_.rst_n = true;
+    pins_.s_axil.bready = true;
+    pins_.s_axil.rready = true;
+    Start();
+  }
+
+  void Start() {
+    for (const auto& reg : kDmaStart) AxiLiteWrite(uint32_t(kDma) + reg[0], reg[1]);
+  }
+
+  void Tick() {
+    AxiMasterPins& m = pins_.m_axi[0];
+    m.arready = !reading_;
+    m.rvalid = reading_;
+    const uint64_t rdata = reading_ ? mem_[(read_addr_ >> 3) & kMask] : 0;
+    m.rdata[0] = static_cast<uint32_t>(rdata);
+    m.rdata[1] = static_cast<uint32_t>(rdata >> 32);
+    m.rlast = reading_ && read_left_ == 0;
+    m.rresp = 0;
+    m.awready = !writing_ && !b_pending_;
+    m.wready = writing_;
+    m.bvalid = b_pending_;
+    m.bresp = 0;
+    Binding::Drive(model_, pins_);
+    model_.clk = 0;
+    model_.eval();
+    Binding::Sample(model_, pins_);
+    const bool ar = m.arvalid && m.arready, r = m.rvalid && m.rready;
+    const bool aw = m.awvalid && m.awready, w = m.wvalid && m.wready;
+    const bool b = m.bvalid && m.bready;
+    const uint64_t araddr = m.araddr, awaddr = m.awaddr;
+    const int arlen = m.arlen;
+    const uint64_t wdata = m.wdata[0] | static_cast<uint64_t>(m.wdata[1]) << 32;
+    const bool wlast = m.wlast;
+    model_.clk = 1;
+    model_.eval();
+    if (r) {
+      if (read_left_ == 0) reading_ = false;
+      --read_left_;
+      read_addr_ += 8;
+    }
+    if (ar) reading_ = true, read_addr_ = araddr, read_left_ = arlen;
+    if (w) {
+      mem_[(write_addr_ >> 3) & kMask] = wdata;
+      write_addr_ += 8;
+      if (wlast) writing_ = false, b_pending_ = true;
+    }
+    if (aw) writing_ = true, write_addr_ = awaddr;
+    if (b) b_pending_ = false;
+  }
+
+  bool busy() const { return model_.busy != 0; }
+
+ private:
+  static constexpr size_t kMemWords = 1 << 20;
+  static constexpr uint64_t kMask = kMemWords - 1;
+
+  void AxiLiteWrite(uint32_t addr, uint32_t value) {
+    pins_.s_axil.awaddr = addr;
+    pins_.s_axil.wdata = value;
+    pins_.s_axil.wstrb = 0xF;
+    pins_.s_axil.awvalid = pins_.s_axil.wvalid = true;
+    for (int i = 0; i < 100 && !pins_.s_axil.bvalid; ++i) Tick();
+    pins_.s_axil.awvalid = pins_.s_axil.wvalid = false;
+    Tick();
+  }
+
+  VerilatedContext context_;
+  Vdma_loopback model_;
+  ShellPins pins_;
+  std::vector<uint64_t> mem_;
+  bool reading_ = false, writing_ = false, b_pending_ = false;
+  uint64_t read_addr_ = 0, write_addr_ = 0;
+  int read_left_ = 0;
+};
+
+void BM_RawVerilatedDmaCycles(benchmark::State& state) {
+  RawDmaHarness harness;
+  for (auto _ : state) {
+    if (!harness.busy()) harness.Start();
+    for (uint64_t i = 0; i < kChunk; ++i) harness.Tick();
+  }
+  if (!harness.busy()) state.SkipWithError("the DMA was not running");
+  state.counters["cycles_per_second"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * kChunk), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_RawVerilatedDmaCycles)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Board: the same loopback started by MMIO, both channels' bursts through the AXI4->TLM
+// bridge into the DDR model, time advanced by SimDevice::Advance (deterministic).
+void BM_BoardDmaCycles(benchmark::State& state) {
+  Device& dev = Board();
+  if (!dev.Program(DesignBit("dma_loopback"), "dma_loopback.bit", false).ok()) std::abort();
+  auto start = [&] {
+    for (const auto& reg : kDmaStart) {
+      if (!dev.MmioWrite(kDma + reg[0], 4, reg[1]).ok()) state.SkipWithError("MMIO failed");
+    }
+  };
+  start();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(dev.Advance(kChunk, {}));
+    state.PauseTiming();
+    Result<uint64_t> sr = dev.MmioRead(kDma + 0x34, 4);  // S2MM_DMASR: Idle once done
+    if (sr.ok() && (sr.value() & 0x2)) start();
+    state.ResumeTiming();
+  }
+  Result<uint64_t> sr = dev.MmioRead(kDma + 0x34, 4);
+  if (!sr.ok() || (sr.value() & 0x70)) state.SkipWithError("the DMA failed");
+  state.counters["cycles_per_second"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * kChunk), benchmark::Counter::kIsRate);
+  if (!dev.Program(RefBit(), "ref_accel.bit", false).ok()) state.SkipWithError("reprogram");
+}
+BENCHMARK(BM_BoardDmaCycles)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_MmioRead(benchmark::State& state) {
   Device& dev = Board();

@@ -158,17 +158,23 @@ class Axi2TlmBridge {
     }
   };
 
-  // Puts the current read beat on rdata: the whole bus word holding the beat's lanes.
+  // Puts the current read beat on rdata: the whole bus word holding the beat's lanes (the
+  // lanes above the port's width read 0). Straight from the DMI pointer when there is one:
+  // this runs once per beat of every burst.
   void LoadBeat(AxiMasterPins& p) {
     const uint64_t base = rd_.addr & ~uint64_t{bus_bytes_ - 1};
-    uint8_t word[kMaxBusBytes] = {};
     uint8_t resp = 0;
     if (DmiCovers(base)) {
-      std::memcpy(word, dmi_ptr_ + (base - dmi_start_), bus_bytes_);
+      std::memcpy(p.rdata, dmi_ptr_ + (base - dmi_start_), bus_bytes_);
+      if (bus_bytes_ < sizeof p.rdata) {
+        std::memset(reinterpret_cast<uint8_t*>(p.rdata) + bus_bytes_, 0,
+                    sizeof p.rdata - bus_bytes_);
+      }
     } else {
+      uint8_t word[kMaxBusBytes] = {};
       resp = Transport(tlm::TLM_READ_COMMAND, base, word, nullptr);
+      std::memcpy(p.rdata, word, sizeof p.rdata);
     }
-    std::memcpy(p.rdata, word, sizeof p.rdata);
     p.rresp = resp;
     p.rvalid = true;
     p.rlast = rd_.beats_left == 1;
@@ -179,20 +185,21 @@ class Axi2TlmBridge {
     const uint64_t base = wr_.addr & ~uint64_t{bus_bytes_ - 1};
     const uint32_t strb = strb_pins & wr_.Lanes(bus_bytes_);
     if (strb == 0) return;  // a beat with no bytes to store: nothing to do, OKAY
-    uint8_t bytes[kMaxBusBytes];
-    std::memcpy(bytes, data, sizeof bytes);
     const uint32_t all = (1u << bus_bytes_) - 1;
     if (DmiCovers(base)) {
       uint8_t* mem = dmi_ptr_ + (base - dmi_start_);
       if (strb == all) {
-        std::memcpy(mem, bytes, bus_bytes_);
+        std::memcpy(mem, data, bus_bytes_);
       } else {
+        const uint8_t* bytes = reinterpret_cast<const uint8_t*>(data);
         for (unsigned i = 0; i < bus_bytes_; ++i) {
           if (strb & (1u << i)) mem[i] = bytes[i];
         }
       }
       return;
     }
+    uint8_t bytes[kMaxBusBytes];
+    std::memcpy(bytes, data, sizeof bytes);
     uint8_t be[kMaxBusBytes];
     for (unsigned i = 0; i < bus_bytes_; ++i) {
       be[i] = (strb & (1u << i)) ? TLM_BYTE_ENABLED : TLM_BYTE_DISABLED;
@@ -201,8 +208,10 @@ class Axi2TlmBridge {
     if (resp != 0 && wr_.resp == 0) wr_.resp = resp;
   }
 
+  // Without DMI, one b_transport per beat. The payload is the bridge's own, reused: a
+  // tlm_generic_payload allocates its extension array when made, too dear per beat.
   uint8_t Transport(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint8_t* be) {
-    tlm::tlm_generic_payload gp;
+    tlm::tlm_generic_payload& gp = gp_;
     gp.set_command(cmd);
     gp.set_address(addr);
     gp.set_data_ptr(data);
@@ -212,9 +221,14 @@ class Axi2TlmBridge {
     gp.set_byte_enable_length(be != nullptr ? bus_bytes_ : 0);
     gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    gp.set_dmi_allowed(false);
     memory_->b_transport(gp, delay);
-    if (gp.is_dmi_allowed() && !dmi_tried_) TryDmi(addr);
-    return TlmToAxi(gp.get_response_status());
+    const uint8_t resp = TlmToAxi(gp.get_response_status());
+    const bool dmi_allowed = gp.is_dmi_allowed();
+    gp.set_data_ptr(nullptr);  // the caller's buffer is gone once this returns
+    gp.set_byte_enable_ptr(nullptr);
+    if (dmi_allowed && !dmi_tried_) TryDmi(addr);
+    return resp;
   }
 
   // The one translation of TLM errors to AXI responses (libsystemctlm-soc convention).
@@ -249,6 +263,7 @@ class Axi2TlmBridge {
 
   tlm::tlm_initiator_socket<>& memory_;
   const unsigned bus_bytes_;
+  tlm::tlm_generic_payload gp_;  // Transport's
   Burst rd_, wr_;
   uint8_t* dmi_ptr_ = nullptr;
   uint64_t dmi_start_ = 0, dmi_end_ = 0;

@@ -98,7 +98,9 @@ void PlSocket::SyncEmio(ShellPins& pins) {
     emio_seen_ = generation;
     gpio_->EmioOutputs(&pins.emio_gpio_o, &pins.emio_gpio_t);
   }
-  if (pins.emio_gpio_i != emio_in_) {
+  // Word by word: std::array's != is a memcmp call, and this runs every cycle.
+  const EmioBits& in = pins.emio_gpio_i;
+  if (((in[0] ^ emio_in_[0]) | (in[1] ^ emio_in_[1]) | (in[2] ^ emio_in_[2])) != 0) {
     emio_in_ = pins.emio_gpio_i;
     gpio_->SetEmioInputs(emio_in_);
   }

@@ -26,18 +26,20 @@ namespace pynq_remote::sim {
 template <class V, class Binding>
 class VerilatedDesign final : public PlDesign {
  public:
-  VerilatedDesign(std::string name, const DesignOptions& options)
+  /// `threads`: what the model was Verilated with (--threads; 1 unless the design's build
+  /// asked for more, rtl/README.md).
+  VerilatedDesign(std::string name, const DesignOptions& options, unsigned threads = 1)
       : name_(std::move(name)),
         ports_(Binding::Ports()),
         context_(std::make_unique<VerilatedContext>()) {
     pins_.m_axi.resize(ports_.size());
     context_->debug(0);
     context_->randReset(0);
-    // The models are Verilated single-threaded. A context defaults to one thread per CPU and
-    // would start that many minus one idle workers per loaded design, each writing Verilator's
-    // unlocked global last-context pointer as it starts, racing the next design's context
-    // construction on another thread (found by ThreadSanitizer).
-    context_->threads(1);
+    // Exactly the model's threads. A context defaults to one thread per CPU and would start
+    // that many minus one idle workers per loaded design, each writing Verilator's unlocked
+    // global last-context pointer as it starts, racing the next design's context construction
+    // on another thread (found by ThreadSanitizer); a model Verilated with --threads N needs N.
+    context_->threads(threads > 1 ? threads : 1);
     // Tracing must be allowed before the model is built, or trace() has nothing to hook.
     if (!options.trace_path.empty()) context_->traceEverOn(true);
     model_ = std::make_unique<V>(context_.get(), "pl");

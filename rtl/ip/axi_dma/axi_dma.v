@@ -850,10 +850,11 @@ module pr_axi_dma_mm2s #(
   wire [8*MB-1:0] head_shifted = head >> {in_skip, 3'b000};
   reg  [8*MB-1:0] pop_mask;
   reg  [8*NB-1:0] emit_mask;
-  integer i;
+  // The low pop_n / take_n bytes. Shifts, not a loop per byte: Verilator evaluates every
+  // unrolled iteration every cycle (simulation speed only; a shift by the whole width is 0).
   always @(*) begin
-    for (i = 0; i < MB; i = i + 1) pop_mask[8*i+:8] = {8{i < pop_n}};
-    for (i = 0; i < NB; i = i + 1) emit_mask[8*i+:8] = {8{i < take_n}};
+    pop_mask = ~({8 * MB{1'b1}} << {pop_n, 3'b000});
+    emit_mask = ~({8 * NB{1'b1}} << {take_n, 3'b000});
   end
   wire [16*MB-1:0] acc_after = acc >> {emitted, 3'b000};
   wire [16*MB-1:0] acc_next =
@@ -933,7 +934,7 @@ module pr_axi_dma_mm2s #(
         if (emit) begin
           tvalid <= 1'b1;
           tdata <= acc[8*NB-1:0] & emit_mask;
-          for (i = 0; i < NB; i = i + 1) tkeep[i] <= i < take_n;
+          tkeep <= ~({NB{1'b1}} << take_n);  // the low take_n bytes
           tlast <= eof && out_left == {{(LW - 6){1'b0}}, take_n};
           out_left <= out_left - {{(LW - 6){1'b0}}, take_n};
         end else if (tready || stop) begin
@@ -1037,13 +1038,21 @@ module pr_axi_dma_s2mm #(
   reg [8*NB-1:0] in_bytes;
   reg [4:0]      in_n;
   integer i;
+  localparam [4:0] kNb5 = NB[4:0];
   always @(*) begin
     in_bytes = {8 * NB{1'b0}};
     in_n = 5'd0;
-    for (i = 0; i < NB; i = i + 1) begin
-      if (tkeep[i]) begin
-        in_bytes[8*in_n[3:0]+:8] = tdata[8*i+:8];
-        in_n = in_n + 5'd1;
+    if (&tkeep) begin
+      // Every byte kept (every beat but perhaps a packet's last): nothing to pack. The same
+      // result as the loop, which Verilator would otherwise run every cycle.
+      in_bytes = tdata;
+      in_n = kNb5;
+    end else begin
+      for (i = 0; i < NB; i = i + 1) begin
+        if (tkeep[i]) begin
+          in_bytes[8*in_n[3:0]+:8] = tdata[8*i+:8];
+          in_n = in_n + 5'd1;
+        end
       end
     end
   end
@@ -1052,7 +1061,7 @@ module pr_axi_dma_s2mm #(
   wire        is_end = tlast || {{(LW - 5){1'b0}}, n_take} == len_left;
   reg  [2*MB-1:0] take_mask;
   always @(*) begin
-    for (i = 0; i < 2 * MB; i = i + 1) take_mask[i] = i < n_take;
+    take_mask = ~({2 * MB{1'b1}} << n_take);  // the low n_take lanes (a shift: see MM2S)
   end
   // two memory beats: the bytes held and the ones taken now (at most MB - 1 + NB)
   wire [16*MB-1:0] merged = {{(8 * MB){1'b0}}, acc} |

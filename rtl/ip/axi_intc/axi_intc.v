@@ -110,10 +110,13 @@ module pr_axi_intc #(
   end
   wire [31:0] visible = ipr & level_mask;
 
+  // The lowest visible input. isr and ier are masked to the inputs, so the search stops at the
+  // last input: a simulation speed matter (Verilator unrolls the loop into a branch per bit,
+  // evaluated every cycle), the same hardware.
   reg [31:0] ivr;
   always @(*) begin
     ivr = 32'hFFFFFFFF;
-    for (i = 31; i >= 0; i = i - 1) begin
+    for (i = C_NUM_INTR_INPUTS - 1; i >= 0; i = i - 1) begin
       if (visible[i]) ivr = i;
     end
   end

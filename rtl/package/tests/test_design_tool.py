@@ -177,3 +177,13 @@ def test_usage_errors_are_status_2(tmp_path):
     run = subprocess.run([TOOL, "build", "--out", str(tmp_path)], stderr=subprocess.PIPE,
                          text=True)
     assert run.returncode == 2 and "--manifest" in run.stderr
+
+
+def test_threads_builds_a_threaded_model_and_refuses_zero(tmp_path):
+    # --threads 2: Verilated with --threads 2; the build's own probe loads the library and
+    # reads every instance's register, so the threaded model is run, not only compiled.
+    manifest = small_design.write(str(tmp_path / "adder"))
+    run = build(manifest, tmp_path / "out", "--threads", "2")
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "out" / "adder" / "design.json").is_file()
+    refused(build(manifest, tmp_path / "out0", "--threads", "0"), "--threads must be 1 or more")
