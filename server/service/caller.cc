@@ -18,8 +18,7 @@ Result<std::string> CallerSession(const grpc::ServerContextBase* context,
   return id;
 }
 
-Result<BufferEntry> FindBufferFor(const ServiceState& state,
-                                  const grpc::ServerContextBase* context,
+Result<BufferEntry> FindBufferFor(const ServiceState& state, const grpc::ServerContextBase* context,
                                   const std::string& buffer_id) {
   Result<std::string> caller = CallerSession(context, state.sessions);
   if (!caller.ok()) return caller.error();

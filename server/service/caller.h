@@ -23,8 +23,7 @@ Result<std::string> CallerSession(const grpc::ServerContextBase* context,
                                   const SessionTable& sessions);
 
 /// The buffer `buffer_id` if the request's caller may use it (FindBuffer).
-Result<BufferEntry> FindBufferFor(const ServiceState& state,
-                                  const grpc::ServerContextBase* context,
+Result<BufferEntry> FindBufferFor(const ServiceState& state, const grpc::ServerContextBase* context,
                                   const std::string& buffer_id);
 
 /// Finishes a unary callback-API call with what `handler` returns, on the thread that took

@@ -103,26 +103,26 @@ constexpr uint64_t kAccel = 0xA0010000;  // mem_accel_0 (rtl/designs/ref_accel/m
 constexpr uint64_t kSrc = 0x40000000, kDst = 0x48000000;
 constexpr uint32_t kLongCopy = 0xFFFFFF00;  // keeps the accelerator busy through every run
 
-// Raw: the V-class alone with the leanest memory a harness can have (an array answering one
-// beat per cycle, no TLM, no SystemC). The ceiling the board is measured against.
-class RawAcceleratorHarness {
+// Raw: a design's V-class alone with the leanest memory a harness can have (an array
+// answering one beat per cycle on its one 64-bit master port; no TLM, no SystemC). The
+// ceiling the board is measured against.
+template <typename Model, typename Binding>
+class RawHarness {
  public:
-  RawAcceleratorHarness() : model_(&context_, "raw_accel"), pins_(RefPins()), mem_(kMemWords, 0) {
-    // ref_accel's one master port, 64 bits wide: the array's words.
-    if (pins_.m_axi.size() != 1 || RefBinding::Ports()[0].data_bits != 64) std::abort();
+  explicit RawHarness(const char* name) : model_(&context_, name), mem_(kMemWords, 0) {
+    pins_.m_axi.resize(Binding::Ports().size());
+    if (pins_.m_axi.size() != 1 || Binding::Ports()[0].data_bits != 64) std::abort();
     pins_.rst_n = false;
     for (int i = 0; i < 8; ++i) Tick();
     pins_.rst_n = true;
     pins_.s_axil.bready = true;
     pins_.s_axil.rready = true;
-    const uint32_t regs[][2] = {{0x10, uint32_t(kSrc)},
-                                {0x14, 0},
-                                {0x1C, uint32_t(kDst)},
-                                {0x20, 0},
-                                {0x28, kLongCopy},
-                                {0x30, 0},
-                                {0x00, 1}};
-    for (const auto& reg : regs) AxiLiteWrite(uint32_t(kAccel) + reg[0], reg[1]);
+  }
+
+  // AXI-Lite writes of {offset, value} pairs at `base`, in order.
+  template <size_t N>
+  void WriteRegisters(uint64_t base, const uint32_t (&regs)[N][2]) {
+    for (const auto& reg : regs) AxiLiteWrite(uint32_t(base) + reg[0], reg[1]);
   }
 
   void Tick() {
@@ -139,10 +139,10 @@ class RawAcceleratorHarness {
     m.wready = writing_;
     m.bvalid = b_pending_;
     m.bresp = 0;
-    RefBinding::Drive(model_, pins_);
+    Binding::Drive(model_, pins_);
     model_.clk = 0;
     model_.eval();
-    RefBinding::Sample(model_, pins_);
+    Binding::Sample(model_, pins_);
     // Handshakes as the flops see them at the rising edge.
     const bool ar = m.arvalid && m.arready;
     const bool r = m.rvalid && m.rready;
@@ -174,7 +174,7 @@ class RawAcceleratorHarness {
     if (b) b_pending_ = false;
   }
 
-  bool busy() const { return pins_.busy; }
+  bool busy() const { return model_.busy != 0; }
 
  private:
   static constexpr size_t kMemWords = 1 << 20;  // 8 MiB, addresses wrap: only speed matters
@@ -191,7 +191,7 @@ class RawAcceleratorHarness {
   }
 
   VerilatedContext context_;
-  Vref_accel model_;
+  Model model_;
   ShellPins pins_;
   std::vector<uint64_t> mem_;
   bool reading_ = false, writing_ = false, b_pending_ = false;
@@ -199,8 +199,18 @@ class RawAcceleratorHarness {
   int read_left_ = 0;
 };
 
+// The register writes that start one long copy of the accelerator (ref_accel's manifest).
+constexpr uint32_t kAccelStart[][2] = {{0x10, uint32_t(kSrc)},
+                                       {0x14, 0},
+                                       {0x1C, uint32_t(kDst)},
+                                       {0x20, 0},
+                                       {0x28, kLongCopy},
+                                       {0x30, 0},
+                                       {0x00, 1}};
+
 void BM_RawVerilatedAcceleratorCycles(benchmark::State& state) {
-  RawAcceleratorHarness harness;
+  RawHarness<Vref_accel, RefBinding> harness("raw_accel");
+  harness.WriteRegisters(kAccel, kAccelStart);
   for (auto _ : state) {
     for (uint64_t i = 0; i < kChunk; ++i) harness.Tick();
   }
@@ -247,96 +257,12 @@ constexpr uint32_t kDmaStart[][2] = {
     {0x30, 1}, {0x48, uint32_t(kDst)}, {0x4C, 0}, {0x58, kDmaLength},
     {0x00, 1}, {0x18, uint32_t(kSrc)}, {0x1C, 0}, {0x28, kDmaLength}};
 
-// Raw: the dma_loopback V-class with an array memory answering one beat per cycle on its port
-// (as RawAcceleratorHarness), no TLM, no SystemC: the ceiling the board is measured against.
-class RawDmaHarness {
- public:
-  using Binding = Binding_dma_loopback;
-  RawDmaHarness() : model_(&context_, "raw_dma"), mem_(kMemWords, 0) {
-    pins_.m_axi.resize(Binding::Ports().size());
-    if (pins_.m_axi.size() != 1 || Binding::Ports()[0].data_bits != 64) std::abort();
-    pins_.rst_n = false;
-    for (int i = 0; i < 8; ++i) Tick();
-    pins_.rst_n = true;
-    pins_.s_axil.bready = true;
-    pins_.s_axil.rready = true;
-    Start();
-  }
-
-  void Start() {
-    for (const auto& reg : kDmaStart) AxiLiteWrite(uint32_t(kDma) + reg[0], reg[1]);
-  }
-
-  void Tick() {
-    AxiMasterPins& m = pins_.m_axi[0];
-    m.arready = !reading_;
-    m.rvalid = reading_;
-    const uint64_t rdata = reading_ ? mem_[(read_addr_ >> 3) & kMask] : 0;
-    m.rdata[0] = static_cast<uint32_t>(rdata);
-    m.rdata[1] = static_cast<uint32_t>(rdata >> 32);
-    m.rlast = reading_ && read_left_ == 0;
-    m.rresp = 0;
-    m.awready = !writing_ && !b_pending_;
-    m.wready = writing_;
-    m.bvalid = b_pending_;
-    m.bresp = 0;
-    Binding::Drive(model_, pins_);
-    model_.clk = 0;
-    model_.eval();
-    Binding::Sample(model_, pins_);
-    const bool ar = m.arvalid && m.arready, r = m.rvalid && m.rready;
-    const bool aw = m.awvalid && m.awready, w = m.wvalid && m.wready;
-    const bool b = m.bvalid && m.bready;
-    const uint64_t araddr = m.araddr, awaddr = m.awaddr;
-    const int arlen = m.arlen;
-    const uint64_t wdata = m.wdata[0] | static_cast<uint64_t>(m.wdata[1]) << 32;
-    const bool wlast = m.wlast;
-    model_.clk = 1;
-    model_.eval();
-    if (r) {
-      if (read_left_ == 0) reading_ = false;
-      --read_left_;
-      read_addr_ += 8;
-    }
-    if (ar) reading_ = true, read_addr_ = araddr, read_left_ = arlen;
-    if (w) {
-      mem_[(write_addr_ >> 3) & kMask] = wdata;
-      write_addr_ += 8;
-      if (wlast) writing_ = false, b_pending_ = true;
-    }
-    if (aw) writing_ = true, write_addr_ = awaddr;
-    if (b) b_pending_ = false;
-  }
-
-  bool busy() const { return model_.busy != 0; }
-
- private:
-  static constexpr size_t kMemWords = 1 << 20;
-  static constexpr uint64_t kMask = kMemWords - 1;
-
-  void AxiLiteWrite(uint32_t addr, uint32_t value) {
-    pins_.s_axil.awaddr = addr;
-    pins_.s_axil.wdata = value;
-    pins_.s_axil.wstrb = 0xF;
-    pins_.s_axil.awvalid = pins_.s_axil.wvalid = true;
-    for (int i = 0; i < 100 && !pins_.s_axil.bvalid; ++i) Tick();
-    pins_.s_axil.awvalid = pins_.s_axil.wvalid = false;
-    Tick();
-  }
-
-  VerilatedContext context_;
-  Vdma_loopback model_;
-  ShellPins pins_;
-  std::vector<uint64_t> mem_;
-  bool reading_ = false, writing_ = false, b_pending_ = false;
-  uint64_t read_addr_ = 0, write_addr_ = 0;
-  int read_left_ = 0;
-};
-
 void BM_RawVerilatedDmaCycles(benchmark::State& state) {
-  RawDmaHarness harness;
+  // As the accelerator's: the dma_loopback V-class beside an array memory.
+  RawHarness<Vdma_loopback, Binding_dma_loopback> harness("raw_dma");
+  harness.WriteRegisters(kDma, kDmaStart);
   for (auto _ : state) {
-    if (!harness.busy()) harness.Start();
+    if (!harness.busy()) harness.WriteRegisters(kDma, kDmaStart);
     for (uint64_t i = 0; i < kChunk; ++i) harness.Tick();
   }
   if (!harness.busy()) state.SkipWithError("the DMA was not running");
