@@ -89,6 +89,11 @@ def _time_interleaved(calls, count, block=50):
             for name, taken in samples.items()}
 
 
+def _time_unary(call, count):
+    """p50/p90 (us) of `call` made `count` times after a warm-up."""
+    return _time_interleaved({"call": call}, count)["call"][:2]
+
+
 def _best_rates(transfers, nbytes, repeat):
     """GB/s of each transfer in `transfers` (name -> function), the best of `repeat` runs
     taken in turns: the figure least disturbed by the other core, under the same drift."""

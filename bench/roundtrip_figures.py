@@ -34,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "client", "python"))
 sys.path.insert(0, HERE)
 import pynq_remote as pynq  # noqa: E402
-from bench_e2e import _channel, _free_port, _start, _time_unary  # noqa: E402
+from bench_e2e import _free_port, _start, _time_unary, start_baseline  # noqa: E402
 
 REGS = 0xA0000000          # ref_accel's ref_regs_0
 ID, VERSION, SCRATCH0 = 0x00, 0x04, 0x10
@@ -159,16 +159,9 @@ def bench_registers(device, counter, n, count):
 
 
 def bare_unary(build, count):
-    sys.path.insert(0, os.path.join(build, "bench", "python"))
-    import baseline_pb2 as pb
-    import baseline_pb2_grpc as pb_grpc
-    port = _free_port()
-    proc, _ = _start([os.path.join(build, "bench", "baseline-server"), f"127.0.0.1:{port}"],
-                     "listening")
+    proc, _, echo = start_baseline(build)
     try:
-        stub = pb_grpc.BaselineStub(_channel(port))
-        word = pb.Word(value=1)
-        return _time_unary(lambda: stub.Echo(word), count)[0]
+        return _time_unary(echo, count)[0]
     finally:
         proc.kill()
         proc.wait()
