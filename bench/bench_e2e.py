@@ -301,7 +301,9 @@ def bench_ours(build, quick, results, bare_call, bare, backend="sim"):
             # client makes for every element access.
             import pynq_remote
             device = pynq_remote.RemoteDevice(0, f"127.0.0.1:{port}")
-            small = pynq_remote.allocate((4 * MIB,), np.uint32, target=device)
+            # Cacheable, as the raw stub's buffer above: on a fake board a non-cacheable
+            # mapping is an O_SYNC file, whose cost is the file system's, not ours.
+            small = pynq_remote.allocate((4 * MIB,), np.uint32, target=device, cacheable=1)
             small[:] = np.arange(4 * MIB, dtype=np.uint32)
             whole_req = buffer_pb2.BufferReadRequest(buffer_id=small.buffer_id)
             session_buf = device._stub["buffer"]  # small belongs to device's session
@@ -327,7 +329,7 @@ def bench_ours(build, quick, results, bare_call, bare, backend="sim"):
             small.freebuffer()
             # The same 64 MiB through the user-facing buffer: `buf[:] = array` streams the
             # mirror out, `invalidate()` streams the board's bytes back into the mirror.
-            big = pynq_remote.allocate((total,), np.uint8, target=device)
+            big = pynq_remote.allocate((total,), np.uint8, target=device, cacheable=1)
             src_array = np.frombuffer(src, dtype=np.uint8)
 
             def client_write():
