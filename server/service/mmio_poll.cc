@@ -201,8 +201,11 @@ void MmioPoller::Run() {
       cv_.wait(lock);
       continue;
     }
-    if (next->second.due > Clock::now()) {
-      cv_.wait_until(lock, next->second.due);
+    // A copy: wait_until reads the time again after waking, and a Cancel made meanwhile
+    // may have erased the poll (found by ASan).
+    const Clock::time_point due = next->second.due;
+    if (due > Clock::now()) {
+      cv_.wait_until(lock, due);
       continue;
     }
     Poll& poll = next->second;
