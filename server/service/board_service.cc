@@ -162,37 +162,7 @@ grpc::Status BoardService::GetInfo(grpc::ServerContext*, const v1::GetInfoReques
   return grpc::Status::OK;
 }
 
-grpc::ServerUnaryReactor* BoardService::MmioRead(grpc::CallbackServerContext* context,
-                                                 const v1::MmioReadRequest* request,
-                                                 v1::MmioReadResponse* response) {
-  return AnswerInline(context, [&] { return ReadMmio(context, request, response); });
-}
-
-grpc::ServerUnaryReactor* BoardService::MmioWrite(grpc::CallbackServerContext* context,
-                                                  const v1::MmioWriteRequest* request,
-                                                  v1::MmioWriteResponse*) {
-  return AnswerInline(context, [&] { return WriteMmio(context, request); });
-}
-
-grpc::ServerUnaryReactor* BoardService::MmioBatch(grpc::CallbackServerContext* context,
-                                                  const v1::MmioBatchRequest* request,
-                                                  v1::MmioBatchResponse* response) {
-  return AnswerInline(context, [&] { return RunBatch(request, response); });
-}
-
-grpc::ServerUnaryReactor* BoardService::ReadBufferRange(grpc::CallbackServerContext* context,
-                                                        const v1::ReadBufferRequest* request,
-                                                        v1::BufferChunk* response) {
-  return AnswerInline(context, [&] { return ReadRange(context, request, response); });
-}
-
-grpc::ServerUnaryReactor* BoardService::WriteBufferRange(grpc::CallbackServerContext* context,
-                                                         const v1::BufferChunk* request,
-                                                         v1::WriteBufferResponse* response) {
-  return AnswerInline(context, [&] { return WriteRange(context, request, response); });
-}
-
-grpc::Status BoardService::ReadMmio(grpc::ServerContextBase* context,
+grpc::Status BoardService::MmioRead(grpc::ServerContext* context,
                                     const v1::MmioReadRequest* request,
                                     v1::MmioReadResponse* response) {
   int width = request->width() > 8 ? 0 : static_cast<int>(request->width());
@@ -204,8 +174,8 @@ grpc::Status BoardService::ReadMmio(grpc::ServerContextBase* context,
   return grpc::Status::OK;
 }
 
-grpc::Status BoardService::WriteMmio(grpc::ServerContextBase* context,
-                                     const v1::MmioWriteRequest* request) {
+grpc::Status BoardService::MmioWrite(grpc::ServerContext* context,
+                                     const v1::MmioWriteRequest* request, v1::MmioWriteResponse*) {
   int width = request->width() > 8 ? 0 : static_cast<int>(request->width());
   Status valid = CheckMmioAllowed(state_, request->address(), width);
   if (!valid.ok()) return ToGrpcStatus(context, valid.error());
@@ -214,8 +184,8 @@ grpc::Status BoardService::WriteMmio(grpc::ServerContextBase* context,
   return grpc::Status::OK;
 }
 
-grpc::Status BoardService::RunBatch(const v1::MmioBatchRequest* request,
-                                    v1::MmioBatchResponse* response) {
+grpc::Status BoardService::MmioBatch(grpc::ServerContext*, const v1::MmioBatchRequest* request,
+                                     v1::MmioBatchResponse* response) {
   std::vector<MmioOp> ops = ToOps(*request);
   Status invalid;
   size_t valid = ValidOpsPrefix(state_, ops, &invalid);
@@ -333,9 +303,9 @@ grpc::Status BoardService::WriteBuffer(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status BoardService::ReadRange(grpc::ServerContextBase* context,
-                                     const v1::ReadBufferRequest* request,
-                                     v1::BufferChunk* response) {
+grpc::Status BoardService::ReadBufferRange(grpc::ServerContext* context,
+                                           const v1::ReadBufferRequest* request,
+                                           v1::BufferChunk* response) {
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
   if (!entry.ok()) return ToGrpcStatus(context, entry.error());
   Result<ByteRange> range = RequestedRange(entry.value(), *request);
@@ -359,9 +329,9 @@ grpc::Status BoardService::ReadRange(grpc::ServerContextBase* context,
   return grpc::Status::OK;
 }
 
-grpc::Status BoardService::WriteRange(grpc::ServerContextBase* context,
-                                      const v1::BufferChunk* request,
-                                      v1::WriteBufferResponse* response) {
+grpc::Status BoardService::WriteBufferRange(grpc::ServerContext* context,
+                                            const v1::BufferChunk* request,
+                                            v1::WriteBufferResponse* response) {
   Result<BufferEntry> entry = FindBufferFor(state_, context, request->buffer_id());
   if (!entry.ok()) return ToGrpcStatus(context, entry.error());
   Result<ByteRange> range = ResolveRange(entry.value().size, request->offset(), 0);

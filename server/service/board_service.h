@@ -11,29 +11,19 @@ namespace pynq_remote::service {
 
 namespace v1 = ::pynq_remote::v1;
 
-// On the callback API: MmioPoll (a poll holds no server thread), and the short calls a
-// notebook makes most (one register, one batch, one element), answered inline
-// (AnswerInline, caller.h). The rest, which may run long, are sync.
-using BoardServiceBase = v1::Board::WithCallbackMethod_MmioRead<
-    v1::Board::WithCallbackMethod_MmioWrite<v1::Board::WithCallbackMethod_MmioBatch<
-        v1::Board::WithCallbackMethod_MmioPoll<v1::Board::WithCallbackMethod_ReadBufferRange<
-            v1::Board::WithCallbackMethod_WriteBufferRange<v1::Board::Service>>>>>>;
-
-class BoardService final : public BoardServiceBase {
+// MmioPoll is on the callback API (a poll holds no server thread); the rest are sync.
+class BoardService final : public v1::Board::WithCallbackMethod_MmioPoll<v1::Board::Service> {
  public:
   explicit BoardService(ServiceState& state) : state_(state), poller_(state) {}
 
   grpc::Status GetInfo(grpc::ServerContext* context, const v1::GetInfoRequest* request,
                        v1::BoardInfo* response) override;
-  grpc::ServerUnaryReactor* MmioRead(grpc::CallbackServerContext* context,
-                                     const v1::MmioReadRequest* request,
-                                     v1::MmioReadResponse* response) override;
-  grpc::ServerUnaryReactor* MmioWrite(grpc::CallbackServerContext* context,
-                                      const v1::MmioWriteRequest* request,
-                                      v1::MmioWriteResponse* response) override;
-  grpc::ServerUnaryReactor* MmioBatch(grpc::CallbackServerContext* context,
-                                      const v1::MmioBatchRequest* request,
-                                      v1::MmioBatchResponse* response) override;
+  grpc::Status MmioRead(grpc::ServerContext* context, const v1::MmioReadRequest* request,
+                        v1::MmioReadResponse* response) override;
+  grpc::Status MmioWrite(grpc::ServerContext* context, const v1::MmioWriteRequest* request,
+                         v1::MmioWriteResponse* response) override;
+  grpc::Status MmioBatch(grpc::ServerContext* context, const v1::MmioBatchRequest* request,
+                         v1::MmioBatchResponse* response) override;
   grpc::ServerUnaryReactor* MmioPoll(grpc::CallbackServerContext* context,
                                      const v1::MmioPollRequest* request,
                                      v1::MmioPollResponse* response) override;
@@ -47,23 +37,12 @@ class BoardService final : public BoardServiceBase {
   grpc::Status WriteBuffer(grpc::ServerContext* context,
                            grpc::ServerReader<v1::BufferChunk>* reader,
                            v1::WriteBufferResponse* response) override;
-  grpc::ServerUnaryReactor* ReadBufferRange(grpc::CallbackServerContext* context,
-                                            const v1::ReadBufferRequest* request,
-                                            v1::BufferChunk* response) override;
-  grpc::ServerUnaryReactor* WriteBufferRange(grpc::CallbackServerContext* context,
-                                             const v1::BufferChunk* request,
-                                             v1::WriteBufferResponse* response) override;
+  grpc::Status ReadBufferRange(grpc::ServerContext* context, const v1::ReadBufferRequest* request,
+                               v1::BufferChunk* response) override;
+  grpc::Status WriteBufferRange(grpc::ServerContext* context, const v1::BufferChunk* request,
+                                v1::WriteBufferResponse* response) override;
 
  private:
-  grpc::Status ReadMmio(grpc::ServerContextBase* context, const v1::MmioReadRequest* request,
-                        v1::MmioReadResponse* response);
-  grpc::Status WriteMmio(grpc::ServerContextBase* context, const v1::MmioWriteRequest* request);
-  grpc::Status RunBatch(const v1::MmioBatchRequest* request, v1::MmioBatchResponse* response);
-  grpc::Status ReadRange(grpc::ServerContextBase* context, const v1::ReadBufferRequest* request,
-                         v1::BufferChunk* response);
-  grpc::Status WriteRange(grpc::ServerContextBase* context, const v1::BufferChunk* request,
-                          v1::WriteBufferResponse* response);
-
   ServiceState& state_;
   MmioPoller poller_;
 };

@@ -26,18 +26,6 @@ Result<std::string> CallerSession(const grpc::ServerContextBase* context,
 Result<BufferEntry> FindBufferFor(const ServiceState& state, const grpc::ServerContextBase* context,
                                   const std::string& buffer_id);
 
-/// Finishes a unary callback-API call with what `handler` returns, on the thread that took
-/// the request off the connection. For handlers that never block for long (one register
-/// access, a range of at most a few MiB): a sync handler costs a hand-off from that thread
-/// to a sync thread on every call, because the server's callback services (sessions,
-/// interrupts, reflection) keep gRPC's callback threads reading the connections.
-template <typename Handler>
-grpc::ServerUnaryReactor* AnswerInline(grpc::CallbackServerContext* context, Handler handler) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(handler());
-  return reactor;
-}
-
 /// The guard a streaming handler holds (a --max-streams slot, the idle watchdog, memory
 /// charged to the caller). Errors: as CallerSession; kLimitExceeded (--max-streams).
 Result<std::unique_ptr<StreamGuard>> StartStream(ServiceState& state, grpc::ServerContext* context,

@@ -57,6 +57,15 @@ std::vector<MmioOp> WriteOps(uint64_t addr, const std::string& data) {
   return ops;
 }
 
+// Finishes a unary callback call with what `handler` answers, on the thread that took the
+// request off the connection.
+template <typename Handler>
+grpc::ServerUnaryReactor* AnswerInline(grpc::CallbackServerContext* context, Handler handler) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(handler());
+  return reactor;
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* MmioService::get_mmio(grpc::CallbackServerContext* context,
