@@ -25,7 +25,7 @@ Result<uint64_t> RegionAddress(const MmioRegion& region, uint64_t offset, uint64
 
 // The caller's grant, re-checked against the access policy on every use: the overlay may
 // have changed since get_mmio.
-Result<MmioRegion> FindRegion(const ServiceState& state, grpc::ServerContextBase* context,
+Result<MmioRegion> FindRegion(const ServiceState& state, grpc::ServerContext* context,
                               const std::string& mmio_id) {
   Result<std::string> caller = CallerSession(context, state.sessions);
   if (!caller.ok()) return caller.error();
@@ -57,34 +57,7 @@ std::vector<MmioOp> WriteOps(uint64_t addr, const std::string& data) {
   return ops;
 }
 
-// Finishes a unary callback call with what `handler` answers, on the thread that took the
-// request off the connection.
-template <typename Handler>
-grpc::ServerUnaryReactor* AnswerInline(grpc::CallbackServerContext* context, Handler handler) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(handler());
-  return reactor;
-}
-
 }  // namespace
-
-grpc::ServerUnaryReactor* MmioService::get_mmio(grpc::CallbackServerContext* context,
-                                                const mmio::GetMmioRequest* request,
-                                                mmio::GetMmioResponse* response) {
-  return AnswerInline(context, [&] { return GetMmio(context, request, response); });
-}
-
-grpc::ServerUnaryReactor* MmioService::read(grpc::CallbackServerContext* context,
-                                            const mmio::ReadRequest* request,
-                                            mmio::ReadResponse* response) {
-  return AnswerInline(context, [&] { return Read(context, request, response); });
-}
-
-grpc::ServerUnaryReactor* MmioService::write(grpc::CallbackServerContext* context,
-                                             const mmio::WriteRequest* request,
-                                             mmio::WriteResponse* response) {
-  return AnswerInline(context, [&] { return Write(context, request, response); });
-}
 
 int32_t LowWordAsInt32(uint64_t value) {
   uint32_t low = static_cast<uint32_t>(value);
@@ -93,9 +66,9 @@ int32_t LowWordAsInt32(uint64_t value) {
   return signed_low;
 }
 
-grpc::Status MmioService::GetMmio(grpc::ServerContextBase* context,
-                                  const mmio::GetMmioRequest* request,
-                                  mmio::GetMmioResponse* response) {
+grpc::Status MmioService::get_mmio(grpc::ServerContext* context,
+                                   const mmio::GetMmioRequest* request,
+                                   mmio::GetMmioResponse* response) {
   Result<std::string> caller = CallerSession(context, state_.sessions);
   if (!caller.ok()) return FailIn31Answer(response, caller.error());
   Result<std::string> id =
@@ -106,7 +79,7 @@ grpc::Status MmioService::GetMmio(grpc::ServerContextBase* context,
   return grpc::Status::OK;
 }
 
-grpc::Status MmioService::Read(grpc::ServerContextBase* context, const mmio::ReadRequest* request,
+grpc::Status MmioService::read(grpc::ServerContext* context, const mmio::ReadRequest* request,
                                mmio::ReadResponse* response) {
   const std::string& order = request->word_order();
   if (!order.empty() && order != "little" && order != "big") {
@@ -135,7 +108,7 @@ grpc::Status MmioService::Read(grpc::ServerContextBase* context, const mmio::Rea
   return grpc::Status::OK;
 }
 
-grpc::Status MmioService::Write(grpc::ServerContextBase* context, const mmio::WriteRequest* request,
+grpc::Status MmioService::write(grpc::ServerContext* context, const mmio::WriteRequest* request,
                                 mmio::WriteResponse* response) {
   const std::string& data = request->data();
   size_t n = data.size();

@@ -8,28 +8,18 @@
 
 namespace pynq_remote::service {
 
-class MmioService final : public mmio::Mmio::CallbackService {
+class MmioService final : public mmio::Mmio::Service {
  public:
   explicit MmioService(ServiceState& state) : state_(state) {}
 
-  grpc::ServerUnaryReactor* get_mmio(grpc::CallbackServerContext* context,
-                                     const mmio::GetMmioRequest* request,
-                                     mmio::GetMmioResponse* response) override;
-  grpc::ServerUnaryReactor* read(grpc::CallbackServerContext* context,
-                                 const mmio::ReadRequest* request,
-                                 mmio::ReadResponse* response) override;
-  grpc::ServerUnaryReactor* write(grpc::CallbackServerContext* context,
-                                  const mmio::WriteRequest* request,
-                                  mmio::WriteResponse* response) override;
+  grpc::Status get_mmio(grpc::ServerContext* context, const mmio::GetMmioRequest* request,
+                        mmio::GetMmioResponse* response) override;
+  grpc::Status read(grpc::ServerContext* context, const mmio::ReadRequest* request,
+                    mmio::ReadResponse* response) override;
+  grpc::Status write(grpc::ServerContext* context, const mmio::WriteRequest* request,
+                     mmio::WriteResponse* response) override;
 
  private:
-  grpc::Status GetMmio(grpc::ServerContextBase* context, const mmio::GetMmioRequest* request,
-                       mmio::GetMmioResponse* response);
-  grpc::Status Read(grpc::ServerContextBase* context, const mmio::ReadRequest* request,
-                    mmio::ReadResponse* response);
-  grpc::Status Write(grpc::ServerContextBase* context, const mmio::WriteRequest* request,
-                     mmio::WriteResponse* response);
-
   ServiceState& state_;
 };
 
