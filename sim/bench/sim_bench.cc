@@ -224,14 +224,7 @@ BENCHMARK(BM_RawVerilatedAcceleratorCycles)->Unit(benchmark::kMillisecond)->UseR
 // bridge into the DDR model, time advanced in quanta by SimDevice::Advance.
 void BM_BoardAcceleratorCycles(benchmark::State& state) {
   Device& dev = Board();
-  const uint32_t regs[][2] = {{0x10, uint32_t(kSrc)},
-                              {0x14, 0},
-                              {0x1C, uint32_t(kDst)},
-                              {0x20, 0},
-                              {0x28, kLongCopy},
-                              {0x30, 0},
-                              {0x00, 1}};
-  for (const auto& reg : regs) {
+  for (const auto& reg : kAccelStart) {
     if (!dev.MmioWrite(kAccel + reg[0], 4, reg[1]).ok()) state.SkipWithError("MMIO failed");
   }
   for (auto _ : state) {
