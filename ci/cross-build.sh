@@ -16,7 +16,8 @@
 #                                  ci/test.sh); by default the aarch64 tests are those of
 #                                  the hardware backend (label zynq) and the install (deploy)
 #   JOBS=$(nproc)                  parallel compile jobs
-#   CTEST_PARALLEL=1, CTEST_TIMEOUT=600   as in ci/test.sh
+#   CTEST_PARALLEL=2, CTEST_TIMEOUT=600   as in ci/test.sh (two emulated tests at a time:
+#                                  qemu-user is one CPU-bound thread per test)
 #
 # Installs (ci/install-deps.sh style: only what is missing, as root or via sudo) Debian's
 # arm64 architecture and ci/debian-cross-packages.txt: the aarch64 cross compiler, the arm64
@@ -79,7 +80,7 @@ ctest --test-dir "${BUILD_DIR}" \
   --output-on-failure \
   --no-tests=error \
   --timeout "${CTEST_TIMEOUT:-600}" \
-  -j "${CTEST_PARALLEL:-1}" \
+  -j "${CTEST_PARALLEL:-2}" \
   -L "${labels}"
 
 step "the server under qemu-aarch64 on a fake board, driven by the Python client"

@@ -18,6 +18,7 @@
 #   JOBS=$(nproc)                   parallel compile jobs
 #   TSAN_CONCURRENCY_SECONDS=20     how long each TSan concurrency run lasts
 #   CTEST_TIMEOUT=900               seconds before ctest kills a single hung test
+#   CTEST_PARALLEL=2                ASan C++ tests at a time, as in ci/test.sh
 #   ASAN_TIME_SCALE=4               how much slower the ASan server runs: the Python suites'
 #                                   wall-time budgets are multiplied by it
 #                                   (PYNQ_REMOTE_TIME_SCALE)
@@ -96,7 +97,7 @@ asan_env() {
 asan_ctest() {
   asan_env
   ctest --test-dir "${ASAN_BUILD_DIR}" --output-on-failure --no-tests=error \
-    --timeout "${CTEST_TIMEOUT}" -L 'server|sim|zynq|hil' -LE python
+    --timeout "${CTEST_TIMEOUT}" -j "${CTEST_PARALLEL:-2}" -L 'server|sim|zynq|hil' -LE python
 }
 
 asan_pytest_leaks() {
