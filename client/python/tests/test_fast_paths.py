@@ -284,7 +284,7 @@ def _streaming_buffer(n, dtype=np.uint32):
     (lambda n: list(range(n)), False),                               # not an array
 ])
 def test_large_slice_writes_send_what_the_mirror_holds(value, future):
-    n = (3 << 20) // 4  # past UNARY_BYTES: the buffer stream
+    n = (5 << 20) // 4  # past OVERLAP_BYTES: the buffer stream, copying beside it
     buf, board = _streaming_buffer(n)
     buf.freed = False
     buf[:] = value(n)
@@ -299,7 +299,7 @@ def test_large_slice_writes_send_what_the_mirror_holds(value, future):
 
 
 def test_a_slice_write_from_an_overlapping_part_of_the_buffer_goes_through_the_mirror():
-    n = (3 << 20) // 4
+    n = (5 << 20) // 4
     buf, board = _streaming_buffer(2 * n)
     buf.freed = False
     buf.view(np.ndarray)[:] = np.arange(2 * n, dtype=np.uint32)

@@ -19,6 +19,9 @@ from ..exceptions import to_exception
 CHUNK_BYTES = 2 * 1024 * 1024  # the chunk PYNQ.remote streams with
 UNARY_BYTES = 1024 * 1024  # ranges up to this go in one plain call where the server has it
 STREAM_BYTES_PER_S = 50e6  # a streaming transfer's deadline grows by its size at this rate
+# Stores from this size on copy into the mirror while they stream (RemoteBuffer._stream_from):
+# below it, the copy costs less than gRPC's thread for a call's future.
+OVERLAP_BYTES = 2 * CHUNK_BYTES
 
 
 def _check_msg(response, what):
@@ -267,7 +270,7 @@ class RemoteBuffer(np.ndarray):
         having done nothing, unless ``value`` is an array whose bytes are exactly what the
         mirror's ``view`` will hold: same dtype, shape and C order, apart from the mirror."""
         root = self._owner()
-        if (root is None or root._bulk is None or hi - lo <= UNARY_BYTES
+        if (root is None or root._bulk is None or hi - lo < OVERLAP_BYTES
                 or type(value) is not np.ndarray or value.dtype != view.dtype
                 or value.shape != view.shape or not value.flags.c_contiguous
                 or np.may_share_memory(value, view)):
