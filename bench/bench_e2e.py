@@ -14,7 +14,11 @@ With ``--backend zynq`` the server is the hardware backend on a fake board tree
 mappings of files instead of the simulated board (the DMA and resizer runs need PL logic and
 are left out).
 
-Usage: bench_e2e.py --build BUILD_DIR [--quick] [--backend sim|zynq]
+With ``--client DIR`` the pynq_remote package measured is the one in DIR (default: this
+tree's client/python), so that two clients can be compared against the same build.
+
+Usage: bench_e2e.py --build BUILD_DIR [--quick] [--backend sim|zynq] [--client DIR]
+                    [--no-designs] [--json PATH]
 """
 
 import argparse
@@ -27,10 +31,10 @@ import time
 import grpc
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "client",
-                                "python"))
-from pynq_remote.pl_server.bitstream_file import bit_to_bin  # noqa: E402
 from figures_json import write_json  # noqa: E402
+
+CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "client", "python")
+TOKEN = "bench-e2e-token"
 
 MIB = 1 << 20
 CHUNK = 2 * MIB
@@ -225,40 +229,81 @@ def bare_transfers(stub):
             "down_prealloc": down_prealloc}
 
 
-def bench_ours(build, quick, results, bare_call, bare, backend="sim"):
+def _program_ref_accel(build, rd, metadata=None):
+    """Programs ref_accel the way PYNQ does: firmware file, flags, firmware name."""
+    import remote_device_pb2 as rd_pb2
+    from pynq_remote.pl_server.bitstream_file import bit_to_bin
+    with open(os.path.join(build, "designs", "ref_accel", "ref_accel.bit"), "rb") as f:
+        binfile = bit_to_bin(f.read())
+    for path, data in (("/lib/firmware/ref_accel.bin", binfile),
+                       ("/sys/class/fpga_manager/fpga0/flags", b"0"),
+                       ("/sys/class/fpga_manager/fpga0/firmware", b"ref_accel.bin")):
+        rd.writefile(iter([rd_pb2.WriteFileRequest(file_path=path, data=data)]),
+                     metadata=metadata)
+
+
+def _start_server(build, backend, root, *extra):
+    """Starts pynq-remote-server on a free port; returns (process, port)."""
+    port = _free_port()
+    proc, _ = _start([os.path.join(build, "server", "pynq-remote-server"), "--backend",
+                      backend, "--listen", f"127.0.0.1:{port}", "--root", root,
+                      "--log-level", "warn", *extra], "listening")
+    return proc, port
+
+
+def bench_token(build, backend, quick, results, bare_call, regs):
+    """pynq_remote.MMIO.read on a server that wants a bearer token, in turns with the bare
+    call and the same read without a token: what the token costs a call."""
+    import pynq_remote
+    import remote_device_pb2_grpc as rd_grpc
+    with tempfile.TemporaryDirectory() as root:
+        if backend == "zynq":
+            from make_fake_board import make_fake_board
+            make_fake_board(root, udmabuf_mb=16)
+        token_file = os.path.join(root, "tokens")
+        with open(token_file, "w", encoding="utf-8") as f:
+            f.write(TOKEN + "\n")
+        proc, port = _start_server(build, backend, root, "--token-file", token_file)
+        try:
+            channel = _channel(port)
+            _program_ref_accel(build, rd_grpc.RemoteDeviceStub(channel),
+                               [("authorization", f"Bearer {TOKEN}")])
+            channel.close()
+            device = pynq_remote.RemoteDevice(0, f"127.0.0.1:{port}", token=TOKEN)
+            token_regs = pynq_remote.MMIO(0xA0000000, 0x1000, device=device)
+            token_regs.read(0)
+            unary = _time_interleaved({"unary": bare_call,
+                                       "mmio_client": lambda: regs.read(0),
+                                       "mmio_token": lambda: token_regs.read(0)},
+                                      600 if quick else 3000)
+            results["token"] = unary
+            device.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def bench_ours(build, quick, results, bare_call, bare, backend="sim", designs=True):
     sys.path.insert(0, os.path.join(build, "proto", "python"))
     import buffer_pb2
     import buffer_pb2_grpc
     import mmio_pb2
     import mmio_pb2_grpc
-    import remote_device_pb2 as rd_pb2
     import remote_device_pb2_grpc as rd_grpc
 
-    port = _free_port()
     with tempfile.TemporaryDirectory() as root:
         if backend == "zynq":
             sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                                             "hil-tests", "fake_board"))
             from make_fake_board import make_fake_board
             make_fake_board(root, udmabuf_mb=256)
-        proc, _ = _start([os.path.join(build, "server", "pynq-remote-server"), "--backend",
-                          backend, "--listen", f"127.0.0.1:{port}", "--root", root,
-                          "--log-level", "warn"], "listening")
+        proc, port = _start_server(build, backend, root)
         try:
             channel = _channel(port)
             rd = rd_grpc.RemoteDeviceStub(channel)
             mmio = mmio_pb2_grpc.MmioStub(channel)
             buf = buffer_pb2_grpc.RemoteBufferStub(channel)
-
-            # Program ref_accel the way PYNQ does: firmware file, flags, firmware name.
-            with open(os.path.join(build, "designs", "ref_accel", "ref_accel.bit"), "rb") as f:
-                binfile = bit_to_bin(f.read())
-            rd.writefile(iter([rd_pb2.WriteFileRequest(file_path="/lib/firmware/ref_accel.bin",
-                                                       data=binfile)]))
-            rd.writefile(iter([rd_pb2.WriteFileRequest(
-                file_path="/sys/class/fpga_manager/fpga0/flags", data=b"0")]))
-            rd.writefile(iter([rd_pb2.WriteFileRequest(
-                file_path="/sys/class/fpga_manager/fpga0/firmware", data=b"ref_accel.bin")]))
+            _program_ref_accel(build, rd)
 
             reply = mmio.get_mmio(mmio_pb2.GetMmioRequest(base_addr=0xA0000000, length=0x1000))
             if reply.msg:
@@ -343,7 +388,8 @@ def bench_ours(build, quick, results, bare_call, bare, backend="sim"):
             if not np.array_equal(big.view(np.ndarray), src_array):
                 raise RuntimeError("64 MiB RemoteBuffer read back differs from what was written")
             big.freebuffer()
-            if backend == "sim":  # a fake board has no DMA or resizer logic
+            bench_token(build, backend, quick, results, bare_call, regs)
+            if backend == "sim" and designs:  # a fake board has no DMA or resizer logic
                 bench_dma(build, device, results, quick)
                 bench_resizer(build, device, results, quick)
             device.close()
@@ -359,12 +405,21 @@ def main():
     parser.add_argument("--backend", choices=("sim", "zynq"), default="sim",
                         help="the server's backend (zynq: on a fake board tree)")
     parser.add_argument("--json", help="also write the figures here (bench/results_md.py)")
+    parser.add_argument("--client", default=CLIENT,
+                        help="the directory holding the pynq_remote package to measure")
+    parser.add_argument("--no-designs", action="store_true",
+                        help="leave out the DMA and resizer runs (the per-call and bulk "
+                             "figures only)")
     args = parser.parse_args()
+    sys.path.insert(0, os.path.abspath(args.client))
+    import pynq_remote
+    print(f"client: {os.path.dirname(os.path.abspath(pynq_remote.__file__))}")
 
     base, ours = {}, {}
     proc, stub, bare_call = start_baseline(args.build)
     try:
-        bench_ours(args.build, args.quick, ours, bare_call, bare_transfers(stub), args.backend)
+        bench_ours(args.build, args.quick, ours, bare_call, bare_transfers(stub), args.backend,
+                   designs=not args.no_designs)
     finally:
         proc.kill()
         proc.wait()
@@ -395,6 +450,12 @@ def main():
         "us", "{:.0f}", unary, "<= 1.15")
     row("MMIO read, pynq_remote.MMIO (session), p90", ours["mmio_client"][1], base["unary"][1],
         "us", "{:.0f}", "bare unary call (Echo), same run, p90")
+    token = ours["token"]
+    row("MMIO read, pynq_remote.MMIO + token, p50", token["mmio_token"][0],
+        token["unary"][0], "us", "{:.0f}", unary + " (a second set of turns)", "<= 1.15")
+    row("MMIO read, pynq_remote.MMIO, same turns, p50",
+        token["mmio_client"][0], token["unary"][0],
+        "us", "{:.0f}", unary + " (a second set of turns)")
     row("64 MiB buffer write, raw 3.1 stub", ours["write"], base["up"], "GB/s",
         baseline_name="bare client stream, 2 MiB chunks", goal=">= 0.95")
     row("64 MiB buffer read, raw 3.1 stub, into an array", ours["read"], base["down_prealloc"],

@@ -203,3 +203,109 @@ def test_mmio_writes_send_the_same_payload(value, payload):
 def test_mmio_writes_refuse_what_they_did_before(value, error):
     with pytest.raises(error):
         RemoteMMIO(_Mmio(), 0, 0x100).write(0, value)
+
+
+@pytest.mark.parametrize("dtype", [">u4", "f2", "c8", "M8[s]", [("a", "u1"), ("b", "<u4")]])
+def test_element_access_of_any_dtype_moves_its_own_bytes(dtype):
+    # The mirror is reached as a memoryview of bytes where NumPy exports one, else through
+    # NumPy's uint8 view (datetime64 has no buffer export): both must land the same bytes.
+    buf, board = _buffer((6,), dtype)
+    values = np.arange(6).astype(np.dtype(dtype)) if np.dtype(dtype).names is None else \
+        np.array([(i, 1000 + i) for i in range(6)], dtype=dtype)
+    board.memory[:] = values.tobytes()
+    buf.freed = False
+    assert buf[4] == values[4]
+    assert buf.view(np.ndarray)[4] == values[4]  # the mirror holds what was read
+    buf[2] = values[5]
+    assert bytes(board.memory[2 * values.itemsize:3 * values.itemsize]) == values[5:6].tobytes()
+    buf.freed = True
+
+
+def test_a_short_answer_to_an_element_read_is_an_error():
+    buf, board = _buffer((4,), np.uint32)
+    board.ReadBufferRange = lambda request, timeout=None: board_pb2.BufferChunk(data=b"\1\2")
+    buf.freed = False
+    with pytest.raises(RuntimeError, match="reading buffer b: got 2 of 4 bytes"):
+        buf[1]
+    buf.freed = True
+
+
+# -- buf[a:b] = array past one plain call: the array's own bytes on the wire ----------------
+
+class _StreamingBoard:
+    """BulkTransfer's two streams over a local bytearray, parsing the real wire format."""
+
+    def __init__(self, size):
+        self.memory = bytearray(size)
+        self.calls = []
+        board = self
+
+        class Write:
+            def _consume(self, chunks):
+                messages = [buffer_pb2.BufferWriteRequest.FromString(m) for m in chunks]
+                pos = messages[0].start
+                for message in messages:
+                    board.memory[pos:pos + len(message.data)] = message.data
+                    pos += len(message.data)
+                return buffer_pb2.BufferWriteResponse()
+
+            def __call__(self, chunks, timeout=None):
+                board.calls.append("write")
+                return self._consume(chunks)
+
+            def future(self, chunks, timeout=None):
+                board.calls.append("write.future")
+                response = self._consume(chunks)
+                return type("Done", (), {"result": lambda self: response,
+                                         "cancel": lambda self: None})()
+
+        self.write = Write()
+
+    def stream_unary(self, method, request_serializer=None, response_deserializer=None):
+        return self.write
+
+    def unary_stream(self, method, request_serializer=None, response_deserializer=None):
+        return None
+
+
+def _streaming_buffer(n, dtype=np.uint32):
+    from pynq_remote.pl_server.bulk_transfer import BulkTransfer
+    board = _StreamingBoard(n * np.dtype(dtype).itemsize)
+    buf = RemoteBuffer((n,), dtype, stub=object(), buffer_id="b", board_stub=_Board(0),
+                       timeout=10, bulk=BulkTransfer(board, lambda method: method))
+    return buf, board
+
+
+@pytest.mark.parametrize("value,future", [
+    (lambda n: np.arange(n, dtype=np.uint32), True),                 # the array's own bytes
+    (lambda n: np.arange(n, dtype=np.int64), False),                 # cast first: the mirror
+    (lambda n: np.arange(n, dtype=np.uint32)[::-1].copy()[::-1], False),  # not C order
+    (lambda n: 5, False),                                            # broadcast
+    (lambda n: list(range(n)), False),                               # not an array
+])
+def test_large_slice_writes_send_what_the_mirror_holds(value, future):
+    n = (5 << 20) // 4  # past OVERLAP_BYTES: the buffer stream, copying beside it
+    buf, board = _streaming_buffer(n)
+    buf.freed = False
+    buf[:] = value(n)
+    expected = np.broadcast_to(np.asarray(value(n)).astype(np.uint32), (n,))
+    assert np.array_equal(buf.view(np.ndarray), expected)
+    assert bytes(board.memory) == expected.tobytes()
+    assert board.calls == ["write.future" if future else "write"]
+    buf[n // 2:] = np.zeros(n - n // 2, np.uint32)  # a part, at its own offset
+    assert bytes(board.memory[:n // 2 * 4]) == expected[:n // 2].tobytes()
+    assert not any(board.memory[n // 2 * 4:])
+    buf.freed = True
+
+
+def test_a_slice_write_from_an_overlapping_part_of_the_buffer_goes_through_the_mirror():
+    n = (5 << 20) // 4
+    buf, board = _streaming_buffer(2 * n)
+    buf.freed = False
+    buf.view(np.ndarray)[:] = np.arange(2 * n, dtype=np.uint32)
+    expected = np.arange(n // 2, n // 2 + n, dtype=np.uint32)
+    buf[:n] = buf.view(np.ndarray)[n // 2:n // 2 + n]  # overlaps what it overwrites
+    assert board.calls == ["write"]
+    assert bytes(board.memory[:n * 4]) == expected.tobytes()
+    assert np.array_equal(buf.view(np.ndarray)[:n], expected)
+    buf.freed = True

@@ -53,13 +53,19 @@ def _read_varint(data, pos):
             raise ValueError("malformed varint in a buffer chunk")
 
 
-def write_chunks(buffer_id, mirror, lo, hi, chunk_bytes):
-    """The serialized BufferWriteRequests that write ``mirror[lo:hi]`` at ``lo``.
+def write_chunks(buffer_id, mirror, lo, hi, chunk_bytes, source=None):
+    """The serialized BufferWriteRequests that write ``mirror[lo:hi]`` at ``lo``, or the
+    ``hi - lo`` bytes of ``source`` (bytes-like) when given.
 
     The first names the buffer and the whole range; the server continues each later chunk
     where the last ended, so those carry only their data.
     """
-    view = memoryview(mirror)
+    if source is None:
+        view, base = memoryview(mirror), 0
+    else:  # source[0] goes to byte lo
+        view, base = memoryview(source).cast("B"), lo
+        if len(view) != hi - lo:
+            raise ValueError(f"{len(view)} bytes to write to a range of {hi - lo}")
     ident = buffer_id.encode()
     if hi <= _INT32_MAX:
         span = bytes([_WRITE_START]) + _varint(lo) + bytes([_WRITE_END]) + _varint(hi)
@@ -69,7 +75,7 @@ def write_chunks(buffer_id, mirror, lo, hi, chunk_bytes):
     for pos in range(lo, hi, chunk_bytes):
         end = min(pos + chunk_bytes, hi)
         header = (first if pos == lo else b"") + bytes([_WRITE_DATA]) + _varint(end - pos)
-        yield b"".join((header, view[pos:end]))
+        yield b"".join((header, view[pos - base:end - base]))
 
 
 def read_payload(message):
@@ -113,12 +119,24 @@ class BulkTransfer:
             request_serializer=buffer_pb2.BufferReadRequest.SerializeToString,
             response_deserializer=None))
 
-    def write(self, buffer_id, mirror, lo, hi, chunk_bytes, timeout):
-        """Sends ``mirror[lo:hi]`` (a 1-D uint8 array) to bytes ``lo..hi`` of the buffer."""
+    def write(self, buffer_id, mirror, lo, hi, chunk_bytes, timeout, source=None,
+              meanwhile=None):
+        """Sends ``mirror[lo:hi]`` (a 1-D uint8 array), or the ``hi - lo`` bytes of
+        ``source``, to bytes ``lo..hi`` of the buffer. ``meanwhile()``, when given, runs
+        here while gRPC's threads stream the chunks; the call waits for both."""
         what = f"writing buffer {buffer_id}"
+        chunks = write_chunks(buffer_id, mirror, lo, hi, chunk_bytes, source)
         try:
-            response = self._write(write_chunks(buffer_id, mirror, lo, hi, chunk_bytes),
-                                   timeout=timeout)
+            if meanwhile is None:
+                response = self._write(chunks, timeout=timeout)
+            else:
+                call = self._write.future(chunks, timeout=timeout)
+                try:
+                    meanwhile()
+                except BaseException:
+                    call.cancel()
+                    raise
+                response = call.result()
         except grpc.RpcError as error:
             raise to_exception(error, what) from None
         if response.HasField("msg") and response.msg:

@@ -19,6 +19,9 @@ from ..exceptions import to_exception
 CHUNK_BYTES = 2 * 1024 * 1024  # the chunk PYNQ.remote streams with
 UNARY_BYTES = 1024 * 1024  # ranges up to this go in one plain call where the server has it
 STREAM_BYTES_PER_S = 50e6  # a streaming transfer's deadline grows by its size at this rate
+# Stores from this size on copy into the mirror while they stream (RemoteBuffer._stream_from):
+# below it, the copy costs less than gRPC's thread for a call's future.
+OVERLAP_BYTES = 2 * CHUNK_BYTES
 
 
 def _check_msg(response, what):
@@ -128,12 +131,19 @@ class RemoteBuffer(np.ndarray):
         lo, hi = np.byte_bounds(view)
         return view, lo - start, hi - start
 
+    def _bytes(self):
+        """The owner's mirror as a flat memoryview of bytes: a few times cheaper to make and
+        to slice than NumPy's uint8 view, which matters for buf[i] (issue 18)."""
+        try:
+            return self.data.cast("B")
+        except (TypeError, ValueError):  # no buffer export (datetime64), or not C order
+            return memoryview(self.view(np.ndarray).reshape(-1).view(np.uint8))
+
     def _fetch(self, lo, hi):
         """Copies bytes [lo, hi) of the board's buffer into the mirror."""
         root = self._owner()
         if root is None or hi <= lo:
             return
-        mirror = root.view(np.ndarray).reshape(-1).view(np.uint8)
         timeout = _stream_timeout(root._timeout, hi - lo)
         if root._board is not None and hi - lo <= UNARY_BYTES:
             try:
@@ -141,8 +151,13 @@ class RemoteBuffer(np.ndarray):
                     buffer_id=root.buffer_id, offset=lo, length=hi - lo), timeout=timeout)
             except grpc.RpcError as error:
                 raise to_exception(error, f"reading buffer {root.buffer_id}") from None
-            mirror[lo:hi] = np.frombuffer(chunk.data, dtype=np.uint8)
+            data = chunk.data
+            if len(data) != hi - lo:
+                raise RuntimeError(f"reading buffer {root.buffer_id}: got {len(data)} of "
+                                   f"{hi - lo} bytes")
+            root._bytes()[lo:hi] = data
             return
+        mirror = root.view(np.ndarray).reshape(-1).view(np.uint8)
         if root._bulk is not None:
             root._bulk.read(root.buffer_id, mirror, lo, hi, timeout)
             return
@@ -166,16 +181,16 @@ class RemoteBuffer(np.ndarray):
         root = self._owner()
         if root is None or hi <= lo:
             return
-        mirror = root.view(np.ndarray).reshape(-1).view(np.uint8)
         timeout = _stream_timeout(root._timeout, hi - lo)
         if root._board is not None and hi - lo <= UNARY_BYTES:
             try:
                 root._board.WriteBufferRange(board_pb2.BufferChunk(
-                    buffer_id=root.buffer_id, offset=lo, data=mirror[lo:hi].tobytes()),
+                    buffer_id=root.buffer_id, offset=lo, data=root._bytes()[lo:hi].tobytes()),
                     timeout=timeout)
             except grpc.RpcError as error:
                 raise to_exception(error, f"writing buffer {root.buffer_id}") from None
             return
+        mirror = root.view(np.ndarray).reshape(-1).view(np.uint8)
         if root._bulk is not None:
             root._bulk.write(root.buffer_id, mirror, lo, hi, CHUNK_BYTES, timeout)
             return
@@ -243,8 +258,28 @@ class RemoteBuffer(np.ndarray):
         # so the write-back does not overwrite the board with stale bytes.
         if view is None or not view.flags.c_contiguous or view.nbytes != hi - lo:
             self._fetch(lo, hi)
+        elif self._stream_from(view, value, lo, hi):
+            return
         self.view(np.ndarray)[key] = value
         self._push(lo, hi)
+
+    def _stream_from(self, view, value, lo, hi):
+        """``buf[a:b] = array`` of a size that streams: sends the array's own bytes and copies
+        them into the mirror while gRPC's threads stream them, so the copy is off the
+        transfer's path (issue 18: ``buf[:] = array`` at the bare stream's rate). False,
+        having done nothing, unless ``value`` is an array whose bytes are exactly what the
+        mirror's ``view`` will hold: same dtype, shape and C order, apart from the mirror."""
+        root = self._owner()
+        if (root is None or root._bulk is None or hi - lo < OVERLAP_BYTES
+                or type(value) is not np.ndarray or value.dtype != view.dtype
+                or value.shape != view.shape or not value.flags.c_contiguous
+                or np.may_share_memory(value, view)):
+            return False
+        root._bulk.write(root.buffer_id, None, lo, hi, CHUNK_BYTES,
+                         _stream_timeout(root._timeout, hi - lo),
+                         source=value.reshape(-1).view(np.uint8),
+                         meanwhile=lambda: np.copyto(view, value))
+        return True
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         inputs = tuple(_plain(x) for x in inputs)

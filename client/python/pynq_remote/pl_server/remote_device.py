@@ -170,9 +170,14 @@ class GrpcChannel:
             ip_addr, root_certificates=root_certificates, certificate_chain=certificate_chain,
             private_key=private_key, token=token, server_name=server_name,
             allow_insecure_token=allow_insecure_token)
-        self.channel = self.security.channel(target, options=[
+        # call_channel carries no token of its own: a caller sends call_metadata with each
+        # call (RemoteDevice does, beside its session's id). `channel`, the public one
+        # (PYNQ code makes stubs on it), adds the token itself; both share one connection.
+        self.call_channel = self.security.channel(target, options=[
             ("grpc.max_receive_message_length", _MAX_MESSAGE),
-            ("grpc.max_send_message_length", _MAX_MESSAGE)])
+            ("grpc.max_send_message_length", _MAX_MESSAGE)], with_token=False)
+        self.call_metadata = self.security.metadata
+        self.channel = self.security.with_token(self.call_channel)
         try:
             connect(self.channel, target, self.security, CONNECT_TIMEOUT_S)
         except BaseException:
@@ -310,16 +315,16 @@ class RemoteDevice(Device):
                                   allow_insecure_token=allow_insecure_token)
         # The session (when the server has one) owns what this device allocates; every
         # call carries its id, read per call because a reconnect may change it.
-        self.session = SessionKeeper(self.client.channel)
+        # The token, when there is one, goes in the same metadata tuple (no interceptor).
+        channel = self.client.call_channel
+        self.session = SessionKeeper(channel, base_metadata=self.client.call_metadata)
         self.session.start(CONNECT_TIMEOUT_S)
-        channel = self.client.channel
 
         def with_session(stub):
-            return SessionStub(stub, lambda: self.session.metadata)
+            return SessionStub(stub, self.session)
 
         self._with_session = with_session
-        self._bulk = BulkTransfer(
-            channel, lambda method: SessionMethod(method, lambda: self.session.metadata))
+        self._bulk = BulkTransfer(channel, lambda method: SessionMethod(method, self.session))
         self._stub = {
             "device": with_session(remote_device_pb2_grpc.RemoteDeviceStub(channel)),
             "mmio": with_session(mmio_pb2_grpc.MmioStub(channel)),

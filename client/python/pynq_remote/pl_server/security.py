@@ -148,8 +148,19 @@ class ChannelSecurity:
             text = "TLS with a client certificate" if self.certificate_chain else "TLS"
         return text + (", bearer token" if self.token else "")
 
-    def channel(self, target, options=()):
-        """A new grpc channel to ``target`` with these settings."""
+    @property
+    def metadata(self):
+        """The pairs that carry the token on a call: ``(("authorization", "Bearer T"),)``,
+        or ``()`` without a token. pynq_remote's own calls send them with the session's id
+        in one tuple (session.SessionKeeper), which costs nothing next to an interceptor."""
+        return (("authorization", f"Bearer {self.token}"),) if self.token else ()
+
+    def channel(self, target, options=(), with_token=True):
+        """A new grpc channel to ``target`` with these settings.
+
+        With ``with_token`` (the default) and a token, every call on the channel carries it
+        (an interceptor adds it); without, the caller sends :attr:`metadata` itself.
+        """
         options = list(options)
         if self.tls:
             credentials = grpc.ssl_channel_credentials(
@@ -160,14 +171,19 @@ class ChannelSecurity:
             channel = grpc.secure_channel(target, credentials, options=options)
         else:
             channel = grpc.insecure_channel(target, options=options)
-        if self.token:
-            # An interceptor, not call credentials: grpc refuses call credentials on an
-            # insecure channel, and on a secure one grpcio 1.51 runs the credentials plugin
-            # on a new thread for every call, which halves the MMIO call rate. The channel
-            # is the one built here, and channel_security has checked that the token may
-            # travel on it.
-            channel = grpc.intercept_channel(channel, _BearerTokenInterceptor(self.token))
-        return channel
+        return self.with_token(channel) if with_token else channel
+
+    def with_token(self, channel):
+        """``channel`` with the token added to every call on it (unchanged without one)."""
+        if not self.token:
+            return channel
+        # An interceptor, not call credentials: grpc refuses call credentials on an
+        # insecure channel, and on a secure one grpcio 1.51 runs the credentials plugin
+        # on a new thread for every call, which halves the MMIO call rate. The channel
+        # is one built here, and channel_security has checked that the token may travel
+        # on it. It costs tens of microseconds a call: pynq_remote's own calls put
+        # :attr:`metadata` beside the session's id instead.
+        return grpc.intercept_channel(channel, _BearerTokenInterceptor(self.token))
 
 
 def channel_security(host, root_certificates=None, certificate_chain=None, private_key=None,

@@ -30,17 +30,18 @@ class SessionLostError(RuntimeError):
 
 
 class SessionMethod:
-    """One RPC of a SessionStub: the stub's multicallable with the session's metadata and
-    wait_for_ready added to every invocation (plain call, ``future``, ``with_call``)."""
+    """One RPC of a SessionStub: the stub's multicallable with the session's metadata (and
+    the bearer token, when there is one) and wait_for_ready added to every invocation
+    (plain call, ``future``, ``with_call``)."""
 
-    __slots__ = ("_method", "_extra")
+    __slots__ = ("_method", "_keeper")
 
-    def __init__(self, method, extra):
+    def __init__(self, method, keeper):
         self._method = method
-        self._extra = extra
+        self._keeper = keeper  # read per call: a reconnect may change its metadata
 
     def _kwargs(self, kwargs):
-        extra = self._extra()
+        extra = self._keeper.metadata
         if extra:
             given = kwargs.get("metadata")
             kwargs["metadata"] = tuple(given) + extra if given else extra
@@ -49,7 +50,11 @@ class SessionMethod:
         kwargs.setdefault("wait_for_ready", True)
         return kwargs
 
-    def __call__(self, request, **kwargs):
+    def __call__(self, request, timeout=None, **kwargs):
+        if not kwargs:  # the common call: no metadata of the caller's to merge
+            return self._method(request, timeout=timeout, metadata=self._keeper.metadata or None,
+                                wait_for_ready=True)
+        kwargs["timeout"] = timeout
         return self._method(request, **self._kwargs(kwargs))
 
     def future(self, request, **kwargs):
@@ -60,18 +65,18 @@ class SessionMethod:
 
 
 class SessionStub:
-    """A generated stub whose every call carries the pairs ``extra()`` returns (read per
-    call, so a reconnect may change them). Cheaper than a channel interceptor, which in
-    grpcio costs tens of microseconds per call."""
+    """A generated stub whose every call carries ``keeper.metadata`` (read per call, so a
+    reconnect may change it). Cheaper than a channel interceptor, which in grpcio costs
+    tens of microseconds per call."""
 
-    def __init__(self, stub, extra):
+    def __init__(self, stub, keeper):
         self._stub = stub
-        self._extra = extra
+        self._keeper = keeper
 
     def __getattr__(self, name):
         # Called once per name: the method becomes an attribute, found without this call
         # from then on (every MMIO access looks one up).
-        method = SessionMethod(getattr(self._stub, name), self._extra)
+        method = SessionMethod(getattr(self._stub, name), self._keeper)
         setattr(self, name, method)
         return method
 
@@ -82,12 +87,16 @@ class SessionKeeper:
     Parameters
     ----------
     channel : grpc.Channel
-        The raw channel (not intercepted: Attach carries no session metadata).
+        The channel every call of the device goes on (no interceptor: the token, if any,
+        travels in ``metadata`` with the session's id).
     client_name : str
         Shown in the server's log.
+    base_metadata : tuple
+        The pairs every call carries, the session's own Attach included: the bearer token
+        (:attr:`ChannelSecurity.metadata`), or nothing.
     """
 
-    def __init__(self, channel, client_name=None):
+    def __init__(self, channel, client_name=None, base_metadata=()):
         self._stub = session_pb2_grpc.SessionStub(channel)
         self._client_name = client_name or f"pynq_remote pid {os.getpid()}"
         self._lock = threading.Lock()
@@ -96,7 +105,11 @@ class SessionKeeper:
         self._call = None
         self._error = None
         self.session_id = None
-        self._metadata = ()  # (METADATA_KEY, session_id) while there is a session
+        self._base = tuple(base_metadata)
+        # What every call made now carries: the token, then (METADATA_KEY, session_id) while
+        # there is a session. A plain attribute, one tuple per session: SessionMethod reads
+        # it on every call.
+        self.metadata = self._base
         self.server_instance = None
         self.supported = None  # None until the server answered
         self.lost = 0          # sessions the server forgot under us (SessionLostError)
@@ -104,14 +117,9 @@ class SessionKeeper:
         self._thread = threading.Thread(target=self._run, name="pynq-remote-session",
                                         daemon=True)
 
-    @property
-    def metadata(self):
-        """The metadata a call made now should carry: a tuple, made once per session."""
-        return self._metadata
-
     def _set_session(self, session_id):
         self.session_id = session_id
-        self._metadata = ((METADATA_KEY, session_id),) if session_id else ()
+        self.metadata = self._base + (((METADATA_KEY, session_id),) if session_id else ())
 
     def start(self, timeout):
         """Attaches; returns True with a session, False when the server has none (3.1).
@@ -145,7 +153,8 @@ class SessionKeeper:
         while not self._closed.is_set():
             resume_id = self.session_id
             ended = threading.Event()
-            call = self._stub.Attach(self._requests(resume_id, ended))
+            call = self._stub.Attach(self._requests(resume_id, ended),
+                                     metadata=self._base or None)
             with self._lock:
                 self._call = call
             if self._closed.is_set():
