@@ -805,7 +805,9 @@ module pr_axi_dma_mm2s #(
   // byte packer
   reg [kLb-1:0] in_skip;  // bytes to skip in the next beat taken from the FIFO
   reg [LW-1:0] in_left;   // bytes still to take from the FIFO
-  reg [16*MB-1:0] acc;    // two memory beats
+  // two memory beats, low and high: halves of a beat's width keep the packer in 64-bit words
+  // for MB <= 8 (a 128-bit vector costs Verilator word loops and a memset every cycle)
+  reg [8*MB-1:0] acc_lo, acc_hi;
   reg [5:0]    acc_n;
   reg [LW-1:0] out_left;  // bytes still to put on the stream
 
@@ -856,10 +858,18 @@ module pr_axi_dma_mm2s #(
     pop_mask = ~({8 * MB{1'b1}} << {pop_n, 3'b000});
     emit_mask = ~({8 * NB{1'b1}} << {take_n, 3'b000});
   end
-  wire [16*MB-1:0] acc_after = acc >> {emitted, 3'b000};
-  wire [16*MB-1:0] acc_next =
-      pop ? acc_after | ({{(8 * MB){1'b0}}, head_shifted & pop_mask} << {n_after, 3'b000})
-          : acc_after;
+  // {acc_hi, acc_lo} >> 8 * emitted, then | (head bytes << 8 * n_after), a half at a time.
+  // emitted <= NB <= MB and n_after <= MB, so each shift is at most one half; a shift by the
+  // whole width gives 0, as the wide shift did.
+  wire [8:0]  emit_bits = {emitted, 3'b000};
+  wire [8:0]  emit_rest = {kMb6, 3'b000} - emit_bits;
+  wire [8:0]  ins_bits = {n_after, 3'b000};
+  wire [8:0]  ins_rest = {kMb6, 3'b000} - ins_bits;
+  wire [8*MB-1:0] after_lo = (acc_lo >> emit_bits) | (acc_hi << emit_rest);
+  wire [8*MB-1:0] after_hi = acc_hi >> emit_bits;
+  wire [8*MB-1:0] ins = head_shifted & pop_mask;
+  wire [8*MB-1:0] next_lo = pop ? after_lo | (ins << ins_bits) : after_lo;
+  wire [8*MB-1:0] next_hi = pop ? after_hi | (ins >> ins_rest) : after_hi;
 
   always @(posedge clk) begin
     if (r_take && running && !stop) fifo[fifo_wp] <= rdata;
@@ -884,7 +894,8 @@ module pr_axi_dma_mm2s #(
       fifo_cnt <= 7'd0;
       in_skip <= {kLb{1'b0}};
       in_left <= {LW{1'b0}};
-      acc <= {16 * MB{1'b0}};
+      acc_lo <= {8 * MB{1'b0}};
+      acc_hi <= {8 * MB{1'b0}};
       acc_n <= 6'd0;
       out_left <= {LW{1'b0}};
       tdata <= {8 * NB{1'b0}};
@@ -905,7 +916,8 @@ module pr_axi_dma_mm2s #(
         fifo_cnt <= 7'd0;
         in_skip <= start_addr[kLb-1:0];
         in_left <= start_len;
-        acc <= {16 * MB{1'b0}};
+        acc_lo <= {8 * MB{1'b0}};
+        acc_hi <= {8 * MB{1'b0}};
         acc_n <= 6'd0;
         out_left <= start_len;
       end else begin
@@ -929,11 +941,12 @@ module pr_axi_dma_mm2s #(
           in_skip <= {kLb{1'b0}};
           in_left <= in_left - {{(LW - 6){1'b0}}, pop_n};
         end
-        acc <= acc_next;
+        acc_lo <= next_lo;
+        acc_hi <= next_hi;
         acc_n <= n_after + (pop ? pop_n : 6'd0);
         if (emit) begin
           tvalid <= 1'b1;
-          tdata <= acc[8*NB-1:0] & emit_mask;
+          tdata <= acc_lo[8*NB-1:0] & emit_mask;
           tkeep <= ~({NB{1'b1}} << take_n);  // the low take_n bytes
           tlast <= eof && out_left == {{(LW - 6){1'b0}}, take_n};
           out_left <= out_left - {{(LW - 6){1'b0}}, take_n};
@@ -1007,7 +1020,10 @@ module pr_axi_dma_s2mm #(
   reg [8*MB-1:0] acc;
   reg [MB-1:0] acc_strb;
   reg [kLb-1:0] acc_n;    // next byte lane
-  reg [9*MB-1:0] fifo [0:kDepth-1];  // {strb, data}
+  // data and strobes in two memories: a {strb, data} word would be 72 bits for MB = 8, a
+  // wide word Verilator copies in loops
+  reg [8*MB-1:0] fifo [0:kDepth-1];
+  reg [MB-1:0] fifo_strb [0:kDepth-1];
   reg [5:0]    fifo_wp, fifo_rp;
   reg [6:0]    fifo_cnt;
   reg [6:0]    unassigned;  // FIFO beats not yet part of a requested burst
@@ -1026,9 +1042,8 @@ module pr_axi_dma_s2mm #(
   assign awaddr = awaddr_q;
   assign awlen = {4'd0, awlen_q};
   assign awvalid = aw_valid_q;
-  wire [9*MB-1:0] head = fifo[fifo_rp];
-  assign wdata = head[8*MB-1:0];
-  assign wstrb = head[9*MB-1:8*MB];
+  assign wdata = fifo[fifo_rp];
+  assign wstrb = fifo_strb[fifo_rp];
   assign wvalid = wq_cnt != 4'd0;
   assign wlast = w_idx == wq[wq_rp];
   assign bready = 1'b1;
@@ -1063,16 +1078,24 @@ module pr_axi_dma_s2mm #(
   always @(*) begin
     take_mask = ~({2 * MB{1'b1}} << n_take);  // the low n_take lanes (a shift: see MM2S)
   end
-  // two memory beats: the bytes held and the ones taken now (at most MB - 1 + NB)
-  wire [16*MB-1:0] merged = {{(8 * MB){1'b0}}, acc} |
-                            ({{(16 * MB - 8 * NB){1'b0}}, in_bytes} << {acc_n, 3'b000});
+  // two memory beats, low and high half: the bytes held and the ones taken now (at most
+  // MB - 1 + NB). In halves of a beat's width, as MM2S's packer: 64-bit words for MB <= 8.
+  reg  [8*MB-1:0]  in_beat;  // in_bytes widened (NB may equal MB: no zero-width padding)
+  always @(*) begin
+    in_beat = {8 * MB{1'b0}};
+    in_beat[8*NB-1:0] = in_bytes;
+  end
+  wire [8:0]       acc_bits = {{(6 - kLb){1'b0}}, acc_n, 3'b000};
+  wire [8:0]       acc_rest = {kMb6, 3'b000} - acc_bits;  // the whole width when acc_n = 0: 0
+  wire [8*MB-1:0]  merged_lo = acc | (in_beat << acc_bits);
+  wire [8*MB-1:0]  merged_hi = in_beat >> acc_rest;
   wire [2*MB-1:0]  merged_strb = {{MB{1'b0}}, acc_strb} | (take_mask << acc_n);
   wire [5:0]   total = {{(6 - kLb){1'b0}}, acc_n} + {1'b0, n_take};
   wire         push_take = take && (total >= kMb6 || (is_end && total != 6'd0));
   wire         push_flush = flush_pending && running;
   wire         push = push_take || push_flush;
-  wire [9*MB-1:0] push_beat = push_flush ? {acc_strb, acc}
-                                         : {merged_strb[MB-1:0], merged[8*MB-1:0]};
+  wire [8*MB-1:0] push_data = push_flush ? acc : merged_lo;
+  wire [MB-1:0]   push_strb = push_flush ? acc_strb : merged_strb[MB-1:0];
 
   // ---- bursts: once their beats are buffered, or the rest after the packet ended ----
   // bytes from the beat boundary below the start to the end, rounded up to whole beats
@@ -1099,7 +1122,10 @@ module pr_axi_dma_s2mm #(
   wire        stop = running && (abort || b_bad);
 
   always @(posedge clk) begin
-    if (push) fifo[fifo_wp] <= push_beat;
+    if (push) begin
+      fifo[fifo_wp] <= push_data;
+      fifo_strb[fifo_wp] <= push_strb;
+    end
     if (aw_load) wq[wq_wp] <= burst[3:0] - 4'd1;
   end
 
@@ -1158,7 +1184,7 @@ module pr_axi_dma_s2mm #(
           end_tlast <= tlast;
           len_left <= len_left - {{(LW - 5){1'b0}}, n_take};
           if (total >= kMb6) begin
-            acc <= merged[16*MB-1:8*MB];
+            acc <= merged_hi;
             acc_strb <= merged_strb[2*MB-1:MB];
             acc_n <= total[kLb-1:0];
             if (is_end) begin
@@ -1171,7 +1197,7 @@ module pr_axi_dma_s2mm #(
             acc_n <= {kLb{1'b0}};
             rx_end <= 1'b1;
           end else begin
-            acc <= merged[8*MB-1:0];
+            acc <= merged_lo;
             acc_strb <= merged_strb[MB-1:0];
             acc_n <= total[kLb-1:0];
           end
