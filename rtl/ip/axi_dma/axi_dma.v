@@ -198,21 +198,20 @@ module pr_axi_dma #(
   // ---- AXI4-Lite slave (common/axil_slave.v): address and data together, one access at a
   // time, ready a cycle after valid; the write lands a cycle later (word address), the read
   // answers with the handshake; always OKAY
-  wire        wr_en, unused_rd, unused_rd_accept, unused_active;
-  wire [31:0] wr_addr, wr_data, wr_mask, ar_addr32;
+  wire        wr_en, rd_en, unused_rd_accept, unused_active;
+  wire [31:0] wr_addr, wr_data, wr_mask, ar_addr32, unused_axil_rdata;
   wire [3:0]  unused_wr_strb;  // wr_mask carries the lanes
-  reg  [31:0] rd_data;
   pr_axil_slave #(.ADDR_WIDTH(kAw), .REGISTERED(1)) axil (
       .clk(clk), .rst_n(rst_n),
       .awaddr({s_axi_lite_awaddr[kAw-1:2], 2'b00}), .awvalid(s_axi_lite_awvalid),
       .awready(s_axi_lite_awready), .wdata(s_axi_lite_wdata), .wstrb(s_axi_lite_wstrb),
       .wvalid(s_axi_lite_wvalid), .wready(s_axi_lite_wready), .bresp(s_axi_lite_bresp),
       .bvalid(s_axi_lite_bvalid), .bready(s_axi_lite_bready), .araddr(s_axi_lite_araddr),
-      .arvalid(s_axi_lite_arvalid), .arready(s_axi_lite_arready), .rdata(s_axi_lite_rdata),
+      .arvalid(s_axi_lite_arvalid), .arready(s_axi_lite_arready), .rdata(unused_axil_rdata),
       .rresp(s_axi_lite_rresp), .rvalid(s_axi_lite_rvalid), .rready(s_axi_lite_rready),
       .wr(wr_en), .wr_addr(wr_addr), .wr_data(wr_data), .wr_strb(unused_wr_strb),
-      .wr_mask(wr_mask), .wr_err(1'b0), .rd(unused_rd), .rd_addr(ar_addr32),
-      .rd_data(rd_data), .rd_err(1'b0), .rd_accept(unused_rd_accept), .rd_wait(32'd0),
+      .wr_mask(wr_mask), .wr_err(1'b0), .rd(rd_en), .rd_addr(ar_addr32),
+      .rd_data(32'd0), .rd_err(1'b0), .rd_accept(unused_rd_accept), .rd_wait(32'd0),
       .active(unused_active));
 
   // channel windows: 0x00..0x2C MM2S, 0x30..0x5C S2MM
@@ -228,10 +227,24 @@ module pr_axi_dma #(
   reg  [3:0]  sg_cache, sg_user;
   wire        rd_sg_ctl = kSg != 0 && ar_addr32 == 32'h2C;
 
-  always @(*) begin
-    rd_data = rd_sg_ctl ? {20'd0, sg_user, 4'd0, sg_cache}
-              : rd_mm2s ? mm2s_rdata : rd_s2mm ? s2mm_rdata : 32'd0;
+  // Read data: each register file latches its word at the read strobe (rd_en, when
+  // pr_axil_slave would latch rd_data) and this picks the one the read addressed. The same
+  // answer as a combinational read mux into pr_axil_slave, but the decode runs only on a read
+  // (a combinational mux is evaluated every cycle by the model: simulation speed, rtl/README.md).
+  localparam [1:0] kRdNone = 2'd0, kRdSgCtl = 2'd1, kRdMm2s = 2'd2, kRdS2mm = 2'd3;
+  reg  [1:0]  rd_src;
+  reg  [31:0] sg_ctl_rdata;
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      rd_src <= kRdNone;
+      sg_ctl_rdata <= 32'd0;
+    end else if (rd_en) begin
+      rd_src <= rd_sg_ctl ? kRdSgCtl : rd_mm2s ? kRdMm2s : rd_s2mm ? kRdS2mm : kRdNone;
+      sg_ctl_rdata <= {20'd0, sg_user, 4'd0, sg_cache};
+    end
   end
+  assign s_axi_lite_rdata = rd_src == kRdMm2s ? mm2s_rdata : rd_src == kRdS2mm ? s2mm_rdata
+                            : rd_src == kRdSgCtl ? sg_ctl_rdata : 32'd0;
 
   // ---- soft reset: DMACR.Reset on either channel; done once both channels are quiet (and
   // the SG master has no descriptor access outstanding) ----
@@ -269,7 +282,7 @@ module pr_axi_dma #(
       .clk(clk), .rst_n(rst_n), .soft_rst(soft_rst), .reset_pending(reset_pending),
       .reset_req(mm2s_reset_req),
       .wr_en(wr_mm2s), .wr_off(wr_addr[5:0]), .wr_data(wr_data), .wr_mask(wr_mask),
-      .rd_off(ar_addr32[5:0]), .rd_data(mm2s_rdata),
+      .rd_en(rd_en), .rd_off(ar_addr32[5:0]), .rd_data(mm2s_rdata),
       .ch_start(mm2s_start), .ch_addr(mm2s_addr), .ch_len(mm2s_len), .ch_eof(mm2s_eof),
       .ch_abort(mm2s_abort), .ch_active(mm2s_active), .ch_done(mm2s_done),
       .ch_done_bytes({kLw{1'b0}}), .ch_done_eof(1'b0), .ch_err(mm2s_err),
@@ -304,7 +317,7 @@ module pr_axi_dma #(
       .clk(clk), .rst_n(rst_n), .soft_rst(soft_rst), .reset_pending(reset_pending),
       .reset_req(s2mm_reset_req),
       .wr_en(wr_s2mm), .wr_off(wr_off_s2mm), .wr_data(wr_data), .wr_mask(wr_mask),
-      .rd_off(rd_off_s2mm), .rd_data(s2mm_rdata),
+      .rd_en(rd_en), .rd_off(rd_off_s2mm), .rd_data(s2mm_rdata),
       .ch_start(s2mm_start), .ch_addr(s2mm_addr), .ch_len(s2mm_len), .ch_eof(unused_s2mm_eof),
       .ch_abort(s2mm_abort), .ch_active(s2mm_active), .ch_done(s2mm_done),
       .ch_done_bytes(s2mm_bytes), .ch_done_eof(s2mm_done_eof), .ch_err(s2mm_err),
@@ -406,8 +419,9 @@ module pr_axi_dma_regs #(
     input  wire [5:0]    wr_off,
     input  wire [31:0]   wr_data,
     input  wire [31:0]   wr_mask,  // the byte strobes as a bit mask
+    input  wire          rd_en,    // the read strobe: latch the word at rd_off
     input  wire [5:0]    rd_off,
-    output reg  [31:0]   rd_data,
+    output reg  [31:0]   rd_data,  // the word latched at the last rd_en
     output reg           ch_start,
     output wire [39:0]   ch_addr,
     output wire [LW-1:0] ch_len,
@@ -462,19 +476,25 @@ module pr_axi_dma_regs #(
   wire [31:0] len32 = {{(32 - LW){1'b0}}, length};
   wire [31:0] hi_mask = ADDR64 != 0 ? 32'hFFFFFFFF : 32'd0;
 
-  always @(*) begin
-    case (rd_off)
-      6'h00: rd_data = cr;
-      6'h04: rd_data = sr;
-      6'h08: rd_data = SG != 0 ? cur_lo : 32'd0;
-      6'h0C: rd_data = SG != 0 ? cur_hi & hi_mask : 32'd0;
-      6'h10: rd_data = SG != 0 ? tail_lo : 32'd0;
-      6'h14: rd_data = SG != 0 ? tail_hi & hi_mask : 32'd0;
-      6'h18: rd_data = SG == 0 ? addr_lo : 32'd0;
-      6'h1C: rd_data = SG == 0 && ADDR64 != 0 ? addr_hi : 32'd0;
-      6'h28: rd_data = SG == 0 ? len32 : 32'd0;
-      default: rd_data = 32'd0;
-    endcase
+  // Latched at the read strobe only (not reset by a soft reset, as pr_axil_slave's rdata is
+  // not): the decode then costs nothing in the cycles without a read.
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      rd_data <= 32'd0;
+    end else if (rd_en) begin
+      case (rd_off)
+        6'h00: rd_data <= cr;
+        6'h04: rd_data <= sr;
+        6'h08: rd_data <= SG != 0 ? cur_lo : 32'd0;
+        6'h0C: rd_data <= SG != 0 ? cur_hi & hi_mask : 32'd0;
+        6'h10: rd_data <= SG != 0 ? tail_lo : 32'd0;
+        6'h14: rd_data <= SG != 0 ? tail_hi & hi_mask : 32'd0;
+        6'h18: rd_data <= SG == 0 ? addr_lo : 32'd0;
+        6'h1C: rd_data <= SG == 0 && ADDR64 != 0 ? addr_hi : 32'd0;
+        6'h28: rd_data <= SG == 0 ? len32 : 32'd0;
+        default: rd_data <= 32'd0;
+      endcase
+    end
   end
 
   /* verilator lint_off UNUSEDSIGNAL */  // read-only and reserved bits
@@ -495,7 +515,7 @@ module pr_axi_dma_regs #(
   wire        wr_len = wr_en && wr_off == 6'h28;
   wire        any_err = int_err || slv_err || dec_err || sg_int_err || sg_slv_err || sg_dec_err;
   wire        running = rs && !halted;
-  assign reset_req = wr_cr && cr_new[2];
+  assign reset_req = wr_cr && (wr_mask[2] ? wr_data[2] : reset_pending);  // cr_new[2]
   assign ch_addr = SG != 0 ? buf_addr : {addr_hi[7:0], addr_lo};
   assign ch_len = SG != 0 ? buf_len : length;
   assign ch_eof = SG == 0 || buf_eof;
@@ -623,7 +643,7 @@ module pr_axi_dma_regs #(
         err_irq <= 1'b1;
         rs <= 1'b0;
       end
-      if (rs && !(wr_cr && !cr_new[0])) halted <= 1'b0;
+      if (rs && !(wr_cr && !(wr_mask[0] ? wr_data[0] : rs))) halted <= 1'b0;  // cr_new[0]
       else if (!rs && !ch_active && !ch_start && (SG == 0 || sg_state == kWait)) halted <= 1'b1;
 
       if (SG != 0) begin
