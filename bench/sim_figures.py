@@ -259,6 +259,15 @@ def main():
                 "the same Verilated RTL, bare harness with array memory", bench[raw] / 1e6,
                 ">= 15 M PL cycles/s" if label == "dma_loopback" else None)
 
+    if args.baseline_build:
+        # The model itself before and after: sim_bench of both builds, one after the other.
+        base_bench = sim_bench(args.baseline_build, args.quick)
+        for name, label in (("BM_RawVerilatedDmaCycles", "dma_loopback bare model"),
+                            ("BM_BoardDmaCycles", "dma_loopback in the board")):
+            if name in bench and name in base_bench:
+                add(f"{label} (sim_bench), DMA running", bench[name] / 1e6, "M PL cycles/s",
+                    "the same on --baseline-build", base_bench[name] / 1e6, "faster")
+
     builds = [("ours", args.build)] + ([("base", args.baseline_build)]
                                        if args.baseline_build else [])
     det = {k: [] for k, _ in builds}
