@@ -19,6 +19,9 @@ same run.
 Wall-clock figures on a shared machine move by +-20% from run to run; callgrind's
 instruction counts (sim/README.md, "Simulation speed") are the steady measure.
 
+With valgrind installed, also the steady measure: the model's instructions per PL cycle
+(callgrind over sim_bench's bare harness), for both builds.
+
 Usage: sim_figures.py --build BUILD [--baseline-build BUILD0] [--quick] [--json PATH]
 """
 
@@ -28,6 +31,7 @@ import os
 import socket
 import subprocess
 import sys
+import shutil
 import tempfile
 import time
 
@@ -38,6 +42,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "client", "python"))
 
 MIB = 1 << 20
 DMA_BYTES = 8 * MIB
+SIM_BENCH_CHUNK = 100000  # cycles per iteration of sim_bench's cycle benchmarks (kChunk)
 
 
 def _free_port():
@@ -225,6 +230,26 @@ def sim_bench(build, quick):
     return rates
 
 
+def model_instructions(build):
+    """Instructions the dma_loopback model executes per PL cycle (callgrind, counting only
+    inside Vdma_loopback::eval_step, two a cycle, over sim_bench's bare-harness run of 100,000
+    cycles with both channels streaming): independent of the machine's load. None without
+    valgrind."""
+    exe = os.path.join(build, "sim", "sim_bench")
+    if not os.path.exists(exe) or not shutil.which("valgrind"):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                        "--toggle-collect=*eval_step*", exe,
+                        "--benchmark_filter=^BM_RawVerilatedDmaCycles/",
+                        "--benchmark_min_time=0"],  # one iteration: sim_bench's kChunk cycles
+                       check=True, capture_output=True)
+        with open(out) as f:
+            totals = [int(line.split()[1]) for line in f if line.startswith("totals:")]
+    return totals[0] / SIM_BENCH_CHUNK if totals else None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", required=True, help="the CMake build directory")
@@ -258,6 +283,22 @@ def main():
                 bench[board] / 1e6, "M PL cycles/s",
                 "the same Verilated RTL, bare harness with array memory", bench[raw] / 1e6,
                 ">= 15 M PL cycles/s" if label == "dma_loopback" else None)
+
+    if args.baseline_build:
+        # The model itself before and after: sim_bench of both builds, one after the other.
+        base_bench = sim_bench(args.baseline_build, args.quick)
+        for name, label in (("BM_RawVerilatedDmaCycles", "dma_loopback bare model"),
+                            ("BM_BoardDmaCycles", "dma_loopback in the board")):
+            if name in bench and name in base_bench:
+                add(f"{label} (sim_bench), DMA running", bench[name] / 1e6, "M PL cycles/s",
+                    "the same on --baseline-build", base_bench[name] / 1e6, "faster")
+
+    ours_ir = model_instructions(args.build)
+    base_ir = model_instructions(args.baseline_build) if args.baseline_build else None
+    if ours_ir:
+        add("dma_loopback Verilated model, instructions per PL cycle (callgrind, sim_bench)",
+            ours_ir, "instructions", "the same on --baseline-build" if base_ir else "-",
+            base_ir, "<= 0.25 of main's (15 M cycles/s)")
 
     builds = [("ours", args.build)] + ([("base", args.baseline_build)]
                                        if args.baseline_build else [])

@@ -198,21 +198,20 @@ module pr_axi_dma #(
   // ---- AXI4-Lite slave (common/axil_slave.v): address and data together, one access at a
   // time, ready a cycle after valid; the write lands a cycle later (word address), the read
   // answers with the handshake; always OKAY
-  wire        wr_en, unused_rd, unused_rd_accept, unused_active;
-  wire [31:0] wr_addr, wr_data, wr_mask, ar_addr32;
+  wire        wr_en, rd_en, unused_rd_accept, unused_active;
+  wire [31:0] wr_addr, wr_data, wr_mask, ar_addr32, unused_axil_rdata;
   wire [3:0]  unused_wr_strb;  // wr_mask carries the lanes
-  reg  [31:0] rd_data;
   pr_axil_slave #(.ADDR_WIDTH(kAw), .REGISTERED(1)) axil (
       .clk(clk), .rst_n(rst_n),
       .awaddr({s_axi_lite_awaddr[kAw-1:2], 2'b00}), .awvalid(s_axi_lite_awvalid),
       .awready(s_axi_lite_awready), .wdata(s_axi_lite_wdata), .wstrb(s_axi_lite_wstrb),
       .wvalid(s_axi_lite_wvalid), .wready(s_axi_lite_wready), .bresp(s_axi_lite_bresp),
       .bvalid(s_axi_lite_bvalid), .bready(s_axi_lite_bready), .araddr(s_axi_lite_araddr),
-      .arvalid(s_axi_lite_arvalid), .arready(s_axi_lite_arready), .rdata(s_axi_lite_rdata),
+      .arvalid(s_axi_lite_arvalid), .arready(s_axi_lite_arready), .rdata(unused_axil_rdata),
       .rresp(s_axi_lite_rresp), .rvalid(s_axi_lite_rvalid), .rready(s_axi_lite_rready),
       .wr(wr_en), .wr_addr(wr_addr), .wr_data(wr_data), .wr_strb(unused_wr_strb),
-      .wr_mask(wr_mask), .wr_err(1'b0), .rd(unused_rd), .rd_addr(ar_addr32),
-      .rd_data(rd_data), .rd_err(1'b0), .rd_accept(unused_rd_accept), .rd_wait(32'd0),
+      .wr_mask(wr_mask), .wr_err(1'b0), .rd(rd_en), .rd_addr(ar_addr32),
+      .rd_data(32'd0), .rd_err(1'b0), .rd_accept(unused_rd_accept), .rd_wait(32'd0),
       .active(unused_active));
 
   // channel windows: 0x00..0x2C MM2S, 0x30..0x5C S2MM
@@ -228,10 +227,24 @@ module pr_axi_dma #(
   reg  [3:0]  sg_cache, sg_user;
   wire        rd_sg_ctl = kSg != 0 && ar_addr32 == 32'h2C;
 
-  always @(*) begin
-    rd_data = rd_sg_ctl ? {20'd0, sg_user, 4'd0, sg_cache}
-              : rd_mm2s ? mm2s_rdata : rd_s2mm ? s2mm_rdata : 32'd0;
+  // Read data: each register file latches its word at the read strobe (rd_en, when
+  // pr_axil_slave would latch rd_data) and this picks the one the read addressed. The same
+  // answer as a combinational read mux into pr_axil_slave, but the decode runs only on a read
+  // (a combinational mux is evaluated every cycle by the model: simulation speed, rtl/README.md).
+  localparam [1:0] kRdNone = 2'd0, kRdSgCtl = 2'd1, kRdMm2s = 2'd2, kRdS2mm = 2'd3;
+  reg  [1:0]  rd_src;
+  reg  [31:0] sg_ctl_rdata;
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      rd_src <= kRdNone;
+      sg_ctl_rdata <= 32'd0;
+    end else if (rd_en) begin
+      rd_src <= rd_sg_ctl ? kRdSgCtl : rd_mm2s ? kRdMm2s : rd_s2mm ? kRdS2mm : kRdNone;
+      sg_ctl_rdata <= {20'd0, sg_user, 4'd0, sg_cache};
+    end
   end
+  assign s_axi_lite_rdata = rd_src == kRdMm2s ? mm2s_rdata : rd_src == kRdS2mm ? s2mm_rdata
+                            : rd_src == kRdSgCtl ? sg_ctl_rdata : 32'd0;
 
   // ---- soft reset: DMACR.Reset on either channel; done once both channels are quiet (and
   // the SG master has no descriptor access outstanding) ----
@@ -269,7 +282,7 @@ module pr_axi_dma #(
       .clk(clk), .rst_n(rst_n), .soft_rst(soft_rst), .reset_pending(reset_pending),
       .reset_req(mm2s_reset_req),
       .wr_en(wr_mm2s), .wr_off(wr_addr[5:0]), .wr_data(wr_data), .wr_mask(wr_mask),
-      .rd_off(ar_addr32[5:0]), .rd_data(mm2s_rdata),
+      .rd_en(rd_en), .rd_off(ar_addr32[5:0]), .rd_data(mm2s_rdata),
       .ch_start(mm2s_start), .ch_addr(mm2s_addr), .ch_len(mm2s_len), .ch_eof(mm2s_eof),
       .ch_abort(mm2s_abort), .ch_active(mm2s_active), .ch_done(mm2s_done),
       .ch_done_bytes({kLw{1'b0}}), .ch_done_eof(1'b0), .ch_err(mm2s_err),
@@ -304,7 +317,7 @@ module pr_axi_dma #(
       .clk(clk), .rst_n(rst_n), .soft_rst(soft_rst), .reset_pending(reset_pending),
       .reset_req(s2mm_reset_req),
       .wr_en(wr_s2mm), .wr_off(wr_off_s2mm), .wr_data(wr_data), .wr_mask(wr_mask),
-      .rd_off(rd_off_s2mm), .rd_data(s2mm_rdata),
+      .rd_en(rd_en), .rd_off(rd_off_s2mm), .rd_data(s2mm_rdata),
       .ch_start(s2mm_start), .ch_addr(s2mm_addr), .ch_len(s2mm_len), .ch_eof(unused_s2mm_eof),
       .ch_abort(s2mm_abort), .ch_active(s2mm_active), .ch_done(s2mm_done),
       .ch_done_bytes(s2mm_bytes), .ch_done_eof(s2mm_done_eof), .ch_err(s2mm_err),
@@ -406,8 +419,9 @@ module pr_axi_dma_regs #(
     input  wire [5:0]    wr_off,
     input  wire [31:0]   wr_data,
     input  wire [31:0]   wr_mask,  // the byte strobes as a bit mask
+    input  wire          rd_en,    // the read strobe: latch the word at rd_off
     input  wire [5:0]    rd_off,
-    output reg  [31:0]   rd_data,
+    output reg  [31:0]   rd_data,  // the word latched at the last rd_en
     output reg           ch_start,
     output wire [39:0]   ch_addr,
     output wire [LW-1:0] ch_len,
@@ -462,19 +476,25 @@ module pr_axi_dma_regs #(
   wire [31:0] len32 = {{(32 - LW){1'b0}}, length};
   wire [31:0] hi_mask = ADDR64 != 0 ? 32'hFFFFFFFF : 32'd0;
 
-  always @(*) begin
-    case (rd_off)
-      6'h00: rd_data = cr;
-      6'h04: rd_data = sr;
-      6'h08: rd_data = SG != 0 ? cur_lo : 32'd0;
-      6'h0C: rd_data = SG != 0 ? cur_hi & hi_mask : 32'd0;
-      6'h10: rd_data = SG != 0 ? tail_lo : 32'd0;
-      6'h14: rd_data = SG != 0 ? tail_hi & hi_mask : 32'd0;
-      6'h18: rd_data = SG == 0 ? addr_lo : 32'd0;
-      6'h1C: rd_data = SG == 0 && ADDR64 != 0 ? addr_hi : 32'd0;
-      6'h28: rd_data = SG == 0 ? len32 : 32'd0;
-      default: rd_data = 32'd0;
-    endcase
+  // Latched at the read strobe only (not reset by a soft reset, as pr_axil_slave's rdata is
+  // not): the decode then costs nothing in the cycles without a read.
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      rd_data <= 32'd0;
+    end else if (rd_en) begin
+      case (rd_off)
+        6'h00: rd_data <= cr;
+        6'h04: rd_data <= sr;
+        6'h08: rd_data <= SG != 0 ? cur_lo : 32'd0;
+        6'h0C: rd_data <= SG != 0 ? cur_hi & hi_mask : 32'd0;
+        6'h10: rd_data <= SG != 0 ? tail_lo : 32'd0;
+        6'h14: rd_data <= SG != 0 ? tail_hi & hi_mask : 32'd0;
+        6'h18: rd_data <= SG == 0 ? addr_lo : 32'd0;
+        6'h1C: rd_data <= SG == 0 && ADDR64 != 0 ? addr_hi : 32'd0;
+        6'h28: rd_data <= SG == 0 ? len32 : 32'd0;
+        default: rd_data <= 32'd0;
+      endcase
+    end
   end
 
   /* verilator lint_off UNUSEDSIGNAL */  // read-only and reserved bits
@@ -495,7 +515,7 @@ module pr_axi_dma_regs #(
   wire        wr_len = wr_en && wr_off == 6'h28;
   wire        any_err = int_err || slv_err || dec_err || sg_int_err || sg_slv_err || sg_dec_err;
   wire        running = rs && !halted;
-  assign reset_req = wr_cr && cr_new[2];
+  assign reset_req = wr_cr && (wr_mask[2] ? wr_data[2] : reset_pending);  // cr_new[2]
   assign ch_addr = SG != 0 ? buf_addr : {addr_hi[7:0], addr_lo};
   assign ch_len = SG != 0 ? buf_len : length;
   assign ch_eof = SG == 0 || buf_eof;
@@ -623,7 +643,7 @@ module pr_axi_dma_regs #(
         err_irq <= 1'b1;
         rs <= 1'b0;
       end
-      if (rs && !(wr_cr && !cr_new[0])) halted <= 1'b0;
+      if (rs && !(wr_cr && !(wr_mask[0] ? wr_data[0] : rs))) halted <= 1'b0;  // cr_new[0]
       else if (!rs && !ch_active && !ch_start && (SG == 0 || sg_state == kWait)) halted <= 1'b1;
 
       if (SG != 0) begin
@@ -805,7 +825,9 @@ module pr_axi_dma_mm2s #(
   // byte packer
   reg [kLb-1:0] in_skip;  // bytes to skip in the next beat taken from the FIFO
   reg [LW-1:0] in_left;   // bytes still to take from the FIFO
-  reg [16*MB-1:0] acc;    // two memory beats
+  // two memory beats, low and high: halves of a beat's width keep the packer in 64-bit words
+  // for MB <= 8 (a 128-bit vector costs Verilator word loops and a memset every cycle)
+  reg [8*MB-1:0] acc_lo, acc_hi;
   reg [5:0]    acc_n;
   reg [LW-1:0] out_left;  // bytes still to put on the stream
 
@@ -856,10 +878,18 @@ module pr_axi_dma_mm2s #(
     pop_mask = ~({8 * MB{1'b1}} << {pop_n, 3'b000});
     emit_mask = ~({8 * NB{1'b1}} << {take_n, 3'b000});
   end
-  wire [16*MB-1:0] acc_after = acc >> {emitted, 3'b000};
-  wire [16*MB-1:0] acc_next =
-      pop ? acc_after | ({{(8 * MB){1'b0}}, head_shifted & pop_mask} << {n_after, 3'b000})
-          : acc_after;
+  // {acc_hi, acc_lo} >> 8 * emitted, then | (head bytes << 8 * n_after), a half at a time.
+  // emitted <= NB <= MB and n_after <= MB, so each shift is at most one half; a shift by the
+  // whole width gives 0, as the wide shift did.
+  wire [8:0]  emit_bits = {emitted, 3'b000};
+  wire [8:0]  emit_rest = {kMb6, 3'b000} - emit_bits;
+  wire [8:0]  ins_bits = {n_after, 3'b000};
+  wire [8:0]  ins_rest = {kMb6, 3'b000} - ins_bits;
+  wire [8*MB-1:0] after_lo = (acc_lo >> emit_bits) | (acc_hi << emit_rest);
+  wire [8*MB-1:0] after_hi = acc_hi >> emit_bits;
+  wire [8*MB-1:0] ins = head_shifted & pop_mask;
+  wire [8*MB-1:0] next_lo = pop ? after_lo | (ins << ins_bits) : after_lo;
+  wire [8*MB-1:0] next_hi = pop ? after_hi | (ins >> ins_rest) : after_hi;
 
   always @(posedge clk) begin
     if (r_take && running && !stop) fifo[fifo_wp] <= rdata;
@@ -884,7 +914,8 @@ module pr_axi_dma_mm2s #(
       fifo_cnt <= 7'd0;
       in_skip <= {kLb{1'b0}};
       in_left <= {LW{1'b0}};
-      acc <= {16 * MB{1'b0}};
+      acc_lo <= {8 * MB{1'b0}};
+      acc_hi <= {8 * MB{1'b0}};
       acc_n <= 6'd0;
       out_left <= {LW{1'b0}};
       tdata <= {8 * NB{1'b0}};
@@ -905,7 +936,8 @@ module pr_axi_dma_mm2s #(
         fifo_cnt <= 7'd0;
         in_skip <= start_addr[kLb-1:0];
         in_left <= start_len;
-        acc <= {16 * MB{1'b0}};
+        acc_lo <= {8 * MB{1'b0}};
+        acc_hi <= {8 * MB{1'b0}};
         acc_n <= 6'd0;
         out_left <= start_len;
       end else begin
@@ -929,11 +961,12 @@ module pr_axi_dma_mm2s #(
           in_skip <= {kLb{1'b0}};
           in_left <= in_left - {{(LW - 6){1'b0}}, pop_n};
         end
-        acc <= acc_next;
+        acc_lo <= next_lo;
+        acc_hi <= next_hi;
         acc_n <= n_after + (pop ? pop_n : 6'd0);
         if (emit) begin
           tvalid <= 1'b1;
-          tdata <= acc[8*NB-1:0] & emit_mask;
+          tdata <= acc_lo[8*NB-1:0] & emit_mask;
           tkeep <= ~({NB{1'b1}} << take_n);  // the low take_n bytes
           tlast <= eof && out_left == {{(LW - 6){1'b0}}, take_n};
           out_left <= out_left - {{(LW - 6){1'b0}}, take_n};
@@ -1007,7 +1040,10 @@ module pr_axi_dma_s2mm #(
   reg [8*MB-1:0] acc;
   reg [MB-1:0] acc_strb;
   reg [kLb-1:0] acc_n;    // next byte lane
-  reg [9*MB-1:0] fifo [0:kDepth-1];  // {strb, data}
+  // data and strobes in two memories: a {strb, data} word would be 72 bits for MB = 8, a
+  // wide word Verilator copies in loops
+  reg [8*MB-1:0] fifo [0:kDepth-1];
+  reg [MB-1:0] fifo_strb [0:kDepth-1];
   reg [5:0]    fifo_wp, fifo_rp;
   reg [6:0]    fifo_cnt;
   reg [6:0]    unassigned;  // FIFO beats not yet part of a requested burst
@@ -1026,9 +1062,8 @@ module pr_axi_dma_s2mm #(
   assign awaddr = awaddr_q;
   assign awlen = {4'd0, awlen_q};
   assign awvalid = aw_valid_q;
-  wire [9*MB-1:0] head = fifo[fifo_rp];
-  assign wdata = head[8*MB-1:0];
-  assign wstrb = head[9*MB-1:8*MB];
+  assign wdata = fifo[fifo_rp];
+  assign wstrb = fifo_strb[fifo_rp];
   assign wvalid = wq_cnt != 4'd0;
   assign wlast = w_idx == wq[wq_rp];
   assign bready = 1'b1;
@@ -1063,16 +1098,24 @@ module pr_axi_dma_s2mm #(
   always @(*) begin
     take_mask = ~({2 * MB{1'b1}} << n_take);  // the low n_take lanes (a shift: see MM2S)
   end
-  // two memory beats: the bytes held and the ones taken now (at most MB - 1 + NB)
-  wire [16*MB-1:0] merged = {{(8 * MB){1'b0}}, acc} |
-                            ({{(16 * MB - 8 * NB){1'b0}}, in_bytes} << {acc_n, 3'b000});
+  // two memory beats, low and high half: the bytes held and the ones taken now (at most
+  // MB - 1 + NB). In halves of a beat's width, as MM2S's packer: 64-bit words for MB <= 8.
+  reg  [8*MB-1:0]  in_beat;  // in_bytes widened (NB may equal MB: no zero-width padding)
+  always @(*) begin
+    in_beat = {8 * MB{1'b0}};
+    in_beat[8*NB-1:0] = in_bytes;
+  end
+  wire [8:0]       acc_bits = {{(6 - kLb){1'b0}}, acc_n, 3'b000};
+  wire [8:0]       acc_rest = {kMb6, 3'b000} - acc_bits;  // the whole width when acc_n = 0: 0
+  wire [8*MB-1:0]  merged_lo = acc | (in_beat << acc_bits);
+  wire [8*MB-1:0]  merged_hi = in_beat >> acc_rest;
   wire [2*MB-1:0]  merged_strb = {{MB{1'b0}}, acc_strb} | (take_mask << acc_n);
   wire [5:0]   total = {{(6 - kLb){1'b0}}, acc_n} + {1'b0, n_take};
   wire         push_take = take && (total >= kMb6 || (is_end && total != 6'd0));
   wire         push_flush = flush_pending && running;
   wire         push = push_take || push_flush;
-  wire [9*MB-1:0] push_beat = push_flush ? {acc_strb, acc}
-                                         : {merged_strb[MB-1:0], merged[8*MB-1:0]};
+  wire [8*MB-1:0] push_data = push_flush ? acc : merged_lo;
+  wire [MB-1:0]   push_strb = push_flush ? acc_strb : merged_strb[MB-1:0];
 
   // ---- bursts: once their beats are buffered, or the rest after the packet ended ----
   // bytes from the beat boundary below the start to the end, rounded up to whole beats
@@ -1099,7 +1142,10 @@ module pr_axi_dma_s2mm #(
   wire        stop = running && (abort || b_bad);
 
   always @(posedge clk) begin
-    if (push) fifo[fifo_wp] <= push_beat;
+    if (push) begin
+      fifo[fifo_wp] <= push_data;
+      fifo_strb[fifo_wp] <= push_strb;
+    end
     if (aw_load) wq[wq_wp] <= burst[3:0] - 4'd1;
   end
 
@@ -1158,7 +1204,7 @@ module pr_axi_dma_s2mm #(
           end_tlast <= tlast;
           len_left <= len_left - {{(LW - 5){1'b0}}, n_take};
           if (total >= kMb6) begin
-            acc <= merged[16*MB-1:8*MB];
+            acc <= merged_hi;
             acc_strb <= merged_strb[2*MB-1:MB];
             acc_n <= total[kLb-1:0];
             if (is_end) begin
@@ -1171,7 +1217,7 @@ module pr_axi_dma_s2mm #(
             acc_n <= {kLb{1'b0}};
             rx_end <= 1'b1;
           end else begin
-            acc <= merged[8*MB-1:0];
+            acc <= merged_lo;
             acc_strb <= merged_strb[MB-1:0];
             acc_n <= total[kLb-1:0];
           end
