@@ -32,6 +32,11 @@ class SimConfig : public BackendConfig {
       std::optional<uint64_t> us = ParseFlagCount(value, 1, 60000000, error);
       if (!us) return false;
       options_.mmio_timeout_us = *us;
+    } else if (flag == "--trailing-cycles") {
+      std::optional<uint64_t> cycles = ParseFlagCount(value, 0, 1000000000, error);
+      if (!cycles) return false;
+      options_.trailing_cycles = *cycles;
+      options_.always_trail = true;
     } else if (flag == "--designs") {
       if (value.empty()) {
         *error = "wants a folder (a design package, or a folder of packages)";
@@ -87,9 +92,15 @@ BackendInfo Backend_sim() {
       "                         when they agree, else ZCU104)\n"
       "  --bus-timeout-us N     simulated microseconds (1..60000000) a bus access with\n"
       "                         no response waits before it fails with TIMEOUT (default:\n"
-      "                         100000 PL cycles, 1000 us at 100 MHz)\n";
+      "                         100000 PL cycles, 1000 us at 100 MHz)\n"
+      "  --trailing-cycles N    clock the PL N cycles (0..1000000000) after every host\n"
+      "                         access, whatever the design (default: 256 for a design\n"
+      "                         whose busy output may miss activity; for one whose\n"
+      "                         generated top ORs every core's busy, 16 after a write\n"
+      "                         and none after a read)\n";
   info.flags = {{"--deterministic", false}, {"--pl-clock-mhz", true}, {"--trace", true},
-                {"--bus-timeout-us", true}, {"--designs", true},      {"--board", true}};
+                {"--bus-timeout-us", true}, {"--designs", true},      {"--board", true},
+                {"--trailing-cycles", true}};
   info.root = DefaultRoot::kTemporary;
   info.populate_root = true;
   info.default_rank = 1;  // the default wherever it is built

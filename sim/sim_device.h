@@ -4,8 +4,10 @@
 #ifndef PYNQ_REMOTE_SIM_SIM_DEVICE_H_
 #define PYNQ_REMOTE_SIM_SIM_DEVICE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,15 @@ struct SimOptions {
   // Non-zero: the same timeout in simulated microseconds, converted at PL clock 0's rate
   // whenever that changes (wins over mmio_timeout_cycles).
   uint64_t mmio_timeout_us = 0;
-  uint64_t trailing_cycles = 256;  // keep running this long after the last host access
+  // After a host access the board keeps clocking the PL on its own (the runner, between
+  // calls): a design whose busy output is complete (DesignEntry::busy_complete: every core's
+  // activity ORed in by a generated top) for settle_cycles after a write (MMIO, GPIO,
+  // programming) and after busy falls, so a start bit or a pin reaches busy or an interrupt;
+  // never after a read. Any other design, or every design with always_trail (the server's
+  // --trailing-cycles), for trailing_cycles after every access. Deterministic mode: none.
+  uint64_t trailing_cycles = 256;
+  uint64_t settle_cycles = 16;
+  bool always_trail = false;
   std::string trace_path;          // non-empty: PL waveforms (FST) there, rewritten per Program
   uint64_t quantum_cycles = 1000;  // PL cycles per quantum (host calls wait at most one)
   std::string ddr_file;  // non-empty: DDR lives in this (sparse) file and outlives the process
@@ -41,6 +51,11 @@ struct SimOptions {
 /// ddr_file that cannot be opened or mapped (*error says why). Destroy it and a new one gets a
 /// fresh board (empty PL, new DDR, boot PS), possibly of another profile.
 std::unique_ptr<Device> CreateSimDevice(const SimOptions& options, std::string* error = nullptr);
+
+/// For tests: waits until the simulated board's runner has nothing to run (busy low, no
+/// window pending; at most `limit`) and returns the PL cycles it has run since the board was
+/// made, or nullopt on a timeout or for a device that is no non-deterministic simulated board.
+std::optional<uint64_t> WaitRunnerIdle(Device& device, std::chrono::milliseconds limit);
 
 /// Names of the designs the simulated board can load.
 std::vector<std::string> RegisteredDesigns();

@@ -23,7 +23,8 @@ The top instantiates every manifest instance (Verilog "module" with its "params"
   top's inputs) into instance inputs, instance outputs into slices of ``emio_gpio_i`` (the PS's
   input); 96 pins on ZynqMP, 64 on Zynq-7000; the three ports exist only in a top that uses
   EMIO;
-* ``busy`` = OR of every instance's ``busy`` and the decoder's own activity.
+* ``busy`` = OR of every instance's ``busy`` and the decoder's own activity. busy_missing()
+  names the instances that busy may not cover (design.json "busy_complete").
 
 Port names and widths come from the instances' Verilog headers (ANSI style, parameters
 evaluated with the manifest's "params"), so a mismatch is caught here with a clear message
@@ -490,6 +491,7 @@ class Design:
             busy = inst.get("busy_signal")
             if busy is not None and not _IDENTIFIER.fullmatch(str(busy)):
                 raise DesignError("%s: busy_signal %r is not an identifier" % (name, busy))
+            info["source"] = found
             self.instances[name] = info
         self._check_addresses()
         self._check_masters()
@@ -1282,6 +1284,33 @@ SHELL_HEAD = """module %s (
 SHELL_TAIL = """    output wire [15:0] irq,
     output wire        busy
 );"""
+
+
+# Our cores whose state moves only when an input does (a bus access, an input pin, another
+# core's output), never on their own: they need no busy output. The simulated board runs a few
+# settle cycles after every host write and after busy falls, which carries such a change
+# through them (sim/board/sim_device.cc).
+REACTIVE_CORES = {"pr_axi_gpio": "axi_gpio/axi_gpio.v", "pr_axi_intc": "axi_intc/axi_intc.v"}
+
+
+def busy_missing(design):
+    """The instances of `design` (a Design) whose activity the shell's busy may not cover:
+    neither a busy output nor a busy_signal, a clock (so state), and not one of our
+    REACTIVE_CORES. Empty: busy is complete, and the simulated board need not run the PL after
+    a host read (design.json "busy_complete", <name>_design_info.h kBusyComplete)."""
+    missing = []
+    for name, info in design.instances.items():
+        inst = info["manifest"]
+        if inst.get("busy_signal") or info["ports"].get("busy", ("I",))[0] == "O":
+            continue
+        if info.get("clock") is None:  # no clock port: a wire (xlconcat, xlconstant, xlslice)
+            continue
+        ours = REACTIVE_CORES.get(inst["module"])
+        if ours and os.path.realpath(info.get("source", "")) == \
+                os.path.realpath(os.path.join(IP_DIR, ours)):
+            continue
+        missing.append(name)
+    return missing
 
 
 def main(argv):

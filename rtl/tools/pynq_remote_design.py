@@ -407,10 +407,13 @@ def build(args):
     print("pynq-remote-design: building %s (%s, %s) into %s" % (name, board, manifest["part"],
                                                                out_dir), flush=True)
     top_file = None
+    missing = None  # the instances busy may not cover; None: a hand-written top
     with gen_top.manifest_errors():
         if fmt >= 2:
             top_file = os.path.join(gen, top + ".v")
-            write_atomic(top_file, gen_top.generate(gen_top.Design(manifest_path, manifest)))
+            design = gen_top.Design(manifest_path, manifest)
+            missing = gen_top.busy_missing(design)
+            write_atomic(top_file, gen_top.generate(design))
         else:
             sources = [gen_top.source_path(design_dir, s) for s in manifest["sources"]]
             if not has_module(sources, top):
@@ -459,7 +462,9 @@ def build(args):
                   "family": family, "part": manifest["part"], "content_hash": sha,
                   "verilator_version": vl_version, "abi_version": abi_version(include),
                   "library": library, "bitstream": name + ".bit", "hwh": name + ".hwh",
-                  "tool_version": TOOL_VERSION, "trace": trace, "build_key": build_key}
+                  "tool_version": TOOL_VERSION, "trace": trace, "build_key": build_key,
+                  # The server runs the PL after a read only when busy may miss something.
+                  "busy_complete": missing == []}
     if base is not None:
         descriptor["base_parameter"] = base
     bitstream = manifest.get("vivado_bitstream")
@@ -472,6 +477,10 @@ def build(args):
     write_atomic(descriptor_path, json.dumps(descriptor, indent=2, sort_keys=True) + "\n")
     write_depfile(args, manifest, design_dir, manifest_path, descriptor_path)
     print("pynq-remote-design: wrote %s" % out_dir)
+    if missing:
+        print("pynq-remote-design: note: %s ha%s no busy output, so the board keeps clocking the "
+              "PL for a while after every access (rtl/ip/README.md, \"busy\")" %
+              (", ".join(missing), "s" if len(missing) == 1 else "ve"))
     return 0
 
 

@@ -431,6 +431,58 @@ class WireBlockTest(unittest.TestCase):
         self.assertEqual(run.returncode, 0, run.stdout)
 
 
+class BusyCompleteTest(unittest.TestCase):
+    """busy_missing: which instances the shell's busy may not cover (design.json
+    "busy_complete", so the simulated board's laziness after a read)."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def missing(self, manifest):
+        path = os.path.join(self.dir, "manifest.json")
+        with open(path, "w") as f:
+            json.dump(manifest, f)
+        return gen_top.busy_missing(gen_top.Design(path))
+
+    def test_busy_outputs_and_wires_are_complete(self):
+        self.assertEqual(self.missing(WIRE_BLOCKS), [])  # a stand-in (busy) and three wires
+
+    def test_reactive_cores_of_ours_are_complete(self):
+        m = copy.deepcopy(WIRE_BLOCKS)
+        m["sources"].append(os.path.join(IP, "axi_gpio", "axi_gpio.v"))
+        m["instances"].append(
+            {"name": "gpio_0", "module": "pr_axi_gpio", "vlnv": "x:y:axi_gpio:2.0",
+             "base": "0xA0010000", "range": "0x10000", "interface": "S",
+             "ps_port": "M_AXI_HPM0_FPD",
+             "interfaces": {"S": {"type": "axilite", "mode": "slave", "prefix": "s_axi_"}},
+             "registers": []})
+        self.assertEqual(self.missing(m), [])
+
+    def test_a_clocked_core_without_busy_is_missing(self):
+        with open(os.path.join(self.dir, "core.v"), "w") as f:
+            f.write(CORE.replace(", output wire busy);", ");"))
+        self.assertEqual(self.missing(GOOD), ["a", "b"])
+        # An HLS kernel's busy_signal counts; so does a busy output.
+        m = copy.deepcopy(GOOD)
+        m["instances"][0]["busy_signal"] = "interrupt"
+        self.assertEqual(self.missing(m), ["b"])
+        with open(os.path.join(self.dir, "core.v"), "w") as f:
+            f.write(CORE)
+        self.assertEqual(self.missing(GOOD), [])
+
+    def test_a_module_named_like_ours_elsewhere_is_missing(self):
+        with open(os.path.join(self.dir, "core.v"), "w") as f:
+            f.write(CORE.replace("module core", "module pr_axi_gpio")
+                    .replace(", output wire busy);", ");"))
+        m = copy.deepcopy(GOOD)
+        for i in m["instances"]:
+            i["module"] = "pr_axi_gpio"
+        self.assertEqual(self.missing(m), ["a", "b"])
+
+
 class NarrowSharedMastersTest(unittest.TestCase):
     """dual_dma with its DMAs' MM2S at 32 bits on the 128-bit HP0 they share: an upsizer per
     DMA in front of the port's read arbiter; the top lint-clean with the real cores."""

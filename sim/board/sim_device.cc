@@ -1,7 +1,8 @@
 // SimDevice: Device on the simulated board. Threading: the SystemC kernel is run by whichever
 // thread holds board_mu_ (host calls, Advance, the runner). The runner thread runs quanta
-// while the PL is busy or inside the trailing window after a host access, releasing the
-// mutex between quanta so host calls interleave; otherwise it sleeps on a condition variable.
+// while the PL is busy or inside the window a host access (or busy falling) armed, releasing
+// the mutex between quanta so host calls interleave; otherwise it sleeps on a condition
+// variable. Which accesses arm how long a window: SimOptions::trailing_cycles.
 // The FPGA state has a mutex of its own, so reading it never waits for a bus access that is
 // sitting out its timeout.
 #include "sim_device.h"
@@ -90,6 +91,9 @@ class SimDevice final : public Device {
   Result<uint64_t> Advance(uint64_t cycles, const StopToken& stop) override;
   void Shutdown() override;
 
+  /// WaitRunnerIdle (sim_device.h).
+  std::optional<uint64_t> WaitRunnerIdle(std::chrono::milliseconds limit);
+
  private:
   /// Takes board_mu_ ahead of the runner (which yields while a host call waits). Every
   /// lock taken outside the runner goes through here: std::mutex is not fair, and a runner
@@ -98,8 +102,11 @@ class SimDevice final : public Device {
   BatchResult RunOps(MmioOp* ops, size_t count);
   /// Width, alignment, window and programmed checks, before anything reaches the bus.
   Status CheckOp(const MmioOp& op) const;
-  /// After any simulation: publish counters and irq, follow PL clock 0, wake the runner.
-  void AfterRunLocked(bool host_access);
+  /// What a host call did to the PL, for the window after it (SimOptions::trailing_cycles).
+  enum class Access { kNone, kRead, kWrite };
+  /// After any simulation: arm the window `access` asks for, publish counters and irq, follow
+  /// PL clock 0, wake the runner.
+  void AfterRunLocked(Access access);
   bool NeedsRunLocked() const;
   void RunnerLoop();
   void ApplyClockLocked();
@@ -133,9 +140,15 @@ class SimDevice final : public Device {
   mutable std::mutex board_mu_;
   mutable std::mutex state_mu_;  // guards state_; taken after board_mu_ when both are held
   std::condition_variable runner_cv_;
+  std::condition_variable idle_cv_;  // the runner ran out of work (WaitRunnerIdle)
   mutable std::atomic<int> host_waiting_{0};
   bool stop_ = false;
   uint64_t run_until_ = 0;  // PL cycle up to which the trailing window extends
+  // The loaded design's DesignEntry::busy_complete: reads arm no window. Guarded by board_mu_,
+  // as are the two below.
+  bool busy_complete_ = false;
+  bool was_busy_ = false;       // busy after the last run: a fall arms the settle window
+  uint64_t runner_cycles_ = 0;  // PL cycles the runner ran (WaitRunnerIdle)
   uint64_t clock_generation_ = ~0ull;
   FpgaState state_;              // guarded by state_mu_
   std::string loaded_hwh_path_;  // guarded by state_mu_: the loaded package's .hwh, or ""
@@ -230,13 +243,26 @@ bool SimDevice::NeedsRunLocked() const {
          (board_.pl.busy() || board_.pl.cycles() < run_until_);
 }
 
-void SimDevice::AfterRunLocked(bool host_access) {
+void SimDevice::AfterRunLocked(Access access) {
   ApplyClockLocked();
   const uint64_t cycles = board_.pl.cycles();
-  if (host_access) run_until_ = cycles + options_.trailing_cycles;
+  const bool busy = board_.pl.busy();
+  // A design whose busy covers all its activity moves on its own only while busy, so a read
+  // needs no cycles after it: the client's next call does not race a runner for the cores.
+  // A write may set a start bit or a pin that shows on busy (or reaches an interrupt
+  // controller) a few cycles later, and so may the end of a busy spell; settle_cycles cover
+  // those. Any other design gets the long window after every access.
+  uint64_t window = 0;
+  if (!busy_complete_ || options_.always_trail) {
+    if (access != Access::kNone) window = options_.trailing_cycles;
+  } else if (access == Access::kWrite || (was_busy_ && !busy)) {
+    window = options_.settle_cycles;
+  }
+  if (window > 0) run_until_ = std::max(run_until_, cycles + window);
+  was_busy_ = busy;
   pl_cycles_ = cycles;
   time_ps_ = board_.pl.time_ps();
-  pl_active_ = board_.pl.busy();
+  pl_active_ = busy;
   const uint16_t irq = board_.pl.irq();
   {
     std::lock_guard<std::mutex> lock(irq_mu_);
@@ -258,7 +284,8 @@ void SimDevice::RunnerLoop() {
     runner_cv_.wait(lock, [this] { return stop_ || NeedsRunLocked(); });
     if (stop_) return;
     uint64_t quantum = options_.quantum_cycles;
-    if (!board_.pl.busy()) quantum = std::min(quantum, run_until_ - board_.pl.cycles());
+    const uint64_t start = board_.pl.cycles();
+    if (!board_.pl.busy()) quantum = std::min(quantum, run_until_ - start);
     try {
       board_.RunQuantum(std::max<uint64_t>(quantum, 1));
     } catch (const std::exception& e) {
@@ -267,7 +294,9 @@ void SimDevice::RunnerLoop() {
       std::lock_guard<std::mutex> state_lock(state_mu_);
       state_ = FpgaState{"unknown", "", std::string("simulation error: ") + e.what()};
     }
-    AfterRunLocked(false);
+    runner_cycles_ += board_.pl.cycles() - start;
+    AfterRunLocked(Access::kNone);
+    if (!NeedsRunLocked()) idle_cv_.notify_all();
     // Let a waiting host call in before the next quantum.
     if (host_waiting_.load() > 0) {
       lock.unlock();
@@ -412,7 +441,9 @@ Status SimDevice::LoadEntry(const CatalogEntry& found) {
     state_ = FpgaState{"operating", entry->name, ""};
     loaded_hwh_path_ = found.hwh_path;
   }
-  AfterRunLocked(true);
+  busy_complete_ = entry->busy_complete;
+  was_busy_ = false;
+  AfterRunLocked(Access::kWrite);
   return Status();
 }
 
@@ -454,7 +485,9 @@ Device::BatchResult SimDevice::RunOps(MmioOp* ops, size_t count) {
     result.status = MakeError(ErrorCode::kInternal, std::string("simulation error: ") + e.what());
     return result;
   }
-  AfterRunLocked(true);
+  bool wrote = false;  // any write that reached the bus (or would have: a window too many)
+  for (size_t i = 0; i < valid; ++i) wrote |= ops[i].kind == MmioOp::Kind::kWrite;
+  AfterRunLocked(wrote ? Access::kWrite : Access::kRead);
   if (status != tlm::TLM_OK_RESPONSE) {
     const MmioOp& op = ops[result.completed];
     switch (status) {
@@ -618,8 +651,8 @@ void SimDevice::SetGpioRegLocked(uint64_t offset, uint32_t value) {
 
 // The register sequences of Linux's gpio-zynq (zynq_gpio_dir_out / _dir_in / _set_value /
 // _get_value), each under the board lock: the simulation sees the pin change between PL
-// cycles, never half done. Afterwards the PL runs its trailing window (AfterRunLocked), so a
-// change reaches the PL, and the PL's answer the PS, without another host access.
+// cycles, never half done. Afterwards the PL runs the window of a write (AfterRunLocked), so
+// a change reaches the PL, and the PL's answer the PS, without another host access.
 Status SimDevice::GpioSetDirection(int gpio, GpioDirection direction) {
   Result<GpioPin> pin = FindGpio(gpio);
   if (!pin.ok()) return pin.error();
@@ -635,7 +668,7 @@ Status SimDevice::GpioSetDirection(int gpio, GpioDirection direction) {
   } else {
     SetGpioRegLocked(GpioDirm(bank), GpioRegLocked(GpioDirm(bank)) & ~bit);
   }
-  AfterRunLocked(true);
+  AfterRunLocked(Access::kWrite);
   return Status();
 }
 
@@ -667,7 +700,7 @@ Status SimDevice::GpioWrite(int gpio, int value) {
   const uint32_t half_bit = 1u << (bit - shift);
   SetGpioRegLocked(shift == 0 ? GpioMaskDataLsw(bank) : GpioMaskDataMsw(bank),
                    ((~half_bit & 0xFFFFu) << 16) | (value ? half_bit : 0));
-  AfterRunLocked(true);
+  AfterRunLocked(Access::kWrite);
   return Status();
 }
 
@@ -680,7 +713,7 @@ Status SimDevice::GpioRelease(int gpio) {
   // Unexported: an input again, and not driven.
   SetGpioRegLocked(GpioDirm(bank), GpioRegLocked(GpioDirm(bank)) & ~bit);
   SetGpioRegLocked(GpioOen(bank), GpioRegLocked(GpioOen(bank)) & ~bit);
-  AfterRunLocked(true);
+  AfterRunLocked(Access::kWrite);
   return Status();
 }
 
@@ -714,10 +747,17 @@ Result<uint64_t> SimDevice::Advance(uint64_t cycles, const StopToken& stop) {
     } catch (const std::exception& e) {
       return MakeError(ErrorCode::kInternal, std::string("simulation error: ") + e.what());
     }
-    AfterRunLocked(false);
+    AfterRunLocked(Access::kNone);
     left -= chunk;
   }
   return pl_cycles_.load();
+}
+
+std::optional<uint64_t> SimDevice::WaitRunnerIdle(std::chrono::milliseconds limit) {
+  if (options_.deterministic) return std::nullopt;
+  std::unique_lock<std::mutex> lock = LockBoard();
+  if (!idle_cv_.wait_for(lock, limit, [this] { return !NeedsRunLocked(); })) return std::nullopt;
+  return runner_cycles_;
 }
 
 void SimDevice::Shutdown() {
@@ -787,6 +827,11 @@ BoardSummary DescribeBoard(const std::string& name_or_board_part) {
   s.board_part = p->board_part;
   s.arch = p->arch;
   return s;
+}
+
+std::optional<uint64_t> WaitRunnerIdle(Device& device, std::chrono::milliseconds limit) {
+  SimDevice* sim = dynamic_cast<SimDevice*>(&device);
+  return sim != nullptr ? sim->WaitRunnerIdle(limit) : std::nullopt;
 }
 
 std::vector<std::string> RegisteredDesigns() {

@@ -128,6 +128,12 @@ std::string ReadDescriptor(const std::string& dir, PackageDescriptor* p) {
     return "design.json: \"abi_version\" is missing or not an integer";
   }
   p->abi_version = j["abi_version"].get<long>();
+  // Optional: a package from before it is one whose busy may be incomplete.
+  if (j.contains("busy_complete")) {
+    if (!j["busy_complete"].is_boolean())
+      return "design.json: \"busy_complete\" is not true or false";
+    p->busy_complete = j["busy_complete"].get<bool>();
+  }
   for (const std::string* file : {&p->library, &p->bitstream, &p->hwh}) {
     if (file->find('/') != std::string::npos || *file == "." || *file == "..") {
       return "design.json names " + *file + ", not a file of the package's own folder";
@@ -358,7 +364,8 @@ std::string DesignCatalog::LoadOne(const PackageDescriptor& p, const CatalogBoar
                      [create](const DesignOptions& options) -> std::unique_ptr<PlDesign> {
                        return std::unique_ptr<PlDesign>(create(
                            options.trace_path.empty() ? nullptr : options.trace_path.c_str()));
-                     }};
+                     },
+                     p.busy_complete};
   entries_.push_back({std::move(design), p.dir, p.dir + "/" + p.hwh});
   for (const VivadoBitstream& v : p.vivado_bitstreams) {
     vivado_[v.sha256] = entries_.size() - 1;

@@ -38,6 +38,7 @@ struct PackageDescriptor {
       tool_version;
   int package_format = 0;
   long abi_version = 0;
+  bool busy_complete = false;  // design.json "busy_complete", optional (DesignEntry)
   std::vector<VivadoBitstream> vivado_bitstreams;  // design.json "vivado_bitstreams", optional
 };
 

@@ -17,7 +17,7 @@ namespace pynq_remote::sim {
 
 /// The layout version of everything a design library shares with the board: this header and
 /// bridges/amba.h. Bump it on ANY change to either (a design package built against another
-/// version is refused, not run).
+/// version is refused, not run). DesignEntry, below, is the server's alone and no part of it.
 inline constexpr uint32_t kPlDesignAbiVersion = 3;
 
 /// One AXI4 master bundle of a design top (m_axi_<port>_*, rtl/README.md).
@@ -71,12 +71,18 @@ struct DesignOptions {
   std::string trace_path;
 };
 
-/// A design the board can load: name, content hash (matches the .bit) and a factory.
+/// A design the board can load: name, content hash (matches the .bit) and a factory. The
+/// server's own record: it never crosses a package's boundary (pl/design_package_abi.h), so
+/// fields may be added without an ABI bump.
 struct DesignEntry {
   std::string name;
   std::string content_hash;
   std::string part;
   std::function<std::unique_ptr<PlDesign>(const DesignOptions&)> create;
+  // The top's busy ORs every instance's activity (rtl/tools/gen_top.py busy_missing), so the
+  // board need not run the PL after a host read. false: a hand-written top, a core without a
+  // busy output, a package from before the flag; the board runs its trailing window.
+  bool busy_complete = false;
 };
 
 }  // namespace pynq_remote::sim

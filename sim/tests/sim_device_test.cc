@@ -20,6 +20,9 @@ namespace {
 constexpr uint64_t kRegs = 0xA0000000, kAccel = 0xA0010000;
 constexpr uint64_t kId = 0x00, kVersion = 0x04, kScratch0 = 0x10, kCycleLo = 0x20, kCycleHi = 0x24,
                    kStall = 0x28;
+// How long WaitRunnerIdle may wait for a window of a few hundred cycles: far beyond it, on
+// any machine; a runner that never goes idle fails the test instead of hanging it.
+constexpr std::chrono::seconds kIdleLimit(60);
 constexpr uint64_t kCtrl = 0x00, kGier = 0x04, kIer = 0x08, kIsr = 0x0C, kSrc = 0x10, kDst = 0x1C,
                    kLength = 0x28, kOp = 0x30, kConst = 0x38;
 
@@ -661,13 +664,78 @@ TEST_F(SimDeviceTest, ConcurrentHostThreadsWhileTheAcceleratorRuns) {
 TEST_F(SimDeviceTest, IdleBoardCostsNoCpu) {
   MakeProgrammed();
   EXPECT_EQ(Read(kRegs + kId), 0x52454641u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // trailing window ends
+  ASSERT_TRUE(WaitRunnerIdle(*dev_, kIdleLimit));  // any window ends
   const uint64_t cycles = dev_->Info().pl_cycles;
   const uint64_t cpu0 = CpuMicros();
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const uint64_t cpu = CpuMicros() - cpu0;
   EXPECT_LT(cpu, 10000u) << cpu << " us of CPU in 1 s idle";
   EXPECT_EQ(dev_->Info().pl_cycles, cycles);
+}
+
+// ref_accel's generated top ORs both cores' busy (DesignEntry::busy_complete): a read leaves
+// nothing for the runner, so it runs no PL cycles until a write or the design asks for them.
+TEST_F(SimDeviceTest, ReadsOfADesignWithCompleteBusyLeaveThePlAlone) {
+  MakeProgrammed();
+  const std::optional<uint64_t> ran = WaitRunnerIdle(*dev_, kIdleLimit);  // programming's window
+  ASSERT_TRUE(ran);
+  EXPECT_EQ(*ran, SimOptions{}.settle_cycles);
+  const uint64_t cycles = dev_->Info().pl_cycles;
+  const uint64_t first = Read(kRegs + kCycleLo);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(Read(kRegs + kId), 0x52454641u);
+  const uint64_t last = Read(kRegs + kCycleLo);
+  EXPECT_EQ(WaitRunnerIdle(*dev_, kIdleLimit), ran);
+  // The cycles between the two CYCLE_LO reads are the reads' own: each as long as the last.
+  const uint64_t per_read = (dev_->Info().pl_cycles - cycles) / 52;
+  EXPECT_EQ(dev_->Info().pl_cycles - cycles, 52 * per_read);
+  EXPECT_EQ(last - first, 51 * per_read);
+  // A write arms the short window (a start bit shows on busy in it); so does a GPIO write.
+  Write(kRegs + kScratch0, 1);
+  EXPECT_EQ(WaitRunnerIdle(*dev_, kIdleLimit), *ran + SimOptions{}.settle_cycles);
+  ASSERT_TRUE(dev_->GpioSetDirection(420, GpioDirection::kOut).ok());
+  EXPECT_EQ(WaitRunnerIdle(*dev_, kIdleLimit), *ran + 2 * SimOptions{}.settle_cycles);
+  ASSERT_TRUE(dev_->GpioWrite(420, 1).ok());
+  EXPECT_EQ(WaitRunnerIdle(*dev_, kIdleLimit), *ran + 3 * SimOptions{}.settle_cycles);
+  // A batch with a write is a write; one of reads only is a read.
+  std::vector<MmioOp> reads = {{MmioOp::Kind::kRead, kRegs + kId, 4, 0},
+                               {MmioOp::Kind::kRead, kRegs + kVersion, 4, 0}};
+  EXPECT_TRUE(dev_->MmioBatch(reads).status.ok());
+  EXPECT_EQ(WaitRunnerIdle(*dev_, kIdleLimit), *ran + 3 * SimOptions{}.settle_cycles);
+  std::vector<MmioOp> mixed = {{MmioOp::Kind::kRead, kRegs + kId, 4, 0},
+                               {MmioOp::Kind::kWrite, kRegs + kScratch0, 4, 2}};
+  EXPECT_TRUE(dev_->MmioBatch(mixed).status.ok());
+  EXPECT_EQ(WaitRunnerIdle(*dev_, kIdleLimit), *ran + 4 * SimOptions{}.settle_cycles);
+}
+
+// --trailing-cycles (always_trail): every access, reads too, keeps the PL running that long.
+TEST_F(SimDeviceTest, AlwaysTrailRunsTheWindowAfterEveryAccess) {
+  MakeProgrammed({.trailing_cycles = 300, .always_trail = true});
+  const std::optional<uint64_t> ran = WaitRunnerIdle(*dev_, kIdleLimit);
+  ASSERT_TRUE(ran);
+  EXPECT_EQ(*ran, 300u);
+  EXPECT_EQ(Read(kRegs + kId), 0x52454641u);
+  EXPECT_EQ(WaitRunnerIdle(*dev_, kIdleLimit), *ran + 300);
+  Write(kRegs + kScratch0, 1);
+  EXPECT_EQ(WaitRunnerIdle(*dev_, kIdleLimit), *ran + 600);
+}
+
+// The accelerator finishes while the client polls its control register as fast as it can:
+// busy keeps the runner going between the reads, which arm no window.
+TEST_F(SimDeviceTest, AcceleratorFinishesUnderATightReadPoll) {
+  MakeProgrammed();
+  Allocation buf = dev_->Alloc(1 << 20, 4096, false).value();
+  std::vector<uint32_t> in(1 << 17);
+  for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<uint32_t>(i * 7);
+  ASSERT_TRUE(dev_->MemWrite(buf.phys, in.data(), in.size() * 4).ok());
+  Start(buf.phys, buf.phys + (1 << 19), 1 << 19, 2, 0xFF);
+  uint64_t ctrl = 0;
+  for (int i = 0; i < 10000000 && (ctrl & 0x2) == 0; ++i) ctrl = Read(kAccel + kCtrl);
+  ASSERT_EQ(ctrl & 0x6, 0x6u) << Hex(ctrl);  // ap_done, ap_idle
+  std::vector<uint32_t> out(in.size());
+  ASSERT_TRUE(dev_->MemRead(buf.phys + (1 << 19), out.data(), out.size() * 4).ok());
+  for (size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], in[i] ^ 0xFF) << i;
+  ASSERT_TRUE(WaitRunnerIdle(*dev_, kIdleLimit));
+  EXPECT_FALSE(dev_->Info().pl_active);
 }
 
 TEST_F(SimDeviceTest, WaveformTrace) {

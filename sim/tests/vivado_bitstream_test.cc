@@ -137,6 +137,23 @@ TEST(VivadoBitstreamCatalog, ReadsTheHashesOfDesignJson) {
   EXPECT_EQ(p.vivado_bitstreams[1].sha256, Sha256Hex("x"));
 }
 
+// design.json "busy_complete" (pynq-remote-design writes it): optional, a package from before
+// it counts as incomplete; anything but true or false refuses the package.
+TEST(VivadoBitstreamCatalog, ReadsBusyCompleteOfDesignJson) {
+  nlohmann::json d = GoodDescriptor();
+  PackageDescriptor p;
+  p.busy_complete = true;
+  ASSERT_TRUE(Scan(d, &p).empty());
+  EXPECT_FALSE(p.busy_complete);
+  d["busy_complete"] = true;
+  ASSERT_TRUE(Scan(d, &p).empty());
+  EXPECT_TRUE(p.busy_complete);
+  d["busy_complete"] = "yes";
+  const std::vector<std::string> refusals = Scan(d, nullptr);
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_EQ(refusals[0], "design.json: \"busy_complete\" is not true or false");
+}
+
 TEST(VivadoBitstreamCatalog, Sha256HexIsTheStandardDigest) {
   EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -369,6 +386,40 @@ TEST_F(VivadoBitstreamTest, EveryProgramStartsFromThePowerOnState) {
   EXPECT_FALSE(dev_->Program("garbage!", "x.bit", false).ok());
   ASSERT_TRUE(dev_->Program(sim_bit, "power_on.bit", false).ok());
   ExpectPowerOn("after a refused bitstream");
+}
+
+// The power_on package's hand-written top cannot say its busy covers everything, so the board
+// keeps the trailing window after reads too; a design.json claiming completeness (as
+// pynq-remote-design writes for a generated top that ORs every core's busy) makes reads lazy.
+TEST_F(VivadoBitstreamTest, TheTrailingWindowFollowsDesignJsonsBusyComplete) {
+  nlohmann::json d = nlohmann::json::parse(ReadFile(package_ + "/design.json"));
+  EXPECT_EQ(d.value("busy_complete", true), false);  // format 1: a hand-written top
+  const std::string sim_bit = ReadFile(package_ + "/power_on.bit");
+  for (const bool complete : {false, true}) {
+    const std::string copy = Copy(complete ? "complete" : "incomplete", List({}));
+    nlohmann::json descriptor = nlohmann::json::parse(ReadFile(copy + "/design.json"));
+    if (complete) {
+      descriptor["busy_complete"] = true;
+    } else {
+      descriptor.erase("busy_complete");  // a package from before the flag
+    }
+    WriteFile(copy + "/design.json", descriptor.dump(2));
+    dev_.reset();
+    SimOptions options;
+    options.design_dirs = {copy};
+    dev_ = CreateSimDevice(options);
+    ASSERT_NE(dev_, nullptr);
+    ASSERT_TRUE(dev_->Program(sim_bit, "power_on.bit", false).ok());
+    const std::optional<uint64_t> ran = WaitRunnerIdle(*dev_, std::chrono::seconds(60));
+    ASSERT_TRUE(ran);
+    EXPECT_EQ(Read(kId), kPowerOnId);
+    const uint64_t after_read = complete ? 0 : options.trailing_cycles;
+    EXPECT_EQ(WaitRunnerIdle(*dev_, std::chrono::seconds(60)), *ran + after_read) << complete;
+    Write(kResetValue, 5);
+    const uint64_t after_write = complete ? options.settle_cycles : options.trailing_cycles;
+    EXPECT_EQ(WaitRunnerIdle(*dev_, std::chrono::seconds(60)), *ran + after_read + after_write)
+        << complete;
+  }
 }
 
 }  // namespace
