@@ -36,6 +36,15 @@ class AsyncQueue::StartOption final : public grpc::ServerBuilderOption {
 
 void AsyncQueue::AddTo(grpc::ServerBuilder& builder) {
   cq_ = builder.AddCompletionQueue(/*is_frequently_polled=*/false);
+  // On the queue's thread, when this queue is destroyed: no call is requested from now on,
+  // and the queue is shut down once the last call object has gone (Live). The server has
+  // shut down: every request it still held comes back failed, and every call in progress was
+  // cancelled and ends. Made here, before the thread starts: the alarm that hands it over
+  // synchronises inside libgrpc, where ThreadSanitizer cannot see.
+  stop_tag_ = std::make_unique<FnTag>([this](bool) {
+    stopping_ = true;
+    if (live_ == 0) cq_->Shutdown();
+  });
   builder.SetOption(std::make_unique<StartOption>(this));
 }
 
@@ -59,13 +68,6 @@ AsyncQueue::~AsyncQueue() {
     Run();
     return;
   }
-  // On the queue's thread: no call is requested from now on, and the queue is shut down once
-  // the last call object has gone (Live). The server has shut down: every request it still
-  // held comes back failed, and every call in progress was cancelled and ends.
-  stop_tag_ = std::make_unique<FnTag>([this](bool) {
-    stopping_ = true;
-    if (live_ == 0) cq_->Shutdown();
-  });
   stop_alarm_.Set(cq_.get(), gpr_now(GPR_CLOCK_MONOTONIC), stop_tag_.get());
   thread_.join();
 }
