@@ -307,8 +307,9 @@ class Server {
 
   FakeDevice device_;
   TestRoot root_;
-  std::unique_ptr<Services> services_;
+  // Before services_: their queue is drained while the (shut down) server still exists.
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<Services> services_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::ClientContext> attach_context_;
   std::unique_ptr<grpc::ClientReaderWriter<v1::SessionRequest, v1::SessionEvent>> attach_;

@@ -4,7 +4,6 @@
 
 #include <ftw.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "service/health_service.h"
 #include "service/reflection_service.h"
 #include "service/services.h"
 #include "state/log.h"
@@ -169,7 +169,6 @@ int RunServer(const ServerFlags& flags) {
     return 1;
   }
 
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   // Without this Linux lets a second server bind the same port (SO_REUSEPORT).
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -199,6 +198,9 @@ int RunServer(const ServerFlags& flags) {
   served.push_back("grpc.health.v1.Health");
   service::ReflectionService reflection(std::move(served), &services.value()->state().idle_streams);
   reflection.RegisterWith(builder);
+  // Not gRPC's default health service: it is on the callback API (health_service.h).
+  service::HealthService health(&services.value()->state().idle_streams);
+  health.RegisterWith(builder);
   // A unix socket is created with the umask's mode, and chmod-ed to --listen-mode once bound;
   // in between only the owner may connect. The umask is the process's: a file another thread
   // creates meanwhile gets owner-only permissions too, which is at worst stricter.
@@ -229,7 +231,7 @@ int RunServer(const ServerFlags& flags) {
   // once (BeginShutdown), others get kStopGrace to finish and are then cancelled, and a call
   // stuck where nothing can reach it (the kernel) is left behind by the backstop.
   Services* running = services.value().get();
-  std::thread stopper([&server, running] {
+  std::thread stopper([&server, running, &health] {
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
@@ -250,6 +252,7 @@ int RunServer(const ServerFlags& flags) {
                                " ms after the stop signal; exiting");
       std::_Exit(abandoned ? 1 : 0);
     }).detach();
+    health.SetNotServing();
     running->BeginShutdown();
     server->Shutdown(std::chrono::system_clock::now() + kStopGrace);
   });

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,59 +47,77 @@ std::vector<MmioOp> ToOps(const v1::MmioBatchRequest& request) {
   return ops;
 }
 
-// One MmioPoll. The poller calls Complete exactly once, from its thread or from Cancel; Start
-// holds mu_ until it is done with `this`, so a poll that ends at once cannot Finish (and
-// so be deleted by OnDone) under it. gRPC calls OnDone after Finish and any OnCancel.
-class PollReactor final : public grpc::ServerUnaryReactor {
+// One MmioPoll. The poller calls Complete exactly once, from its thread, from inside Start or
+// from Cancel; the outcome goes back to the queue's thread (Waker), which answers.
+class PollCall final : public AsyncUnaryCall<v1::MmioPollRequest, v1::MmioPollResponse> {
  public:
-  PollReactor(MmioPoller& poller, const ServiceState& state, grpc::CallbackServerContext* context,
-              v1::MmioPollResponse* response)
-      : poller_(poller), state_(state), context_(context), response_(response) {}
+  PollCall(BoardService& service, MmioPoller& poller, const ServiceState& state, AsyncQueue& queue)
+      : AsyncUnaryCall(queue), service_(service), poller_(poller), state_(state) {}
 
-  void Start(const MmioPollSpec& spec) {
-    std::unique_lock<std::mutex> lock(mu_);
+ private:
+  void RequestCall() override {
+    service_.RequestMmioPoll(&context_, &request_, &responder_, queue_.cq(), queue_.cq(),
+                             arrived_tag());
+  }
+  void Spawn() override { (new PollCall(service_, poller_, state_, queue_))->Listen(); }
+
+  void Handle() override {
+    if (!v1::MmioPollRequest::Condition_IsValid(request_.condition())) {
+      Reply(ToGrpcStatus(&context_,
+                         MakeError(ErrorCode::kInvalidArgument,
+                                   "MmioPoll: condition " + std::to_string(request_.condition()) +
+                                       " is neither EQUAL (0) nor NOT_EQUAL (1)")));
+      return;
+    }
+    MmioPollSpec spec;
+    spec.addr = request_.address();
+    spec.width = request_.width() > 8 ? 0 : static_cast<int>(request_.width());
+    spec.mask = request_.mask();
+    spec.value = request_.value();
+    spec.equal = request_.condition() != v1::MmioPollRequest::NOT_EQUAL;
+    spec.timeout = std::chrono::milliseconds(request_.timeout_ms());
+    spec.advance_cycles = request_.advance_cycles();
     Result<uint64_t> ticket =
         poller_.Start(spec, [this](const MmioPollOutcome& outcome) { Complete(outcome); });
     if (!ticket.ok()) {
-      lock.unlock();
-      Finish(ToGrpcStatus(context_, ticket.error()));
+      Reply(ToGrpcStatus(&context_, ticket.error()));
       return;
     }
     ticket_ = ticket.value();
-    const bool cancelled = cancelled_;
-    lock.unlock();
-    // Cancelled before the ticket was known: OnCancel could not end it.
-    if (cancelled) poller_.Cancel(ticket.value(), "the client cancelled the call");
   }
 
-  void OnCancel() override {
-    uint64_t ticket;
+  // The poller calls Complete at most once more (kStopped, or what it had already decided).
+  void Cancelled() override {
+    if (ticket_ != 0) poller_.Cancel(ticket_, "the client cancelled the call");
+  }
+
+  void Complete(const MmioPollOutcome& outcome) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      cancelled_ = true;
-      ticket = ticket_;
+      outcome_ = outcome;
     }
-    if (ticket != 0) poller_.Cancel(ticket, "the client cancelled the call");
+    waker_.Wake(queue_, &completed_tag_);
   }
 
-  void OnDone() override { delete this; }
-
- private:
-  void Complete(const MmioPollOutcome& outcome) {
-    { std::lock_guard<std::mutex> lock(mu_); }  // Start has returned from its part
+  void Answer() {
+    MmioPollOutcome outcome;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      outcome = *outcome_;
+    }
     switch (outcome.kind) {
       case MmioPollOutcome::Kind::kMatched:
       case MmioPollOutcome::Kind::kTimeout:
-        response_->set_value(outcome.value);
-        response_->set_matched(outcome.kind == MmioPollOutcome::Kind::kMatched);
-        response_->set_reads(outcome.reads);
-        Finish(grpc::Status::OK);
+        response_.set_value(outcome.value);
+        response_.set_matched(outcome.kind == MmioPollOutcome::Kind::kMatched);
+        response_.set_reads(outcome.reads);
+        Reply(grpc::Status::OK);
         return;
       case MmioPollOutcome::Kind::kError:
-        Finish(ToGrpcStatus(context_, outcome.error));
+        Reply(ToGrpcStatus(&context_, outcome.error));
         return;
       case MmioPollOutcome::Kind::kStopped:
-        Finish(ToGrpcStatus(context_, StoppedError(outcome.error)));
+        Reply(ToGrpcStatus(&context_, StoppedError(outcome.error)));
         return;
     }
   }
@@ -108,20 +127,21 @@ class PollReactor final : public grpc::ServerUnaryReactor {
     if (error.code == ErrorCode::kUnavailable || state_.stopping.load()) {
       error.code = ErrorCode::kUnavailable;
       error.message += "; retry when the server is back";
-    } else if (std::chrono::system_clock::now() >= context_->deadline()) {
+    } else if (std::chrono::system_clock::now() >= context_.deadline()) {
       error.code = ErrorCode::kDeadlineExceeded;
       error.message += " (the call's deadline passed)";
     }
     return error;
   }
 
+  BoardService& service_;
   MmioPoller& poller_;
   const ServiceState& state_;
-  grpc::CallbackServerContext* context_;
-  v1::MmioPollResponse* response_;
-  std::mutex mu_;  // guards ticket_, cancelled_; held by Start throughout
-  uint64_t ticket_ = 0;
-  bool cancelled_ = false;
+  uint64_t ticket_ = 0;  // the queue's thread only
+  Waker waker_;
+  AsyncQueue::FnTag completed_tag_{[this](bool) { Answer(); }};
+  std::mutex mu_;  // guards outcome_: set on the poller's thread, read on the queue's
+  std::optional<MmioPollOutcome> outcome_;
 };
 
 }  // namespace
@@ -206,28 +226,8 @@ grpc::Status BoardService::MmioBatch(grpc::ServerContext*, const v1::MmioBatchRe
   return grpc::Status::OK;
 }
 
-grpc::ServerUnaryReactor* BoardService::MmioPoll(grpc::CallbackServerContext* context,
-                                                 const v1::MmioPollRequest* request,
-                                                 v1::MmioPollResponse* response) {
-  if (!v1::MmioPollRequest::Condition_IsValid(request->condition())) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(
-        context, MakeError(ErrorCode::kInvalidArgument,
-                           "MmioPoll: condition " + std::to_string(request->condition()) +
-                               " is neither EQUAL (0) nor NOT_EQUAL (1)")));
-    return reactor;
-  }
-  MmioPollSpec spec;
-  spec.addr = request->address();
-  spec.width = request->width() > 8 ? 0 : static_cast<int>(request->width());
-  spec.mask = request->mask();
-  spec.value = request->value();
-  spec.equal = request->condition() != v1::MmioPollRequest::NOT_EQUAL;
-  spec.timeout = std::chrono::milliseconds(request->timeout_ms());
-  spec.advance_cycles = request->advance_cycles();
-  auto* reactor = new PollReactor(poller_, state_, context, response);
-  reactor->Start(spec);
-  return reactor;
+void BoardService::Start(AsyncQueue& queue) {
+  (new PollCall(*this, poller_, state_, queue))->Listen();
 }
 
 grpc::Status BoardService::Advance(grpc::ServerContext* context, const v1::AdvanceRequest* request,

@@ -4,6 +4,7 @@
 #define PYNQ_REMOTE_SERVER_SERVICE_BOARD_SERVICE_H_
 
 #include "pynq_remote/v1/board.grpc.pb.h"
+#include "service/async_queue.h"
 #include "service/mmio_poll.h"
 #include "service/service_state.h"
 
@@ -11,10 +12,14 @@ namespace pynq_remote::service {
 
 namespace v1 = ::pynq_remote::v1;
 
-// MmioPoll is on the callback API (a poll holds no server thread); the rest are sync.
-class BoardService final : public v1::Board::WithCallbackMethod_MmioPoll<v1::Board::Service> {
+// MmioPoll is on the async API (async_queue.h: a poll holds no server thread); the rest are
+// sync.
+class BoardService final : public v1::Board::WithAsyncMethod_MmioPoll<v1::Board::Service> {
  public:
   explicit BoardService(ServiceState& state) : state_(state), poller_(state) {}
+
+  /// On `queue`'s thread once the server has started: waits for the first MmioPoll.
+  void Start(AsyncQueue& queue);
 
   grpc::Status GetInfo(grpc::ServerContext* context, const v1::GetInfoRequest* request,
                        v1::BoardInfo* response) override;
@@ -24,9 +29,6 @@ class BoardService final : public v1::Board::WithCallbackMethod_MmioPoll<v1::Boa
                          v1::MmioWriteResponse* response) override;
   grpc::Status MmioBatch(grpc::ServerContext* context, const v1::MmioBatchRequest* request,
                          v1::MmioBatchResponse* response) override;
-  grpc::ServerUnaryReactor* MmioPoll(grpc::CallbackServerContext* context,
-                                     const v1::MmioPollRequest* request,
-                                     v1::MmioPollResponse* response) override;
   grpc::Status Advance(grpc::ServerContext* context, const v1::AdvanceRequest* request,
                        v1::AdvanceResponse* response) override;
   grpc::Status AllocateBuffer(grpc::ServerContext* context,

@@ -8,14 +8,14 @@ namespace {
 constexpr char kStopping[] = "the server is stopping; reconnect when it is back";
 
 // The core call carries our text; a pending read or write then completes with ok=false and
-// the reactor finishes as it does when a client goes away.
-void End(grpc::CallbackServerContext* context) {
+// the call finishes as it does when a client goes away.
+void End(grpc::ServerContextBase* context) {
   grpc_call_cancel_with_status(context->c_call(), GRPC_STATUS_UNAVAILABLE, kStopping, nullptr);
 }
 
 }  // namespace
 
-void IdleStreams::Add(grpc::CallbackServerContext* context) {
+void IdleStreams::Add(grpc::ServerContextBase* context) {
   std::lock_guard<std::mutex> lock(mu_);
   if (ended_) {
     End(context);
@@ -24,7 +24,7 @@ void IdleStreams::Add(grpc::CallbackServerContext* context) {
   open_.insert(context);
 }
 
-void IdleStreams::Remove(grpc::CallbackServerContext* context) {
+void IdleStreams::Remove(grpc::ServerContextBase* context) {
   std::lock_guard<std::mutex> lock(mu_);
   open_.erase(context);
 }
@@ -32,7 +32,7 @@ void IdleStreams::Remove(grpc::CallbackServerContext* context) {
 void IdleStreams::EndAll() {
   std::lock_guard<std::mutex> lock(mu_);
   ended_ = true;
-  for (grpc::CallbackServerContext* context : open_) End(context);
+  for (grpc::ServerContextBase* context : open_) End(context);
 }
 
 }  // namespace pynq_remote::service

@@ -1,6 +1,7 @@
 #include "service/interrupt_service.h"
 
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "service/caller.h"
@@ -8,118 +9,140 @@
 namespace pynq_remote::service {
 namespace {
 
-// One wait_for_interrupt. The hub calls Complete exactly once (possibly from inside Start);
-// gRPC calls OnDone only after Finish and after any OnCancel has returned.
-class WaitReactor final : public grpc::ServerUnaryReactor {
+class RegisterCall final
+    : public AsyncUnaryCall<interrupt::RegisterRequest, interrupt::RegisterResponse> {
  public:
-  WaitReactor(InterruptHub& hub, grpc::CallbackServerContext* context,
-              interrupt::WaitResponse* response)
-      : hub_(hub), context_(context), response_(response) {}
-
-  void Start(const std::string& caller, const interrupt::WaitRequest& request) {
-    const uint64_t ticket = hub_.Wait(caller, request.interrupt_id(), request.timeout_ms(),
-                                      [this](const IrqWaitOutcome& outcome) { Complete(outcome); });
-    bool cancelled;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ticket_ = ticket;
-      cancelled = cancelled_;
-    }
-    // Cancelled before the ticket was known: OnCancel could not end it.
-    if (cancelled && ticket != 0) hub_.CancelWait(ticket, "the client cancelled the wait");
-  }
-
-  void OnCancel() override {
-    uint64_t ticket;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      cancelled_ = true;
-      ticket = ticket_;
-    }
-    if (ticket != 0) hub_.CancelWait(ticket, "the client cancelled the wait");
-  }
-
-  void OnDone() override { delete this; }
+  RegisterCall(InterruptService& service, AsyncQueue& queue)
+      : AsyncUnaryCall(queue), service_(service) {}
 
  private:
+  void RequestCall() override {
+    service_.Requestregister_interrupt(&context_, &request_, &responder_, queue_.cq(), queue_.cq(),
+                                       arrived_tag());
+  }
+  void Spawn() override { (new RegisterCall(service_, queue_))->Listen(); }
+  void Handle() override {
+    Result<std::string> caller = CallerSession(&context_, service_.state().sessions);
+    Result<std::string> id =
+        caller.ok() ? service_.hub().Register(
+                          caller.value(),
+                          IrqRegistration{request_.pin_name(), request_.pin_index(),
+                                          request_.raw_irq(), request_.controller_phys_addr()})
+                    : Result<std::string>(caller.error());
+    if (id.ok()) {
+      response_.set_interrupt_id(id.value());
+    } else {
+      response_.set_msg(id.error().message);
+    }
+    Reply(grpc::Status::OK);
+  }
+
+  InterruptService& service_;
+};
+
+class ReleaseCall final
+    : public AsyncUnaryCall<interrupt::ReleaseRequest, interrupt::ReleaseResponse> {
+ public:
+  ReleaseCall(InterruptService& service, AsyncQueue& queue)
+      : AsyncUnaryCall(queue), service_(service) {}
+
+ private:
+  void RequestCall() override {
+    service_.Requestrelease_interrupt(&context_, &request_, &responder_, queue_.cq(), queue_.cq(),
+                                      arrived_tag());
+  }
+  void Spawn() override { (new ReleaseCall(service_, queue_))->Listen(); }
+  void Handle() override {
+    Result<std::string> caller = CallerSession(&context_, service_.state().sessions);
+    Status released = caller.ok() ? service_.hub().Release(caller.value(), request_.interrupt_id())
+                                  : Status(caller.error());
+    if (!released.ok()) response_.set_msg(released.error().message);
+    Reply(grpc::Status::OK);
+  }
+
+  InterruptService& service_;
+};
+
+// One wait_for_interrupt. The hub calls Complete exactly once, from its thread or from inside
+// Wait or CancelWait; the outcome goes back to the queue's thread (Waker), which answers.
+class WaitCall final : public AsyncUnaryCall<interrupt::WaitRequest, interrupt::WaitResponse> {
+ public:
+  WaitCall(InterruptService& service, AsyncQueue& queue)
+      : AsyncUnaryCall(queue), service_(service) {}
+
+ private:
+  void RequestCall() override {
+    service_.Requestwait_for_interrupt(&context_, &request_, &responder_, queue_.cq(), queue_.cq(),
+                                       arrived_tag());
+  }
+  void Spawn() override { (new WaitCall(service_, queue_))->Listen(); }
+
+  void Handle() override {
+    Result<std::string> caller = CallerSession(&context_, service_.state().sessions);
+    if (!caller.ok()) {
+      response_.set_status(interrupt::WaitResponse::ERROR);
+      response_.set_msg(caller.error().message);
+      Reply(grpc::Status::OK);
+      return;
+    }
+    ticket_ = service_.hub().Wait(caller.value(), request_.interrupt_id(), request_.timeout_ms(),
+                                  [this](const IrqWaitOutcome& outcome) { Complete(outcome); });
+  }
+
+  // The hub calls Complete at most once more (kCancelled, or what it had already decided).
+  void Cancelled() override {
+    if (ticket_ != 0) service_.hub().CancelWait(ticket_, "the client cancelled the wait");
+  }
+
   void Complete(const IrqWaitOutcome& outcome) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      outcome_ = outcome;
+    }
+    waker_.Wake(queue_, &completed_tag_);
+  }
+
+  void Answer() {
+    IrqWaitOutcome outcome;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      outcome = *outcome_;
+    }
     switch (outcome.kind) {
       case IrqWaitOutcome::Kind::kFired:
-        response_->set_status(interrupt::WaitResponse::FIRED);
-        context_->AddTrailingMetadata(kIrqSimPsMetadataKey, std::to_string(outcome.sim_ps));
-        Finish(grpc::Status::OK);
+        response_.set_status(interrupt::WaitResponse::FIRED);
+        context_.AddTrailingMetadata(kIrqSimPsMetadataKey, std::to_string(outcome.sim_ps));
+        Reply(grpc::Status::OK);
         return;
       case IrqWaitOutcome::Kind::kTimeout:
-        response_->set_status(interrupt::WaitResponse::TIMEOUT);
-        Finish(grpc::Status::OK);
+        response_.set_status(interrupt::WaitResponse::TIMEOUT);
+        Reply(grpc::Status::OK);
         return;
       case IrqWaitOutcome::Kind::kError:
-        response_->set_status(interrupt::WaitResponse::ERROR);
-        response_->set_msg(outcome.message);
-        Finish(grpc::Status::OK);
+        response_.set_status(interrupt::WaitResponse::ERROR);
+        response_.set_msg(outcome.message);
+        Reply(grpc::Status::OK);
         return;
       case IrqWaitOutcome::Kind::kCancelled:
-        Finish(grpc::Status(grpc::StatusCode::CANCELLED, outcome.message));
+        Reply(grpc::Status(grpc::StatusCode::CANCELLED, outcome.message));
         return;
     }
   }
 
-  InterruptHub& hub_;
-  grpc::CallbackServerContext* context_;
-  interrupt::WaitResponse* response_;
-  std::mutex mu_;  // guards ticket_, cancelled_: Start and OnCancel may race
-  uint64_t ticket_ = 0;
-  bool cancelled_ = false;
+  InterruptService& service_;
+  uint64_t ticket_ = 0;  // the queue's thread only
+  Waker waker_;
+  AsyncQueue::FnTag completed_tag_{[this](bool) { Answer(); }};
+  std::mutex mu_;  // guards outcome_: set on the hub's thread, read on the queue's
+  std::optional<IrqWaitOutcome> outcome_;
 };
 
 }  // namespace
 
-grpc::ServerUnaryReactor* InterruptService::register_interrupt(
-    grpc::CallbackServerContext* context, const interrupt::RegisterRequest* request,
-    interrupt::RegisterResponse* response) {
-  Result<std::string> caller = CallerSession(context, state_.sessions);
-  Result<std::string> id =
-      caller.ok()
-          ? hub_.Register(caller.value(),
-                          IrqRegistration{request->pin_name(), request->pin_index(),
-                                          request->raw_irq(), request->controller_phys_addr()})
-          : Result<std::string>(caller.error());
-  if (id.ok()) {
-    response->set_interrupt_id(id.value());
-  } else {
-    response->set_msg(id.error().message);
-  }
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* InterruptService::wait_for_interrupt(
-    grpc::CallbackServerContext* context, const interrupt::WaitRequest* request,
-    interrupt::WaitResponse* response) {
-  Result<std::string> caller = CallerSession(context, state_.sessions);
-  if (!caller.ok()) {
-    response->set_status(interrupt::WaitResponse::ERROR);
-    response->set_msg(caller.error().message);
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
-  }
-  auto* reactor = new WaitReactor(hub_, context, response);
-  reactor->Start(caller.value(), *request);
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* InterruptService::release_interrupt(
-    grpc::CallbackServerContext* context, const interrupt::ReleaseRequest* request,
-    interrupt::ReleaseResponse* response) {
-  Result<std::string> caller = CallerSession(context, state_.sessions);
-  Status released =
-      caller.ok() ? hub_.Release(caller.value(), request->interrupt_id()) : Status(caller.error());
-  if (!released.ok()) response->set_msg(released.error().message);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+void InterruptService::Start(AsyncQueue& queue) {
+  (new RegisterCall(*this, queue))->Listen();
+  (new WaitCall(*this, queue))->Listen();
+  (new ReleaseCall(*this, queue))->Listen();
 }
 
 }  // namespace pynq_remote::service

@@ -128,66 +128,78 @@ void Answer(const typename Api::Request& request, const std::vector<std::string>
   }
 }
 
-// One ServerReflectionInfo stream: read a request, write its answer, read the next. One
-// operation is outstanding at a time, so the reactions never race and Finish is reached
-// exactly once: a failed read (the client half-closed, cancelled or went away) or a failed
-// write (cancelled). Between requests only the pending read remains: no thread waits.
+// One ServerReflectionInfo stream, from the request for it to its end, on the queue's thread:
+// read a request, write its answer, read the next. One operation is outstanding at a time,
+// and Finish is reached exactly once: a failed read (the client half-closed, cancelled or
+// went away) or a failed write (cancelled). Between requests only the pending read remains:
+// no thread waits. Deleted once the Finish has completed and gRPC has reported the call done.
 template <class Api>
-class InfoReactor final
-    : public grpc::ServerBidiReactor<typename Api::Request, typename Api::Response> {
+class InfoCall final {
  public:
-  InfoReactor(const std::vector<std::string>& services, IdleStreams* idle,
-              grpc::CallbackServerContext* context)
-      : services_(services), idle_(idle), context_(context) {
-    if (idle_ != nullptr) idle_->Add(context_);
-    this->StartRead(&request_);
+  InfoCall(typename Api::Service::AsyncService& service, const std::vector<std::string>& services,
+           IdleStreams* idle, AsyncQueue& queue)
+      : live_(queue), service_(service), services_(services), idle_(idle), queue_(queue) {
+    context_.AsyncNotifyWhenDone(&done_tag_);
+    service_.RequestServerReflectionInfo(&context_, &stream_, queue_.cq(), queue_.cq(),
+                                         &arrived_tag_);
   }
 
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      this->Finish(grpc::Status::OK);
+ private:
+  void Arrived(bool ok) {
+    if (!ok) {  // the server is stopping: no call, and no done tag will come
+      delete this;
       return;
     }
+    if (!queue_.stopping()) new InfoCall(service_, services_, idle_, queue_);
+    if (idle_ != nullptr) idle_->Add(&context_);
+    stream_.Read(&request_, &read_tag_);
+  }
+
+  void ReadDone(bool ok) {
+    if (!ok) return Finish(grpc::Status::OK);
     Answer<Api>(request_, services_, &response_);
-    this->StartWrite(&response_);
+    stream_.Write(response_, &write_tag_);
   }
 
-  void OnWriteDone(bool ok) override {
-    if (!ok) {
-      this->Finish(grpc::Status::CANCELLED);
-      return;
-    }
+  void WriteDone(bool ok) {
+    if (!ok) return Finish(grpc::Status::CANCELLED);
     response_.Clear();  // an idle stream keeps no descriptors
-    this->StartRead(&request_);
+    stream_.Read(&request_, &read_tag_);
   }
 
-  void OnDone() override {
-    if (idle_ != nullptr) idle_->Remove(context_);
+  void Finish(const grpc::Status& status) { stream_.Finish(status, &finish_tag_); }
+
+  void Finished(bool) {
+    finished_ = true;
+    if (done_) End();
+  }
+
+  void Done(bool) {
+    done_ = true;
+    if (finished_) End();  // else a cancelled call's pending operation fails, then Finish
+  }
+
+  void End() {
+    if (idle_ != nullptr) idle_->Remove(&context_);
     delete this;
   }
 
- private:
+  AsyncQueue::Live live_;  // first: released last
+  typename Api::Service::AsyncService& service_;
   const std::vector<std::string>& services_;  // the ReflectionService's, which outlives us
   IdleStreams* const idle_;                   // ended at shutdown; null: not tracked
-  grpc::CallbackServerContext* const context_;
+  AsyncQueue& queue_;
+  grpc::ServerContext context_;
+  grpc::ServerAsyncReaderWriter<typename Api::Response, typename Api::Request> stream_{&context_};
+  AsyncQueue::FnTag arrived_tag_{[this](bool ok) { Arrived(ok); }};
+  AsyncQueue::FnTag read_tag_{[this](bool ok) { ReadDone(ok); }};
+  AsyncQueue::FnTag write_tag_{[this](bool ok) { WriteDone(ok); }};
+  AsyncQueue::FnTag finish_tag_{[this](bool ok) { Finished(ok); }};
+  AsyncQueue::FnTag done_tag_{[this](bool ok) { Done(ok); }};
   typename Api::Request request_;
   typename Api::Response response_;
-};
-
-template <class Api>
-class Endpoint final : public Api::Service::CallbackService {
- public:
-  Endpoint(const std::vector<std::string>& services, IdleStreams* idle)
-      : services_(services), idle_(idle) {}
-
-  grpc::ServerBidiReactor<typename Api::Request, typename Api::Response>* ServerReflectionInfo(
-      grpc::CallbackServerContext* context) override {
-    return new InfoReactor<Api>(services_, idle_, context);
-  }
-
- private:
-  const std::vector<std::string>& services_;
-  IdleStreams* const idle_;
+  bool finished_ = false;
+  bool done_ = false;
 };
 
 }  // namespace
@@ -200,13 +212,21 @@ ReflectionService::ReflectionService(std::vector<std::string> service_names, Idl
       service_names_.push_back(std::move(name));
     }
   }
-  v1alpha_ = std::make_unique<Endpoint<V1alpha>>(service_names_, idle);
-  v1_ = std::make_unique<Endpoint<V1>>(service_names_, idle);
+  v1alpha_ = std::make_unique<V1alpha::Service::AsyncService>();
+  v1_ = std::make_unique<V1::Service::AsyncService>();
+  queue_.OnStart([this, idle] {
+    new InfoCall<V1alpha>(static_cast<V1alpha::Service::AsyncService&>(*v1alpha_), service_names_,
+                          idle, queue_);
+    new InfoCall<V1>(static_cast<V1::Service::AsyncService&>(*v1_), service_names_, idle, queue_);
+  });
 }
+
+ReflectionService::~ReflectionService() = default;
 
 void ReflectionService::RegisterWith(grpc::ServerBuilder& builder) {
   builder.RegisterService(v1alpha_.get());
   builder.RegisterService(v1_.get());
+  queue_.AddTo(builder);
 }
 
 }  // namespace pynq_remote::service

@@ -1,7 +1,7 @@
-// gRPC server reflection (grpc.reflection.v1alpha and v1) on gRPC's callback API. gRPC
-// 1.51's own reflection service is a sync service: every open stream holds a server thread,
-// and reflection needs no token, so anyone who can connect could grow the server by a
-// thread per silent stream. Here an idle stream costs no thread.
+// gRPC server reflection (grpc.reflection.v1alpha and v1) on gRPC's async API, on a queue of
+// its own (async_queue.h). gRPC 1.51's own reflection service is a sync service: every open
+// stream holds a server thread, and reflection needs no token, so anyone who can connect
+// could grow the server by a thread per silent stream. Here an idle stream costs no thread.
 #ifndef PYNQ_REMOTE_SERVER_SERVICE_REFLECTION_SERVICE_H_
 #define PYNQ_REMOTE_SERVER_SERVICE_REFLECTION_SERVICE_H_
 
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "service/async_queue.h"
 #include "service/idle_streams.h"
 
 namespace pynq_remote::service {
@@ -24,11 +25,13 @@ class ReflectionService {
   /// reflection services. gRPC 1.51 cannot list a server's services, hence the list.
   /// `idle`, when given, tracks the open streams so that shutdown ends them at once.
   explicit ReflectionService(std::vector<std::string> service_names, IdleStreams* idle = nullptr);
+  ~ReflectionService();
   // The registered services point into this object.
   ReflectionService(const ReflectionService&) = delete;
   ReflectionService& operator=(const ReflectionService&) = delete;
 
-  /// Registers both versions; the server must not outlive this object.
+  /// Registers both versions and their queue; destroy this object after
+  /// grpc::Server::Shutdown and before the grpc::Server (as Services).
   void RegisterWith(grpc::ServerBuilder& builder);
 
   /// What list_services answers, in order, each name once.
@@ -36,8 +39,10 @@ class ReflectionService {
 
  private:
   std::vector<std::string> service_names_;
-  std::unique_ptr<grpc::Service> v1alpha_;
+  std::unique_ptr<grpc::Service> v1alpha_;  // the AsyncServices of both versions
   std::unique_ptr<grpc::Service> v1_;
+  // Last: destroyed first, its thread joined while the services exist.
+  AsyncQueue queue_;
 };
 
 }  // namespace pynq_remote::service

@@ -62,6 +62,12 @@ void Services::RegisterWith(grpc::ServerBuilder& builder) {
   builder.RegisterService(&interrupt_);
   builder.RegisterService(&gpio_);
   builder.RegisterService(&session_);
+  queue_.OnStart([this] {
+    board_.Start(queue_);
+    interrupt_.Start(queue_);
+    session_.Start(queue_);
+  });
+  queue_.AddTo(builder);
 }
 
 }  // namespace pynq_remote::service

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "service/async_queue.h"
 #include "service/board_service.h"
 #include "service/buffer_service.h"
 #include "service/gpio_service.h"
@@ -28,7 +29,10 @@ class Services {
   static Result<std::unique_ptr<Services>> Create(Device& device, const std::string& root_dir,
                                                   bool populate_sim_root, ServiceOptions options);
 
-  /// Registers every service and sets the message size limits.
+  /// Registers every service and sets the message size limits. The calls that wait (sessions,
+  /// interrupt waits, MmioPoll) run on a queue of ours (async_queue.h), added to `builder`;
+  /// destroy this object after grpc::Server::Shutdown and before the grpc::Server (gRPC's
+  /// requests still pending on the queue point into the server).
   void RegisterWith(grpc::ServerBuilder& builder);
   /// The full names of the services RegisterWith registers (for server reflection).
   static std::vector<std::string> ServiceNames();
@@ -58,6 +62,8 @@ class Services {
                           interrupt_hub_.ReleaseSession(id);
                         }};
   SessionService session_{state_, [this] { reaper_.Poke(); }};
+  // Last: destroyed first, its thread joined while the services its calls use still exist.
+  AsyncQueue queue_;
 };
 
 }  // namespace pynq_remote::service

@@ -1,6 +1,6 @@
 #include "service/session_service.h"
 
-#include <mutex>
+#include <memory>
 #include <utility>
 
 #include "service/error_mapping.h"
@@ -11,39 +11,90 @@ namespace {
 
 namespace v1 = ::pynq_remote::v1;
 
-// One Attach stream. The first request opens or resumes the session; the stream then
-// stays open, its reads pending, until the client ends it or the connection drops (both
-// end the pending read); OnDone detaches the session so the reaper can free it.
-class AttachReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionEvent> {
+// One Attach stream, from the request for it to its end; everything runs on the queue's
+// thread. The first request opens or resumes the session; the stream then stays open, its
+// read pending, until the client ends it or the connection drops (both fail the read); the
+// session is then detached so the reaper can free it. A read and the one write may be
+// pending together; Finish waits for the write. Deleted once gRPC has reported the call done
+// and the Finish (if any) has completed.
+class AttachCall {
  public:
-  AttachReactor(ServiceState& state, std::function<void()>& on_detach,
-                grpc::CallbackServerContext* context)
-      : state_(state), on_detach_(on_detach), context_(context), peer_(context->peer()) {
-    state_.idle_streams.Add(context_);
-    StartRead(&request_);
+  AttachCall(SessionService& service, AsyncQueue& queue, ServiceState& state,
+             std::function<void()>& on_detach)
+      : live_(queue), service_(service), queue_(queue), state_(state), on_detach_(on_detach) {
+    context_.AsyncNotifyWhenDone(&done_tag_);
+    service_.RequestAttach(&context_, &stream_, queue_.cq(), queue_.cq(), &arrived_tag_);
   }
 
-  void OnReadDone(bool ok) override {
+ private:
+  void Arrived(bool ok) {
+    if (!ok) {  // the server is stopping: no call, and no done tag will come
+      delete this;
+      return;
+    }
+    if (!queue_.stopping()) new AttachCall(service_, queue_, state_, on_detach_);
+    peer_ = context_.peer();
+    state_.idle_streams.Add(&context_);
+    reading_ = true;
+    stream_.Read(&request_, &read_tag_);
+  }
+
+  void ReadDone(bool ok) {
+    reading_ = false;
     if (!ok) {  // the client half-closed, went away, or the call was cancelled
-      FinishOnce(grpc::Status::OK);
+      FinishWhenIdle(grpc::Status::OK);
       return;
     }
     if (session_.empty()) {
       Status opened = Open();
       if (!opened.ok()) {
-        FinishOnce(ToGrpcStatus(context_, opened.error()));
+        FinishWhenIdle(ToGrpcStatus(&context_, opened.error()));
         return;
       }
-      StartWrite(&event_);
+      writing_ = true;
+      stream_.Write(event_, &write_tag_);
     }
     // Later requests carry nothing; keep a read pending so a dropped client is noticed.
-    StartRead(&request_);
+    reading_ = true;
+    stream_.Read(&request_, &read_tag_);
   }
 
-  void OnWriteDone(bool) override {}
+  void WriteDone(bool) {
+    writing_ = false;
+    if (finish_status_) Finish();
+  }
 
-  void OnDone() override {
-    state_.idle_streams.Remove(context_);
+  // Finish may not overlap the write; a pending read is ended by the Finish itself.
+  void FinishWhenIdle(grpc::Status status) {
+    if (finish_status_ || finishing_) return;
+    finish_status_ = std::make_unique<grpc::Status>(std::move(status));
+    if (!writing_) Finish();
+  }
+
+  void Finish() {
+    finishing_ = true;
+    stream_.Finish(*finish_status_, &finish_tag_);
+    finish_status_.reset();
+  }
+
+  void FinishDone(bool) {
+    finished_ = true;
+    MaybeDelete();
+  }
+
+  void Done(bool) {
+    done_ = true;
+    // A cancelled call fails its pending read, which then finishes it.
+    MaybeDelete();
+  }
+
+  void MaybeDelete() {
+    if (!done_ || reading_ || writing_ || (finishing_ && !finished_)) return;
+    if (!finishing_) {  // done without our Finish: finish, then come back
+      FinishWhenIdle(grpc::Status::CANCELLED);
+      return;
+    }
+    state_.idle_streams.Remove(&context_);
     if (!session_.empty()) {
       state_.sessions.Detach(session_);
       LogInfo("session " + session_ + " (" + client_ + ", " + peer_ + ") detached");
@@ -52,7 +103,6 @@ class AttachReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v
     delete this;
   }
 
- private:
   Status Open() {
     client_ = request_.client_name().substr(0, 200);
     bool resumed = !request_.resume_session_id().empty();
@@ -81,30 +131,33 @@ class AttachReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v
     return {};
   }
 
-  void FinishOnce(const grpc::Status& status) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (finished_) return;
-    finished_ = true;
-    Finish(status);
-  }
-
+  AsyncQueue::Live live_;  // first: released last
+  SessionService& service_;
+  AsyncQueue& queue_;
   ServiceState& state_;
   std::function<void()>& on_detach_;
-  grpc::CallbackServerContext* context_;  // outlives the reactor (until OnDone)
-  const std::string peer_;
+  grpc::ServerContext context_;
+  grpc::ServerAsyncReaderWriter<v1::SessionEvent, v1::SessionRequest> stream_{&context_};
+  AsyncQueue::FnTag arrived_tag_{[this](bool ok) { Arrived(ok); }};
+  AsyncQueue::FnTag read_tag_{[this](bool ok) { ReadDone(ok); }};
+  AsyncQueue::FnTag write_tag_{[this](bool ok) { WriteDone(ok); }};
+  AsyncQueue::FnTag finish_tag_{[this](bool ok) { FinishDone(ok); }};
+  AsyncQueue::FnTag done_tag_{[this](bool ok) { Done(ok); }};
+  std::string peer_;
   std::string session_;
   std::string client_;
   v1::SessionRequest request_;
   v1::SessionEvent event_;
-  std::mutex mu_;  // guards finished_: read and cancel reactions may race
+  bool reading_ = false;
+  bool writing_ = false;
+  bool finishing_ = false;
   bool finished_ = false;
+  bool done_ = false;
+  std::unique_ptr<grpc::Status> finish_status_;  // set while Finish waits for the write
 };
 
 }  // namespace
 
-grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionEvent>* SessionService::Attach(
-    grpc::CallbackServerContext* context) {
-  return new AttachReactor(state_, on_detach_, context);
-}
+void SessionService::Start(AsyncQueue& queue) { new AttachCall(*this, queue, state_, on_detach_); }
 
 }  // namespace pynq_remote::service

@@ -143,8 +143,9 @@ class GpioServiceTest : public ::testing::Test {
   Limits limits_;
   TestRoot root_;
   std::unique_ptr<FakeDevice> device_;
-  std::unique_ptr<Services> services_;
+  // Before services_: their queue is drained while the (shut down) server still exists.
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<Services> services_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<gpio::Gpio::Stub> stub_;
 };

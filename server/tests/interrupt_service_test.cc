@@ -125,8 +125,8 @@ class InterruptServiceTest : public ::testing::Test {
       services_->BeginShutdown();
       server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
     }
+    services_.reset();  // before the server: see services.h
     server_.reset();
-    services_.reset();
     device_.reset();
   }
 
@@ -208,8 +208,9 @@ class InterruptServiceTest : public ::testing::Test {
 
   testing::TestRoot root_;
   std::unique_ptr<Device> device_;
-  std::unique_ptr<Services> services_;
+  // Before services_: their queue is drained while the (shut down) server still exists.
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<Services> services_;
   std::unique_ptr<interrupt::RemoteInterrupt::Stub> stub_;
   uint32_t value_ = 0;
 };

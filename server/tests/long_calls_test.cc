@@ -87,8 +87,9 @@ class LongCallsTest : public ::testing::Test {
 
   testing::TestRoot root_;
   FakeDevice device_;
-  std::unique_ptr<Services> services_;
+  // Before services_: their queue is drained while the (shut down) server still exists.
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<Services> services_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<remote_device::RemoteDevice::Stub> device_stub_;
   std::unique_ptr<buffer::RemoteBuffer::Stub> buffer_stub_;

@@ -119,8 +119,9 @@ class MmioPollTest : public ::testing::Test {
 
   PollDevice device_;
   testing::TestRoot root_;
-  std::unique_ptr<Services> services_;
+  // Before services_: their queue is drained while the (shut down) server still exists.
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<Services> services_;
   std::unique_ptr<v1::Board::Stub> stub_;
 };
 

@@ -1,7 +1,8 @@
-// Server reflection on the callback API (service/reflection_service.h), v1alpha and v1 alike,
-// over a real gRPC server on a loopback socket: every request kind, errors that leave the
-// stream open, cancellation, and the point of the callback API: 200 silent streams must not
-// cost a server thread each.
+// Server reflection and health checking on the async API (service/reflection_service.h,
+// service/health_service.h), reflection v1alpha and v1 alike, over a real gRPC server on a
+// loopback socket: every request kind, errors that leave the stream open, cancellation, the
+// point of the async API (200 silent streams must not cost a server thread each, and gRPC
+// starts no polling threads of its own), and idle streams ended at once at shutdown.
 #include "service/reflection_service.h"
 
 #include <dirent.h>
@@ -9,7 +10,6 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -21,9 +21,12 @@
 #include <type_traits>
 #include <vector>
 
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "mmio.grpc.pb.h"
+#include "service/health_service.h"
+#include "service/idle_streams.h"
 
 namespace pynq_remote::service {
 namespace {
@@ -51,6 +54,23 @@ int ThreadCount() {
   return count;
 }
 
+// Threads of this process named `name`.
+int ThreadsNamed(const std::string& name) {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return -1;
+  int count = 0;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    FILE* comm = fopen(("/proc/self/task/" + std::string(entry->d_name) + "/comm").c_str(), "r");
+    if (comm == nullptr) continue;
+    char text[64] = {};
+    if (fgets(text, sizeof(text), comm) != nullptr && std::string(text) == name + "\n") ++count;
+    fclose(comm);
+  }
+  closedir(dir);
+  return count;
+}
+
 template <class Request>
 Request Symbol(const std::string& symbol) {
   Request request;
@@ -73,11 +93,11 @@ class ReflectionTest : public ::testing::Test {
   using Stream = grpc::ClientReaderWriter<Request, Response>;
 
   void SetUp() override {
-    grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&mmio_);
     reflection_.RegisterWith(builder);
+    health_.RegisterWith(builder);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_NE(port_, 0);
@@ -159,9 +179,13 @@ class ReflectionTest : public ::testing::Test {
   }
 
   mmio::Mmio::Service mmio_;  // unimplemented: only its name and descriptors matter here
-  ReflectionService reflection_{{mmio::Mmio::service_full_name(), "grpc.health.v1.Health"}};
-  int port_ = 0;
+  // Before reflection_ and health_: their queues are drained while the (shut down) server
+  // still exists.
   std::unique_ptr<grpc::Server> server_;
+  IdleStreams idle_;
+  ReflectionService reflection_{{mmio::Mmio::service_full_name(), "grpc.health.v1.Health"}, &idle_};
+  HealthService health_{&idle_};
+  int port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<typename Api::Service::Stub> stub_;
 };
@@ -338,6 +362,102 @@ TYPED_TEST(ReflectionTest, TwoHundredIdleStreamsCostNoThreads) {
     EXPECT_TRUE(status.ok()) << status.error_message();
   }
   std::cout << "threads: " << ThreadCount() << " after closing them\n";
+}
+
+TYPED_TEST(ReflectionTest, ShutdownEndsAnIdleStreamAtOnce) {
+  using Request = typename TestFixture::Request;
+  grpc::ClientContext ctx;
+  auto stream = this->stub_->ServerReflectionInfo(&ctx);
+  ASSERT_TRUE(this->Exchange(*stream, ListServices<Request>()).has_list_services_response());
+  this->idle_.EndAll();
+  typename TestFixture::Response extra;
+  EXPECT_FALSE(stream->Read(&extra));
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(status.error_message().find("server is stopping"), std::string::npos)
+      << status.error_message();
+}
+
+// Health checking, on the same server.
+using grpc::health::v1::Health;
+using grpc::health::v1::HealthCheckRequest;
+using grpc::health::v1::HealthCheckResponse;
+
+class HealthTest : public ReflectionTest<V1> {
+ protected:
+  grpc::Status Check(const std::string& service, HealthCheckResponse* response) {
+    grpc::ClientContext ctx;
+    HealthCheckRequest request;
+    request.set_service(service);
+    return Health::NewStub(this->channel_)->Check(&ctx, request, response);
+  }
+};
+
+TEST_F(HealthTest, TheWholeServerIsServingUntilItStopsAndOtherNamesAreNotFound) {
+  HealthCheckResponse response;
+  ASSERT_TRUE(Check("", &response).ok());
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+  grpc::Status unknown = Check("mmio.Mmio", &response);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(unknown.error_message().find("mmio.Mmio"), std::string::npos);
+  health_.SetNotServing();
+  ASSERT_TRUE(Check("", &response).ok());
+  EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
+}
+
+TEST_F(HealthTest, WatchSendsTheStatusStaysOpenAndEndsAtShutdown) {
+  auto stub = Health::NewStub(this->channel_);
+  HealthCheckRequest whole;
+  HealthCheckRequest unknown;
+  unknown.set_service("no.such.Service");
+  grpc::ClientContext ctx1;
+  grpc::ClientContext ctx2;
+  auto watch = stub->Watch(&ctx1, whole);
+  auto watch_unknown = stub->Watch(&ctx2, unknown);
+  HealthCheckResponse response;
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+  ASSERT_TRUE(watch_unknown->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVICE_UNKNOWN);
+  // Open and silent; a client that goes away leaves the server serving.
+  ctx2.TryCancel();
+  EXPECT_FALSE(watch_unknown->Read(&response));
+  EXPECT_EQ(watch_unknown->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  ASSERT_TRUE(Check("", &response).ok());
+  idle_.EndAll();
+  EXPECT_FALSE(watch->Read(&response));
+  EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(HealthTest, TwoHundredIdleWatchesCostNoThreads) {
+  HealthCheckResponse response;
+  ASSERT_TRUE(Check("", &response).ok());  // gRPC starts its threads on first use
+  const int before = ThreadCount();
+  auto stub = Health::NewStub(this->channel_);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<HealthCheckResponse>>> watches;
+  for (int i = 0; i < 200; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    watches.push_back(stub->Watch(contexts.back().get(), HealthCheckRequest()));
+    ASSERT_TRUE(watches.back()->Read(&response));
+  }
+  EXPECT_LE(ThreadCount(), before + 20);
+  for (auto& context : contexts) context->TryCancel();
+  for (auto& watch : watches) watch->Finish();
+}
+
+// Why the async API: a server with any callback-API method (gRPC's default health service
+// among them) gets gRPC's "nexting" threads, which read the sockets and hand every sync call
+// over to a sync thread. This server has reflection, health and a sync service, and none.
+TEST_F(HealthTest, GrpcStartsNoCallbackPollingThreads) {
+  HealthCheckResponse response;
+  ASSERT_TRUE(Check("", &response).ok());
+  grpc::ClientContext ctx;
+  auto stream = this->stub_->ServerReflectionInfo(&ctx);
+  ASSERT_TRUE(this->Exchange(*stream, ListServices<V1::Request>()).has_list_services_response());
+  EXPECT_EQ(ThreadsNamed("nexting_thread"), 0);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
 }
 
 }  // namespace
