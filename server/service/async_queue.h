@@ -19,6 +19,8 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -97,16 +99,28 @@ class AsyncQueue {
   grpc::Alarm stop_alarm_;
 };
 
-/// Hands something done on another thread (the interrupt hub's, the MMIO poller's) back to the
-/// queue's thread: Wake may be called once, from any thread, and `tag` then runs on the queue.
-/// The data handed over must be guarded by the caller (a mutex both threads take).
-class Waker {
+/// Hands one value made on another thread (the interrupt hub's, the MMIO poller's) back to the
+/// queue's thread: Put may be called once, from any thread; `tag` then runs on the queue, where
+/// Take returns the value.
+template <typename T>
+class Handoff {
  public:
-  void Wake(AsyncQueue& queue, AsyncQueue::Tag* tag) {
+  void Put(T value, AsyncQueue& queue, AsyncQueue::Tag* tag) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      value_ = std::move(value);
+    }
     alarm_.Set(queue.cq(), gpr_now(GPR_CLOCK_MONOTONIC), tag);
+  }
+  /// On the queue's thread, once `tag` has run.
+  T Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return *value_;
   }
 
  private:
+  std::mutex mu_;  // guards value_: set on the other thread, read on the queue's
+  std::optional<T> value_;
   grpc::Alarm alarm_;
 };
 

@@ -48,7 +48,7 @@ std::vector<MmioOp> ToOps(const v1::MmioBatchRequest& request) {
 }
 
 // One MmioPoll. The poller calls Complete exactly once, from its thread, from inside Start or
-// from Cancel; the outcome goes back to the queue's thread (Waker), which answers.
+// from Cancel; the outcome goes back to the queue's thread (Handoff), which answers.
 class PollCall final : public AsyncUnaryCall<v1::MmioPollRequest, v1::MmioPollResponse> {
  public:
   PollCall(BoardService& service, MmioPoller& poller, const ServiceState& state, AsyncQueue& queue)
@@ -91,20 +91,10 @@ class PollCall final : public AsyncUnaryCall<v1::MmioPollRequest, v1::MmioPollRe
     if (ticket_ != 0) poller_.Cancel(ticket_, "the client cancelled the call");
   }
 
-  void Complete(const MmioPollOutcome& outcome) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      outcome_ = outcome;
-    }
-    waker_.Wake(queue_, &completed_tag_);
-  }
+  void Complete(const MmioPollOutcome& outcome) { outcome_.Put(outcome, queue_, &completed_tag_); }
 
   void Answer() {
-    MmioPollOutcome outcome;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      outcome = *outcome_;
-    }
+    const MmioPollOutcome outcome = outcome_.Take();
     switch (outcome.kind) {
       case MmioPollOutcome::Kind::kMatched:
       case MmioPollOutcome::Kind::kTimeout:
@@ -137,11 +127,9 @@ class PollCall final : public AsyncUnaryCall<v1::MmioPollRequest, v1::MmioPollRe
   BoardService& service_;
   MmioPoller& poller_;
   const ServiceState& state_;
-  uint64_t ticket_ = 0;  // the queue's thread only
-  Waker waker_;
+  uint64_t ticket_ = 0;               // the queue's thread only
+  Handoff<MmioPollOutcome> outcome_;  // from the poller's thread
   AsyncQueue::FnTag completed_tag_{[this](bool) { Answer(); }};
-  std::mutex mu_;  // guards outcome_: set on the poller's thread, read on the queue's
-  std::optional<MmioPollOutcome> outcome_;
 };
 
 }  // namespace

@@ -64,7 +64,7 @@ class ReleaseCall final
 };
 
 // One wait_for_interrupt. The hub calls Complete exactly once, from its thread or from inside
-// Wait or CancelWait; the outcome goes back to the queue's thread (Waker), which answers.
+// Wait or CancelWait; the outcome goes back to the queue's thread (Handoff), which answers.
 class WaitCall final : public AsyncUnaryCall<interrupt::WaitRequest, interrupt::WaitResponse> {
  public:
   WaitCall(InterruptService& service, AsyncQueue& queue)
@@ -94,20 +94,10 @@ class WaitCall final : public AsyncUnaryCall<interrupt::WaitRequest, interrupt::
     if (ticket_ != 0) service_.hub().CancelWait(ticket_, "the client cancelled the wait");
   }
 
-  void Complete(const IrqWaitOutcome& outcome) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      outcome_ = outcome;
-    }
-    waker_.Wake(queue_, &completed_tag_);
-  }
+  void Complete(const IrqWaitOutcome& outcome) { outcome_.Put(outcome, queue_, &completed_tag_); }
 
   void Answer() {
-    IrqWaitOutcome outcome;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      outcome = *outcome_;
-    }
+    const IrqWaitOutcome outcome = outcome_.Take();
     switch (outcome.kind) {
       case IrqWaitOutcome::Kind::kFired:
         response_.set_status(interrupt::WaitResponse::FIRED);
@@ -130,11 +120,9 @@ class WaitCall final : public AsyncUnaryCall<interrupt::WaitRequest, interrupt::
   }
 
   InterruptService& service_;
-  uint64_t ticket_ = 0;  // the queue's thread only
-  Waker waker_;
+  uint64_t ticket_ = 0;              // the queue's thread only
+  Handoff<IrqWaitOutcome> outcome_;  // from the hub's thread
   AsyncQueue::FnTag completed_tag_{[this](bool) { Answer(); }};
-  std::mutex mu_;  // guards outcome_: set on the hub's thread, read on the queue's
-  std::optional<IrqWaitOutcome> outcome_;
 };
 
 }  // namespace
