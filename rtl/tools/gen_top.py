@@ -491,7 +491,6 @@ class Design:
             busy = inst.get("busy_signal")
             if busy is not None and not _IDENTIFIER.fullmatch(str(busy)):
                 raise DesignError("%s: busy_signal %r is not an identifier" % (name, busy))
-            info["source"] = found
             self.instances[name] = info
         self._check_addresses()
         self._check_masters()
@@ -1286,28 +1285,17 @@ SHELL_TAIL = """    output wire [15:0] irq,
 );"""
 
 
-# Our cores whose state moves only when an input does (a bus access, an input pin, another
-# core's output), never on their own: they need no busy output. The simulated board runs a few
-# settle cycles after every host write and after busy falls, which carries such a change
-# through them (sim/board/sim_device.cc).
-REACTIVE_CORES = {"pr_axi_gpio": "axi_gpio/axi_gpio.v", "pr_axi_intc": "axi_intc/axi_intc.v"}
-
-
 def busy_missing(design):
     """The instances of `design` (a Design) whose activity the shell's busy may not cover:
-    neither a busy output nor a busy_signal, a clock (so state), and not one of our
-    REACTIVE_CORES. Empty: busy is complete, and the simulated board need not run the PL after
-    a host read (design.json "busy_complete", <name>_design_info.h kBusyComplete)."""
+    neither a busy output nor a busy_signal, and a clock (so state). Empty: busy is complete,
+    and the simulated board need not run the PL after a host read (design.json
+    "busy_complete", <name>_design_info.h kBusyComplete)."""
     missing = []
     for name, info in design.instances.items():
         inst = info["manifest"]
         if inst.get("busy_signal") or info["ports"].get("busy", ("I",))[0] == "O":
             continue
         if info.get("clock") is None:  # no clock port: a wire (xlconcat, xlconstant, xlslice)
-            continue
-        ours = REACTIVE_CORES.get(inst["module"])
-        if ours and os.path.realpath(info.get("source", "")) == \
-                os.path.realpath(os.path.join(IP_DIR, ours)):
             continue
         missing.append(name)
     return missing

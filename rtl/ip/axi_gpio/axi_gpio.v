@@ -60,8 +60,11 @@ module pr_axi_gpio #(
     input  wire [C_GPIO2_WIDTH-1:0]      gpio2_io_i,
     output wire [C_GPIO2_WIDTH-1:0]      gpio2_io_o,
     output wire [C_GPIO2_WIDTH-1:0]      gpio2_io_t,
-    output wire                          ip2intc_irpt
+    output wire                          ip2intc_irpt,
+    // Never busy: its state moves only on a bus access or an input pin (rtl/ip/README.md).
+    output wire                          busy
 );
+  assign busy = 1'b0;
   localparam [31:0] kData = 32'h000, kTri = 32'h004, kData2 = 32'h008, kTri2 = 32'h00C,
                     kGier = 32'h11C, kIsr = 32'h120, kIer = 32'h128;
   localparam        kIrq = C_INTERRUPT_PRESENT != 0;

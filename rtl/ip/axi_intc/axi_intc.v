@@ -59,8 +59,11 @@ module pr_axi_intc #(
     output wire                          s_axi_rvalid,
     input  wire                          s_axi_rready,
     input  wire [C_NUM_INTR_INPUTS-1:0]  intr,
-    output wire                          irq
+    output wire                          irq,
+    // Never busy: its state moves only on a bus access or an input (rtl/ip/README.md).
+    output wire                          busy
 );
+  assign busy = 1'b0;
   localparam [31:0] kIsr = 32'h00, kIpr = 32'h04, kIer = 32'h08, kIar = 32'h0C, kSie = 32'h10,
                     kCie = 32'h14, kIvr = 32'h18, kMer = 32'h1C, kImr = 32'h20, kIlr = 32'h24;
   localparam [31:0] kMask = 32'hFFFFFFFF >> (32 - C_NUM_INTR_INPUTS);
