@@ -183,7 +183,7 @@ class ChannelSecurity:
         # is one built here, and channel_security has checked that the token may travel
         # on it. It costs tens of microseconds a call: pynq_remote's own calls put
         # :attr:`metadata` beside the session's id instead.
-        return grpc.intercept_channel(channel, _BearerTokenInterceptor(self.token))
+        return grpc.intercept_channel(channel, _BearerTokenInterceptor(self.metadata))
 
 
 def channel_security(host, root_certificates=None, certificate_chain=None, private_key=None,
@@ -282,11 +282,11 @@ class _BearerTokenInterceptor(grpc.UnaryUnaryClientInterceptor,
                               grpc.StreamStreamClientInterceptor):
     """Adds ``authorization: Bearer <token>`` to every call, unary and streaming."""
 
-    def __init__(self, token):
-        self._header = ("authorization", f"Bearer {token}")
+    def __init__(self, metadata):
+        self._metadata = list(metadata)  # ChannelSecurity.metadata: the one place it is built
 
     def _details(self, details):
-        return _CallDetails(details, list(details.metadata or ()) + [self._header])
+        return _CallDetails(details, list(details.metadata or ()) + self._metadata)
 
     def intercept_unary_unary(self, continuation, details, request):
         return continuation(self._details(details), request)
