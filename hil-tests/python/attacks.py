@@ -42,6 +42,23 @@ def threads(pid):
     return len(os.listdir(f"/proc/{pid}/task"))
 
 
+def call_threads(pid):
+    """gRPC's synchronous-server call threads, the ones --max-threads caps.
+
+    Counted by the name gRPC gives them ("grpcpp_sync_server", cut to 15 characters by the
+    kernel), because the process's other threads (event engine, timers, the board's own) come
+    and go with load and are not what the ceiling governs.
+    """
+    count = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/comm") as f:
+                count += f.read().startswith("grpcpp_sync_ser")
+        except FileNotFoundError:  # the thread ended while we looked
+            pass
+    return count
+
+
 def rss_mib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
