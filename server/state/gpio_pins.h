@@ -55,7 +55,12 @@ class GpioPins {
   size_t ReleaseSession(Device& device, const std::string& session);
 
   std::vector<std::pair<std::string, GpioEntry>> Snapshot() const { return ids_.Snapshot(); }
-  size_t size() const { return ids_.size(); }
+  /// Under mu_: a count taken while a session's ids are being dropped waits until their pins
+  /// have gone back too, so a caller that sees the ids gone also sees the pins released.
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ids_.size();
+  }
 
  private:
   // Gives `gpio` back to the board unless an id still holds it. Caller holds mu_.
@@ -63,7 +68,7 @@ class GpioPins {
 
   // Claims, releases and the holder checks between them happen under one lock: a pin never
   // ends up given back while a new id believes it holds it.
-  std::mutex mu_;
+  mutable std::mutex mu_;
   uint64_t next_ = 0;  // guarded by mu_: the N of the next "gpio_N"
   IdRegistry<GpioEntry> ids_{"gpio"};
 };
