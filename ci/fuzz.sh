@@ -9,6 +9,8 @@
 #   FUZZ_SECONDS=60             fuzzing time for all targets together (each gets its share)
 #   FUZZ_TARGETS="..."          a subset of: fuzz_bitstream fuzz_hwh fuzz_journal fuzz_root_fs fuzz_rpc
 #   JOBS=$(nproc)               parallel compile jobs
+#   BUILD_DIR=build             the main tree, whose uninstrumented libraries (protoc's and
+#                               Verilator's output) this tree links (ci/prebuilt.sh)
 # Reproduce a finding: <build>/fuzz/<target> <the crash file it names>.
 # Assumes the packages are installed (ci/install-deps.sh: clang brings libFuzzer).
 set -euo pipefail
@@ -29,7 +31,9 @@ done
 started=$(date +%s)
 # The fuzz preset (clang): a tree configured with another compiler cannot switch to clang, so
 # it has a directory of its own.
-cmake --preset fuzz -S . -B "${FUZZ_BUILD_DIR}" >/dev/null
+"${root}/ci/prebuilt.sh"
+cmake --preset fuzz -S . -B "${FUZZ_BUILD_DIR}" \
+  -DPYNQ_REMOTE_PREBUILT_FROM="$(cd "${BUILD_DIR:-build}" && pwd)" >/dev/null
 cmake --build "${FUZZ_BUILD_DIR}" -j"${JOBS}" --target "${targets[@]}"
 built=$(date +%s)
 

@@ -22,6 +22,10 @@
 #   ASAN_TIME_SCALE=4               how much slower the ASan server runs: the Python suites'
 #                                   wall-time budgets are multiplied by it
 #                                   (PYNQ_REMOTE_TIME_SCALE)
+#   BUILD_DIR=build                 the main tree: both trees link its uninstrumented
+#                                   libraries (protoc's and Verilator's output,
+#                                   PYNQ_REMOTE_PREBUILT_FROM in CMakeLists.txt), built here
+#                                   first if need be
 # Suppressions: ci/sanitizers/*.supp, one reason per entry.
 set -uo pipefail
 
@@ -29,6 +33,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "${root}" || exit 1
 ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
 TSAN_BUILD_DIR=${TSAN_BUILD_DIR:-build-tsan}
+BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 TSAN_CONCURRENCY_SECONDS=${TSAN_CONCURRENCY_SECONDS:-20}
 CTEST_TIMEOUT=${CTEST_TIMEOUT:-900}
@@ -61,7 +66,8 @@ step() {
 # (The asan and tsan presets of CMakePresets.json.)
 configure() {
   local dir=$1 preset=$2
-  cmake --preset "${preset}" -S . -B "${dir}"
+  cmake --preset "${preset}" -S . -B "${dir}" \
+    -DPYNQ_REMOTE_PREBUILT_FROM="$(cd "${BUILD_DIR}" && pwd)"
 }
 
 asan_build() {
@@ -155,7 +161,9 @@ tsan_concurrency() {
     --timeout "${CTEST_TIMEOUT}" -V -R '^concurrency_test(_zynq_fake_board)?$'
 }
 
-if step "install deps" "${root}/ci/install-deps.sh"; then
+if step "install deps" "${root}/ci/install-deps.sh" &&
+  step "the main tree's uninstrumented libraries (${BUILD_DIR})" \
+    "${root}/ci/prebuilt.sh"; then
   if step "ASan+UBSan build (${ASAN_BUILD_DIR})" asan_build; then
     step "ASan+UBSan C++ tests" asan_ctest
     step "hil-tests Python suites against the ASan server, leak check on" asan_pytest_leaks
