@@ -22,14 +22,14 @@ ARG JOBS=
 # Only the server: it depends on every design library, whose build also generates each
 # design's .bit and .hwh. The tests are built and run by ci/test.sh, not in the image.
 # Without XRT: a simulated board has no zocl, and the image stays free of libxrt.
-RUN JOBS="${JOBS}" TARGETS=pynq-remote-server BUILD_DIR=/src/build \
+RUN JOBS="${JOBS}" TARGETS="pynq-remote-server pynq-remote-health" BUILD_DIR=/src/build \
     CMAKE_ARGS=-DPYNQ_REMOTE_WITH_XRT=OFF ci/build.sh
 
 # Stage exactly what the final image gets: the stripped server and every generated
 # design's .bit and .hwh, keeping the build's designs/<name>/ layout.
 RUN mkdir -p /out/designs \
- && cp build/server/pynq-remote-server /out/ \
- && strip --strip-unneeded /out/pynq-remote-server \
+ && cp build/server/pynq-remote-server build/server/pynq-remote-health /out/ \
+ && strip --strip-unneeded /out/pynq-remote-server /out/pynq-remote-health \
  && shopt -s nullglob \
  && for dir in build/designs/*/; do \
       name=$(basename "${dir}"); \
@@ -55,7 +55,7 @@ COPY ci/install-deps.sh ci/debian-runtime-packages.txt /tmp/ci/
 RUN /tmp/ci/install-deps.sh -f /tmp/ci/debian-runtime-packages.txt \
  && rm -rf /var/lib/apt/lists/* /tmp/ci
 
-COPY --from=build /out/pynq-remote-server /usr/bin/pynq-remote-server
+COPY --from=build /out/pynq-remote-server /out/pynq-remote-health /usr/bin/
 COPY --from=build /out/designs /usr/share/pynq-remote/designs
 COPY --from=build /out/usr /usr
 COPY deploy/docker-entrypoint.sh /usr/lib/pynq-remote/docker-entrypoint.sh
@@ -63,6 +63,7 @@ COPY deploy/docker-entrypoint.sh /usr/lib/pynq-remote/docker-entrypoint.sh
 # Fail here, not at the first `docker run`, if the runtime list misses a library.
 RUN if ldd /usr/bin/pynq-remote-server | grep 'not found'; then exit 1; fi \
  && pynq-remote-server --version \
+ && pynq-remote-health --help >/dev/null \
  && pynq-remote-design --help >/dev/null
 
 # A simulated board needs no privileges: run as a plain user in a directory it owns.
@@ -71,10 +72,10 @@ USER pynq
 WORKDIR /var/lib/pynq-remote
 
 EXPOSE 7967
-# Cheap liveness: the port accepts a TCP connection (bash only, nothing installed).
-# For the real gRPC health check from the host: /usr/bin/python3 ci/health_check.py.
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \
-  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/7967"]
+# The gRPC health check itself (grpc.health.v1, server/health_probe.cc): SERVING, not merely
+# a port that accepts connections; NOT_SERVING once the server is stopping.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s \
+  CMD ["pynq-remote-health", "--timeout-s", "3", "127.0.0.1:7967"]
 # Extra server flags go after the image name: docker run ... pynq-remote-sim --deterministic;
 # a command instead (pynq-remote-design build ...) runs that (deploy/docker-entrypoint.sh).
 # tini as PID 1 (see ci/debian-runtime-packages.txt) so `docker stop` is immediate.
