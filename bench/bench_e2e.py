@@ -464,7 +464,8 @@ def bench_ours(build, quick, results, bare_call, bare, backend="sim", designs=Tr
             big.freebuffer()
             if not bulk_only:
                 bench_token(build, backend, quick, results, bare_call, results.pop("regs"))
-            if backend == "sim" and designs and not bulk_only:  # a fake board has no DMA or resizer logic
+            # A fake board has no DMA or resizer logic.
+            if backend == "sim" and designs and not bulk_only:
                 bench_dma(build, device, results, quick)
                 bench_resizer(build, device, results, quick)
             device.close()
