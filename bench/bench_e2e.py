@@ -17,8 +17,12 @@ are left out).
 With ``--client DIR`` the pynq_remote package measured is the one in DIR (default: this
 tree's client/python), so that two clients can be compared against the same build.
 
-Usage: bench_e2e.py --build BUILD_DIR [--quick] [--backend sim|zynq] [--client DIR]
-                    [--no-designs] [--json PATH]
+The 64 MiB transfers are timed in paired rounds (bare, then ours, then the next pair) and
+printed as the median of the per-pair ratios, with their spread: a best-of figure of one
+such transfer swings by 2x on a 2-core VM.
+
+Usage: bench_e2e.py --build BUILD_DIR [--quick | --full] [--pairs N] [--backend sim|zynq]
+                    [--client DIR] [--no-designs] [--bulk-only] [--json PATH]
 """
 
 import argparse
@@ -106,6 +110,65 @@ def _best_rates(transfers, nbytes, repeat):
         for name, fn in transfers.items():
             best[name] = min(best[name], _timed(fn))
     return {name: nbytes / seconds / 1e9 for name, seconds in best.items()}
+
+
+def _median(values):
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _paired_rates(pairs, nbytes, rounds, extra=None):
+    """Bulk transfers measured as pairs: each pair's bare transfer, then ours, then the next
+    pair's, for `rounds` rounds. A single best-of figure of a 64 MiB transfer swings by 2x on
+    this VM (page faults of freshly mapped memory in the client and both servers, the other
+    core's load; bench/README.md); the two runs of a pair see the same machine within a
+    fraction of a second, so the median of the per-pair ratios holds where best-of does not.
+
+    `pairs` maps our name to (bare name, bare function, our function); `extra` maps a name to
+    a function timed once a round beside them (best of the rounds, GB/s). Returns our name ->
+    Paired and, for the bare name, the same Paired (so that the bare figures stay printable).
+    """
+    taken = {name: ([], []) for name in pairs}  # (bare seconds, our seconds)
+    best_extra = {name: float("inf") for name in (extra or {})}
+    for _ in range(rounds + 1):  # the first, into fresh memory everywhere, on its own
+        for name, (_, bare_fn, ours_fn) in pairs.items():
+            taken[name][0].append(_timed(bare_fn))
+            taken[name][1].append(_timed(ours_fn))
+        for name, fn in (extra or {}).items():
+            best_extra[name] = min(best_extra[name], _timed(fn))
+    results = {}
+    for name, (bare_name, _, _) in pairs.items():
+        bare_s, ours_s = taken[name]
+        figure = Paired(nbytes, bare_s[1:], ours_s[1:], first=(bare_s[0], ours_s[0]))
+        results[name] = figure
+        results[bare_name] = figure
+    results.update({name: nbytes / s / 1e9 for name, s in best_extra.items()})
+    return results
+
+
+class Paired:
+    """One bulk figure from paired rounds: GB/s of each side (median and best) and the
+    ratio ours / bare of each pair (median, min, max)."""
+
+    def __init__(self, nbytes, bare_seconds, ours_seconds, first):
+        self.first_bare, self.first_ours = (nbytes / s / 1e9 for s in first)
+        bare = [nbytes / s / 1e9 for s in bare_seconds]
+        ours = [nbytes / s / 1e9 for s in ours_seconds]
+        ratios = [o / b for o, b in zip(ours, bare)]
+        self.pairs = len(ratios)
+        self.ratio = _median(ratios)
+        self.ratio_min, self.ratio_max = min(ratios), max(ratios)
+        self.ours_median, self.ours_best = _median(ours), max(ours)
+        self.bare_median, self.bare_best = _median(bare), max(bare)
+
+    def fields(self):
+        """What the figure JSON gets beside value/baseline/ratio (bench/results_md.py reads
+        only those three; these say how steady they were)."""
+        return {"method": f"median of {self.pairs} paired rounds (bare, then ours)",
+                "pairs": self.pairs, "ratio_min": self.ratio_min, "ratio_max": self.ratio_max,
+                "value_best": self.ours_best, "baseline_best": self.bare_best,
+                "value_first": self.first_ours, "baseline_first": self.first_bare}
 
 
 def _timed(fn):
@@ -283,7 +346,43 @@ def bench_token(build, backend, quick, results, bare_call, regs):
             proc.wait(timeout=10)
 
 
-def bench_ours(build, quick, results, bare_call, bare, backend="sim", designs=True):
+def bench_per_call(device, raw_read, bare_call, results, quick):
+    """One element of a 16 MiB buffer as a user reads and writes it (buf[i] through
+    pynq_remote: one ranged call), against the whole-buffer transfer PYNQ 3.1's client makes
+    for every element access; and every unary figure in turns with the bare call."""
+    import buffer_pb2
+    import pynq_remote
+    # Cacheable, as the raw stub's buffer above: on a fake board a non-cacheable
+    # mapping is an O_SYNC file, whose cost is the file system's, not ours.
+    small = pynq_remote.allocate((4 * MIB,), np.uint32, target=device, cacheable=1)
+    small[:] = np.arange(4 * MIB, dtype=np.uint32)
+    whole_req = buffer_pb2.BufferReadRequest(buffer_id=small.buffer_id)
+    session_buf = device._stub["buffer"]  # small belongs to device's session
+    results["whole16"] = min(
+        _timed(lambda: np.frombuffer(
+            b"".join(r.data for r in session_buf.read(whole_req)),
+            dtype=np.uint32)[1000])
+        for _ in range(3 if quick else 5))
+    # The same register read through the user-facing class: the session metadata,
+    # the deadline and the error mapping on top of the bare stub call above.
+    regs = pynq_remote.MMIO(0xA0000000, 0x1000, device=device)
+    regs.read(0)
+    # Every unary figure in turns with the bare call, so their ratios hold on a
+    # machine whose speed drifts during the run.
+    unary = _time_interleaved({
+        "unary": bare_call,
+        "mmio": raw_read,
+        "mmio_client": lambda: regs.read(0),
+        "element": lambda: small[1000],
+        "element_write": lambda: small.__setitem__(1000, 7),
+    }, 600 if quick else 4000)
+    results.update(unary)
+    small.freebuffer()
+    results["regs"] = regs  # for bench_token
+
+
+def bench_ours(build, quick, results, bare_call, bare, backend="sim", designs=True, pairs=11,
+               bulk_only=False):
     sys.path.insert(0, os.path.join(build, "proto", "python"))
     import buffer_pb2
     import buffer_pb2_grpc
@@ -335,43 +434,18 @@ def bench_ours(build, quick, results, bare_call, bare, backend="sim", designs=Tr
                 if pos != total:
                     raise RuntimeError(f"read {pos} of {total} bytes")
 
-            results.update(_best_rates({"write": lambda: buf.write(iter(chunks)),
-                                        "read": read_all, **bare}, total, 3 if quick else 5))
+            results.update(_paired_rates(
+                {"write": ("up", bare["up"], lambda: buf.write(iter(chunks))),
+                 "read": ("down_prealloc", bare["down_prealloc"], read_all)},
+                total, pairs, extra={"down": bare["down"]}))
             if target.tobytes() != src:
                 raise RuntimeError("64 MiB buffer read back differs from what was written")
             buf.freebuffer(buffer_pb2.FreeBufferRequest(buffer_id=bid))
 
-            # One element of a 16 MiB buffer as a user reads and writes it (buf[i] through
-            # pynq_remote: one ranged call), against the whole-buffer transfer PYNQ 3.1's
-            # client makes for every element access.
             import pynq_remote
             device = pynq_remote.RemoteDevice(0, f"127.0.0.1:{port}")
-            # Cacheable, as the raw stub's buffer above: on a fake board a non-cacheable
-            # mapping is an O_SYNC file, whose cost is the file system's, not ours.
-            small = pynq_remote.allocate((4 * MIB,), np.uint32, target=device, cacheable=1)
-            small[:] = np.arange(4 * MIB, dtype=np.uint32)
-            whole_req = buffer_pb2.BufferReadRequest(buffer_id=small.buffer_id)
-            session_buf = device._stub["buffer"]  # small belongs to device's session
-            results["whole16"] = min(
-                _timed(lambda: np.frombuffer(
-                    b"".join(r.data for r in session_buf.read(whole_req)),
-                    dtype=np.uint32)[1000])
-                for _ in range(3 if quick else 5))
-            # The same register read through the user-facing class: the session metadata,
-            # the deadline and the error mapping on top of the bare stub call above.
-            regs = pynq_remote.MMIO(0xA0000000, 0x1000, device=device)
-            regs.read(0)
-            # Every unary figure in turns with the bare call, so their ratios hold on a
-            # machine whose speed drifts during the run.
-            unary = _time_interleaved({
-                "unary": bare_call,
-                "mmio": raw_read,
-                "mmio_client": lambda: regs.read(0),
-                "element": lambda: small[1000],
-                "element_write": lambda: small.__setitem__(1000, 7),
-            }, 600 if quick else 4000)
-            results.update(unary)
-            small.freebuffer()
+            if not bulk_only:
+                bench_per_call(device, raw_read, bare_call, results, quick)
             # The same 64 MiB through the user-facing buffer: `buf[:] = array` streams the
             # mirror out, `invalidate()` streams the board's bytes back into the mirror.
             big = pynq_remote.allocate((total,), np.uint8, target=device, cacheable=1)
@@ -380,16 +454,18 @@ def bench_ours(build, quick, results, bare_call, bare, backend="sim", designs=Tr
             def client_write():
                 big[:] = src_array
 
-            # Against the bare streams again, in turns with them.
-            client = _best_rates({"client_write": client_write, "client_read": big.invalidate,
-                                  "up2": bare["up"], "down_prealloc2": bare["down_prealloc"]},
-                                 total, 3 if quick else 5)
-            results.update(client)
+            # Against the bare streams again, in pairs with them.
+            results.update(_paired_rates(
+                {"client_write": ("up2", bare["up"], client_write),
+                 "client_read": ("down_prealloc2", bare["down_prealloc"], big.invalidate)},
+                total, pairs))
             if not np.array_equal(big.view(np.ndarray), src_array):
                 raise RuntimeError("64 MiB RemoteBuffer read back differs from what was written")
             big.freebuffer()
-            bench_token(build, backend, quick, results, bare_call, regs)
-            if backend == "sim" and designs:  # a fake board has no DMA or resizer logic
+            if not bulk_only:
+                bench_token(build, backend, quick, results, bare_call, results.pop("regs"))
+            # A fake board has no DMA or resizer logic.
+            if backend == "sim" and designs and not bulk_only:
                 bench_dma(build, device, results, quick)
                 bench_resizer(build, device, results, quick)
             device.close()
@@ -398,49 +474,8 @@ def bench_ours(build, quick, results, bare_call, bare, backend="sim", designs=Tr
             proc.wait(timeout=10)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--build", default="build", help="the CMake build directory")
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--backend", choices=("sim", "zynq"), default="sim",
-                        help="the server's backend (zynq: on a fake board tree)")
-    parser.add_argument("--json", help="also write the figures here (bench/results_md.py)")
-    parser.add_argument("--client", default=CLIENT,
-                        help="the directory holding the pynq_remote package to measure")
-    parser.add_argument("--no-designs", action="store_true",
-                        help="leave out the DMA and resizer runs (the per-call and bulk "
-                             "figures only)")
-    args = parser.parse_args()
-    sys.path.insert(0, os.path.abspath(args.client))
-    import pynq_remote
-    print(f"client: {os.path.dirname(os.path.abspath(pynq_remote.__file__))}")
-
-    base, ours = {}, {}
-    proc, stub, bare_call = start_baseline(args.build)
-    try:
-        bench_ours(args.build, args.quick, ours, bare_call, bare_transfers(stub), args.backend,
-                   designs=not args.no_designs)
-    finally:
-        proc.kill()
-        proc.wait()
-    for key in ("unary", "up", "down", "down_prealloc", "up2", "down_prealloc2"):
-        base[key] = ours.pop(key)
-    print(f"backend: {args.backend}" + (" (fake board tree)" if args.backend == "zynq" else ""))
-    suffix = "" if args.backend == "sim" else " (zynq backend, fake board)"
-    figures = []
-    print(f"{'figure':44} {'pynq-remote':>14} {'bare gRPC':>12} {'ratio':>7}")
-
-    def row(name, value, baseline, unit, fmt="{:.2f}", baseline_name=None, goal=None):
-        ratio = value / baseline if baseline else float("nan")
-        print(f"{name:44} {fmt.format(value) + ' ' + unit:>14} "
-              f"{fmt.format(baseline) + ' ' + unit:>12} {ratio:7.2f}")
-        figure = {"name": name + suffix, "value": value, "unit": unit,
-                  "baseline_name": baseline_name or "bare gRPC, same run",
-                  "baseline": baseline, "ratio": ratio}
-        if goal:
-            figure["goal"] = goal
-        figures.append(figure)
-
+def per_call_rows(row, ours, base):
+    """The MMIO read figures, each beside the bare unary call of its turns."""
     unary = "bare unary call (Echo), same run, p50"
     row("MMIO read, raw 3.1 stub, p50", ours["mmio"][0], base["unary"][0], "us", "{:.0f}",
         unary, "<= 1.05")
@@ -456,16 +491,11 @@ def main():
     row("MMIO read, pynq_remote.MMIO, same turns, p50",
         token["mmio_client"][0], token["unary"][0],
         "us", "{:.0f}", unary + " (a second set of turns)")
-    row("64 MiB buffer write, raw 3.1 stub", ours["write"], base["up"], "GB/s",
-        baseline_name="bare client stream, 2 MiB chunks", goal=">= 0.95")
-    row("64 MiB buffer read, raw 3.1 stub, into an array", ours["read"], base["down_prealloc"],
-        "GB/s", baseline_name="bare server stream into a preallocated array", goal=">= 0.95")
-    row("64 MiB buf[:] = array, pynq_remote", ours["client_write"], base["up2"], "GB/s",
-        baseline_name="bare client stream, 2 MiB chunks", goal=">= 0.95")
-    row("64 MiB buf.invalidate(), pynq_remote", ours["client_read"], base["down_prealloc2"],
-        "GB/s", baseline_name="bare server stream into a preallocated array", goal=">= 0.95")
-    print(f"{'  (bare read, chunks joined into bytes)':44} {'':>14} "
-          f"{base['down']:>7.2f} GB/s")
+
+
+def element_rows(row, ours, base):
+    """buf[i] beside the bare unary call, and against the whole-buffer transfer."""
+    unary = "bare unary call (Echo), same run, p50"
     elem_us = ours["element"][0]
     whole_us = ours["whole16"] * 1e6
     row("buf[i] read, 16 MiB buffer, p50", elem_us, base["unary"][0], "us", "{:.0f}", unary,
@@ -474,6 +504,88 @@ def main():
         "us", "{:.0f}", unary, "<= 1.2")
     print(f"{'whole 16 MiB buffer transfer (3.1 element)':44} {whole_us:>11.0f} us")
     print(f"{'element read speed-up over whole transfer':44} {whole_us / elem_us:>12.0f}x")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default="build", help="the CMake build directory")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--backend", choices=("sim", "zynq"), default="sim",
+                        help="the server's backend (zynq: on a fake board tree)")
+    parser.add_argument("--json", help="also write the figures here (bench/results_md.py)")
+    parser.add_argument("--client", default=CLIENT,
+                        help="the directory holding the pynq_remote package to measure")
+    parser.add_argument("--no-designs", action="store_true",
+                        help="leave out the DMA and resizer runs (the per-call and bulk "
+                             "figures only)")
+    parser.add_argument("--full", action="store_true",
+                        help="more paired rounds of the 64 MiB transfers (21 instead of 11)")
+    parser.add_argument("--pairs", type=int,
+                        help="paired rounds of each 64 MiB transfer (at least 7; default 11, "
+                             "7 with --quick, 21 with --full)")
+    parser.add_argument("--bulk-only", action="store_true",
+                        help="the 64 MiB transfer figures only")
+    args = parser.parse_args()
+    pairs = args.pairs or (21 if args.full else 7 if args.quick else 11)
+    if pairs < 7:
+        parser.error(f"--pairs {pairs}: at least 7 paired rounds make a median worth having")
+    sys.path.insert(0, os.path.abspath(args.client))
+    import pynq_remote
+    print(f"client: {os.path.dirname(os.path.abspath(pynq_remote.__file__))}")
+
+    base, ours = {}, {}
+    proc, stub, bare_call = start_baseline(args.build)
+    try:
+        bench_ours(args.build, args.quick, ours, bare_call, bare_transfers(stub), args.backend,
+                   designs=not args.no_designs, pairs=pairs, bulk_only=args.bulk_only)
+    finally:
+        proc.kill()
+        proc.wait()
+    for key in ("unary", "up", "down", "down_prealloc", "up2", "down_prealloc2"):
+        if key in ours:
+            base[key] = ours.pop(key)
+    print(f"backend: {args.backend}" + (" (fake board tree)" if args.backend == "zynq" else ""))
+    suffix = "" if args.backend == "sim" else " (zynq backend, fake board)"
+    figures = []
+    print(f"{'figure':44} {'pynq-remote':>14} {'bare gRPC':>12} {'ratio':>7}")
+
+    def row(name, value, baseline, unit, fmt="{:.2f}", baseline_name=None, goal=None,
+            ratio=None, fields=None):
+        if ratio is None:
+            ratio = value / baseline if baseline else float("nan")
+        print(f"{name:44} {fmt.format(value) + ' ' + unit:>14} "
+              f"{fmt.format(baseline) + ' ' + unit:>12} {ratio:7.2f}")
+        figure = {"name": name + suffix, "value": value, "unit": unit,
+                  "baseline_name": baseline_name or "bare gRPC, same run",
+                  "baseline": baseline, "ratio": ratio}
+        if goal:
+            figure["goal"] = goal
+        figure.update(fields or {})
+        figures.append(figure)
+
+    def bulk_row(name, paired, baseline_name):
+        """A 64 MiB figure from paired rounds: the medians of each side's GB/s and the median
+        of the per-pair ratios (not the ratio of the medians), then how far they spread."""
+        row(name, paired.ours_median, paired.bare_median, "GB/s", baseline_name=baseline_name,
+            goal=">= 0.95", ratio=paired.ratio, fields=paired.fields())
+        print(f"{'':4}{paired.pairs} pairs: ratio {paired.ratio_min:.2f}..{paired.ratio_max:.2f}"
+              f"; best {paired.ours_best:.2f} / {paired.bare_best:.2f} GB/s; first, into "
+              f"fresh memory {paired.first_ours:.2f} / {paired.first_bare:.2f} GB/s")
+
+    if not args.bulk_only:
+        per_call_rows(row, ours, base)
+    bulk_row("64 MiB buffer write, raw 3.1 stub", ours["write"],
+             "bare client stream, 2 MiB chunks")
+    bulk_row("64 MiB buffer read, raw 3.1 stub, into an array", ours["read"],
+             "bare server stream into a preallocated array")
+    bulk_row("64 MiB buf[:] = array, pynq_remote", ours["client_write"],
+             "bare client stream, 2 MiB chunks")
+    bulk_row("64 MiB buf.invalidate(), pynq_remote", ours["client_read"],
+             "bare server stream into a preallocated array")
+    print(f"{'  (bare read, chunks joined into bytes)':44} {'':>14} "
+          f"{base['down']:>7.2f} GB/s")
+    if not args.bulk_only:
+        element_rows(row, ours, base)
     for key, label in (("resize_down", "640x360 -> 320x180 resize"),
                        ("resize_1to1", "640x360 1:1 resizer pass")):
         if key in ours:
@@ -503,9 +615,9 @@ def main():
                         "baseline_name": "goal", "baseline": 15.0,
                         "ratio": cycles / wall / 15e6, "goal": ">= 15 M/s"})
     if args.json:
-        samples = {"bare unary call": base["unary"][2],
-                   "raw 3.1 stub read": ours["mmio"][2],
-                   "pynq_remote.MMIO read": ours["mmio_client"][2]}
+        samples = None if args.bulk_only else {
+            "bare unary call": base["unary"][2], "raw 3.1 stub read": ours["mmio"][2],
+            "pynq_remote.MMIO read": ours["mmio_client"][2]}
         write_json(args.json, "bench/bench_e2e.py" + (" --backend zynq" if suffix else ""),
                    figures, samples)
 

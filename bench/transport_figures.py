@@ -6,7 +6,8 @@ unix socket, programs the reference design, then measures each figure over both 
 
 * a single MMIO read (p50/p90) through the raw PYNQ 3.1 stub, and through
   ``pynq_remote.MMIO`` (a session, deadlines, typed errors);
-* a 64 MiB buffer write and read in 2 MiB chunks through the raw stub (best of N).
+* a 64 MiB buffer write and read in 2 MiB chunks through the raw stub, in paired rounds
+  (TCP, then unix; bench_e2e.py's method): the median of the per-pair ratios and its spread.
 
 Latency samples are taken in alternating blocks (TCP, unix, TCP, ...) so that whatever else
 the machine does falls on both alike; each unix figure is printed beside its TCP baseline
@@ -30,6 +31,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "client", "python"))
 from pynq_remote.pl_server.bitstream_file import bit_to_bin  # noqa: E402
+from bench_e2e import _paired_rates  # noqa: E402
 
 MIB = 1 << 20
 CHUNK = 2 * MIB
@@ -88,17 +90,6 @@ def interleaved_latency(calls, rounds, per_round):
                 fn()
                 block.append(time.perf_counter() - t0)
     return {name: percentiles(s) for name, s in samples.items()}
-
-
-def best_rates(transfers, repeat):
-    """{name: GB/s}: the best of ``repeat`` runs of each transfer, taken in turn."""
-    best = {name: float("inf") for name in transfers}
-    for _ in range(repeat):
-        for name, fn in transfers.items():
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-    return {name: TOTAL / seconds / 1e9 for name, seconds in best.items()}
 
 
 def program(build, stubs):
@@ -204,10 +195,11 @@ def measure(build, quick):
             dev.close()
 
         src = np.random.default_rng(1).integers(0, 256, TOTAL, dtype=np.uint8).tobytes()
-        repeat = 3 if quick else 5
         sides = {name: bulk(s, src) for name, s in stubs.items()}
-        figures["write"] = best_rates({n: s[0] for n, s in sides.items()}, repeat)
-        figures["read"] = best_rates({n: s[1] for n, s in sides.items()}, repeat)
+        figures.update(_paired_rates(
+            {"write": ("write_tcp", sides["tcp"][0], sides["unix"][0]),
+             "read": ("read_tcp", sides["tcp"][1], sides["unix"][1])},
+            TOTAL, 7 if quick else 11))
         for _, _, check, free in sides.values():
             check()
             free()
@@ -220,18 +212,23 @@ def measure(build, quick):
 
 
 def rows(figures):
-    """(name, unix value, baseline name, TCP value, unit, goal) for each figure."""
+    """(name, unix value, baseline name, TCP value, unit, goal, ratio, extra JSON fields) for
+    each figure: the transfers' ratios are the median of their per-pair ratios."""
     out = []
     for key, label in (("raw", "MMIO read, raw 3.1 stub"),
                        ("client", "MMIO read, pynq_remote.MMIO")):
         for i, pct in enumerate(("p50", "p90")):
-            out.append((f"{label}, unix socket, {pct}", figures[key]["unix"][i],
-                        f"same read over TCP loopback, {pct}", figures[key]["tcp"][i], "us",
-                        "< 1"))
-    out.append(("64 MiB buffer write (2 MiB chunks), unix socket", figures["write"]["unix"],
-                "same write over TCP loopback", figures["write"]["tcp"], "GB/s", ">= 1"))
-    out.append(("64 MiB buffer read (into an array), unix socket", figures["read"]["unix"],
-                "same read over TCP loopback", figures["read"]["tcp"], "GB/s", ">= 1"))
+            unix, tcp = figures[key]["unix"][i], figures[key]["tcp"][i]
+            out.append((f"{label}, unix socket, {pct}", unix,
+                        f"same read over TCP loopback, {pct}", tcp, "us", "< 1", unix / tcp,
+                        {}))
+    for key, label, base in (("write", "64 MiB buffer write (2 MiB chunks), unix socket",
+                              "same write over TCP loopback"),
+                             ("read", "64 MiB buffer read (into an array), unix socket",
+                              "same read over TCP loopback")):
+        paired = figures[key]
+        out.append((label, paired.ours_median, base, paired.bare_median, "GB/s", ">= 1",
+                    paired.ratio, paired.fields()))
     return out
 
 
@@ -248,16 +245,21 @@ def main():
 
     print(f"machine: {note}")
     print(f"{'figure':50} {'unix':>11} {'TCP':>11} {'ratio':>6}")
-    for name, value, _, baseline, unit, _ in table:
+    for name, value, _, baseline, unit, _, ratio, extra in table:
         fmt = "{:.0f} " if unit == "us" else "{:.2f} "
         print(f"{name:50} {fmt.format(value) + unit:>11} {fmt.format(baseline) + unit:>11} "
-              f"{value / baseline:6.2f}")
+              f"{ratio:6.2f}")
+        if extra:
+            print(f"{'':4}{extra['pairs']} pairs (TCP, then unix): ratio "
+                  f"{extra['ratio_min']:.2f}..{extra['ratio_max']:.2f}; best "
+                  f"{extra['value_best']:.2f} / {extra['baseline_best']:.2f} GB/s")
     if args.json:
         doc = {"script": "bench/transport_figures.py", "machine_note": note,
                "figures": [{"name": name, "value": round(value, 3), "unit": unit,
                             "baseline_name": base_name, "baseline": round(baseline, 3),
-                            "ratio": round(value / baseline, 3), "goal": goal}
-                           for name, value, base_name, baseline, unit, goal in table]}
+                            "ratio": round(ratio, 3), "goal": goal, **extra}
+                           for name, value, base_name, baseline, unit, goal, ratio, extra
+                           in table]}
         with open(args.json, "w") as f:
             json.dump(doc, f, indent=1)
             f.write("\n")
