@@ -196,11 +196,18 @@ int RunServer(const ServerFlags& flags) {
   // (ReflectionService adds its own two).
   std::vector<std::string> served = services.value()->ServiceNames();
   served.push_back("grpc.health.v1.Health");
+  service::AsyncQueue& queue = services.value()->queue();
   service::ReflectionService reflection(std::move(served), &services.value()->state().idle_streams);
-  reflection.RegisterWith(builder);
+  reflection.RegisterWith(builder, queue);
   // Not gRPC's default health service: it is on the callback API (health_service.h).
   service::HealthService health(&services.value()->state().idle_streams);
-  health.RegisterWith(builder);
+  health.RegisterWith(builder, queue);
+  // Reflection's and health's calls are on Services' queue: it is stopped (the server shut
+  // down first, by the stopper or by ~grpc::Server on an early return) before they go.
+  struct StopQueueFirst {
+    service::AsyncQueue& queue;
+    ~StopQueueFirst() { queue.Stop(); }
+  } stop_queue_first{queue};
   // A unix socket is created with the umask's mode, and chmod-ed to --listen-mode once bound;
   // in between only the owner may connect. The umask is the process's: a file another thread
   // creates meanwhile gets owner-only permissions too, which is at worst stricter.

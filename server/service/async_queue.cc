@@ -61,8 +61,9 @@ void AsyncQueue::Run() {
   while (cq_->Next(&tag, &ok)) static_cast<Tag*>(tag)->Proceed(ok);
 }
 
-AsyncQueue::~AsyncQueue() {
-  if (!cq_) return;
+void AsyncQueue::Stop() {
+  if (!cq_ || stopped_) return;
+  stopped_ = true;
   if (!thread_.joinable()) {  // the server never started: nothing was requested
     cq_->Shutdown();
     Run();
@@ -71,5 +72,7 @@ AsyncQueue::~AsyncQueue() {
   stop_alarm_.Set(cq_.get(), gpr_now(GPR_CLOCK_MONOTONIC), stop_tag_.get());
   thread_.join();
 }
+
+AsyncQueue::~AsyncQueue() { Stop(); }
 
 }  // namespace pynq_remote::service

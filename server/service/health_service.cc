@@ -99,18 +99,16 @@ class WatchCall final {
 
 }  // namespace
 
-HealthService::HealthService(IdleStreams* idle) : idle_(idle) {
-  queue_.OnStart([this] {
-    (new CheckCall(service_, serving_, queue_))->Listen();
-    new WatchCall(service_, serving_, idle_, queue_);
-  });
-}
+HealthService::HealthService(IdleStreams* idle) : idle_(idle) {}
 
 HealthService::~HealthService() = default;
 
-void HealthService::RegisterWith(grpc::ServerBuilder& builder) {
+void HealthService::RegisterWith(grpc::ServerBuilder& builder, AsyncQueue& queue) {
   builder.RegisterService(&service_);
-  queue_.AddTo(builder);
+  queue.OnStart([this, &queue] {
+    (new CheckCall(service_, serving_, queue))->Listen();
+    new WatchCall(service_, serving_, idle_, queue);
+  });
 }
 
 }  // namespace pynq_remote::service

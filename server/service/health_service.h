@@ -1,4 +1,4 @@
-// grpc.health.v1.Health on gRPC's async API, on a queue of its own (async_queue.h), in place
+// grpc.health.v1.Health on gRPC's async API, on the server's queue (async_queue.h), in place
 // of gRPC 1.51's default health service (grpc::EnableDefaultHealthCheckService), which is on
 // the callback API: any callback method makes gRPC poll the sockets from threads of its own,
 // and every sync call then pays a hand-off between threads.
@@ -29,9 +29,9 @@ class HealthService {
   HealthService(const HealthService&) = delete;
   HealthService& operator=(const HealthService&) = delete;
 
-  /// Registers the service and its queue; destroy this object after grpc::Server::Shutdown
-  /// and before the grpc::Server (as Services).
-  void RegisterWith(grpc::ServerBuilder& builder);
+  /// Registers the service, its calls to run on `queue` (added to `builder` by its owner);
+  /// stop the queue (AsyncQueue::Stop) before destroying this object.
+  void RegisterWith(grpc::ServerBuilder& builder, AsyncQueue& queue);
   /// The server is stopping: Check answers NOT_SERVING from now on.
   void SetNotServing() { serving_ = false; }
 
@@ -39,8 +39,6 @@ class HealthService {
   grpc::health::v1::Health::AsyncService service_;
   IdleStreams* const idle_;
   std::atomic<bool> serving_{true};
-  // Last: destroyed first, its thread joined while the service exists.
-  AsyncQueue queue_;
 };
 
 }  // namespace pynq_remote::service

@@ -214,19 +214,19 @@ ReflectionService::ReflectionService(std::vector<std::string> service_names, Idl
   }
   v1alpha_ = std::make_unique<V1alpha::Service::AsyncService>();
   v1_ = std::make_unique<V1::Service::AsyncService>();
-  queue_.OnStart([this, idle] {
-    new InfoCall<V1alpha>(static_cast<V1alpha::Service::AsyncService&>(*v1alpha_), service_names_,
-                          idle, queue_);
-    new InfoCall<V1>(static_cast<V1::Service::AsyncService&>(*v1_), service_names_, idle, queue_);
-  });
+  idle_ = idle;
 }
 
 ReflectionService::~ReflectionService() = default;
 
-void ReflectionService::RegisterWith(grpc::ServerBuilder& builder) {
+void ReflectionService::RegisterWith(grpc::ServerBuilder& builder, AsyncQueue& queue) {
   builder.RegisterService(v1alpha_.get());
   builder.RegisterService(v1_.get());
-  queue_.AddTo(builder);
+  queue.OnStart([this, &queue] {
+    new InfoCall<V1alpha>(static_cast<V1alpha::Service::AsyncService&>(*v1alpha_), service_names_,
+                          idle_, queue);
+    new InfoCall<V1>(static_cast<V1::Service::AsyncService&>(*v1_), service_names_, idle_, queue);
+  });
 }
 
 }  // namespace pynq_remote::service

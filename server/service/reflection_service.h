@@ -1,5 +1,5 @@
-// gRPC server reflection (grpc.reflection.v1alpha and v1) on gRPC's async API, on a queue of
-// its own (async_queue.h). gRPC 1.51's own reflection service is a sync service: every open
+// gRPC server reflection (grpc.reflection.v1alpha and v1) on gRPC's async API, on the server's
+// queue (async_queue.h). gRPC 1.51's own reflection service is a sync service: every open
 // stream holds a server thread, and reflection needs no token, so anyone who can connect
 // could grow the server by a thread per silent stream. Here an idle stream costs no thread.
 #ifndef PYNQ_REMOTE_SERVER_SERVICE_REFLECTION_SERVICE_H_
@@ -30,9 +30,9 @@ class ReflectionService {
   ReflectionService(const ReflectionService&) = delete;
   ReflectionService& operator=(const ReflectionService&) = delete;
 
-  /// Registers both versions and their queue; destroy this object after
-  /// grpc::Server::Shutdown and before the grpc::Server (as Services).
-  void RegisterWith(grpc::ServerBuilder& builder);
+  /// Registers both versions, their calls to run on `queue` (added to `builder` by its
+  /// owner); stop the queue (AsyncQueue::Stop) before destroying this object.
+  void RegisterWith(grpc::ServerBuilder& builder, AsyncQueue& queue);
 
   /// What list_services answers, in order, each name once.
   const std::vector<std::string>& service_names() const { return service_names_; }
@@ -41,8 +41,7 @@ class ReflectionService {
   std::vector<std::string> service_names_;
   std::unique_ptr<grpc::Service> v1alpha_;  // the AsyncServices of both versions
   std::unique_ptr<grpc::Service> v1_;
-  // Last: destroyed first, its thread joined while the services exist.
-  AsyncQueue queue_;
+  IdleStreams* idle_ = nullptr;
 };
 
 }  // namespace pynq_remote::service

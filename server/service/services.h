@@ -43,6 +43,9 @@ class Services {
   void BeginShutdown();
 
   ServiceState& state() { return state_; }
+  /// The queue of the server's long-lived calls (async_queue.h), for the other async
+  /// services of the same server (reflection, health) to put theirs on.
+  AsyncQueue& queue() { return queue_; }
   InterruptHub& interrupt_hub() { return interrupt_hub_; }
 
  private:

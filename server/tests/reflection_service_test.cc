@@ -96,8 +96,9 @@ class ReflectionTest : public ::testing::Test {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&mmio_);
-    reflection_.RegisterWith(builder);
-    health_.RegisterWith(builder);
+    reflection_.RegisterWith(builder, queue_);
+    health_.RegisterWith(builder, queue_);
+    queue_.AddTo(builder);  // both on one queue, as run_server.cc puts them on Services'
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_NE(port_, 0);
@@ -109,6 +110,7 @@ class ReflectionTest : public ::testing::Test {
   void TearDown() override {
     // Returns only once every reactor has finished: a stream left unfinished hangs here.
     if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    queue_.Stop();
   }
 
   // One request and its response on an open stream.
@@ -179,12 +181,13 @@ class ReflectionTest : public ::testing::Test {
   }
 
   mmio::Mmio::Service mmio_;  // unimplemented: only its name and descriptors matter here
-  // Before reflection_ and health_: their queues are drained while the (shut down) server
-  // still exists.
+  // Before queue_: the queue is drained while the (shut down) server still exists.
   std::unique_ptr<grpc::Server> server_;
   IdleStreams idle_;
   ReflectionService reflection_{{mmio::Mmio::service_full_name(), "grpc.health.v1.Health"}, &idle_};
   HealthService health_{&idle_};
+  // Last: stopped first (TearDown stops it earlier, after the server's Shutdown).
+  AsyncQueue queue_;
   int port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<typename Api::Service::Stub> stub_;
