@@ -4,7 +4,7 @@ pynq-remote-server is started here on a free port, and the hil-tests run on it t
 ``pytest --lg-env deploy/labgrid/sim-board.yaml``, as a lab runs them on its boards. Then
 the bad input: a board that never becomes ready (a port that takes connections and never
 answers) is a timeout naming the board, and an environment without the NetworkService is
-an error saying so.
+an error saying so. And the shipped board.yaml and place.yaml bind what they should.
 
 The pytest runs get no PYNQ_REMOTE_SERVER: a suite that did not take its board from labgrid
 would start simulated boards of its own, and cannot here (its tests skip, which fails this).
@@ -161,6 +161,39 @@ def check_no_network_service(selection):
     return problems
 
 
+def check_shipped_environments():
+    """board.yaml binds as its comments say, without touching the network; place.yaml binds
+    the names exporter.yaml exports (its RemotePlace needs a coordinator to build)."""
+    # pylint: disable=import-outside-toplevel
+    from labgrid import Environment
+    from labgrid.util.yaml import load
+    problems = []
+    board = os.path.join(LABGRID_DIR, "board.yaml")
+    target = Environment(board).get_target("main")
+    driver = target.get_driver("PynqRemoteDriver", activate=False)
+    service = driver.networkservice
+    if (service.name, service.port) != ("pynq-remote", 7967):
+        problems.append(f"{board}: PynqRemoteDriver binds {service.name}:{service.port}, "
+                        "want the NetworkService pynq-remote, port 7967")
+    strategy = target.get_driver("PynqRemoteStrategy", activate=False)
+    if strategy.pynq is not driver or strategy.ssh is None \
+            or strategy.ssh.networkservice.name != "ssh":
+        problems.append(f"{board}: the strategy does not bind the board's driver and its SSH")
+    with open(os.path.join(LABGRID_DIR, "place.yaml")) as f:
+        place = load(f)
+    with open(os.path.join(LABGRID_DIR, "exporter.yaml")) as f:
+        exported = {name for group in load(f).values() for name in group if name != "location"}
+    for item in place["targets"]["main"]["drivers"]:
+        (driver_name, args), = item.items()
+        for binding, name in (args or {}).get("bindings", {}).items():
+            if name not in exported:
+                problems.append(f"place.yaml: {driver_name}'s {binding} is '{name}', which "
+                                f"exporter.yaml does not export ({sorted(exported)})")
+    if not problems:
+        print("ok: board.yaml binds its board; place.yaml binds what exporter.yaml exports")
+    return problems
+
+
 def main():
     missing = labgrid_missing()
     if missing:
@@ -174,7 +207,8 @@ def main():
         print("FAIL: PYNQ_REMOTE_SERVER and PYNQ_REMOTE_DESIGNS must be set (run through ctest)")
         return 1
     selection = sys.argv[1:] or DEFAULT_SELECTION
-    problems = check_suite_runs_on_the_sim_board(server_binary, selection)
+    problems = check_shipped_environments()
+    problems += check_suite_runs_on_the_sim_board(server_binary, selection)
     problems += check_board_never_ready(selection)
     problems += check_no_network_service(selection)
     if problems:
