@@ -286,3 +286,41 @@ class PynqRemoteStrategy(Strategy):
         if not isinstance(status, Status):
             status = Status[status]
         self.status = status
+
+
+def main():
+    """Brings an environment's board to a state, before and apart from a test run (the
+    nightly workflow's deploy step), and prints its address."""
+    import argparse  # pylint: disable=import-outside-toplevel
+    from labgrid import Environment  # pylint: disable=import-outside-toplevel
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("env", help="labgrid environment (board.yaml, place.yaml)")
+    parser.add_argument("--state", default="ready", choices=[s.name for s in Status][1:])
+    parser.add_argument("--server-binary", default=None,
+                        help="deploy this pynq-remote-server over SSH (overrides the env's)")
+    args = parser.parse_args()
+    env = Environment(config_file=args.env)
+    try:
+        target = env.get_target("main")
+        if target is None:
+            parser.error(f"{args.env}: no target 'main'")
+        strategy = target.get_driver("PynqRemoteStrategy", activate=False)
+        if args.server_binary is not None:
+            strategy.server_binary = os.path.abspath(args.server_binary)
+        strategy.transition(args.state)
+        if strategy.status.value >= Status.server_up.value:
+            print(f"{strategy.pynq.board_name}: {args.state} at {strategy.pynq.address}")
+        else:
+            print(f"{strategy.pynq.board_name}: {args.state}")
+    except (BoardNotReadyError, StrategyError) as e:
+        print(f"error: {getattr(e, 'msg', None) or e}", file=sys.stderr)
+        return 1
+    finally:
+        env.cleanup()
+        sshmanager.close_all()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -81,6 +81,8 @@ def take_board(config):
         raise _usage_error(env, f"target 'main' does not bind: {_text(e)}") from None
     if target is None:
         raise _usage_error(env, "no target 'main'")
+    from labgrid.util.ssh import sshmanager
+    config.add_cleanup(sshmanager.close_all)  # after env.cleanup: cleanups run last first
     config.add_cleanup(env.cleanup)
     driver = _board_driver(env, target)
     module = _driver_module()
@@ -88,12 +90,16 @@ def take_board(config):
         strategy = target.get_driver("PynqRemoteStrategy", activate=False)
     except NoDriverFoundError:
         strategy = None
+    # --lg-initial-state ready: brought up before (pynq_remote_labgrid.py ENV): check only.
+    state = getattr(config.option, "lg_initial_state", None)
     try:
+        if strategy is not None and state:
+            strategy.force(state)
         if strategy is not None:
             strategy.transition("ready")
-        else:
-            # No strategy: the board is taken as up; it must answer at once.
-            target.activate(driver)
+        target.activate(driver)
+        if strategy is None or state:
+            # The board is taken as up; it must answer at once.
             driver.wait_serving(0)
     except module.BoardNotReadyError as e:
         pytest.exit(f"labgrid: {e}")
