@@ -36,7 +36,7 @@ SKIP = 77
 def labgrid_missing():
     """None when this python has labgrid's pytest plugin, else why not."""
     try:
-        import labgrid.pytestplugin  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+        import labgrid.pytestplugin  # noqa: F401  pylint: disable=unused-import
     except ImportError as e:
         return f"labgrid is not installed for {sys.executable} ({e}): apt-get install " \
                "python3-labgrid (it is in ci/debian-packages.txt)"
@@ -69,7 +69,7 @@ class Server:
             code = self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            code = f"killed: no exit within 30 s of SIGTERM"
+            code = "killed: no exit within 30 s of SIGTERM"
         self.root.cleanup()
         return code
 
