@@ -3,7 +3,10 @@
 nightly board run (nightly-boards.yml) keeps what makes it work: a schedule and a dispatch
 with a board input, a fail-fast-free matrix of boards on self-hosted runners labelled with
 the board, a timeout, a check of PYNQ_REMOTE_DEVICES, the hil label run with JUnit output,
-and the artifacts uploaded whatever happened. A typo there fails CI, not a night.
+and the artifacts uploaded whatever happened. Its labgrid job (runs-on a `labgrid` runner:
+deploy/labgrid) reserves and acquires its place, runs the suite with --lg-env on an
+environment that exists, and releases the place whatever happened. A typo there fails CI,
+not a night.
 
 Usage: check_workflows.py WORKFLOWS_DIR. Exit 0 when all hold, 1 with what is wrong.
 """
@@ -80,7 +83,9 @@ def check_nightly(path, workflow):
     board_jobs = []
     for name, job in (workflow.get("jobs") or {}).items():
         runs_on = job.get("runs-on")
-        if isinstance(runs_on, list) and "self-hosted" in runs_on:
+        if isinstance(runs_on, list) and "labgrid" in runs_on:
+            problems += check_labgrid_job(path, name, job)
+        elif isinstance(runs_on, list) and "self-hosted" in runs_on:
             board_jobs.append((name, job))
             if "${{ matrix.board }}" not in runs_on:
                 problems.append(f"{path}: job {name} runs-on {runs_on}: want the board's "
@@ -124,6 +129,47 @@ def check_nightly(path, workflow):
                                   for step in uploads):
             problems.append(f"{where}: want an actions/upload-artifact step with "
                             "'if: always()' (a failed run's log is the one needed)")
+    return problems
+
+
+def check_labgrid_job(path, name, job):
+    """A job on a lab's boards through labgrid's coordinator (deploy/labgrid/README.md)."""
+    where = f"{path}: job {name}"
+    problems = []
+    strategy = job.get("strategy") or {}
+    if strategy.get("fail-fast") is not False:
+        problems.append(f"{where}: want strategy.fail-fast: false")
+    if "place" not in (strategy.get("matrix") or {}):
+        problems.append(f"{where}: no strategy.matrix.place")
+    if not isinstance(job.get("timeout-minutes"), int):
+        problems.append(f"{where}: no timeout-minutes")
+    steps = job.get("steps") or []
+    runs = [str(step.get("run", "")) for step in steps]
+
+    def first(pattern):
+        return next((i for i, run in enumerate(runs) if re.search(pattern, run)), None)
+
+    reserve, acquire = first(r"labgrid-client reserve --wait"), first(r"labgrid-client .*acquire")
+    suite = first(r"pytest .*--lg-env|--lg-env")
+    release = first(r"labgrid-client .*release")
+    for what, index in (("reserves a place (labgrid-client reserve --wait)", reserve),
+                        ("acquires it (labgrid-client ... acquire)", acquire),
+                        ("runs the suite with pytest --lg-env", suite),
+                        ("releases the place (labgrid-client ... release)", release)):
+        if index is None:
+            problems.append(f"{where}: no step {what}")
+    if None not in (reserve, acquire, suite, release):
+        if not reserve <= acquire < suite < release:
+            problems.append(f"{where}: want reserve, acquire, the suite, release, in order")
+        if not str(steps[release].get("if", "")).startswith("always()"):
+            problems.append(f"{where}: the release step wants 'if: always()' (a failed run "
+                            "must not leave the place acquired)")
+        if "cancel-reservation" not in runs[release]:
+            problems.append(f"{where}: the release step does not cancel the reservation")
+    repo = os.path.normpath(os.path.join(os.path.dirname(path), "..", ".."))
+    for env_file in re.findall(r"--lg-env[ =](\S+)", "\n".join(runs)):
+        if not os.path.isfile(os.path.join(repo, env_file)):
+            problems.append(f"{where}: --lg-env {env_file}: no such file in the repository")
     return problems
 
 

@@ -3,6 +3,7 @@ board(s) named by PYNQ_REMOTE_DEVICES, so the same suite runs on hardware unchan
 
 Environment:
   PYNQ_REMOTE_DEVICES   host[:port] of a running board; when unset, a server is started
+                        (pytest --lg-env ENV.yaml sets it from labgrid: labgrid_board.py)
   PYNQ_REMOTE_BACKEND   the backend of the servers started here: sim (default), or zynq,
                         the hardware backend, on a fake board tree made for each server
                         (hil-tests/fake_board/make_fake_board.py). A fake board has no logic
@@ -46,6 +47,7 @@ from pynq_remote.pl_server.device import Device  # noqa: E402
 
 sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "fake_board")))
 from make_fake_board import make_fake_board  # noqa: E402
+import labgrid_board  # noqa: E402
 
 BACKEND = os.environ.get("PYNQ_REMOTE_BACKEND", "sim")
 if BACKEND not in ("sim", "zynq"):
@@ -115,6 +117,13 @@ def _sanitizer_reports(pid="*"):
 def _sanitizer_failure(text):
     _sanitizer_failures.append(text)
     return text
+
+
+def pytest_sessionstart(session):
+    """pytest --lg-env ENV.yaml: the board comes from labgrid, as PYNQ_REMOTE_DEVICES."""
+    global FAKE_BOARD
+    if labgrid_board.take_board(session.config):
+        FAKE_BOARD = False
 
 
 def pytest_sessionfinish(session, exitstatus):
