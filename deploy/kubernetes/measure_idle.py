@@ -11,7 +11,8 @@ of a quiet window:
       --designs build/designs --design resizer --seconds 30 [--probe-period 2.5]
 
 With --probe-period the window also holds a health check every S seconds on a new connection,
-the kubelet's gRPC probe's load. Idle CPU is (utime + stime growth) / clock ticks per second / window seconds, in millicores.
+the kubelet's gRPC probe's load. Idle CPU is the growth of utime + stime, in clock ticks, over
+ticks a second and the window's seconds, in millicores.
 """
 
 import argparse
