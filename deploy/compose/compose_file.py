@@ -6,7 +6,7 @@ own design folder (designs/board-<i>/, mounted read-only at /designs and loaded 
 --designs when --packages is given), its own board profile (--profiles, cycled over the
 boards), and a health check that asks the gRPC health service (pynq-remote-health), so that
 `depends_on: condition: service_healthy` holds the tester back until every board answers.
-The tester (pynq-remote-tester, deploy/compose/Dockerfile.tester) runs the hil-tests against
+The tester (pynq-remote-tester, deploy/tester.Dockerfile) runs the hil-tests against
 each board in turn (hil-tests/matrix.py --runner serial) and writes its reports to results/.
 
 docker-compose.yml beside this script is its output for the defaults (two boards), so the
@@ -62,7 +62,7 @@ def compose(boards, profiles, packages, base_port):
         # Only `docker-compose run tester` starts it (run.sh): `up` brings the boards alone.
         "profiles": ["test"],
         "depends_on": {name: {"condition": "service_healthy"} for name in names},
-        "command": ["--runner", "serial", "--boards",
+        "command": ["python3", "hil-tests/matrix.py", "--runner", "serial", "--boards",
                     ",".join(f"{name}:{SERVER_PORT}" for name in names),
                     "--profiles", ",".join(profiles[i % len(profiles)] for i in range(boards)),
                     "--results", "/results"],

@@ -16,7 +16,7 @@
 # Needs Docker (Debian's docker.io; dockerd is started if none answers) and docker-compose.
 # The images are built when missing: pynq-remote-sim from the Dockerfile (its debian:bookworm
 # base made by ci/make-base-image.sh where no registry is reachable), pynq-remote-tester from
-# deploy/compose/Dockerfile.tester.
+# deploy/tester.Dockerfile (the Kubernetes Job's tester too).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,7 +60,7 @@ fi
 # The tester is rebuilt whenever the board image or the tests changed (the layer cache makes
 # an unchanged rebuild take a second).
 log "building the tester image pynq-remote-tester"
-docker build -q -f "${here}/Dockerfile.tester" -t pynq-remote-tester "${root}" >/dev/null
+docker build -q -f "${root}/deploy/tester.Dockerfile" -t pynq-remote-tester "${root}" >/dev/null
 
 work=$(mktemp -d /tmp/pynq-remote-compose.XXXXXX)
 project=pynq-remote-$$
