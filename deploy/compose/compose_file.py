@@ -64,7 +64,6 @@ def compose(boards, profiles, packages, base_port):
         "depends_on": {name: {"condition": "service_healthy"} for name in names},
         "command": ["python3", "hil-tests/matrix.py", "--runner", "serial", "--boards",
                     ",".join(f"{name}:{SERVER_PORT}" for name in names),
-                    "--profiles", ",".join(profiles[i % len(profiles)] for i in range(boards)),
                     "--results", "/results"],
         "volumes": ["./results:/results"],
     }
