@@ -6,7 +6,9 @@ the board, a timeout, a check of PYNQ_REMOTE_DEVICES, the hil label run with JUn
 and the artifacts uploaded whatever happened. Its labgrid job (runs-on a `labgrid` runner:
 deploy/labgrid) reserves and acquires its place, runs the suite with --lg-env on an
 environment that exists, and releases the place whatever happened. A typo there fails CI,
-not a night.
+not a night. The matrix example (matrix.yml) keeps its board services (named board-N, each
+with the image's gRPC health probe as its health command), a tester that names every one of
+them to hil-tests/matrix.py, and its results uploaded whatever happened.
 
 Usage: check_workflows.py WORKFLOWS_DIR. Exit 0 when all hold, 1 with what is wrong.
 """
@@ -25,6 +27,7 @@ except ImportError:
     sys.exit(1)
 
 NIGHTLY = "nightly-boards.yml"
+MATRIX = "matrix.yml"
 
 
 def triggers(workflow):
@@ -173,6 +176,46 @@ def check_labgrid_job(path, name, job):
     return problems
 
 
+def check_matrix(path, workflow):
+    problems = []
+    jobs = [(name, job) for name, job in (workflow.get("jobs") or {}).items()
+            if isinstance(job, dict) and job.get("services")]
+    if not jobs:
+        return [f"{path}: no job with services (the boards as service containers)"]
+    for name, job in jobs:
+        where = f"{path}: job {name}"
+        boards = {service: spec for service, spec in job["services"].items()
+                  if re.fullmatch(r"board-\d+", service)}
+        if len(boards) < 2:
+            problems.append(f"{where}: want services board-0, board-1, ... (found "
+                            f"{sorted(job['services'])})")
+        for service, spec in boards.items():
+            options = str((spec or {}).get("options", ""))
+            if not re.search(r"--health-cmd\s+\"?pynq-remote-health\b", options):
+                problems.append(f"{where}: service {service} has no --health-cmd "
+                                "\"pynq-remote-health ...\" in its options (steps would "
+                                "start before the board serves)")
+            if not (spec or {}).get("image"):
+                problems.append(f"{where}: service {service} has no image")
+        steps = job.get("steps") or []
+        runs = "\n".join(str(step.get("run", "")) for step in steps)
+        text = runs + "\n" + json.dumps(job.get("env") or {})
+        if not re.search(r"hil-tests/matrix\.py\s+--boards", runs):
+            problems.append(f"{where}: no step runs 'hil-tests/matrix.py --boards ...'")
+        for service in boards:
+            if f"{service}:7967" not in text:
+                problems.append(f"{where}: the matrix is not given {service}:7967")
+        if not re.search(r"--runner\s[^\n]*(serial|xdist)", runs):
+            problems.append(f"{where}: matrix.py without --runner serial or xdist")
+        uploads = [step for step in steps
+                   if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
+        if not uploads or not all(str(step.get("if", "")).startswith("always()")
+                                  for step in uploads):
+            problems.append(f"{where}: want an actions/upload-artifact step with "
+                            "'if: always()' (the failed board's JUnit XML is the one needed)")
+    return problems
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)
@@ -193,6 +236,8 @@ def main():
         problems += check_shape(path, workflow)
         if os.path.basename(path) == NIGHTLY and isinstance(workflow, dict):
             problems += check_nightly(path, workflow)
+        if os.path.basename(path) == MATRIX and isinstance(workflow, dict):
+            problems += check_matrix(path, workflow)
     if problems:
         print("FAIL:\n" + "\n".join(problems))
         return 1

@@ -278,10 +278,33 @@ class SimServer:
                 "\n".join(problems)))
 
 
+def named_device():
+    """The board PYNQ_REMOTE_DEVICES names for this process, or None: the first, or under
+    pytest-xdist (hil-tests/matrix.py --runner xdist) worker gwN's own, the N-th."""
+    names = [n.strip() for n in os.environ.get("PYNQ_REMOTE_DEVICES", "").split(",")]
+    names = [n for n in names if n]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not names or not worker.startswith("gw"):
+        return names[0] if names else None
+    index = int(worker[2:])
+    if index >= len(names):
+        raise RuntimeError(f"pytest-xdist worker {worker} has no board: PYNQ_REMOTE_DEVICES "
+                           f"names {len(names)}; run as many workers (-n) as boards")
+    return names[index]
+
+
+@pytest.hookimpl(tryfirst=True)  # before a skip marker ends the setup
+def pytest_runtest_setup(item):
+    """Names the board in the JUnit XML (a <property>), for matrix.py's report per board."""
+    named = named_device()
+    if named:
+        item.user_properties.append(("board", named))
+
+
 @pytest.fixture(scope="session")
 def board_address():
     """host:port of the board under test."""
-    named = os.environ.get("PYNQ_REMOTE_DEVICES", "").split(",")[0].strip()
+    named = named_device()
     if named:
         yield named
         return

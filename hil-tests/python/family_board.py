@@ -12,7 +12,7 @@ import os
 import pytest
 
 import pynq_remote
-from conftest import BACKEND, SimServer
+from conftest import BACKEND, SimServer, named_device
 from pynq_remote.pl_server.device import Device
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,8 +28,9 @@ def board_names(family):
 
 
 def named_board():
-    """host:port of the physical board PYNQ_REMOTE_DEVICES names, or None."""
-    return os.environ.get("PYNQ_REMOTE_DEVICES", "").split(",")[0].strip() or None
+    """host:port of the physical board PYNQ_REMOTE_DEVICES names, or None (conftest's
+    named_device: each pytest-xdist worker its own)."""
+    return named_device()
 
 
 def is_sim(device):
