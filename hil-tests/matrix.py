@@ -271,6 +271,9 @@ def plan(boards, designs):
                     own_done = True
             elif DESIGNS[design][0] == family:
                 modules.extend(DESIGNS[design][1])
+        # The suite's own order (pytest's for the folder): xdist deals tests out in it, and
+        # the long modules piled at the end leave one board finishing alone.
+        modules.sort()
     return groups
 
 
