@@ -394,6 +394,9 @@ def report(boards, cells, wall_s):
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
     ok = not any(count["failed"] for count in cells.values()) and bool(cells)
+    if not cells:
+        print("matrix: no test ran: no selected design is of the boards' PS family, or "
+              "pytest ended before writing its JUnit XML (its log is in the results)")
     for board in boards:
         if board.dead:
             ok = False
