@@ -109,8 +109,9 @@ def one_board(boards, env, out):
     junit = os.path.join(out, "one.xml")
     cpu0, boards0, t0 = children_cpu_s(), boards.cpu_s(), time.monotonic()
     wait0 = boards.runqueue_s()
+    # Without labgrid's plugin, as matrix.py runs pytest: the same start-up on both sides.
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           f"--junitxml={junit}", TESTS],
+                           "-p", "no:labgrid", f"--junitxml={junit}", TESTS],
                           env=dict(env, PYNQ_REMOTE_DEVICES=boards.addresses[0]), cwd=ROOT,
                           capture_output=True, text=True)
     wall = time.monotonic() - t0
