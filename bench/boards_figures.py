@@ -348,8 +348,12 @@ def main():
     parser.add_argument("--flow-s", type=float, default=8.0)
     parser.add_argument("--flow-max", type=int, default=0,
                         help="largest N for the flow (default: the core count)")
+    parser.add_argument("--quick", action="store_true",
+                        help="counts 1 and 5, 5 s idle, 4 s of flow")
     parser.add_argument("--json")
     args = parser.parse_args()
+    if args.quick:
+        args.counts, args.idle_s, args.flow_s = "1,5", 5.0, 4.0
     counts = [int(c) for c in args.counts.split(",") if c]
     flow_max = args.flow_max or os.cpu_count()
     bitfile = os.path.join(args.build, "designs", args.design, f"{args.design}.bit")

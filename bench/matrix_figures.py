@@ -148,8 +148,11 @@ def main():
     parser.add_argument("--build", required=True)
     parser.add_argument("--boards", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="one round")
     parser.add_argument("--json")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds = 1
     build = os.path.abspath(args.build)
     env = dict(os.environ,
                PYNQ_REMOTE_SERVER=os.path.join(build, "server", "pynq-remote-server"),

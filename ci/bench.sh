@@ -10,7 +10,9 @@
 #
 # Usage: ci/bench.sh [args for pynq_remote_bench, e.g. --benchmark_filter=Mmio]
 #   BUILD_DIR=build
-#   E2E_ARGS="--quick"   args for bench_e2e.py, space-separated
+#   E2E_ARGS="--quick"   args for bench_e2e.py and the other figure scripts, space-separated
+#   BOARDS_CAPACITY=N    also the boards-per-machine run: N idle boards with a design loaded
+#                        (bench/boards_figures.py --capacity; about 30 MiB of RSS a board)
 # Timings are only comparable on an otherwise idle machine.
 set -euo pipefail
 
@@ -66,7 +68,7 @@ if [[ -f bench/bench_e2e.py ]]; then
   # The other end-to-end figure scripts, each with its own same-run baseline.
   n=20
   for script in bench/transport_figures.py bench/roundtrip_figures.py bench/sim_figures.py \
-                bench/irq_figures.py; do
+                bench/irq_figures.py bench/matrix_figures.py; do
     if [[ -f ${script} ]]; then
       # shellcheck disable=SC2086
       /usr/bin/python3 "${script}" --build "${BUILD_DIR}" ${E2E_ARGS:-} \
@@ -74,6 +76,10 @@ if [[ -f bench/bench_e2e.py ]]; then
       n=$((n + 1))
     fi
   done
+  # What N boards cost on this host (issue 19), beside N bare gRPC servers.
+  # shellcheck disable=SC2086
+  /usr/bin/python3 bench/boards_figures.py --build "${BUILD_DIR}" ${E2E_ARGS:-} \
+    ${BOARDS_CAPACITY:+--capacity ${BOARDS_CAPACITY}} --json "${figures}/25-boards_figures.json"
   ran=1
 fi
 
