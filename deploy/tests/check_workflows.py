@@ -126,13 +126,18 @@ def check_nightly(path, workflow):
             problems.append(f"{where}: ctest writes no JUnit results (--output-junit)")
         if not any(u.startswith("actions/checkout@") for u in uses):
             problems.append(f"{where}: no actions/checkout step")
-        uploads = [step for step in steps
-                   if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
-        if not uploads or not all(str(step.get("if", "")).startswith("always()")
-                                  for step in uploads):
-            problems.append(f"{where}: want an actions/upload-artifact step with "
-                            "'if: always()' (a failed run's log is the one needed)")
+        problems += check_uploads_always(where, steps, "a failed run's log")
     return problems
+
+
+def check_uploads_always(where, steps, needed):
+    """The job uploads its results however it ended: `needed` is what a failure leaves."""
+    uploads = [step for step in steps
+               if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
+    if uploads and all(str(step.get("if", "")).startswith("always()") for step in uploads):
+        return []
+    return [f"{where}: want an actions/upload-artifact step with 'if: always()' ({needed} is "
+            "the one needed)"]
 
 
 def check_labgrid_job(path, name, job):
@@ -207,12 +212,7 @@ def check_matrix(path, workflow):
                 problems.append(f"{where}: the matrix is not given {service}:7967")
         if not re.search(r"--runner\s[^\n]*(serial|xdist)", runs):
             problems.append(f"{where}: matrix.py without --runner serial or xdist")
-        uploads = [step for step in steps
-                   if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
-        if not uploads or not all(str(step.get("if", "")).startswith("always()")
-                                  for step in uploads):
-            problems.append(f"{where}: want an actions/upload-artifact step with "
-                            "'if: always()' (the failed board's JUnit XML is the one needed)")
+        problems += check_uploads_always(where, steps, "the failed board's JUnit XML")
     return problems
 
 
