@@ -38,6 +38,24 @@ int Usage(const std::string& problem) {
   return 2;
 }
 
+// The names gRPC gives its codes, for the answers a health service can give.
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED (no health service)";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    default:
+      return "error";
+  }
+}
+
 const char* StatusName(grpc::health::v1::HealthCheckResponse::ServingStatus status) {
   switch (status) {
     case grpc::health::v1::HealthCheckResponse::SERVING:
@@ -130,8 +148,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!status.ok()) {
-    std::fprintf(stderr, "pynq-remote-health: %s: %s\n", target.c_str(),
-                 status.error_message().c_str());
+    std::fprintf(stderr, "pynq-remote-health: %s: %s: %s\n", target.c_str(),
+                 CodeName(status.error_code()), status.error_message().c_str());
     return 1;
   }
   const char* name = StatusName(response.status());

@@ -18,7 +18,7 @@ the API reference (SUPPLEMENT below) and checked the same way.
 The fit: the server container's flags all exist in `pynq-remote-server --help`, its
 containerPort and every probe's port are the port it --listen's on (on all addresses), the
 files its flags name are on mounted volumes, a gRPC probe's `service` is one the real server
-answers SERVING (the server is started and asked, with the health.proto compiled by protoc),
+answers SERVING (the server is started and asked by pynq-remote-health),
 the StatefulSet's headless Service exists and selects its pods, and an Indexed Job testing the
 boards (env BOARD_STATEFULSET) has completions = parallelism = the StatefulSet's replicas and
 names its Service and port.
@@ -34,10 +34,8 @@ Exit 0 when all hold; 1 with one line per problem, each naming the file, the obj
 import argparse
 import copy
 import datetime
-import importlib.util
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,7 +44,6 @@ import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
-HEALTH_PROTO = os.path.join(REPO, "proto", "grpc", "health", "v1", "health.proto")
 
 # apiVersion, kind -> model class in kubernetes.client. Kinds outside this list are refused:
 # a typo in a kind or group must not pass unchecked.
@@ -689,31 +686,16 @@ def check_job(job, boards, problems):
 
 # ---- asking the real server ----
 
-def compile_health(protoc, proto, out_dir):
-    """The health.proto's messages, compiled by protoc now (Debian's grpcio has no stubs)."""
-    include = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(proto))))
-    rel = os.path.relpath(proto, include)
-    os.makedirs(out_dir, exist_ok=True)
-    run = subprocess.run([protoc, "-I", include, "--python_out", out_dir, rel],
-                         capture_output=True, text=True, timeout=60)
-    if run.returncode != 0:
-        raise RuntimeError("%s could not compile %s: %s" % (protoc, proto, run.stderr.strip()))
-    # Loaded from its file, not imported as grpc.health.v1: that name is grpcio's package.
-    path = os.path.join(out_dir, rel[:-len(".proto")] + "_pb2.py")
-    spec = importlib.util.spec_from_file_location("pynq_remote_k8s_health_pb2", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def health_probe_beside(server):
+    """pynq-remote-health, built beside the server (and installed beside it in the image)."""
+    return os.path.join(os.path.dirname(os.path.abspath(server)), "pynq-remote-health")
 
 
-def ask_health(server, protoc, proto, names):
-    """{service name: "SERVING" or what the real server said instead}."""
-    import grpc
+def ask_health(server, probe, names):
+    """{service name: "SERVING" or what the real server said instead}, each asked by the
+    project's health probe (server/health_probe.cc)."""
     answers = {}
-    with tempfile.TemporaryDirectory(prefix="pynq-remote-k8s-") as tmp:
-        health = compile_health(protoc, proto, os.path.join(tmp, "py"))
-        root = os.path.join(tmp, "root")
-        os.mkdir(root)
+    with tempfile.TemporaryDirectory(prefix="pynq-remote-k8s-") as root:
         proc = subprocess.Popen([server, "--listen", "127.0.0.1:0", "--root", root],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
@@ -725,25 +707,18 @@ def ask_health(server, protoc, proto, names):
                     break
             if address is None:
                 raise RuntimeError("%s did not start (exit %s)" % (server, proc.wait()))
-            with grpc.insecure_channel(address) as channel:
-                check = channel.unary_unary(
-                    "/grpc.health.v1.Health/Check",
-                    request_serializer=health.HealthCheckRequest.SerializeToString,
-                    response_deserializer=health.HealthCheckResponse.FromString)
-                for name in names:
-                    try:
-                        reply = check(health.HealthCheckRequest(service=name), timeout=10)
-                        answers[name] = health.HealthCheckResponse.ServingStatus.Name(
-                            reply.status)
-                    except grpc.RpcError as err:
-                        answers[name] = "%s (%s)" % (err.code().name, err.details())
+            for name in names:
+                asked = subprocess.run([probe, "--timeout-s", "10", "--service", name, address],
+                                       capture_output=True, text=True, timeout=60)
+                answers[name] = ("SERVING" if asked.returncode == 0 else
+                                 (asked.stderr or asked.stdout).strip())
         finally:
             proc.terminate()
             proc.communicate(timeout=30)
     return answers
 
 
-def validate(paths, server=None, protoc=None, proto=HEALTH_PROTO):
+def validate(paths, server=None, probe=None):
     """All problems with the manifests at ``paths``, as lines."""
     problems = []
     docs = load(paths, problems)
@@ -753,7 +728,7 @@ def validate(paths, server=None, protoc=None, proto=HEALTH_PROTO):
     known = server_flags(server) if server else None
     health_names = check_fit(docs, known, problems)
     if server and health_names:
-        answers = ask_health(server, protoc or shutil.which("protoc"), proto, health_names)
+        answers = ask_health(server, probe or health_probe_beside(server), health_names)
         for name, places in sorted(health_names.items()):
             if answers[name] != "SERVING":
                 for where in places:
@@ -771,10 +746,10 @@ def main(argv=None):
                         help="manifest files and kustomization directories, checked as one set")
     parser.add_argument("--server", help="the pynq-remote-server binary; without it the flags "
                         "and the probe's health service are not checked")
-    parser.add_argument("--protoc", help="protoc, to compile the health.proto (default: PATH)")
-    parser.add_argument("--health-proto", default=HEALTH_PROTO)
+    parser.add_argument("--health-probe", help="pynq-remote-health, to ask the server's health "
+                        "service (default: the one beside --server)")
     args = parser.parse_args(argv)
-    docs, problems = validate(args.paths, args.server, args.protoc, args.health_proto)
+    docs, problems = validate(args.paths, args.server, args.health_probe)
     for line in problems:
         print(line)
     if problems:

@@ -129,11 +129,11 @@ CASES = [
 ]
 
 
-def check_all(validate, server, protoc):
+def check_all(validate, server, probe):
     failures = []
     for paths in (["boards", "hil-tests"], ["secure"]):
         full = [os.path.join(MANIFESTS, p) for p in paths]
-        _, problems = validate.validate(full, server, protoc)
+        _, problems = validate.validate(full, server, probe)
         if problems:
             failures.append("the committed manifests (%s) are refused:\n  %s" % (
                 " ".join(paths), "\n  ".join(problems)))
@@ -151,7 +151,7 @@ def check_all(validate, server, protoc):
                 yaml.safe_dump(doc, f, sort_keys=False)
             paths = [os.path.join(copy, p) for p in
                      ([overlay] if overlay else ["boards", "hil-tests"])]
-            _, problems = validate.validate(paths, server, protoc)
+            _, problems = validate.validate(paths, server, probe)
         hits = [p for p in problems if all(w in p for w in words)]
         if hits:
             print("refused as it should be (%s): %s" % (what, hits[0].replace(tmp, "")))
@@ -189,7 +189,8 @@ def check_kustomize_agrees(validate):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", required=True, help="the pynq-remote-server binary")
-    parser.add_argument("--protoc", required=True, help="protoc, for the health.proto")
+    parser.add_argument("--health-probe", required=True,
+                        help="pynq-remote-health, to ask the server's health service")
     args = parser.parse_args()
     try:
         import kubernetes.client  # noqa: F401
@@ -203,7 +204,7 @@ def main():
         return SKIPPED
     sys.path.insert(0, MANIFESTS)
     import validate
-    failures = check_all(validate, args.server, args.protoc)
+    failures = check_all(validate, args.server, args.health_probe)
     failures += check_kustomize_agrees(validate)
     for failure in failures:
         print("FAIL: " + failure)
