@@ -93,7 +93,11 @@ teardown() {
 trap teardown EXIT
 
 log "starting ${boards} boards (${profiles}) as project ${project}"
-"${compose[@]}" up -d --quiet-pull 2>&1 | grep -v '^Creating\|^Pulling' || true
+if ! "${compose[@]}" up -d >"${work}/up.log" 2>&1; then
+  echo "run.sh: docker-compose up failed:" >&2
+  cat "${work}/up.log" >&2
+  exit 1
+fi
 
 # Every board healthy within the timeout, or the ones that are not named with what their
 # health check and their log last said.
