@@ -19,13 +19,17 @@ For each N in ``--counts``:
   one-board rate of the same run (only for N up to ``--flow-max``; past the core count the
   boards share the cores).
 
+``--one-process`` serves each count's N boards from one server (``--boards N``): they share
+gRPC's timers and the SystemC kernel, so idle boards cost next to nothing, while their
+simulations take turns on one core.
+
 ``--capacity N`` is the boards-per-machine run: N idle boards with the design loaded, no flow;
 the issue's goal there is N = 500 using under 5% of a core in all, each board answering its
 health check within 1 s.
 
 Usage: boards_figures.py --build BUILD_DIR [--counts 1,5,10,20,40] [--capacity N]
                          [--design NAME] [--idle-s S] [--flow-s S] [--flow-max N]
-                         [--json PATH]
+                         [--one-process] [--json PATH]
 """
 
 import argparse
@@ -49,30 +53,35 @@ HEALTH_CHECK = "/grpc.health.v1.Health/Check"
 # ---- processes --------------------------------------------------------------------------
 
 class Fleet:
-    """N server processes of one kind, started at once on ports they pick themselves."""
+    """N boards of one kind started at once on ports they pick themselves: N server
+    processes, or (``per_process``) one process serving them all (``--boards N``)."""
 
-    def __init__(self, argv_for_port, ready_text, count):
+    def __init__(self, argv_for_port, ready_text, count, per_process=False):
         self.procs = []
         self.addresses = []
         self.start_s = []
+        self.count = count
         spawned = []
-        for _ in range(count):
+        for _ in range(1 if per_process else count):
             t0 = time.perf_counter()
-            proc = subprocess.Popen(argv_for_port(), stdout=subprocess.PIPE,
+            argv = argv_for_port() + (["--boards", str(count)] if per_process else [])
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True)
             spawned.append((proc, t0))
             self.procs.append(proc)
         try:
             for proc, t0 in spawned:
-                self.addresses.append(self._wait_listening(proc, ready_text))
-                self.start_s.append(time.perf_counter() - t0)
+                # One "listening" line per board the process serves, board after board.
+                for _ in range(count if per_process else 1):
+                    self.addresses.append(self._wait_listening(proc, ready_text))
+                    self.start_s.append(time.perf_counter() - t0)
         except BaseException:
             self.stop()
             raise
 
     @staticmethod
     def _wait_listening(proc, ready_text):
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             line = proc.stdout.readline()
             if not line:
@@ -122,15 +131,16 @@ class Fleet:
                     pass
         return total
 
-    def memory_kib(self, key, path):
-        values = []
+    def memory_kib_per_board(self, key, path):
+        """The processes' ``key`` (kB) in all, divided among the boards they serve."""
+        total = 0
         for proc in self.procs:
             with open(f"/proc/{proc.pid}/{path}") as f:
                 for line in f:
                     if line.startswith(key + ":"):
-                        values.append(int(line.split()[1]))
+                        total += int(line.split()[1])
                         break
-        return values
+        return total / self.count
 
 
 def _evict_from_page_cache(paths):
@@ -222,7 +232,7 @@ def _flow_fps(addresses, bitfile, seconds):
 
 # ---- one count --------------------------------------------------------------------------
 
-def measure(build, count, design, idle_s, cold):
+def measure(build, count, design, idle_s, cold, one_process=False):
     server = os.path.join(build, "server", "pynq-remote-server")
     baseline = os.path.join(build, "bench", "baseline-server")
     bitfile = os.path.join(build, "designs", design, f"{design}.bit")
@@ -231,7 +241,7 @@ def measure(build, count, design, idle_s, cold):
         _evict_from_page_cache([server, baseline] +
                                [os.path.join(design_dir, f) for f in os.listdir(design_dir)])
     ours = Fleet(lambda: [server, "--listen", "127.0.0.1:0", "--log-level", "warn"],
-                 "listening", count)
+                 "listening", count, per_process=one_process)
     bare = None
     try:
         t0 = time.perf_counter()
@@ -261,16 +271,16 @@ def measure(build, count, design, idle_s, cold):
         for (cpu0, cs0), (cpu1, cs1) in zip(before, after):
             idle.append(((cpu1 - cpu0) / idle_s, (cs1 - cs0) / idle_s))
         row = {
-            "count": count, "cold": cold,
+            "count": count, "cold": cold, "one_process": one_process,
             "start_median_s": statistics.median(ours.start_s), "start_max_s": max(ours.start_s),
             "all_ready_s": all_ready_s,
             "bare_start_median_s": statistics.median(bare.start_s),
             "idle_cores": idle[0][0], "bare_idle_cores": idle[1][0],
             "wakeups_per_s": idle[0][1], "bare_wakeups_per_s": idle[1][1],
-            "rss_mib": statistics.mean(ours.memory_kib("VmRSS", "status")) / 1024,
-            "pss_mib": statistics.mean(ours.memory_kib("Pss", "smaps_rollup")) / 1024,
-            "bare_rss_mib": statistics.mean(bare.memory_kib("VmRSS", "status")) / 1024,
-            "bare_pss_mib": statistics.mean(bare.memory_kib("Pss", "smaps_rollup")) / 1024,
+            "rss_mib": ours.memory_kib_per_board("VmRSS", "status") / 1024,
+            "pss_mib": ours.memory_kib_per_board("Pss", "smaps_rollup") / 1024,
+            "bare_rss_mib": bare.memory_kib_per_board("VmRSS", "status") / 1024,
+            "bare_pss_mib": bare.memory_kib_per_board("Pss", "smaps_rollup") / 1024,
             "health_p50_ms": statistics.median(health_after) * 1e3,
             "health_max_ms": max(health + health_after) * 1e3,
             "bare_health_p50_ms": statistics.median(bare_health) * 1e3,
@@ -286,7 +296,8 @@ def measure(build, count, design, idle_s, cold):
 
 def _print_row(row):
     n = row["count"]
-    print(f"N={n:4d} {'cold' if row['cold'] else 'warm'}: start median "
+    print(f"N={n:4d} {'cold' if row['cold'] else 'warm'}"
+          f"{', one process' if row['one_process'] else ''}: start median "
           f"{row['start_median_s'] * 1e3:.0f} ms (bare {row['bare_start_median_s'] * 1e3:.0f} ms), "
           f"all healthy after {row['all_ready_s']:.2f} s")
     print(f"        idle: {row['idle_cores'] * 100:.3f}% of a core in all, "
@@ -303,7 +314,8 @@ def _figures(rows, flows, capacity_row):
     figures = []
     for row in rows + ([capacity_row] if capacity_row else []):
         n = row["count"]
-        tag = f"{n} boards" + (" (cold)" if row["cold"] else "")
+        tag = f"{n} boards" + (" in one process" if row["one_process"] else "") + (
+            " (cold)" if row["cold"] else "")
         figures += [
             {"name": f"idle CPU per board, {tag}", "value": row["idle_cores"] / n * 100,
              "unit": "% of a core", "baseline_name": "bare gRPC server, idle",
@@ -328,9 +340,10 @@ def _figures(rows, flows, capacity_row):
                         "baseline": n * one, "ratio": fps / (n * one)})
     if capacity_row:
         n = capacity_row["count"]
-        figures.append({"name": f"{n} idle boards, CPU in all", "unit": "% of a core",
+        where = " in one process" if capacity_row["one_process"] else ""
+        figures.append({"name": f"{n} idle boards{where}, CPU in all", "unit": "% of a core",
                         "value": capacity_row["idle_cores"] * 100, "goal": "<= 5 (500 boards)",
-                        "baseline_name": f"{n} bare gRPC servers",
+                        "baseline_name": f"{n} bare gRPC server processes",
                         "baseline": capacity_row["bare_idle_cores"] * 100,
                         "ratio": (capacity_row["idle_cores"] / capacity_row["bare_idle_cores"]
                                   if capacity_row["bare_idle_cores"] else None)})
@@ -350,6 +363,9 @@ def main():
                         help="largest N for the flow (default: the core count)")
     parser.add_argument("--quick", action="store_true",
                         help="counts 1 and 5, 5 s idle, 4 s of flow")
+    parser.add_argument("--one-process", action="store_true",
+                        help="serve each count's N boards from one server (--boards N) "
+                             "instead of N servers")
     parser.add_argument("--json")
     args = parser.parse_args()
     if args.quick:
@@ -363,7 +379,8 @@ def main():
     print(f"boards_figures: {os.cpu_count()} cores, design {args.design}, idle {args.idle_s} s")
     rows, flows = [], {}
     for i, count in enumerate(counts):
-        row, ours = measure(args.build, count, args.design, args.idle_s, cold=(i == 0))
+        row, ours = measure(args.build, count, args.design, args.idle_s, cold=(i == 0),
+                            one_process=args.one_process)
         try:
             _print_row(row)
             rows.append(row)
@@ -378,7 +395,8 @@ def main():
     for count in range(1, flow_max + 1):
         if count in flows or args.design != "resizer":
             continue
-        row, ours = measure(args.build, count, args.design, 1.0, cold=False)
+        row, ours = measure(args.build, count, args.design, 1.0, cold=False,
+                            one_process=args.one_process)
         try:
             flows[count] = _flow_fps(ours.addresses, bitfile, args.flow_s)
             print(f"resizer flow on {count} boards at once: {flows[count]:.2f} frames/s")
@@ -387,7 +405,7 @@ def main():
     capacity_row = None
     if args.capacity:
         capacity_row, ours = measure(args.build, args.capacity, args.design, args.idle_s,
-                                     cold=False)
+                                     cold=False, one_process=args.one_process)
         ours.stop()
         _print_row(capacity_row)
         ok = (capacity_row["idle_cores"] < 0.05 and capacity_row["health_max_ms"] < 1000)

@@ -15,6 +15,8 @@
 namespace pynq_remote {
 namespace {
 
+constexpr uint64_t kMaxBoards = 4096;
+
 // The flags every backend shares; UsageText() adds --backend and each backend's own.
 constexpr char kCommonFlags[] =
     "  --listen HOST:PORT     address to serve on (default 127.0.0.1:7967; port 0 picks one)\n"
@@ -22,6 +24,12 @@ constexpr char kCommonFlags[] =
     "                         machine (no TCP); repeat --listen to serve on several\n"
     "  --listen-mode MODE     permissions of unix sockets, octal (default 0660: owner and\n"
     "                         group may connect)\n"
+    "  --boards N             serve N boards from this one process (sim; default 1), each\n"
+    "                         with its own port (PORT+K for board K; port 0: each picks\n"
+    "                         one), root (DIR/board-K), state (DIR/board-K), sessions and\n"
+    "                         health service; unix:PATH and --trace FILE get a -K suffix.\n"
+    "                         They share gRPC's timers and one SystemC kernel: many idle\n"
+    "                         boards cost little, but their simulations take turns\n"
     "  --root DIR             the target's filesystem root (default: / for zynq; a fresh\n"
     "                         temporary directory for sim, removed at exit). For zynq, a\n"
     "                         fake board tree stands in for the board (tests)\n"
@@ -138,6 +146,8 @@ ServerFlags ParseServerFlags(int argc, char** argv) {
                        "\"");
       }
       flags.listen_mode = *mode;
+    } else if (arg == "--boards") {
+      flags.boards = ParseCount(arg, value(i, arg), 1, kMaxBoards);
     } else if (arg == "--root") {
       flags.root = value(i, arg);
     } else if (arg == "--log-level") {
@@ -226,6 +236,10 @@ ServerFlags ParseServerFlags(int argc, char** argv) {
   }
   auto chosen = configs.find(flags.backend->name);
   flags.config = chosen != configs.end() ? std::move(chosen->second) : flags.backend->make_config();
+  if (flags.boards > 1 && !flags.backend->several_per_process) {
+    BadCommandLine("--boards " + std::to_string(flags.boards) + ": the " + flags.backend->name +
+                   " backend serves the one board it runs on; start one server per board");
+  }
   if (flags.listen.empty()) flags.listen.push_back("127.0.0.1:7967");
   if (!sessionless_limit_set) {
     flags.limits.max_sessionless_bytes = flags.limits.max_session_bytes;

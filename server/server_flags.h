@@ -27,6 +27,7 @@ struct ServerFlags {
   std::vector<std::string> listen;
   mode_t listen_mode = transport::kDefaultUnixSocketMode;  // --listen-mode, unix sockets only
   std::string root;
+  size_t boards = 1;  // --boards: boards served by this process (backend's several_per_process)
   LogLevel log_level = LogLevel::kInfo;
   size_t max_message_mb = 64;
   std::string state_dir;

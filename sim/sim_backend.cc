@@ -54,9 +54,18 @@ class SimConfig : public BackendConfig {
   }
 
   std::unique_ptr<Device> Create(const BackendContext& context, std::string* error) override {
-    if (!context.state_dir.empty()) options_.ddr_file = context.state_dir + "/ddr.img";
-    options_.board = ChooseBoard();
-    std::unique_ptr<Device> device = sim::CreateSimDevice(options_, error);
+    if (context.board_index == 0 && !sim::ReserveSimBoards(context.boards, error)) {
+      *error = "cannot create the simulated boards: " + *error;
+      return nullptr;
+    }
+    sim::SimOptions options = options_;
+    if (!context.state_dir.empty()) options.ddr_file = context.state_dir + "/ddr.img";
+    if (context.boards > 1 && !options.trace_path.empty()) {
+      options.trace_path = PerBoardPath(options.trace_path, context.board_index);
+    }
+    if (chosen_board_.empty()) chosen_board_ = ChooseBoard();  // once for all --boards
+    options.board = chosen_board_;
+    std::unique_ptr<Device> device = sim::CreateSimDevice(options, error);
     if (!device) *error = "cannot create the simulated board: " + *error;
     return device;
   }
@@ -73,6 +82,7 @@ class SimConfig : public BackendConfig {
 
   sim::SimOptions options_;
   std::string board_;  // --board
+  std::string chosen_board_;
 };
 
 }  // namespace
@@ -103,7 +113,8 @@ BackendInfo Backend_sim() {
                 {"--trailing-cycles", true}};
   info.root = DefaultRoot::kTemporary;
   info.populate_root = true;
-  info.default_rank = 1;  // the default wherever it is built
+  info.several_per_process = true;  // boards in one kernel (sim/board/board_top.h)
+  info.default_rank = 1;            // the default wherever it is built
   info.make_config = [] { return std::make_unique<SimConfig>(); };
   return info;
 }

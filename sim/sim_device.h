@@ -5,6 +5,7 @@
 #define PYNQ_REMOTE_SIM_SIM_DEVICE_H_
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -46,10 +47,17 @@ struct SimOptions {
   std::vector<std::string> design_dirs;
 };
 
-/// The board. One alive per process (SystemC has one kernel): while one exists, another call
-/// returns null; so does a board no profile has (*error lists the known boards) and a
-/// ddr_file that cannot be opened or mapped (*error says why). Destroy it and a new one gets a
-/// fresh board (empty PL, new DDR, boot PS), possibly of another profile.
+/// How many simulated boards this process can have alive at once (default 1). The boards
+/// share the process's one SystemC kernel, elaborated with the first board: call this before
+/// the first CreateSimDevice. False with *error after that (unless `count` is the number
+/// already made) and for 0.
+bool ReserveSimBoards(size_t count, std::string* error = nullptr);
+
+/// A board. As many alive per process as ReserveSimBoards made room for (SystemC has one
+/// kernel, elaborated once): while all are taken, another call returns null; so does a board no
+/// profile has (*error lists the known boards) and a ddr_file that cannot be opened or mapped
+/// (*error says why). Destroy it and a new one gets a fresh board (empty PL, new DDR, boot PS),
+/// possibly of another profile.
 std::unique_ptr<Device> CreateSimDevice(const SimOptions& options, std::string* error = nullptr);
 
 /// For tests: waits until the simulated board's runner has nothing to run (busy low, no

@@ -10,6 +10,16 @@ namespace pynq_remote {
 // pynq_remote_register_backend() calls: one BackendInfo per backend linked in.
 std::vector<BackendInfo> BuiltinBackends();
 
+std::string PerBoardPath(const std::string& path, size_t index) {
+  const size_t slash = path.rfind('/');
+  const size_t dot = path.rfind('.');
+  // A dot that starts the name ("/run/.sock") or sits in a folder's name is no extension.
+  const bool has_extension =
+      dot != std::string::npos && dot > (slash == std::string::npos ? 0 : slash + 1);
+  const size_t at = has_extension ? dot : path.size();
+  return path.substr(0, at) + "-" + std::to_string(index) + path.substr(at);
+}
+
 std::optional<uint64_t> ParseFlagCount(const std::string& text, uint64_t lo, uint64_t hi,
                                        std::string* error) {
   char* end = nullptr;

@@ -22,6 +22,9 @@ struct BackendContext {
   std::string root;                          // the target root (see BackendInfo::root)
   std::string state_dir;                     // --state-dir, "" when none
   std::vector<AddressWindow> extra_windows;  // --mmio-allow
+  // --boards: this process serves `boards` boards; this Device is number `board_index`.
+  size_t boards = 1;
+  size_t board_index = 0;
 };
 
 /// One backend's flags as they are parsed, then the Device they describe.
@@ -55,10 +58,18 @@ struct BackendInfo {
   // The server writes the board's files (fpga_manager, firmware) into the root itself: a
   // simulated board has no kernel to provide them.
   bool populate_root = false;
+  // One process may serve several boards of this backend (--boards): each Create makes
+  // another. A real board is the one the process runs on.
+  bool several_per_process = false;
   // The default --backend is the registered backend with the highest rank.
   int default_rank = 0;
   std::function<std::unique_ptr<BackendConfig>()> make_config;
 };
+
+/// Board `index`'s own copy of a file name the flags give once, when one process serves
+/// several boards (--boards): "-INDEX" before the extension ("wave.fst" -> "wave-3.fst",
+/// "pynq.sock" -> "pynq-3.sock", "dir" -> "dir-3").
+std::string PerBoardPath(const std::string& path, size_t index);
 
 /// A flag's value as a whole number in [lo, hi], for the server's flags and backends' alike.
 /// nullopt with *error = "wants a whole number in LO..HI, not \"TEXT\"".

@@ -25,8 +25,9 @@ class HostInitiator : public sc_core::sc_module {
     SC_THREAD(Thread);
   }
 
-  /// Runs `ops` (one sc_start for the batch) from outside the kernel. Returns the ops that
-  /// completed; `status` is the TLM status of the first that did not (else TLM_OK_RESPONSE).
+  /// Runs `ops` (one sc_start for the batch) from outside the kernel; the caller holds
+  /// BoardTop::KernelLock. Returns the ops that completed; `status` is the TLM status
+  /// of the first that did not (else TLM_OK_RESPONSE).
   size_t Run(MmioOp* ops, size_t count, tlm::tlm_response_status* status) {
     ops_ = ops;
     count_ = count;

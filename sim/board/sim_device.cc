@@ -34,8 +34,6 @@ int __attribute__((weak)) sc_main(int, char**) { return 1; }
 namespace pynq_remote::sim {
 namespace {
 
-std::atomic<bool> g_board_taken{false};
-
 const char* Verb(const MmioOp& op) { return op.kind == MmioOp::Kind::kWrite ? "write" : "read"; }
 
 std::string Describe(const MmioOp& op) {
@@ -61,7 +59,7 @@ bool SamePart(const std::string& header_part, const std::string& board_part) {
 class SimDevice final : public Device {
  public:
   // options as Resolve() completed them from profile.
-  SimDevice(const SimOptions& options, const BoardProfile& profile);
+  SimDevice(const SimOptions& options, const BoardProfile& profile, BoardTop& board);
   ~SimDevice() override;
 
   DeviceInfo Info() const override;
@@ -172,10 +170,10 @@ class SimDevice final : public Device {
   const DesignCatalog catalog_;
 };
 
-SimDevice::SimDevice(const SimOptions& options, const BoardProfile& profile)
+SimDevice::SimDevice(const SimOptions& options, const BoardProfile& profile, BoardTop& board)
     : options_(options),
       profile_(profile),
-      board_(BoardTop::Get()),
+      board_(board),
       store_(options.ddr_size, options.ddr_file),
       allocator_(options.cma_base,
                  options.cma_base < options.ddr_size
@@ -213,7 +211,8 @@ SimDevice::~SimDevice() {
   board_.pl.Load(nullptr);
   board_.pl.SetAbortFlag(nullptr);
   board_.ddr.SetStore(nullptr);
-  g_board_taken = false;
+  lock.unlock();
+  BoardTop::Release(&board_);
 }
 
 std::unique_lock<std::mutex> SimDevice::LockBoard() const {
@@ -480,7 +479,10 @@ Device::BatchResult SimDevice::RunOps(MmioOp* ops, size_t count) {
   }
   tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;
   try {
-    result.completed = valid > 0 ? board_.host.Run(ops, valid, &status) : 0;
+    if (valid > 0) {
+      std::unique_lock<std::mutex> kernel = BoardTop::KernelLock();
+      result.completed = board_.host.Run(ops, valid, &status);
+    }
   } catch (const std::exception& e) {  // a SystemC report: never let it cross the seam
     result.status = MakeError(ErrorCode::kInternal, std::string("simulation error: ") + e.what());
     return result;
@@ -789,6 +791,17 @@ Result<SimOptions> Resolve(const SimOptions& options, const BoardProfile& profil
 
 }  // namespace
 
+bool ReserveSimBoards(size_t count, std::string* error) {
+  if (BoardTop::SetPoolSize(count)) return true;
+  if (error) {
+    *error = count == 0 ? "a process needs at least one simulated board"
+                        : "the simulated boards of this process were made already (" +
+                              std::to_string(BoardTop::PoolSize()) + "); reserve " +
+                              std::to_string(count) + " before the first board is created";
+  }
+  return false;
+}
+
 std::unique_ptr<Device> CreateSimDevice(const SimOptions& options, std::string* error) {
   const BoardProfile* profile = FindBoardProfile(options.board);
   if (profile == nullptr) {
@@ -800,12 +813,17 @@ std::unique_ptr<Device> CreateSimDevice(const SimOptions& options, std::string* 
     if (error) *error = resolved.error().message;
     return nullptr;
   }
-  bool expected = false;
-  if (!g_board_taken.compare_exchange_strong(expected, true)) {
-    if (error) *error = "a simulated board already exists in this process";
+  BoardTop* board = BoardTop::Acquire();
+  if (board == nullptr) {
+    if (error) {
+      const size_t pool = BoardTop::PoolSize();
+      *error = pool == 1
+                   ? "a simulated board already exists in this process"
+                   : "all " + std::to_string(pool) + " simulated boards of this process are in use";
+    }
     return nullptr;
   }
-  auto device = std::make_unique<SimDevice>(resolved.value(), *profile);
+  auto device = std::make_unique<SimDevice>(resolved.value(), *profile, *board);
   if (!device->StoreOk()) {
     if (error) *error = "the simulated DDR: " + device->StoreError();
     return nullptr;
