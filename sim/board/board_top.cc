@@ -23,26 +23,32 @@ BoardTop::BoardTop(sc_core::sc_module_name name)
 
 namespace {
 
+// Constant-initialised only: a test's static initialiser may elaborate the pool (bridge_test)
+// before this file's dynamic initialisers run.
 std::mutex g_pool_mu;  // guards the pool's size, its elaboration and which boards are taken
 size_t g_pool_size = 1;
-std::vector<BoardTop*>* g_pool = nullptr;  // elaborated once, never destroyed (the kernel isn't)
-std::vector<bool> g_taken;
+struct Pool {
+  std::vector<BoardTop*> boards;
+  std::vector<bool> taken;
+};
+Pool* g_pool = nullptr;  // elaborated once, never destroyed (neither is the kernel)
 std::mutex g_kernel_mu;
 
 // g_pool_mu held.
-std::vector<BoardTop*>& PoolLocked() {
+Pool& PoolLocked() {
   if (g_pool == nullptr) {
     // No banner in the server's log.
     setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-    auto* pool = new std::vector<BoardTop*>;
+    auto* pool = new Pool;
     // Board 0 keeps the name "board" that scopes in waveforms and messages have always had.
     for (size_t i = 0; i < g_pool_size; ++i) {
-      pool->push_back(new BoardTop(i == 0 ? "board" : ("board" + std::to_string(i)).c_str()));
+      pool->boards.push_back(
+          new BoardTop(i == 0 ? "board" : ("board" + std::to_string(i)).c_str()));
     }
+    pool->taken.assign(pool->boards.size(), false);
     std::lock_guard<std::mutex> kernel(g_kernel_mu);
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // end of elaboration, processes initialised
     g_pool = pool;
-    g_taken.assign(pool->size(), false);
   }
   return *g_pool;
 }
@@ -52,23 +58,23 @@ std::vector<BoardTop*>& PoolLocked() {
 bool BoardTop::SetPoolSize(size_t count) {
   std::lock_guard<std::mutex> lock(g_pool_mu);
   if (count == 0) return false;
-  if (g_pool != nullptr) return count == g_pool->size();
+  if (g_pool != nullptr) return count == g_pool->boards.size();
   g_pool_size = count;
   return true;
 }
 
 size_t BoardTop::PoolSize() {
   std::lock_guard<std::mutex> lock(g_pool_mu);
-  return g_pool != nullptr ? g_pool->size() : g_pool_size;
+  return g_pool != nullptr ? g_pool->boards.size() : g_pool_size;
 }
 
 BoardTop* BoardTop::Acquire() {
   std::lock_guard<std::mutex> lock(g_pool_mu);
-  std::vector<BoardTop*>& pool = PoolLocked();
-  for (size_t i = 0; i < pool.size(); ++i) {
-    if (!g_taken[i]) {
-      g_taken[i] = true;
-      return pool[i];
+  Pool& pool = PoolLocked();
+  for (size_t i = 0; i < pool.boards.size(); ++i) {
+    if (!pool.taken[i]) {
+      pool.taken[i] = true;
+      return pool.boards[i];
     }
   }
   return nullptr;
@@ -76,15 +82,15 @@ BoardTop* BoardTop::Acquire() {
 
 void BoardTop::Release(BoardTop* board) {
   std::lock_guard<std::mutex> lock(g_pool_mu);
-  std::vector<BoardTop*>& pool = PoolLocked();
-  for (size_t i = 0; i < pool.size(); ++i) {
-    if (pool[i] == board) g_taken[i] = false;
+  Pool& pool = PoolLocked();
+  for (size_t i = 0; i < pool.boards.size(); ++i) {
+    if (pool.boards[i] == board) pool.taken[i] = false;
   }
 }
 
 BoardTop& BoardTop::Get() {
   std::lock_guard<std::mutex> lock(g_pool_mu);
-  return *PoolLocked().front();
+  return *PoolLocked().boards.front();
 }
 
 std::unique_lock<std::mutex> BoardTop::KernelLock() {
