@@ -9,7 +9,8 @@ import grpc
 from .._proto import remote_device_pb2
 from .._proto.pynq_remote.v1 import board_pb2
 from ..exceptions import to_exception
-from .common import CliError, Timer, connect, emit, explain, human_bytes, one_address, table
+from .common import (CliError, Timer, connect, emit, explain, human_bytes, one_address,
+                     report_failures, table)
 from .common import addresses as named_addresses
 
 PINGS = 5
@@ -78,12 +79,10 @@ def devices(args):
         rows = [(e["board"], "up" if e["ok"] else "DOWN",
                  f"{e['latency_ms']:.2f} ms" if e["ok"] else "-",
                  e.get("name") or "-", e.get("server_version") or "-") for e in doc["devices"]]
-        lines = table(rows, ("BOARD", "STATE", "LATENCY", "NAME", "SERVER"))
-        lines += [f"{e['board']}: {e['error']}" for e in doc["devices"] if not e["ok"]]
-        return lines
+        return table(rows, ("BOARD", "STATE", "LATENCY", "NAME", "SERVER"))
 
     emit(args, {"devices": results}, human)
-    return 0 if all(e["ok"] for e in results) else 1
+    return report_failures(args, results)
 
 
 def describe(device):
@@ -125,8 +124,7 @@ def _human_info(doc):
     lines = []
     for board in doc["boards"]:
         if "error" in board:
-            lines += [f"{board['board']}: {board['error']}", ""]
-            continue
+            continue  # on stderr: report_failures
         rows = [("board", board["board"]), ("name", board.get("name") or "-"),
                 ("part", board.get("part") or "-"), ("arch", board.get("arch") or "-"),
                 ("backend", board.get("backend") or "-"),
@@ -169,7 +167,7 @@ def info(args):
                 raise
             boards.append({"board": address, "error": str(explain(error, address))})
     emit(args, {"boards": boards}, _human_info)
-    return 0 if all("error" not in b for b in boards) else 1
+    return report_failures(args, boards)
 
 
 def load(device, path):
@@ -202,7 +200,10 @@ def program(args):
     except CliError:
         raise
     except Exception as error:  # noqa: BLE001
-        raise explain(error, address) from None
+        failure = explain(error, address)
+        if path not in str(failure):  # the parser's and the board's messages may not name it
+            failure = CliError(f"programming {path}: {failure}", address)
+        raise failure from None
     finally:
         device.close()
     doc = {"board": address, "file": os.path.abspath(path), "hwh": hwh,

@@ -143,6 +143,17 @@ def emit(args, document, human):
             print(line)
 
 
+def report_failures(args, entries):
+    """Each board that failed, on stderr as ``pynq-remote COMMAND: BOARD: error`` (in human
+    mode; --json carries them in the document). The exit code: 1 if any failed, else 0."""
+    failed = [e for e in entries if e.get("error")]
+    if not args.json:
+        for entry in failed:
+            print(f"pynq-remote {args.command}: {entry['board']}: {entry['error']}",
+                  file=sys.stderr)
+    return 1 if failed else 0
+
+
 def table(rows, headers):
     """Lines of a plain table, columns as wide as their widest cell."""
     cells = [list(headers)] + [[str(c) for c in row] for row in rows]

@@ -4,7 +4,8 @@ import grpc
 
 from .._proto.pynq_remote.v1 import board_pb2, board_pb2_grpc
 from ..exceptions import to_exception
-from .common import CliError, connect, emit, explain, human_bytes, one_address, parse_int, table
+from .common import (CliError, connect, emit, explain, human_bytes, one_address, parse_int,
+                     report_failures, table)
 from .common import addresses as named_addresses
 
 WIDTHS = (1, 2, 4, 8)
@@ -110,7 +111,7 @@ def _list_buffers(device):
             "yours": group.yours, "sessionless": group.sessionless, "bytes": group.bytes,
             "buffers": [{"buffer_id": b.buffer_id or None, "size": b.size, "dtype": b.dtype,
                          "cacheable": b.cacheable, "physical_address": b.physical_address}
-                        for b in group.buffers]})
+                        for b in sorted(group.buffers, key=lambda b: b.physical_address)]})
     return sessions
 
 
@@ -142,8 +143,7 @@ def buffers(args):
         lines = []
         for b in doc["boards"]:
             if "error" in b:
-                lines.append(f"{b['board']}: {b['error']}")
-                continue
+                continue  # on stderr: report_failures
             if b["sessions"] is None:
                 lines.append(f"{b['board']}: {b['note']}")
                 if "totals" in b:
@@ -152,7 +152,9 @@ def buffers(args):
                                  f"{t['open_sessions']} sessions")
                 continue
             count = sum(len(s["buffers"]) for s in b["sessions"])
-            lines.append(f"{b['board']}: {count} buffers in {len(b['sessions'])} sessions")
+            groups = len(b["sessions"])
+            lines.append(f"{b['board']}: {count} buffer{'s' * (count != 1)} in {groups} "
+                         f"session{'s' * (groups != 1)}")
             rows = []
             for s in b["sessions"]:
                 for buf in s["buffers"]:
@@ -165,4 +167,4 @@ def buffers(args):
         return lines
 
     emit(args, {"boards": boards}, human)
-    return 0 if all("error" not in b for b in boards) else 1
+    return report_failures(args, boards)
