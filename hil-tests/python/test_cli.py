@@ -119,6 +119,13 @@ def test_boards_from_the_environment(board):
     assert [d["board"] for d in doc["devices"]] == [board]
 
 
+def test_options_before_or_after_the_command(board):
+    before = as_json(cli("--json", "--device", board, "devices"))
+    after = as_json(cli("devices", "--device", board, "--json"))
+    assert [d["board"] for d in before["devices"]] == [d["board"] for d in after["devices"]] \
+        == [board]
+
+
 def test_a_bad_address_is_named():
     refused(cli("info", "--device", "host:notaport"), "host:notaport", "bad port")
 

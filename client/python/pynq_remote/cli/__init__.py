@@ -25,6 +25,7 @@ def build_parser():
         epilog="Boards: --device HOST:PORT (repeatable) or PYNQ_REMOTE_DEVICES=HOST:PORT,... "
                "TLS and token: the options below, or PYNQ_REMOTE_TLS_CA, PYNQ_REMOTE_TLS_CERT, "
                "PYNQ_REMOTE_TLS_KEY, PYNQ_REMOTE_TOKEN.")
+    add_connection_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     for group in GROUPS:
@@ -33,8 +34,8 @@ def build_parser():
 
 
 class _WithOptions:
-    """Adds the connection options to every command's own parser, so that they may follow
-    the command (``pynq-remote info --device HOST:PORT``) and show in its --help."""
+    """Adds the connection options to every command's own parser too, so that they may come
+    before or after the command and show in its --help."""
 
     def __init__(self, commands):
         self._commands = commands
@@ -42,7 +43,7 @@ class _WithOptions:
     def add_parser(self, name, **kwargs):
         kwargs.setdefault("description", kwargs.get("help"))
         parser = self._commands.add_parser(name, **kwargs)
-        add_connection_options(parser)
+        add_connection_options(parser, suppress=True)
         return parser
 
 

@@ -5,6 +5,7 @@ bearer token from the options below or the environment variables pynq_remote alr
 (:mod:`pynq_remote.pl_server.security`). Connections are pynq_remote's own RemoteDevice.
 """
 
+import argparse
 import json
 import os
 import sys
@@ -27,8 +28,11 @@ class CliError(Exception):
         self.data = data
 
 
-def add_connection_options(parser):
-    group = parser.add_argument_group("board and connection")
+def add_connection_options(parser, suppress=False):
+    """The options every command takes. On the commands' parsers (``suppress``) an option
+    left out sets nothing, so one given before the command (``pynq-remote --device X info``)
+    stays."""
+    group = _Group(parser.add_argument_group("board and connection"), suppress)
     group.add_argument("--device", "-d", action="append", metavar="HOST:PORT",
                        help="a board to act on (repeatable); default: $PYNQ_REMOTE_DEVICES, "
                             "comma-separated. unix:/PATH names a server's unix socket")
@@ -47,8 +51,21 @@ def add_connection_options(parser):
     group.add_argument("--connect-timeout", type=float, metavar="S",
                        help="seconds to wait for a board to answer (default: "
                             "$PYNQ_REMOTE_CONNECT_TIMEOUT_S or 5)")
-    parser.add_argument("--json", action="store_true",
-                        help="print one JSON document on stdout, for scripts")
+    _Group(parser, suppress).add_argument("--json", action="store_true",
+                                          help="print one JSON document on stdout, for scripts")
+
+
+class _Group:
+    def __init__(self, group, suppress):
+        self._group = group
+        self._suppress = suppress
+
+    def add_argument(self, *names, **kwargs):
+        if self._suppress:
+            kwargs["default"] = argparse.SUPPRESS
+        elif kwargs.get("action") != "store_true":
+            kwargs.setdefault("default", None)
+        return self._group.add_argument(*names, **kwargs)
 
 
 def addresses(args):
