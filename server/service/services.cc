@@ -38,7 +38,8 @@ std::vector<std::string> Services::ServiceNames() {
           v1::Board::service_full_name(),
           interrupt::RemoteInterrupt::service_full_name(),
           gpio::Gpio::service_full_name(),
-          v1::Session::service_full_name()};
+          v1::Session::service_full_name(),
+          v1::Inventory::service_full_name()};
 }
 
 void Services::BeginShutdown() {
@@ -62,6 +63,7 @@ void Services::RegisterWith(grpc::ServerBuilder& builder) {
   builder.RegisterService(&interrupt_);
   builder.RegisterService(&gpio_);
   builder.RegisterService(&session_);
+  builder.RegisterService(&inventory_);
   queue_.OnStart([this] {
     board_.Start(queue_);
     interrupt_.Start(queue_);

@@ -15,6 +15,7 @@
 #include "service/gpio_service.h"
 #include "service/interrupt_hub.h"
 #include "service/interrupt_service.h"
+#include "service/inventory_service.h"
 #include "service/mmio_service.h"
 #include "service/remote_device_service.h"
 #include "service/service_state.h"
@@ -59,6 +60,7 @@ class Services {
   InterruptHub interrupt_hub_{state_};
   InterruptService interrupt_{state_, interrupt_hub_};
   GpioService gpio_{state_};
+  InventoryService inventory_{state_};
   // After state_: stopped before the state it frees from is destroyed.
   SessionReaper reaper_{state_.sessions, [this](const std::string& id) {
                           ReleaseSessionHandles(state_, id);

@@ -29,6 +29,15 @@ def main():
                 "print('installed', pynq_remote.__version__, 'from', pynq_remote.__file__)\n")
         subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp,
                        env=dict(env, PYTHONPATH=target))
+        # The console script ([project.scripts]) is installed and runs from the install.
+        script = os.path.join(target, "bin", "pynq-remote")
+        if not os.access(script, os.X_OK):
+            raise SystemExit(f"pip installed no {script}")
+        usage = subprocess.run([script, "--help"], check=True, cwd=tmp, capture_output=True,
+                               text=True, env=dict(env, PYTHONPATH=target)).stdout
+        if "selftest" not in usage:
+            raise SystemExit(f"{script} --help does not list its commands:\n{usage}")
+        print("installed", script)
     return 0
 
 

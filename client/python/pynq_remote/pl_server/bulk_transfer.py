@@ -17,6 +17,7 @@ import numpy as np
 
 from .._proto import buffer_pb2
 from ..exceptions import to_exception
+from ..progress import MIN_BYTES, Progress, enabled as _progress_enabled
 
 _INT32_MAX = (1 << 31) - 1
 
@@ -126,6 +127,9 @@ class BulkTransfer:
         here while gRPC's threads stream the chunks; the call waits for both."""
         what = f"writing buffer {buffer_id}"
         chunks = write_chunks(buffer_id, mirror, lo, hi, chunk_bytes, source)
+        progress = _progress(what, hi - lo)
+        if progress is not None:
+            chunks = progress.wrap(chunks)
         try:
             if meanwhile is None:
                 response = self._write(chunks, timeout=timeout)
@@ -139,6 +143,9 @@ class BulkTransfer:
                 response = call.result()
         except grpc.RpcError as error:
             raise to_exception(error, what) from None
+        finally:
+            if progress is not None:
+                progress.close()
         if response.HasField("msg") and response.msg:
             raise to_exception(response.error_code, what, details=response.msg)
 
@@ -150,6 +157,7 @@ class BulkTransfer:
         else:
             request = buffer_pb2.BufferReadRequest(buffer_id=buffer_id, start64=lo, end64=hi)
         pos = lo
+        progress = _progress(what, hi - lo)
         try:
             for message in self._read(request, timeout=timeout):
                 where = read_payload(message)
@@ -165,7 +173,19 @@ class BulkTransfer:
                                        "bytes asked for")
                 mirror[pos:pos + length] = np.frombuffer(message, np.uint8, length, offset)
                 pos += length
+                if progress is not None:
+                    progress.update(length)
         except grpc.RpcError as error:
             raise to_exception(error, what) from None
+        finally:
+            if progress is not None:
+                progress.close()
         if pos != hi:
             raise RuntimeError(f"{what}: got {pos - lo} of {hi - lo} bytes")
+
+
+def _progress(what, nbytes):
+    """A Progress for a transfer long enough to show one on a terminal, else None (no cost)."""
+    if nbytes < MIN_BYTES or not _progress_enabled():
+        return None
+    return Progress(what, total=nbytes)

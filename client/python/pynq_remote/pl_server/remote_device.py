@@ -17,6 +17,7 @@ from .._proto import (buffer_pb2, buffer_pb2_grpc, gpio_pb2_grpc, interrupt_pb2_
                       mmio_pb2_grpc, remote_device_pb2, remote_device_pb2_grpc)
 from .._proto.pynq_remote.v1 import board_pb2, board_pb2_grpc
 from ..exceptions import to_exception
+from ..progress import MIN_BYTES, Progress
 from .bitstream_file import bit_to_bin, read_xsa
 from .device import Device
 from .remote_buffer import RemoteBuffer
@@ -370,19 +371,25 @@ class RemoteDevice(Device):
         """The file's bytes (``output_as_string``) or the name of a local copy."""
         stream = self._stub["device"].readfile(
             remote_device_pb2.ReadFileRequest(file_path=file_path), timeout=self._deadline())
+        # Its length is unknown until it ends: a bar appears once MIN_BYTES have come.
+        progress = Progress(f"reading {file_path}")
+        data = (response.data for response in progress.wrap(stream, lambda r: len(r.data)))
         try:
             if output_as_string:
-                return b"".join(response.data for response in stream)
+                return b"".join(data)
             filename = os.path.basename(file_path)
             with open(filename, "wb") as f:
-                for response in stream:
-                    f.write(response.data)
+                for chunk in data:
+                    f.write(chunk)
             return filename
         except grpc.RpcError as error:
             raise to_exception(error, f"reading {file_path} on {self.name}") from None
+        finally:
+            progress.close()
 
-    def write_file(self, file_path, content):
-        """Writes ``content`` to ``file_path`` on the board in 2 MiB chunks."""
+    def write_file(self, file_path, content, progress_min_bytes=MIN_BYTES):
+        """Writes ``content`` to ``file_path`` on the board in 2 MiB chunks (with a progress
+        bar on a terminal from ``progress_min_bytes``: :mod:`pynq_remote.progress`)."""
         content = bytes(content)
 
         def requests():
@@ -392,8 +399,11 @@ class RemoteDevice(Device):
                 yield remote_device_pb2.WriteFileRequest(file_path=file_path,
                                                          data=content[i:i + CHUNK_BYTES])
 
-        return self._call(self._stub["device"].writefile, requests(),
-                          f"writing {file_path} on {self.name}", len(content))
+        with Progress(f"writing {file_path}", total=len(content),
+                      min_bytes=progress_min_bytes) as progress:
+            return self._call(self._stub["device"].writefile,
+                              progress.wrap(requests(), lambda r: len(r.data)),
+                              f"writing {file_path} on {self.name}", len(content))
 
     def get_arch(self):
         """"aarch64" or "armv7l", from the board's /proc/version."""
@@ -495,7 +505,9 @@ class RemoteDevice(Device):
         if not (self.exists_file(firmware).exists and
                 self.exists_file(firmware + ".sha256").exists and
                 self.read_file(firmware + ".sha256").strip() == digest):
-            self.write_file(firmware, bin_data)
+            # A bitstream upload always shows its progress on a terminal: boards' are tens of
+            # MiB, and nothing else says the call is busy.
+            self.write_file(firmware, bin_data, progress_min_bytes=0)
             self.write_file(firmware + ".sha256", digest)
         hwh_text = handler.get_hwh_text()
         if hwh_text is not None:

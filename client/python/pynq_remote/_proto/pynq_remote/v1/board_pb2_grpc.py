@@ -405,3 +405,76 @@ class Board(object):
             pynq__remote_dot_v1_dot_board__pb2.WriteBufferResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+
+class InventoryStub(object):
+    """What each session holds on the board, for operators (`pynq-remote buffers`) and leak hunts.
+    A session's id is its owner's credential, so another session's id and buffer ids are never
+    sent: the caller sees its own (and the sessionless pool's, which any client may use), and the
+    others by a label that tells them apart.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ListBuffers = channel.unary_unary(
+                '/pynq_remote.v1.Inventory/ListBuffers',
+                request_serializer=pynq__remote_dot_v1_dot_board__pb2.ListBuffersRequest.SerializeToString,
+                response_deserializer=pynq__remote_dot_v1_dot_board__pb2.ListBuffersResponse.FromString,
+                )
+
+
+class InventoryServicer(object):
+    """What each session holds on the board, for operators (`pynq-remote buffers`) and leak hunts.
+    A session's id is its owner's credential, so another session's id and buffer ids are never
+    sent: the caller sees its own (and the sessionless pool's, which any client may use), and the
+    others by a label that tells them apart.
+    """
+
+    def ListBuffers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_InventoryServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ListBuffers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBuffers,
+                    request_deserializer=pynq__remote_dot_v1_dot_board__pb2.ListBuffersRequest.FromString,
+                    response_serializer=pynq__remote_dot_v1_dot_board__pb2.ListBuffersResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'pynq_remote.v1.Inventory', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Inventory(object):
+    """What each session holds on the board, for operators (`pynq-remote buffers`) and leak hunts.
+    A session's id is its owner's credential, so another session's id and buffer ids are never
+    sent: the caller sees its own (and the sessionless pool's, which any client may use), and the
+    others by a label that tells them apart.
+    """
+
+    @staticmethod
+    def ListBuffers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/pynq_remote.v1.Inventory/ListBuffers',
+            pynq__remote_dot_v1_dot_board__pb2.ListBuffersRequest.SerializeToString,
+            pynq__remote_dot_v1_dot_board__pb2.ListBuffersResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -1,0 +1,146 @@
+// pynq_remote.v1.Inventory through the real service layer over FakeDevice, on a loopback TCP
+// port: each session's buffers grouped, the caller's own first with their ids, the sessionless
+// pool visible to all, other sessions shown only by a label (never their id or buffer ids).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "fake_device.h"
+#include "pynq_remote/v1/board.grpc.pb.h"
+#include "service/caller.h"
+#include "service/services.h"
+#include "test_root.h"
+
+namespace pynq_remote::service {
+namespace {
+
+using testing::FakeDevice;
+using testing::TestRoot;
+namespace v1 = ::pynq_remote::v1;
+
+class InventoryServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(root_.path().empty());
+    auto services = Services::Create(device_, root_.path(), true, ServiceOptions());
+    ASSERT_TRUE(services.ok()) << services.error().message;
+    services_ = std::move(services).value();
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    services_->RegisterWith(builder);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    stub_ = v1::Inventory::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                       grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  }
+
+  std::string Session(const std::string& name) {
+    Result<std::string> id = services_->state().sessions.Open(name);
+    EXPECT_TRUE(id.ok());
+    return id.ok() ? id.value() : "";
+  }
+
+  std::string Allocate(const std::string& owner, uint64_t size, const std::string& dtype) {
+    Result<std::string> id = AllocateBuffer(services_->state(), owner, size, dtype, false);
+    EXPECT_TRUE(id.ok()) << (id.ok() ? "" : id.error().message);
+    return id.ok() ? id.value() : "";
+  }
+
+  grpc::Status List(const std::string& session, v1::ListBuffersResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    if (!session.empty()) context.AddMetadata(kSessionMetadataKey, session);
+    return stub_->ListBuffers(&context, v1::ListBuffersRequest(), response);
+  }
+
+  TestRoot root_;
+  FakeDevice device_;
+  std::unique_ptr<Services> services_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::Inventory::Stub> stub_;
+};
+
+TEST_F(InventoryServiceTest, NothingHeldListsNothing) {
+  v1::ListBuffersResponse response;
+  ASSERT_TRUE(List("", &response).ok());
+  EXPECT_EQ(response.sessions_size(), 0);
+}
+
+TEST_F(InventoryServiceTest, GroupsBySessionAndHidesOtherSessionsIds) {
+  const std::string mine = Session("mine");
+  const std::string theirs = Session("theirs");
+  const std::string a = Allocate(mine, 4096, "<u4");
+  const std::string b = Allocate(mine, 8192, "<f8");
+  const std::string pool = Allocate("", 100, "|u1");
+  const std::string secret = Allocate(theirs, 12288, "<i2");
+
+  v1::ListBuffersResponse response;
+  ASSERT_TRUE(List(mine, &response).ok());
+  ASSERT_EQ(response.sessions_size(), 3) << response.DebugString();
+
+  const v1::SessionBuffers& own = response.sessions(0);
+  EXPECT_TRUE(own.yours());
+  EXPECT_EQ(own.session(), mine);
+  EXPECT_EQ(own.bytes(), 4096u + 8192u);
+  ASSERT_EQ(own.buffers_size(), 2);
+  for (const v1::BufferRecord& record : own.buffers()) {
+    EXPECT_TRUE(record.buffer_id() == a || record.buffer_id() == b) << record.buffer_id();
+    EXPECT_NE(record.physical_address(), 0u);
+  }
+
+  const v1::SessionBuffers& sessionless = response.sessions(1);
+  EXPECT_TRUE(sessionless.sessionless());
+  EXPECT_EQ(sessionless.session(), "");
+  ASSERT_EQ(sessionless.buffers_size(), 1);
+  EXPECT_EQ(sessionless.buffers(0).buffer_id(), pool);
+  EXPECT_EQ(sessionless.buffers(0).dtype(), "|u1");
+
+  const v1::SessionBuffers& other = response.sessions(2);
+  EXPECT_FALSE(other.yours());
+  EXPECT_FALSE(other.sessionless());
+  EXPECT_EQ(other.session().rfind("session-", 0), 0u) << other.session();
+  EXPECT_EQ(response.DebugString().find(theirs), std::string::npos);
+  EXPECT_EQ(response.DebugString().find(secret), std::string::npos);
+  ASSERT_EQ(other.buffers_size(), 1);
+  EXPECT_EQ(other.buffers(0).buffer_id(), "");
+  EXPECT_EQ(other.buffers(0).size(), 12288u);
+  EXPECT_EQ(other.buffers(0).dtype(), "<i2");
+
+  // The label is stable: the other session is shown the same way on the next call.
+  v1::ListBuffersResponse again;
+  ASSERT_TRUE(List(mine, &again).ok());
+  EXPECT_EQ(again.sessions(2).session(), other.session());
+
+  // Seen from the other session, the roles swap.
+  v1::ListBuffersResponse from_theirs;
+  ASSERT_TRUE(List(theirs, &from_theirs).ok());
+  ASSERT_EQ(from_theirs.sessions_size(), 3);
+  EXPECT_EQ(from_theirs.sessions(0).session(), theirs);
+  EXPECT_EQ(from_theirs.sessions(0).buffers(0).buffer_id(), secret);
+  EXPECT_EQ(from_theirs.DebugString().find(mine), std::string::npos);
+}
+
+TEST_F(InventoryServiceTest, FreedBuffersLeaveTheList) {
+  const std::string mine = Session("mine");
+  const std::string id = Allocate(mine, 4096, "<u4");
+  ASSERT_TRUE(FreeBuffer(services_->state(), mine, id).ok());
+  v1::ListBuffersResponse response;
+  ASSERT_TRUE(List(mine, &response).ok());
+  EXPECT_EQ(response.sessions_size(), 0) << response.DebugString();
+}
+
+TEST_F(InventoryServiceTest, AnUnknownSessionIsRefused) {
+  v1::ListBuffersResponse response;
+  grpc::Status status = List("sess-not-a-session", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+}
+
+}  // namespace
+}  // namespace pynq_remote::service
