@@ -11,8 +11,9 @@
 # Usage: ci/bench.sh [args for pynq_remote_bench, e.g. --benchmark_filter=Mmio]
 #   BUILD_DIR=build
 #   E2E_ARGS="--quick"   args for bench_e2e.py and the other figure scripts, space-separated
-#   BOARDS_CAPACITY=N    also the boards-per-machine run: N idle boards with a design loaded
-#                        (bench/boards_figures.py --capacity; about 30 MiB of RSS a board)
+#   BOARDS_CAPACITY=N    also the boards-per-machine run: N idle boards with a design loaded,
+#                        served by one process (bench/boards_figures.py --one-process
+#                        --capacity; under 1 MiB of RSS a board)
 # Timings are only comparable on an otherwise idle machine.
 set -euo pipefail
 
@@ -76,10 +77,15 @@ if [[ -f bench/bench_e2e.py ]]; then
       n=$((n + 1))
     fi
   done
-  # What N boards cost on this host (issue 19), beside N bare gRPC servers.
+  # What N boards cost on this host (issue 19), beside N bare gRPC servers: a process per
+  # board, then every board in one process (--boards N), where the capacity run goes.
   # shellcheck disable=SC2086
   /usr/bin/python3 bench/boards_figures.py --build "${BUILD_DIR}" ${E2E_ARGS:-} \
-    ${BOARDS_CAPACITY:+--capacity ${BOARDS_CAPACITY}} --json "${figures}/25-boards_figures.json"
+    --json "${figures}/25-boards_figures.json"
+  # shellcheck disable=SC2086
+  /usr/bin/python3 bench/boards_figures.py --build "${BUILD_DIR}" ${E2E_ARGS:-} --one-process \
+    ${BOARDS_CAPACITY:+--capacity ${BOARDS_CAPACITY}} \
+    --json "${figures}/26-boards_figures_one_process.json"
   ran=1
 fi
 
