@@ -15,6 +15,9 @@ Commands:
                     Overlay cell with the client's error naming the board, not at the
                     per-cell timeout; and a cell that never returns is stopped by that
                     timeout, the cell named
+  design-package    examples/design_package.ipynb: my_first_ip's package built in a
+                    temporary folder outside the source tree, served, driven; its printed
+                    results, the package and the waveform are checked
   run NOTEBOOK      execute any notebook (in its folder), reporting the first failing cell
 
 Every command checks that the notebooks are committed without outputs: CI makes them, and a
@@ -33,6 +36,7 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
 import sys
 import tempfile
@@ -43,7 +47,9 @@ SOURCE_ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 EXAMPLES = os.path.join(SOURCE_ROOT, "examples")
 sys.path.insert(0, os.path.join(SOURCE_ROOT, "hil-tests", "walkthrough"))
 sys.path.insert(0, os.path.join(SOURCE_ROOT, "hil-tests", "python"))
-from check_walkthrough import Failure, Server  # noqa: E402  (the walk-through test's)
+import check_walkthrough  # noqa: E402  (its Server, Failure and waveform check)
+import fst_signals  # noqa: E402
+from check_walkthrough import Failure, Server  # noqa: E402
 
 SKIP = 77
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -100,6 +106,8 @@ class Notebook:
         cwd = cwd or os.path.dirname(os.path.abspath(self.path))
         with tempfile.TemporaryDirectory(prefix="pynq-remote-jupyter-") as home:
             _this_python_kernel(home)
+            # At the end, failing or not, jupyter_client kills the kernel's process group
+            # (SIGKILL): a server a notebook started (design_package.ipynb's) goes with it.
             client = NotebookClient(
                 self.nb, timeout=int(cell_timeout), kernel_name="python3",
                 resources={"metadata": {"path": cwd}}, shutdown_kernel="immediate",
@@ -288,21 +296,54 @@ def _free_port():
         return s.getsockname()[1]
 
 
+# --- design package ----------------------------------------------------------------------
+
+DESIGN_PACKAGE = os.path.join(EXAMPLES, "design_package.ipynb")
+# What the notebook prints, as drive.py checks it.
+DESIGN_PACKAGE_PRINTS = [
+    "SUM = 6912", "SUM = 0x00000001", "SCRATCH = 0xc0ffee00", "COUNT after CLEAR: 0",
+    "the board refused the write to SUM:", "server exited with 0"]
+
+
+def check_design_package(args):
+    notebook = Notebook(DESIGN_PACKAGE)
+    notebook.check_committed_clean()
+    work = tempfile.mkdtemp(prefix="pynq-remote-my-first-ip-")
+    try:
+        if os.path.commonpath([os.path.realpath(work), SOURCE_ROOT]) == SOURCE_ROOT:
+            raise Failure("the temporary folder %s is inside the source tree" % work)
+        client_env(args.client, PYNQ_REMOTE_DESIGN_TOOL=args.tool,
+                   PYNQ_REMOTE_SERVER=args.server, MY_FIRST_IP_DIR=work)
+        notebook.execute(args.cell_timeout * time_scale())
+        text = notebook.text()
+        missing = [p for p in DESIGN_PACKAGE_PRINTS if p not in text]
+        if missing:
+            raise Failure("the notebook did not print %s; it printed:\n%s" % (missing, text))
+        for f in ("design.json", "libmy_first_ip.so", "my_first_ip.bit", "my_first_ip.hwh"):
+            if not os.path.isfile(os.path.join(work, "designs", "my_first_ip", f)):
+                raise Failure("the package in %s has no %s" % (work, f))
+        check_walkthrough.check_waveform(os.path.join(work, "my_first_ip.fst"))
+        step("the package was built, served and driven; its waveform has the signals")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 # --- main --------------------------------------------------------------------------------
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["resizer", "resizer-no-board", "run"])
+    ap.add_argument("command", choices=["resizer", "resizer-no-board", "design-package", "run"])
     ap.add_argument("notebook", nargs="?", help="run: the notebook")
     ap.add_argument("--server", help="pynq-remote-server")
     ap.add_argument("--designs", help="the build's designs/ (resizer)")
+    ap.add_argument("--tool", help="pynq-remote-design (design-package)")
     ap.add_argument("--client", default=os.path.join(SOURCE_ROOT, "client", "python"),
                     help="client/python (pynq_remote)")
     ap.add_argument("--cell-timeout", type=float, default=60,
                     help="seconds a cell may take, times PYNQ_REMOTE_TIME_SCALE (default 60)")
     args = ap.parse_args(argv)
     needs = {"resizer": ("server", "designs"), "resizer-no-board": ("designs",),
-             "run": ("notebook",)}[args.command]
+             "design-package": ("server", "tool"), "run": ("notebook",)}[args.command]
     for name in needs:
         if not getattr(args, name):
             ap.error("%s needs --%s" % (args.command, name))
@@ -319,12 +360,14 @@ def main(argv):
             check_resizer(args)
         elif args.command == "resizer-no-board":
             check_resizer_no_board(args)
+        elif args.command == "design-package":
+            check_design_package(args)
         else:
             client_env(args.client)
             Notebook(args.notebook).execute(args.cell_timeout * time_scale())
         step("passed")
         return 0
-    except Failure as e:
+    except (Failure, fst_signals.FstError) as e:
         print("notebooks: FAILED: %s" % e, file=sys.stderr)
         return 1
 
