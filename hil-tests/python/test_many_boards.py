@@ -19,6 +19,7 @@ import pytest
 import pynq_remote as pynq
 
 from conftest import budget, free_port
+from test_overlay_designs import loopback
 
 pytestmark = [
     pytest.mark.skipif(bool(os.environ.get("PYNQ_REMOTE_DEVICES")),
@@ -87,21 +88,6 @@ def healthy(address):
         return check(b"", timeout=budget(5)) == SERVING
 
 
-def loopback(overlay, device, data):
-    dma = overlay.axi_dma_0
-    src = pynq.allocate(shape=(len(data),), dtype=np.uint8, target=device)
-    dst = pynq.allocate(shape=(len(data),), dtype=np.uint8, target=device)
-    src[:] = data
-    dma.recvchannel.transfer(dst)
-    dma.sendchannel.transfer(src)
-    dma.sendchannel.wait()
-    dma.recvchannel.wait()
-    out = dst.copy()
-    src.freebuffer()
-    dst.freebuffer()
-    return out
-
-
 @pytest.fixture
 def root():
     path = tempfile.mkdtemp(prefix="pynq-remote-boards-")
@@ -154,7 +140,7 @@ def test_each_board_is_a_board_of_its_own(designs, root):
 
         thread = threading.Thread(target=hammer)
         thread.start()
-        out = loopback(dma_overlay, devs[1], data)
+        out = loopback(dma_overlay.axi_dma_0, devs[1], data)
         thread.join()
         assert not errors, errors
         assert np.array_equal(out, data)
@@ -180,7 +166,7 @@ def test_dma_on_two_boards_at_once(designs):
         def run(i):
             try:
                 for _ in range(3):
-                    outs[i] = loopback(overlays[i], devs[i], data[i])
+                    outs[i] = loopback(overlays[i].axi_dma_0, devs[i], data[i])
             except Exception as e:
                 errors.append(e)
 
