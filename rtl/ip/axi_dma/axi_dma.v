@@ -546,6 +546,11 @@ module pr_axi_dma_regs #(
   assign sg_req_addr = cur40;
   assign sg_req_wdata = wb_status;
   assign sg_busy = SG != 0 && (sg_req || ch_start || ch_done || ch_err || dly_run);
+  // Direct Register mode: the block below changes nothing in a cycle without a register
+  // write, a start, an end or an error, unless RS and Halted disagree (a halt or run to
+  // settle). Gated by that, it costs the model one test in the idle cycles rather than every
+  // statement (simulation speed, rtl/README.md). Scatter-gather runs it every cycle.
+  wire        regs_step = SG != 0 || wr_en || ch_start || ch_done || ch_err || rs == halted;
 
   always @(posedge clk) begin
     if (!rst_n || soft_rst) begin
@@ -586,7 +591,7 @@ module pr_axi_dma_regs #(
       dly_run <= 1'b0;
       dly_units <= 8'd0;
       dly_tick <= 16'd0;
-    end else begin
+    end else if (regs_step) begin
       ch_start <= 1'b0;
       if (wr_en) begin
         case (wr_off)
