@@ -546,6 +546,11 @@ module pr_axi_dma_regs #(
   assign sg_req_addr = cur40;
   assign sg_req_wdata = wb_status;
   assign sg_busy = SG != 0 && (sg_req || ch_start || ch_done || ch_err || dly_run);
+  // Direct Register mode: the block below changes nothing in a cycle without a register
+  // write, a start, an end or an error, unless RS and Halted disagree (a halt or run to
+  // settle). Gated by that, it costs the model one test in the idle cycles rather than every
+  // statement (simulation speed, rtl/README.md). Scatter-gather runs it every cycle.
+  wire        regs_step = SG != 0 || wr_en || ch_start || ch_done || ch_err || rs == halted;
 
   always @(posedge clk) begin
     if (!rst_n || soft_rst) begin
@@ -586,7 +591,7 @@ module pr_axi_dma_regs #(
       dly_run <= 1'b0;
       dly_units <= 8'd0;
       dly_tick <= 16'd0;
-    end else begin
+    end else if (regs_step) begin
       ch_start <= 1'b0;
       if (wr_en) begin
         case (wr_off)
@@ -852,22 +857,24 @@ module pr_axi_dma_mm2s #(
                                                                     : burst_cap;
   wire        can_issue = running && !abort && ar_beats_left != {LW{1'b0}} &&
                           {1'b0, reserved} + {3'd0, burst} <= {1'b0, kDepth7};
-  wire        ar_load = (!ar_valid_q || arready) && can_issue;
-  wire        r_take = rvalid;  // rready is 1
-  wire        r_bad = r_take && rresp != 2'b00;
-  wire        stop = running && (abort || r_bad);
+  // What depends on the memory side's inputs (arready, rvalid, rresp, rlast) is worked out
+  // inside the clocked block below, not as wires: Verilator evaluates an input-dependent wire
+  // at every eval() (twice a cycle) and again after the edge; a local of the clocked block
+  // once (simulation speed, rtl/README.md). `stop` (an abort or an error response) freezes the
+  // packer for the cycle, so the packer's wires assume no stop and the block ignores them then.
+  reg         ar_load, r_take, r_bad, stop, r_keep;
 
   // stream side: a beat of min(NB, out_left) bytes once the packer holds them
   localparam [5:0] kNb6 = NB[5:0];
   wire [5:0]  take_n = out_left < {{(LW - 6){1'b0}}, kNb6} ? out_left[5:0] : kNb6;
-  wire        emit = running && !stop && out_left != {LW{1'b0}} && acc_n >= take_n &&
-                     (!tvalid || tready);
+  wire        emit = running && out_left != {LW{1'b0}} && acc_n >= take_n &&
+                     (!tvalid || tready);  // and no stop
   wire [5:0]  emitted = emit ? take_n : 6'd0;
   wire [5:0]  n_after = acc_n - emitted;
   wire [5:0]  room_in_beat = kMb6 - {{(6 - kLb){1'b0}}, in_skip};
   wire [5:0]  pop_n = in_left < {{(LW - 6){1'b0}}, room_in_beat} ? in_left[5:0] : room_in_beat;
-  wire        pop = running && !stop && in_left != {LW{1'b0}} && fifo_cnt != 7'd0 &&
-                    n_after <= kMb6;
+  wire        pop = running && in_left != {LW{1'b0}} && fifo_cnt != 7'd0 &&
+                    n_after <= kMb6;  // and no stop
   wire [8*MB-1:0] head = fifo[fifo_rp];
   wire [8*MB-1:0] head_shifted = head >> {in_skip, 3'b000};
   reg  [8*MB-1:0] pop_mask;
@@ -892,10 +899,14 @@ module pr_axi_dma_mm2s #(
   wire [8*MB-1:0] next_hi = pop ? after_hi | (ins >> ins_rest) : after_hi;
 
   always @(posedge clk) begin
-    if (r_take && running && !stop) fifo[fifo_wp] <= rdata;
-  end
-
-  always @(posedge clk) begin
+    /* verilator lint_off BLKSEQ */  // locals of this block, read only below
+    ar_load = (!ar_valid_q || arready) && can_issue;
+    r_take = rvalid;  // rready is 1
+    r_bad = r_take && rresp != 2'b00;
+    stop = running && (abort || r_bad);
+    r_keep = r_take && running && !stop;
+    /* verilator lint_on BLKSEQ */
+    if (r_keep) fifo[fifo_wp] <= rdata;
     if (!rst_n) begin
       running <= 1'b0;
       eof <= 1'b0;
@@ -952,26 +963,32 @@ module pr_axi_dma_mm2s #(
           ar_valid_q <= 1'b0;
         end
         rd_out <= rd_out + {6'd0, ar_load} - {6'd0, r_take && rlast};
-        reserved <= reserved + (ar_load ? {2'd0, burst} : 7'd0) - {6'd0, pop};
         // data
-        if (r_take && running && !stop) fifo_wp <= fifo_wp + 6'd1;
-        if (pop) fifo_rp <= fifo_rp + 6'd1;
-        fifo_cnt <= fifo_cnt + {6'd0, r_take && running && !stop} - {6'd0, pop};
-        if (pop) begin
-          in_skip <= {kLb{1'b0}};
-          in_left <= in_left - {{(LW - 6){1'b0}}, pop_n};
-        end
-        acc_lo <= next_lo;
-        acc_hi <= next_hi;
-        acc_n <= n_after + (pop ? pop_n : 6'd0);
-        if (emit) begin
-          tvalid <= 1'b1;
-          tdata <= acc_lo[8*NB-1:0] & emit_mask;
-          tkeep <= ~({NB{1'b1}} << take_n);  // the low take_n bytes
-          tlast <= eof && out_left == {{(LW - 6){1'b0}}, take_n};
-          out_left <= out_left - {{(LW - 6){1'b0}}, take_n};
-        end else if (tready || stop) begin
+        if (r_keep) fifo_wp <= fifo_wp + 6'd1;
+        if (stop) begin
+          // nothing popped or emitted: the packer holds, the beat on offer is withdrawn
+          reserved <= reserved + (ar_load ? {2'd0, burst} : 7'd0);
           tvalid <= 1'b0;
+        end else begin
+          reserved <= reserved + (ar_load ? {2'd0, burst} : 7'd0) - {6'd0, pop};
+          if (pop) fifo_rp <= fifo_rp + 6'd1;
+          fifo_cnt <= fifo_cnt + {6'd0, r_keep} - {6'd0, pop};
+          if (pop) begin
+            in_skip <= {kLb{1'b0}};
+            in_left <= in_left - {{(LW - 6){1'b0}}, pop_n};
+          end
+          acc_lo <= next_lo;
+          acc_hi <= next_hi;
+          acc_n <= n_after + (pop ? pop_n : 6'd0);
+          if (emit) begin
+            tvalid <= 1'b1;
+            tdata <= acc_lo[8*NB-1:0] & emit_mask;
+            tkeep <= ~({NB{1'b1}} << take_n);  // the low take_n bytes
+            tlast <= eof && out_left == {{(LW - 6){1'b0}}, take_n};
+            out_left <= out_left - {{(LW - 6){1'b0}}, take_n};
+          end else if (tready) begin
+            tvalid <= 1'b0;
+          end
         end
         // completion and errors
         if (stop) begin
@@ -1131,25 +1148,27 @@ module pr_axi_dma_s2mm #(
   wire        can_issue = running && !abort && plan != 5'd0 && unassigned != 7'd0 &&
                           (unassigned >= {2'd0, plan} || rx_end) &&
                           wq_cnt != 4'd8 && wr_out != 4'd15;
-  wire        aw_load = (!aw_valid_q || awready) && can_issue;
+  // the memory side's inputs (awready, wready, bvalid, bresp) are looked at in the clocked
+  // block below, as MM2S does (simulation speed)
+  reg         aw_load, w_take, b_take, b_bad, stop;
   // Busy means "can move on its own": a burst to issue or write back, a response due, or
   // the end of the packet to flush. Bytes waiting for the rest of a burst wait for input.
   assign busy = aw_valid_q || wq_cnt != 4'd0 || wr_out != 4'd0 || can_issue ||
                 (running && (rx_end || flush_pending));
-  wire        w_take = wvalid && wready;
-  wire        b_take = bvalid;
-  wire        b_bad = b_take && bresp != 2'b00;
-  wire        stop = running && (abort || b_bad);
 
   always @(posedge clk) begin
+    /* verilator lint_off BLKSEQ */  // locals of this block, read only below
+    aw_load = (!aw_valid_q || awready) && can_issue;
+    w_take = wvalid && wready;
+    b_take = bvalid;
+    b_bad = b_take && bresp != 2'b00;
+    stop = running && (abort || b_bad);
+    /* verilator lint_on BLKSEQ */
     if (push) begin
       fifo[fifo_wp] <= push_data;
       fifo_strb[fifo_wp] <= push_strb;
     end
     if (aw_load) wq[wq_wp] <= burst[3:0] - 4'd1;
-  end
-
-  always @(posedge clk) begin
     if (!rst_n) begin
       running <= 1'b0;
       rx_end <= 1'b0;

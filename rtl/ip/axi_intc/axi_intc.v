@@ -71,8 +71,8 @@ module pr_axi_intc #(
   // ---- AXI4-Lite slave (common/axil_slave.v): a write takes address and data together, a
   // read answers next cycle, always OKAY
   wire        wr, unused_rd, unused_rd_accept, unused_active;
-  wire [31:0] waddr, raddr, wr_data, wmask, intr_ext;
-  wire [3:0]  unused_wstrb;  // wmask carries the lanes
+  wire [31:0] waddr, raddr, wr_data, unused_wmask, intr_ext;
+  wire [3:0]  wstrb;  // expanded to a bit mask in the write's cycle only (below)
   reg  [31:0] rdata;
   pr_axil_slave #(.ADDR_WIDTH(C_S_AXI_ADDR_WIDTH), .REGISTERED(0)) axil (
       .clk(clk), .rst_n(rst_n),
@@ -81,10 +81,9 @@ module pr_axi_intc #(
       .bresp(s_axi_bresp), .bvalid(s_axi_bvalid), .bready(s_axi_bready),
       .araddr(s_axi_araddr), .arvalid(s_axi_arvalid), .arready(s_axi_arready),
       .rdata(s_axi_rdata), .rresp(s_axi_rresp), .rvalid(s_axi_rvalid), .rready(s_axi_rready),
-      .wr(wr), .wr_addr(waddr), .wr_data(wr_data), .wr_strb(unused_wstrb), .wr_mask(wmask),
+      .wr(wr), .wr_addr(waddr), .wr_data(wr_data), .wr_strb(wstrb), .wr_mask(unused_wmask),
       .wr_err(1'b0), .rd(unused_rd), .rd_addr(raddr), .rd_data(rdata), .rd_err(1'b0),
       .rd_accept(unused_rd_accept), .rd_wait(32'd0), .active(unused_active));
-  wire [31:0] wdata = wr_data & wmask & kMask;  // set/clear masks: unwritten lanes are 0
   generate
     if (C_NUM_INTR_INPUTS < 32) begin : g_intr_ext
       assign intr_ext = {{(32 - C_NUM_INTR_INPUTS){1'b0}}, intr};
@@ -139,8 +138,9 @@ module pr_axi_intc #(
     endcase
   end
 
-  wire wr_isr = wr && waddr == kIsr && !hie;
-  wire [31:0] ack = wr && waddr == kIar ? wdata : 32'd0;
+  // The write's mask and data are locals of the clocked block, worked out under `if (wr)`:
+  // as wires Verilator's model would rebuild them every cycle (simulation speed, README.md).
+  reg  [31:0] wmask, wdata;
 
   always @(posedge clk) begin
     if (!rst_n) begin
@@ -154,17 +154,27 @@ module pr_axi_intc #(
     end else begin
       intr_q <= intr_ext;
       intr_prev <= intr_q;
-      // an input event in the same cycle as its acknowledge is kept
-      if (wr_isr) isr <= (((isr & ~wmask) | (wr_data & wmask)) & kMask) | hw_event;
-      else isr <= (isr & ~ack) | hw_event;
-      if (wr && waddr == kIer) ier <= ((ier & ~wmask) | (wr_data & wmask)) & kMask;
-      if (wr && waddr == kSie) ier <= ier | wdata;
-      if (wr && waddr == kCie) ier <= ier & ~wdata;
-      if (wr && waddr == kMer && wmask[0]) begin
-        me <= wr_data[0];
-        if (wr_data[1]) hie <= 1'b1;  // write-once: a 0 does not clear it
+      if (wr) begin
+        /* verilator lint_off BLKSEQ */  // locals of this block
+        wmask = {{8{wstrb[3]}}, {8{wstrb[2]}}, {8{wstrb[1]}}, {8{wstrb[0]}}};
+        wdata = wr_data & wmask & kMask;  // set/clear masks: unwritten lanes are 0
+        /* verilator lint_on BLKSEQ */
+        // an input event in the same cycle as its acknowledge is kept
+        if (waddr == kIsr && !hie) isr <= (((isr & ~wmask) | (wr_data & wmask)) & kMask) |
+                                          hw_event;
+        else if (waddr == kIar) isr <= (isr & ~wdata) | hw_event;
+        else isr <= isr | hw_event;
+        if (waddr == kIer) ier <= ((ier & ~wmask) | (wr_data & wmask)) & kMask;
+        if (waddr == kSie) ier <= ier | wdata;
+        if (waddr == kCie) ier <= ier & ~wdata;
+        if (waddr == kMer && wmask[0]) begin
+          me <= wr_data[0];
+          if (wr_data[1]) hie <= 1'b1;  // write-once: a 0 does not clear it
+        end
+        if (waddr == kIlr && C_HAS_ILR != 0) ilr <= ((ilr & ~wmask) | (wr_data & wmask));
+      end else begin
+        isr <= isr | hw_event;
       end
-      if (wr && waddr == kIlr && C_HAS_ILR != 0) ilr <= ((ilr & ~wmask) | (wr_data & wmask));
     end
   end
 endmodule

@@ -69,7 +69,6 @@ module pr_axil_slave #(
     end
   endgenerate
 
-  assign wr_mask = {{8{wr_strb[3]}}, {8{wr_strb[2]}}, {8{wr_strb[1]}}, {8{wr_strb[0]}}};
 
   generate
     if (REGISTERED == 0) begin : g_comb
@@ -77,6 +76,7 @@ module pr_axil_slave #(
       assign wr_addr = aw_ext;
       assign wr_data = wdata;
       assign wr_strb = wstrb;
+      assign wr_mask = {{8{wstrb[3]}}, {8{wstrb[2]}}, {8{wstrb[1]}}, {8{wstrb[0]}}};
       assign rd = arvalid && !rvalid;
       assign rd_addr = ar_ext;
       assign rd_accept = rd;
@@ -113,6 +113,7 @@ module pr_axil_slave #(
       reg         aw_rdy, ar_rdy, wr_en, rd_pending;
       reg  [31:0] aw_q, w_q, ar_q, wait_left;
       reg  [3:0]  strb_q;
+      reg  [31:0] mask_q;  // wr_mask, latched with strb_q rather than rebuilt every cycle
       wire        aw_take = awvalid && wvalid && !bvalid && !aw_rdy;
       wire        ar_take = arvalid && !ar_rdy && !rd_pending && !rvalid;
       wire        rd_now = ar_take && rd_wait == 32'd0;
@@ -121,6 +122,12 @@ module pr_axil_slave #(
       assign wr_addr = aw_q;
       assign wr_data = w_q;
       assign wr_strb = strb_q;
+      assign wr_mask = mask_q;
+      // Anything to do this cycle: a request, or a handshake or response in progress. Idle,
+      // the clocked block below changes nothing, and Verilator's model (which evaluates every
+      // statement of a clocked block every cycle) pays one test for it (simulation speed).
+      wire        engaged = awvalid || arvalid || aw_rdy || ar_rdy || wr_en || rd_pending ||
+                           bvalid || rvalid;
       assign rd = rd_now || rd_fire;
       assign rd_addr = rd_pending ? ar_q : ar_ext;
       assign rd_accept = ar_take;
@@ -138,6 +145,7 @@ module pr_axil_slave #(
           aw_q <= 32'd0;
           w_q <= 32'd0;
           strb_q <= 4'd0;
+          mask_q <= 32'd0;
           ar_q <= 32'd0;
           wait_left <= 32'd0;
           bvalid <= 1'b0;
@@ -145,13 +153,14 @@ module pr_axil_slave #(
           rvalid <= 1'b0;
           rresp <= kOkay;
           rdata <= 32'd0;
-        end else begin
+        end else if (engaged) begin
           aw_rdy <= aw_take;
           wr_en <= aw_take;
           if (aw_take) begin
             aw_q <= aw_ext;
             w_q <= wdata;
             strb_q <= wstrb;
+            mask_q <= {{8{wstrb[3]}}, {8{wstrb[2]}}, {8{wstrb[1]}}, {8{wstrb[0]}}};
           end
           if (wr_en) begin
             bvalid <= 1'b1;
