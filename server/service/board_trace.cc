@@ -3,8 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
 
 #include "service/board_service.h"
 #include "service/caller.h"
@@ -17,8 +16,8 @@ Result<std::string> TraceKeeper::HostPath(const std::string& target) const {
   Status made = state_.root.MakeDirectories(kTraceDir);
   if (!made.ok()) {
     return MakeError(ErrorCode::kInternal,
-                     std::string("cannot make ") + kTraceDir + " in the target root for the "
-                     "trace: " + made.error().message);
+                     std::string("cannot make ") + kTraceDir +
+                         " in the target root for the trace: " + made.error().message);
   }
   // The Device opens the file by its host path, so that path must reach the very directory
   // the sandboxed lookup found.
@@ -27,9 +26,9 @@ Result<std::string> TraceKeeper::HostPath(const std::string& target) const {
   struct stat st {};
   if (!in_root.ok() || ::stat(host_dir.c_str(), &st) != 0 ||
       !(in_root.value() == FileId{st.st_dev, st.st_ino})) {
-    return MakeError(ErrorCode::kPermissionDenied,
-                     std::string(kTraceDir) + " in the target root leads outside it; no trace "
-                     "is written there");
+    return MakeError(
+        ErrorCode::kPermissionDenied,
+        std::string(kTraceDir) + " in the target root leads outside it; no trace is written there");
   }
   return state_.root.dir() + target;
 }
@@ -44,10 +43,15 @@ Result<TraceReport> TraceKeeper::Start(const std::string& caller,
   }
   for (const std::string& scope : scopes) {
     if (scope.empty() || scope.find_first_of(" \t\r\n", 0) != std::string::npos) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "scope '" + scope + "' is no hierarchical name (e.g. axi_dma_0 or "
-                       "pl.axi_dma_0.mm2s)");
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          "scope '" + scope + "' is no hierarchical name (e.g. axi_dma_0 or pl.axi_dma_0.mm2s)");
     }
+  }
+  // Nothing is made in the root of a board that cannot trace (a real board's root is "/").
+  const std::vector<std::string> caps = state_.device.Info().capabilities;
+  if (std::find(caps.begin(), caps.end(), "waveforms") == caps.end()) {
+    return MakeError(ErrorCode::kUnsupported, kNoWaveforms);
   }
   std::lock_guard<std::mutex> lock(mu_);
   const std::string target =
@@ -84,8 +88,8 @@ Result<TraceReport> TraceKeeper::Stop(uint64_t* size) {
   answer.path = target_;
   struct stat st {};
   *size = ::stat(report.value().path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-  LogInfo("trace stopped: " + target_ + ", PL cycles " + std::to_string(answer.start_cycle) +
-          ".." + std::to_string(answer.end_cycle) + (answer.truncated ? " (truncated)" : ""));
+  LogInfo("trace stopped: " + target_ + ", PL cycles " + std::to_string(answer.start_cycle) + ".." +
+          std::to_string(answer.end_cycle) + (answer.truncated ? " (truncated)" : ""));
   return answer;
 }
 

@@ -31,6 +31,11 @@ namespace v1 = ::pynq_remote::v1;
 // As SimDevice behaves at the seam: one trace at a time, a design with one scope.
 class TracingDevice : public FakeDevice {
  public:
+  DeviceInfo Info() const override {
+    DeviceInfo info = FakeDevice::Info();
+    info.capabilities.push_back("waveforms");
+    return info;
+  }
   Result<TraceReport> StartTrace(const TraceOptions& options) override {
     std::lock_guard<std::mutex> lock(trace_mu_);
     if (running_) return MakeError(ErrorCode::kFailedPrecondition, "a trace is already running");
@@ -50,8 +55,7 @@ class TracingDevice : public FakeDevice {
     std::lock_guard<std::mutex> lock(trace_mu_);
     if (!running_) return MakeError(ErrorCode::kFailedPrecondition, "no trace is running");
     running_ = false;
-    return TraceReport{options_.path, "fake", options_.scopes, 10, 20, 100000, 200000, false,
-                       ""};
+    return TraceReport{options_.path, "fake", options_.scopes, 10, 20, 100000, 200000, false, ""};
   }
   bool running() const {
     std::lock_guard<std::mutex> lock(trace_mu_);
@@ -165,8 +169,7 @@ TEST_F(TraceServiceTest, BadScopesAreNamed) {
   for (const char* bad : {"", "axi dma", "axi_dma_0\n"}) {
     grpc::Status status = StartTrace(Scopes({bad}));
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
-    EXPECT_NE(status.error_message().find("scope '" + std::string(bad) + "'"),
-              std::string::npos)
+    EXPECT_NE(status.error_message().find("scope '" + std::string(bad) + "'"), std::string::npos)
         << status.error_message();
   }
   EXPECT_EQ(device_.starts(), 0);  // refused before the board saw them
@@ -225,8 +228,7 @@ TEST_F(TraceServiceTest, ASessionThatEndsStopsItsTrace) {
   EXPECT_FALSE(device_.running());
   grpc::Status gone = StopTrace();
   EXPECT_EQ(gone.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(gone.error_message().find("when the session that started it ended"),
-            std::string::npos)
+  EXPECT_NE(gone.error_message().find("when the session that started it ended"), std::string::npos)
       << gone.error_message();
 }
 
@@ -268,6 +270,9 @@ TEST_F(UntracedBoardTest, ABoardWithoutWaveformsSaysSo) {
   EXPECT_NE(status.error_message().find("records no waveforms"), std::string::npos)
       << status.error_message();
   EXPECT_EQ(StopTrace().error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  // And nothing was made in its root (on a real board that is "/").
+  struct stat st {};
+  EXPECT_NE(::stat((root_.path() + "/var/lib/pynq-remote").c_str(), &st), 0);
 }
 
 }  // namespace

@@ -57,8 +57,8 @@ struct PlTraceRequest {
   // Scopes to dump, each with everything below it, as hierarchical names: "axi_dma_0",
   // "pl.axi_dma_0" or the full "pl.dma_loopback.axi_dma_0". Empty: the whole design.
   std::vector<std::string> scopes;
-  uint64_t start_ps = 0;     // the first dump's time stamp (the board's simulated time)
-  uint64_t max_cycles = 0;   // the trace closes itself after this many cycles (0: never)
+  uint64_t start_ps = 0;    // the first dump's time stamp (the board's simulated time)
+  uint64_t max_cycles = 0;  // the trace closes itself after this many cycles (0: never)
 };
 
 /// Where a window trace stands.

@@ -770,8 +770,7 @@ TEST_F(SimDeviceTest, WindowTrace) {
   Result<TraceReport> started = dev_->StartTrace({path, {}, 0});
   ASSERT_TRUE(started.ok()) << started.error().message;
   EXPECT_EQ(started.value().design, "ref_accel");
-  EXPECT_EQ(dev_->StartTrace({path + ".2", {}, 0}).error().code,
-            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(dev_->StartTrace({path + ".2", {}, 0}).error().code, ErrorCode::kFailedPrecondition);
   ASSERT_TRUE(dev_->Advance(100, {}).ok());
   Result<TraceReport> stopped = dev_->StopTrace();
   ASSERT_TRUE(stopped.ok());
@@ -793,8 +792,7 @@ TEST_F(SimDeviceTest, WindowTrace) {
   ASSERT_TRUE(dev_->Advance(10, {}).ok());
   stopped = dev_->StopTrace();
   ASSERT_TRUE(stopped.ok());
-  EXPECT_NE(stopped.value().ended.find("reprogrammed"), std::string::npos)
-      << stopped.value().ended;
+  EXPECT_NE(stopped.value().ended.find("reprogrammed"), std::string::npos) << stopped.value().ended;
   EXPECT_EQ(stopped.value().end_cycle - stopped.value().start_cycle, 10u);
   EXPECT_GT(size_of(path), 100);
 }
