@@ -56,6 +56,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "unavailable";
     case ErrorCode::kInternal:
       return "internal error";
+    case ErrorCode::kFailedPrecondition:
+      return "failed precondition";
   }
   return "unknown error";
 }
@@ -96,6 +98,8 @@ const char* ErrorCodeToken(ErrorCode code) {
       return "CANCELLED";
     case ErrorCode::kInternal:
       return "INTERNAL";
+    case ErrorCode::kFailedPrecondition:
+      return "FAILED_PRECONDITION";
   }
   return "INTERNAL";
 }

@@ -79,6 +79,32 @@ enum class GpioDirection { kIn, kOut };
 /// outside every chip).
 std::string DescribeGpio(const std::vector<GpioChipInfo>& chips, int gpio);
 
+/// A waveform of a window of simulated time (Device::StartTrace).
+struct TraceOptions {
+  std::string path;  // where the backend writes the file (the service picks it, in the root)
+  // Hierarchical names in the loaded design ("axi_dma_0", "pl.axi_dma_0"), each with
+  // everything below it. Empty: the whole design.
+  std::vector<std::string> scopes;
+  uint64_t max_cycles = 0;  // the trace ends itself after this many PL cycles (0: never)
+};
+
+/// What a trace covers: StartTrace's answer (so far) and StopTrace's (all of it).
+struct TraceReport {
+  std::string path;                         // as TraceOptions::path
+  std::string design;                       // the design traced
+  std::vector<std::string> scopes;          // full names, as resolved; empty: the whole design
+  uint64_t start_cycle = 0, end_cycle = 0;  // PL clock-0 cycles of the board
+  uint64_t start_ps = 0, end_ps = 0;        // simulated time (the file's time stamps)
+  bool truncated = false;  // max_cycles reached before StopTrace: the file ends there
+  std::string ended;       // why it ended before StopTrace (the PL reprogrammed), or ""
+};
+
+/// What a board without waveforms answers StartTrace/StopTrace (one that lacks the
+/// "waveforms" capability).
+inline constexpr char kNoWaveforms[] =
+    "this board records no waveforms: only a simulated board (pynq-remote-server --backend sim) "
+    "traces its PL";
+
 /// Asked between the steps of a long Device call (Advance, WaitIrq): once it answers true the
 /// call stops and returns kCancelled. The service layer answers for the client (cancelled,
 /// or past its deadline) and for the server (shutting down); a default token never stops.
@@ -181,6 +207,22 @@ class Device {
   /// mode). Returns the PL cycle count afterwards. kUnsupported on hardware. kCancelled,
   /// saying how far it got, when `stop` asks or after Shutdown(); the cycles run stay run.
   virtual Result<uint64_t> Advance(uint64_t cycles, const StopToken& stop) = 0;
+
+  /// Starts a waveform (FST) of the PL from now on; a backend that implements it lists the
+  /// capability "waveforms". One at a time per board. Errors:
+  /// kUnsupported where the backend records none; kNotProgrammed (empty PL);
+  /// kFailedPrecondition while a trace runs (or has ended but was not stopped yet);
+  /// kInvalidArgument naming each scope the design lacks; kInternal when the file cannot be
+  /// written. A reprogram or an emptied PL ends it (TraceReport::ended says so).
+  virtual Result<TraceReport> StartTrace(const TraceOptions& options) {
+    (void)options;
+    return MakeError(ErrorCode::kUnsupported, kNoWaveforms);
+  }
+  /// Ends the trace; the file is complete when this returns. Errors: kFailedPrecondition when
+  /// none was started; kUnsupported as StartTrace.
+  virtual Result<TraceReport> StopTrace() {
+    return MakeError(ErrorCode::kUnsupported, kNoWaveforms);
+  }
 
   /// The server is stopping: every wait and simulation loop in progress ends now (kCancelled,
   /// or for a bus access in flight its timeout error), and later long calls end at once.

@@ -28,6 +28,7 @@ enum class ErrorCode {
   kDeadlineExceeded,  // the client's deadline passed while the call ran
   kUnavailable,       // the server is stopping: try again once it is back
   kInternal,          // a bug or an unexpected host failure
+  kFailedPrecondition,  // well formed, but not now: a trace already running, or none to stop
 };
 
 /// Words for a person: "AXI SLVERR", "out of window".

@@ -5,6 +5,7 @@
 
 #include "pynq_remote/v1/board.grpc.pb.h"
 #include "service/async_queue.h"
+#include "service/board_trace.h"
 #include "service/mmio_poll.h"
 #include "service/service_state.h"
 
@@ -16,7 +17,7 @@ namespace v1 = ::pynq_remote::v1;
 // sync.
 class BoardService final : public v1::Board::WithAsyncMethod_MmioPoll<v1::Board::Service> {
  public:
-  explicit BoardService(ServiceState& state) : state_(state), poller_(state) {}
+  explicit BoardService(ServiceState& state) : state_(state), poller_(state), trace_(state) {}
 
   /// On `queue`'s thread once the server has started: waits for the first MmioPoll.
   void Start(AsyncQueue& queue);
@@ -43,10 +44,19 @@ class BoardService final : public v1::Board::WithAsyncMethod_MmioPoll<v1::Board:
                                v1::BufferChunk* response) override;
   grpc::Status WriteBufferRange(grpc::ServerContext* context, const v1::BufferChunk* request,
                                 v1::WriteBufferResponse* response) override;
+  // Waveforms (board_trace.cc).
+  grpc::Status StartTrace(grpc::ServerContext* context, const v1::StartTraceRequest* request,
+                          v1::StartTraceResponse* response) override;
+  grpc::Status StopTrace(grpc::ServerContext* context, const v1::StopTraceRequest* request,
+                         v1::StopTraceResponse* response) override;
+
+  /// A session has gone (the reaper): a trace it started stops.
+  void ReleaseSession(const std::string& session) { trace_.ReleaseSession(session); }
 
  private:
   ServiceState& state_;
   MmioPoller poller_;
+  TraceKeeper trace_;
 };
 
 /// Capabilities the service layer adds to the Device's own.

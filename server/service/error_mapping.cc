@@ -13,6 +13,7 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
     case ErrorCode::kUnknownId:
       return grpc::StatusCode::NOT_FOUND;
     case ErrorCode::kNotProgrammed:
+    case ErrorCode::kFailedPrecondition:
       return grpc::StatusCode::FAILED_PRECONDITION;
     case ErrorCode::kBusSlvErr:
     case ErrorCode::kBusDecErr:

@@ -48,6 +48,7 @@ class Services {
   /// services of the same server (reflection, health) to put theirs on.
   AsyncQueue& queue() { return queue_; }
   InterruptHub& interrupt_hub() { return interrupt_hub_; }
+  BoardService& board_service() { return board_; }
 
  private:
   Services(Device& device, RootFs root, ServiceOptions options);
@@ -65,6 +66,7 @@ class Services {
   SessionReaper reaper_{state_.sessions, [this](const std::string& id) {
                           ReleaseSessionHandles(state_, id);
                           interrupt_hub_.ReleaseSession(id);
+                          board_.ReleaseSession(id);
                         }};
   SessionService session_{state_, [this] { reaper_.Poke(); }};
   // Last: destroyed first, its thread joined while the services its calls use still exist.

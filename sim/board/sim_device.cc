@@ -87,6 +87,8 @@ class SimDevice final : public Device {
   Status GpioRelease(int gpio) override;
   Status SetPlClock(int index, double mhz) override;
   Result<uint64_t> Advance(uint64_t cycles, const StopToken& stop) override;
+  Result<TraceReport> StartTrace(const TraceOptions& options) override;
+  Result<TraceReport> StopTrace() override;
   void Shutdown() override;
 
   /// WaitRunnerIdle (sim_device.h).
@@ -119,6 +121,11 @@ class SimDevice final : public Device {
   // The controller's registers, as gpio-zynq reaches them; board_mu_ held.
   uint32_t GpioRegLocked(uint64_t offset);
   void SetGpioRegLocked(uint64_t offset, uint32_t value);
+  /// Puts `design` into the PL (null: empties it); a window trace of the design it replaces
+  /// ends, `why` saying how. board_mu_ held.
+  void LoadLocked(std::unique_ptr<PlDesign> design, const std::string& why);
+  /// Closes the window trace of traced_ and fills in how far *report got. board_mu_ held.
+  void EndTraceLocked(TraceReport* report);
   /// Empties the PL, records `error` as the FPGA state and returns it.
   Status FailProgram(DeviceError error);
   /// Loads a new model of `found`'s design into the PL.
@@ -150,6 +157,11 @@ class SimDevice final : public Device {
   uint64_t clock_generation_ = ~0ull;
   FpgaState state_;              // guarded by state_mu_
   std::string loaded_hwh_path_;  // guarded by state_mu_: the loaded package's .hwh, or ""
+  // The design in the PL (PlSocket owns it), and the window trace (StartTrace) until
+  // StopTrace, ended or not; both guarded by board_mu_.
+  PlDesign* design_ = nullptr;
+  std::optional<TraceReport> trace_;
+  PlDesign* traced_ = nullptr;  // the design trace_ is written from; null once it ended
 
   // Set by Shutdown: Advance and WaitIrq end, and a bus access waiting out its timeout
   // inside the PL stops waiting (PlSocket reads it every cycle of such a wait).
@@ -188,7 +200,7 @@ SimDevice::SimDevice(const SimOptions& options, const BoardProfile& profile, Boa
     board_.ps_regs.SetPlClock(0, options_.pl_clock_mhz);
     board_.ddr.SetStore(&store_);
     board_.bus.Configure(store_.size(), profile_.pl_windows);
-    board_.pl.Load(nullptr);
+    LoadLocked(nullptr, "");
     board_.pl.ResetCounters();
     board_.pl.axil_bridge.SetTimeoutCycles(options_.mmio_timeout_cycles);
     board_.pl.SetAbortFlag(&shutting_down_);
@@ -208,7 +220,7 @@ SimDevice::~SimDevice() {
   runner_cv_.notify_all();
   if (runner_.joinable()) runner_.join();
   std::unique_lock<std::mutex> lock = LockBoard();
-  board_.pl.Load(nullptr);
+  LoadLocked(nullptr, "the board was shut down");
   board_.pl.SetAbortFlag(nullptr);
   board_.ddr.SetStore(nullptr);
   lock.unlock();
@@ -289,7 +301,7 @@ void SimDevice::RunnerLoop() {
       board_.RunQuantum(std::max<uint64_t>(quantum, 1));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "pynq-remote sim: simulation error, PL emptied: %s\n", e.what());
-      board_.pl.Load(nullptr);
+      LoadLocked(nullptr, std::string("a simulation error emptied the PL: ") + e.what());
       std::lock_guard<std::mutex> state_lock(state_mu_);
       state_ = FpgaState{"unknown", "", std::string("simulation error: ") + e.what()};
     }
@@ -323,7 +335,7 @@ DeviceInfo SimDevice::Info() const {
 
 Status SimDevice::FailProgram(DeviceError error) {
   std::unique_lock<std::mutex> lock = LockBoard();
-  board_.pl.Load(nullptr);
+  LoadLocked(nullptr, "programming failed and emptied the PL (" + error.message + ")");
   std::lock_guard<std::mutex> state_lock(state_mu_);
   state_ = FpgaState{"unknown", "", error.message};
   return error;
@@ -434,7 +446,7 @@ Status SimDevice::LoadEntry(const CatalogEntry& found) {
                                  "bad design package (" + found.origin + "): " + mismatch));
   }
   std::unique_lock<std::mutex> lock = LockBoard();
-  board_.pl.Load(std::move(design));
+  LoadLocked(std::move(design), "the PL was reprogrammed (design " + entry->name + ")");
   {
     std::lock_guard<std::mutex> state_lock(state_mu_);
     state_ = FpgaState{"operating", entry->name, ""};
@@ -444,6 +456,77 @@ Status SimDevice::LoadEntry(const CatalogEntry& found) {
   was_busy_ = false;
   AfterRunLocked(Access::kWrite);
   return Status();
+}
+
+void SimDevice::EndTraceLocked(TraceReport* report) {
+  const PlTraceState state = traced_->StopTrace();
+  traced_ = nullptr;
+  report->truncated = state.truncated;
+  report->end_cycle = report->start_cycle + state.cycles;
+  // A window that reached its bound ended at its last cycle, not now.
+  report->end_ps = state.truncated ? report->start_ps + state.cycles * board_.pl.period_ps()
+                                   : board_.pl.time_ps();
+}
+
+void SimDevice::LoadLocked(std::unique_ptr<PlDesign> design, const std::string& why) {
+  if (trace_ && traced_ != nullptr) {
+    EndTraceLocked(&*trace_);
+    if (!trace_->truncated) {
+      trace_->ended = why + " at PL cycle " + std::to_string(board_.pl.cycles());
+    }
+  }
+  design_ = design.get();
+  board_.pl.Load(std::move(design));
+}
+
+Result<TraceReport> SimDevice::StartTrace(const TraceOptions& options) {
+  std::unique_lock<std::mutex> lock = LockBoard();
+  if (trace_) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "a trace is already running on this board (since PL cycle " +
+                         std::to_string(trace_->start_cycle) + ", to " + trace_->path +
+                         (trace_->ended.empty() ? "" : "; it has ended: " + trace_->ended) +
+                         "): stop it first (StopTrace)");
+  }
+  if (design_ == nullptr) {
+    return MakeError(ErrorCode::kNotProgrammed,
+                     "the PL holds no design to trace (program a bitstream first)");
+  }
+  PlTraceRequest request{options.path, options.scopes, board_.pl.time_ps(), options.max_cycles};
+  std::string message;
+  switch (design_->StartTrace(request, &message)) {
+    case PlTraceResult::kStarted:
+      break;
+    case PlTraceResult::kNotBuiltIn:
+      return MakeError(ErrorCode::kUnsupported, message);
+    case PlTraceResult::kBusy:
+      return MakeError(ErrorCode::kFailedPrecondition, message);
+    case PlTraceResult::kUnknownScope:
+      return MakeError(ErrorCode::kInvalidArgument, message);
+    case PlTraceResult::kCannotOpen:
+      return MakeError(ErrorCode::kInternal, message);
+  }
+  TraceReport report;
+  report.path = options.path;
+  report.design = design_->name();
+  report.scopes = design_->TraceState().scopes;
+  report.start_cycle = report.end_cycle = board_.pl.cycles();
+  report.start_ps = report.end_ps = board_.pl.time_ps();
+  trace_ = report;
+  traced_ = design_;
+  return report;
+}
+
+Result<TraceReport> SimDevice::StopTrace() {
+  std::unique_lock<std::mutex> lock = LockBoard();
+  if (!trace_) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "no trace is running on this board: start one first (StartTrace)");
+  }
+  TraceReport report = *trace_;
+  trace_.reset();
+  if (traced_ != nullptr) EndTraceLocked(&report);
+  return report;
 }
 
 std::string SimDevice::LoadedDesignHwhPath() const {

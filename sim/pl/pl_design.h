@@ -18,7 +18,7 @@ namespace pynq_remote::sim {
 /// The layout version of everything a design library shares with the board: this header and
 /// bridges/amba.h. Bump it on ANY change to either (a design package built against another
 /// version is refused, not run). DesignEntry, below, is the server's alone and no part of it.
-inline constexpr uint32_t kPlDesignAbiVersion = 3;
+inline constexpr uint32_t kPlDesignAbiVersion = 4;
 
 /// One AXI4 master bundle of a design top (m_axi_<port>_*, rtl/README.md).
 struct MasterPortInfo {
@@ -51,6 +51,32 @@ class EdgeHook {
   virtual bool OnEdge(ShellPins& pins) = 0;
 };
 
+/// A window of waveform asked of a running design (PlDesign::StartTrace).
+struct PlTraceRequest {
+  std::string path;  // the FST file, created or replaced
+  // Scopes to dump, each with everything below it, as hierarchical names: "axi_dma_0",
+  // "pl.axi_dma_0" or the full "pl.dma_loopback.axi_dma_0". Empty: the whole design.
+  std::vector<std::string> scopes;
+  uint64_t start_ps = 0;    // the first dump's time stamp (the board's simulated time)
+  uint64_t max_cycles = 0;  // the trace closes itself after this many cycles (0: never)
+};
+
+/// Where a window trace stands.
+struct PlTraceState {
+  bool open = false;                // still writing
+  uint64_t cycles = 0;              // cycles dumped so far
+  bool truncated = false;           // closed by max_cycles, not by StopTrace
+  std::vector<std::string> scopes;  // the scopes as resolved (full names); empty: all
+};
+
+enum class PlTraceResult {
+  kStarted,
+  kNotBuiltIn,    // the model was built without tracing
+  kBusy,          // a trace is already being written (a window, or the server's --trace)
+  kUnknownScope,  // a scope the design does not have; the message names it and the known ones
+  kCannotOpen,    // the file could not be created
+};
+
 class PlDesign {
  public:
   virtual ~PlDesign() = default;
@@ -65,6 +91,19 @@ class PlDesign {
   virtual bool OpenTrace(const std::string& path) = 0;
   /// Trace time step per half cycle, in ps (the PL clock period / 2).
   virtual void SetHalfPeriodPs(uint64_t ps) = 0;
+
+  /// Starts a window trace while the design runs (the server's Board.StartTrace). Anything
+  /// but kStarted leaves no trace open and says why in *message.
+  virtual PlTraceResult StartTrace(const PlTraceRequest& request, std::string* message) {
+    (void)request;
+    *message = "design '" + name() + "' was built without waveform support";
+    return PlTraceResult::kNotBuiltIn;
+  }
+  /// Ends the window trace (the file is complete when this returns) and says how it stood;
+  /// nothing open: a state with open false.
+  virtual PlTraceState StopTrace() { return {}; }
+  /// The window trace as it stands (open false once max_cycles closed it).
+  virtual PlTraceState TraceState() const { return {}; }
 };
 
 struct DesignOptions {

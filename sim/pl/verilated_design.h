@@ -15,7 +15,10 @@
 #include <verilated_vcd_c.h>
 #endif
 
+#include <unistd.h>
+
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,8 +43,10 @@ class VerilatedDesign final : public PlDesign {
     // global last-context pointer as it starts, racing the next design's context construction
     // on another thread (found by ThreadSanitizer); a model Verilated with --threads N needs N.
     context_->threads(threads > 1 ? threads : 1);
-    // Tracing must be allowed before the model is built, or trace() has nothing to hook.
-    if (!options.trace_path.empty()) context_->traceEverOn(true);
+    // Tracing must be allowed before the model is built, or trace() has nothing to hook; a
+    // window trace (StartTrace) may be asked for at any time. It costs nothing while no trace
+    // is open: the flag is only read when a trace file opens.
+    context_->traceEverOn(true);
     model_ = std::make_unique<V>(context_.get(), "pl");
     model_->clk = 0;
     model_->rst_n = 0;
@@ -65,12 +70,58 @@ class VerilatedDesign final : public PlDesign {
     trace_ = std::make_unique<Trace>();
     model_->trace(trace_.get(), 99);
     trace_->open(path.c_str());
+    whole_run_path_ = path;
     return trace_->isOpen();
 #else
     (void)path;
     return false;
 #endif
   }
+
+  PlTraceResult StartTrace(const PlTraceRequest& request, std::string* message) override {
+#if VM_TRACE_FST
+    if (trace_) {
+      *message = window_ ? "a trace of design '" + name_ + "' is already being written"
+                         : "the server already writes a waveform of the whole run (--trace " +
+                               whole_run_path_ + ")";
+      return PlTraceResult::kBusy;
+    }
+    std::vector<std::string> resolved;
+    if (!ResolveScopes(request.path, request.scopes, &resolved, message)) {
+      if (!message->empty()) return PlTraceResult::kUnknownScope;
+      *message = "cannot list the scopes of design '" + name_ + "' (writing beside " +
+                 request.path + " failed)";
+      return PlTraceResult::kCannotOpen;
+    }
+    auto trace = std::make_unique<Trace>();
+    for (const std::string& scope : resolved) trace->dumpvars(99, scope);
+    model_->trace(trace.get(), 99);
+    trace->open(request.path.c_str());
+    if (!trace->isOpen()) {
+      *message = "cannot create the waveform file " + request.path;
+      return PlTraceResult::kCannotOpen;
+    }
+    trace_ = std::move(trace);
+    window_ = true;
+    window_state_ = PlTraceState{true, 0, false, resolved};
+    window_max_cycles_ = request.max_cycles;
+    trace_time_ = request.start_ps;
+    return PlTraceResult::kStarted;
+#else
+    return PlDesign::StartTrace(request, message);
+#endif
+  }
+
+  PlTraceState StopTrace() override {
+#if VM_TRACE
+    if (trace_ && window_) EndWindow(false);
+#endif
+    PlTraceState state = window_state_;
+    window_state_ = PlTraceState{};
+    return state;
+  }
+
+  PlTraceState TraceState() const override { return window_state_; }
 
   uint64_t Run(uint64_t cycles, EdgeHook& hook) override {
     V& m = *model_;
@@ -87,7 +138,7 @@ class VerilatedDesign final : public PlDesign {
       const bool stop = hook.OnEdge(p);
       m.clk = 1;
       m.eval();
-      Dump();
+      Dump(/*rising=*/true);
       ++done;
       if (stop) break;
     }
@@ -102,14 +153,106 @@ class VerilatedDesign final : public PlDesign {
 #elif VM_TRACE
   using Trace = VerilatedVcdC;
 #endif
-  void Dump() {
+  void Dump(bool rising = false) {
 #if VM_TRACE
     if (trace_) {
       trace_time_ += half_period_ps_;
       trace_->dump(trace_time_);
+      // A window counts its cycles and ends itself at its bound (the file stays bounded).
+      if (rising && window_ && ++window_state_.cycles == window_max_cycles_) EndWindow(true);
     }
 #endif
   }
+
+#if VM_TRACE
+  /// Closes the window trace: the file is complete once close() returns.
+  void EndWindow(bool truncated) {
+    trace_->close();
+    trace_.reset();
+    window_ = false;
+    window_state_.open = false;
+    window_state_.truncated = truncated;
+  }
+#endif
+
+#if VM_TRACE_FST
+  /// The model's scopes, full names ("pl", "pl.<top>", "pl.<top>.axi_dma_0", ...): read once
+  /// from a throwaway FST of the whole model written beside `near` (Verilator has no other
+  /// way to list what a model traces). Empty when that file could not be written.
+  const std::set<std::string>& Scopes(const std::string& near) {
+    if (!scopes_.empty()) return scopes_;
+    const std::string scratch = near + ".scopes";
+    {
+      Trace probe;
+      model_->trace(&probe, 99);
+      probe.open(scratch.c_str());
+      if (!probe.isOpen()) return scopes_;
+      probe.close();
+    }
+    if (void* reader = fstReaderOpen(scratch.c_str())) {
+      std::vector<std::string> stack;
+      fstReaderIterateHierRewind(reader);
+      while (struct fstHier* h = fstReaderIterateHier(reader)) {
+        if (h->htyp == FST_HT_SCOPE) {
+          stack.push_back((stack.empty() ? "" : stack.back() + ".") + h->u.scope.name);
+          scopes_.insert(stack.back());
+        } else if (h->htyp == FST_HT_UPSCOPE && !stack.empty()) {
+          stack.pop_back();
+        }
+      }
+      fstReaderClose(reader);
+    }
+    ::unlink(scratch.c_str());
+    return scopes_;
+  }
+
+  /// Each asked-for scope as the full name the trace knows it by: "axi_dma_0", "pl.axi_dma_0"
+  /// and "pl.<top>.axi_dma_0" all name the same one. false: *message names the unknown ones
+  /// and what the design has (empty *message: the scopes could not be listed).
+  bool ResolveScopes(const std::string& path, const std::vector<std::string>& asked,
+                     std::vector<std::string>* resolved, std::string* message) {
+    if (asked.empty()) return true;
+    const std::set<std::string>& scopes = Scopes(path);
+    if (scopes.empty()) {
+      message->clear();
+      return false;
+    }
+    // The design's top: the one scope right under the model's own ("pl").
+    std::string top;
+    for (const std::string& s : scopes) {
+      if (s.rfind("pl.", 0) == 0 && s.find('.', 3) == std::string::npos) top = s;
+    }
+    std::vector<std::string> unknown;
+    for (const std::string& name : asked) {
+      const std::string bare = name.rfind("pl.", 0) == 0 ? name.substr(3) : name;
+      const std::string candidates[] = {name, top + "." + bare, top + "." + name};
+      const std::string* found = nullptr;
+      for (const std::string& c : candidates) {
+        if (!found && scopes.count(c)) found = &c;
+      }
+      if (found) {
+        resolved->push_back(*found);
+      } else {
+        unknown.push_back("'" + name + "'");
+      }
+    }
+    if (unknown.empty()) return true;
+    std::string known;
+    size_t listed = 0;
+    for (const std::string& s : scopes) {
+      if (s.size() <= top.size() + 1 || s.rfind(top + ".", 0) != 0) continue;
+      if (++listed > 40) {
+        known += ", ...";
+        break;
+      }
+      known += (known.empty() ? "" : ", ") + s.substr(top.size() + 1);
+    }
+    std::string names;
+    for (const std::string& u : unknown) names += (names.empty() ? "" : ", ") + u;
+    *message = "design '" + name_ + "' has no scope " + names + " (its scopes: " + known + ")";
+    return false;
+  }
+#endif
 
   std::string name_;
   std::vector<MasterPortInfo> ports_;
@@ -121,6 +264,11 @@ class VerilatedDesign final : public PlDesign {
 #if VM_TRACE
   std::unique_ptr<Trace> trace_;
 #endif
+  std::string whole_run_path_;  // the --trace file, while trace_ writes it
+  bool window_ = false;         // trace_ is a window trace (StartTrace), not the whole run
+  uint64_t window_max_cycles_ = 0;
+  PlTraceState window_state_;
+  std::set<std::string> scopes_;  // Scopes(), once listed
 };
 
 }  // namespace pynq_remote::sim

@@ -752,6 +752,61 @@ TEST_F(SimDeviceTest, WaveformTrace) {
   EXPECT_GT(st.st_size, 100);
 }
 
+// A window trace (Board.StartTrace): exactly the cycles run between start and stop, bounded by
+// max_cycles, one at a time, scopes checked, ended by a reprogram (and saying so).
+TEST_F(SimDeviceTest, WindowTrace) {
+  const std::string path = ::testing::TempDir() + "/sim_window.fst";
+  auto size_of = [](const std::string& p) {
+    struct stat st {};
+    return stat(p.c_str(), &st) == 0 ? st.st_size : -1;
+  };
+  MakeProgrammed({.deterministic = true});
+  EXPECT_EQ(dev_->StopTrace().error().code, ErrorCode::kFailedPrecondition);
+  Result<TraceReport> bad = dev_->StartTrace({path, {"nope"}, 0});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().message.find("'nope'"), std::string::npos) << bad.error().message;
+
+  Result<TraceReport> started = dev_->StartTrace({path, {}, 0});
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  EXPECT_EQ(started.value().design, "ref_accel");
+  EXPECT_EQ(dev_->StartTrace({path + ".2", {}, 0}).error().code, ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(dev_->Advance(100, {}).ok());
+  Result<TraceReport> stopped = dev_->StopTrace();
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(stopped.value().end_cycle - stopped.value().start_cycle, 100u);
+  EXPECT_FALSE(stopped.value().truncated);
+  EXPECT_EQ(stopped.value().ended, "");
+  EXPECT_GT(size_of(path), 100);
+
+  ASSERT_TRUE(dev_->StartTrace({path, {}, 50}).ok());
+  ASSERT_TRUE(dev_->Advance(100, {}).ok());
+  stopped = dev_->StopTrace();
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_TRUE(stopped.value().truncated);
+  EXPECT_EQ(stopped.value().end_cycle - stopped.value().start_cycle, 50u);
+
+  ASSERT_TRUE(dev_->StartTrace({path, {}, 0}).ok());
+  ASSERT_TRUE(dev_->Advance(10, {}).ok());
+  ASSERT_TRUE(dev_->Program(RefBit(), "ref_accel.bit", false).ok());
+  ASSERT_TRUE(dev_->Advance(10, {}).ok());
+  stopped = dev_->StopTrace();
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_NE(stopped.value().ended.find("reprogrammed"), std::string::npos) << stopped.value().ended;
+  EXPECT_EQ(stopped.value().end_cycle - stopped.value().start_cycle, 10u);
+  EXPECT_GT(size_of(path), 100);
+}
+
+TEST_F(SimDeviceTest, NoWindowTraceWhileTheWholeRunIsTraced) {
+  const std::string path = ::testing::TempDir() + "/sim_whole.fst";
+  MakeProgrammed({.deterministic = true, .trace_path = path});
+  Result<TraceReport> refused = dev_->StartTrace({path + ".window", {}, 0});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(refused.error().message.find("--trace " + path), std::string::npos)
+      << refused.error().message;
+}
+
 // The PS GPIO in Linux numbering (gpio-zynq): ZynqMP gpiochip338, 78 MIO then 96 EMIO;
 // Zynq-7000 gpiochip906, 54 MIO then 64 EMIO. No design needed: the controller is the PS's.
 TEST_F(SimDeviceTest, PsGpioChipsInLinuxNumbering) {

@@ -25,6 +25,7 @@ from .pl_server.remote_gpio import RemoteGPIO
 from .pl_server.remote_interrupt import RemoteInterrupt, RemoteUioController
 from .pl_server.remote_mmio import RemoteMMIO
 from .registers import Register, RegisterMap
+from .trace import Trace, trace
 from . import lib  # noqa: E402,F401 - importing the drivers binds them to their VLNVs
 
 __version__ = "0.1.0"
@@ -32,7 +33,7 @@ __version__ = "0.1.0"
 __all__ = ["Bitstream", "Clocks", "DefaultHierarchy", "DefaultIP", "Device", "GPIO", "Interrupt",
            "MMIO", "Overlay", "Register", "RegisterIP", "RegisterMap", "RemoteBuffer",
            "RemoteDevice", "RemoteGPIO", "RemoteInterrupt", "RemoteMMIO", "RemoteUioController",
-           "allocate", "lib",
+           "Trace", "allocate", "lib", "trace",
            # typed errors (pynq_remote.exceptions), all RuntimeErrors
            "AccessDeniedError", "BadBitstreamError", "BusError", "BusTimeoutError",
            "ConnectionLostError", "DeadlineExceededError", "DecodeError", "DmaTimeoutError",

@@ -69,6 +69,16 @@ class BoardStub(object):
                 request_serializer=pynq__remote_dot_v1_dot_board__pb2.BufferChunk.SerializeToString,
                 response_deserializer=pynq__remote_dot_v1_dot_board__pb2.WriteBufferResponse.FromString,
                 )
+        self.StartTrace = channel.unary_unary(
+                '/pynq_remote.v1.Board/StartTrace',
+                request_serializer=pynq__remote_dot_v1_dot_board__pb2.StartTraceRequest.SerializeToString,
+                response_deserializer=pynq__remote_dot_v1_dot_board__pb2.StartTraceResponse.FromString,
+                )
+        self.StopTrace = channel.unary_unary(
+                '/pynq_remote.v1.Board/StopTrace',
+                request_serializer=pynq__remote_dot_v1_dot_board__pb2.StopTraceRequest.SerializeToString,
+                response_deserializer=pynq__remote_dot_v1_dot_board__pb2.StopTraceResponse.FromString,
+                )
 
 
 class BoardServicer(object):
@@ -151,6 +161,26 @@ class BoardServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartTrace(self, request, context):
+        """Simulation only: a waveform (FST) of the PL from now until StopTrace, one at a time per
+        board. A trace started in a session ends with it; a sessionless one (the pynq-remote
+        command's) runs until StopTrace or its max_cycles. A reprogram ends it (StopTrace says
+        so). Errors: FAILED_PRECONDITION while one runs (StartTrace) or when none does
+        (StopTrace), or with an empty PL; INVALID_ARGUMENT naming a scope the design lacks or a
+        max_cycles past the server's bound; UNIMPLEMENTED on a board that records no waveforms.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StopTrace(self, request, context):
+        """Ends the trace; the file is then complete, in the target root: fetch it with
+        RemoteDevice.readfile. The server keeps the last few traces' files only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BoardServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -208,6 +238,16 @@ def add_BoardServicer_to_server(servicer, server):
                     servicer.WriteBufferRange,
                     request_deserializer=pynq__remote_dot_v1_dot_board__pb2.BufferChunk.FromString,
                     response_serializer=pynq__remote_dot_v1_dot_board__pb2.WriteBufferResponse.SerializeToString,
+            ),
+            'StartTrace': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartTrace,
+                    request_deserializer=pynq__remote_dot_v1_dot_board__pb2.StartTraceRequest.FromString,
+                    response_serializer=pynq__remote_dot_v1_dot_board__pb2.StartTraceResponse.SerializeToString,
+            ),
+            'StopTrace': grpc.unary_unary_rpc_method_handler(
+                    servicer.StopTrace,
+                    request_deserializer=pynq__remote_dot_v1_dot_board__pb2.StopTraceRequest.FromString,
+                    response_serializer=pynq__remote_dot_v1_dot_board__pb2.StopTraceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -403,6 +443,40 @@ class Board(object):
         return grpc.experimental.unary_unary(request, target, '/pynq_remote.v1.Board/WriteBufferRange',
             pynq__remote_dot_v1_dot_board__pb2.BufferChunk.SerializeToString,
             pynq__remote_dot_v1_dot_board__pb2.WriteBufferResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def StartTrace(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/pynq_remote.v1.Board/StartTrace',
+            pynq__remote_dot_v1_dot_board__pb2.StartTraceRequest.SerializeToString,
+            pynq__remote_dot_v1_dot_board__pb2.StartTraceResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def StopTrace(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/pynq_remote.v1.Board/StopTrace',
+            pynq__remote_dot_v1_dot_board__pb2.StopTraceRequest.SerializeToString,
+            pynq__remote_dot_v1_dot_board__pb2.StopTraceResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
