@@ -60,6 +60,7 @@ class SimConfig : public BackendConfig {
     }
     sim::SimOptions options = options_;
     if (!context.state_dir.empty()) options.ddr_file = context.state_dir + "/ddr.img";
+    options.log_packages = context.board_index == 0;
     if (context.boards > 1 && !options.trace_path.empty()) {
       options.trace_path = PerBoardPath(options.trace_path, context.board_index);
     }

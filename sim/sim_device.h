@@ -45,6 +45,9 @@ struct SimOptions {
   // Design packages (pynq-remote-design) to load at start: each a package's folder or a folder
   // of packages. Refused ones are reported on stderr; the board serves the rest.
   std::vector<std::string> design_dirs;
+  // Whether loading them is logged (stderr): a --boards server logs it for its first board
+  // only, not once a board.
+  bool log_packages = true;
 };
 
 /// How many simulated boards this process can have alive at once (default 1). The boards

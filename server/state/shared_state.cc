@@ -1,6 +1,7 @@
 #include "state/shared_state.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <utility>
 
@@ -167,7 +168,24 @@ Status RestoreState(SharedState& state) {
   }
   std::map<std::string, Usage> owners;
   size_t restored = 0;
+  // A restore maps every buffer back (a real board's carve-out, the sim's DDR file): said
+  // before it starts and, when it takes a while, every second as it goes.
+  const auto start = std::chrono::steady_clock::now();
+  auto last_said = start;
+  if (!saved.buffers.empty()) {
+    uint64_t bytes = 0;
+    for (const auto& [id, entry] : saved.buffers) bytes += entry.size;
+    LogInfo("restoring " + std::to_string(saved.buffers.size()) + " buffers (" +
+            std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB) and " +
+            std::to_string(saved.mmios.size()) + " MMIO grants from " + state.options.state_dir);
+  }
   for (auto& [id, entry] : saved.buffers) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_said >= std::chrono::seconds(1)) {
+      last_said = now;
+      LogInfo("restoring: " + std::to_string(restored) + " of " +
+              std::to_string(saved.buffers.size()) + " buffers");
+    }
     Result<Allocation> allocation = state.device.Restore(entry.allocation.phys, entry.size);
     if (!allocation.ok()) {
       LogWarn("buffer " + id + " not restored: " + allocation.error().message);
@@ -202,10 +220,14 @@ Status RestoreState(SharedState& state) {
       LogWarn("reloading " + saved.firmware + ": " + programmed.error().message);
     }
   }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
   LogInfo("restored " + std::to_string(restored) + " buffers, " +
           std::to_string(saved.mmios.size()) + " MMIO grants and " +
           std::to_string(owners.size() - owners.count("")) + " sessions from " +
-          state.options.state_dir + (saved.firmware.empty() ? "" : "; reloaded " + saved.firmware));
+          state.options.state_dir + (saved.firmware.empty() ? "" : "; reloaded " + saved.firmware) +
+          " in " + std::to_string(ms) + " ms");
   return {};
 }
 

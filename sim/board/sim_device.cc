@@ -191,8 +191,9 @@ SimDevice::SimDevice(const SimOptions& options, const BoardProfile& profile, Boa
                  options.cma_base < options.ddr_size
                      ? std::min(options.cma_size, options.ddr_size - options.cma_base)
                      : 0),
-      catalog_(
-          LoadDesignCatalog(options.design_dirs, {profile.name, profile.family_id, options.part})) {
+      catalog_(LoadDesignCatalog(options.design_dirs,
+                                 {profile.name, profile.family_id, options.part},
+                                 options.log_packages)) {
   {
     std::lock_guard<std::mutex> lock(board_mu_);
     board_.ps_regs.Reset(profile_.family);  // the family's pages, boot values

@@ -7,6 +7,7 @@
 #include <verilated_config.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -386,19 +387,36 @@ const CatalogEntry* DesignCatalog::FindVivado(const std::string& sha256) const {
   return it == vivado_.end() ? nullptr : &entries_[it->second];
 }
 
-DesignCatalog LoadDesignCatalog(const std::vector<std::string>& dirs, const CatalogBoard& board) {
+DesignCatalog LoadDesignCatalog(const std::vector<std::string>& dirs, const CatalogBoard& board,
+                                bool log) {
   DesignCatalog catalog;
   if (dirs.empty()) return catalog;
+  const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> refusals;
   std::vector<PackageDescriptor> packages = ScanDesignPackages(dirs, &refusals);
+  // Loading opens each package's library and checks its files: say so first, so a long
+  // load (many packages, a slow disk) shows in the log while it happens.
+  if (log && packages.size() > 1) {
+    std::fprintf(stderr, "design packages: loading %zu\n", packages.size());
+    std::fflush(stderr);
+  }
   catalog.Load(packages, board, &refusals);
+  if (!log) return catalog;
   for (const std::string& r : refusals)
     std::fprintf(stderr, "design package refused: %s\n", r.c_str());
+  size_t loaded = 0;
   for (const PackageDescriptor& p : packages) {
     const CatalogEntry* e = catalog.Find(p.name);
     if (e != nullptr && e->origin == p.dir) {
       std::fprintf(stderr, "design package loaded: %s (%s)\n", p.dir.c_str(), p.name.c_str());
+      ++loaded;
     }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (packages.size() > 1 || seconds >= 1.0) {
+    std::fprintf(stderr, "design packages: %zu loaded, %zu refused, in %.1f s\n", loaded,
+                 refusals.size(), seconds);
   }
   std::fflush(stderr);
   return catalog;

@@ -90,7 +90,8 @@ class DesignCatalog {
 
 /// The catalog of a board: the built-in designs plus the packages under `dirs`. Prints one
 /// stderr line per package loaded and per refusal ("design package refused: DIR: reason").
-DesignCatalog LoadDesignCatalog(const std::vector<std::string>& dirs, const CatalogBoard& board);
+DesignCatalog LoadDesignCatalog(const std::vector<std::string>& dirs, const CatalogBoard& board,
+                                bool log = true);
 
 /// "Zynq UltraScale+" / "Zynq-7000" for "zynqmp" / "zynq7000" (anything else: itself).
 std::string FamilyDisplayName(const std::string& family);
