@@ -229,6 +229,15 @@ def test_put_ls_get_round_trip(board, tmp_path):
     doc = as_json(cli("ls", "--json", "/lib/firmware/cli_blob.bin", "--device", board))
     assert doc["paths"] == [{"path": "/lib/firmware/cli_blob.bin", "exists": True,
                              "kind": "file", "size": 300000}]
+    # A directory lists its entries, with kinds and sizes; a symlink is not followed.
+    doc = as_json(cli("ls", "--json", "/lib/firmware", "/", "--device", board))
+    firmware, root = doc["paths"]
+    assert firmware["kind"] == "directory" and not firmware["truncated"]
+    assert {"name": "cli_blob.bin", "kind": "file", "size": 300000} in firmware["entries"]
+    names = [e["name"] for e in firmware["entries"]]
+    assert names == sorted(names)
+    assert {"name": "lib", "kind": "directory", "size": 0} in root["entries"]
+    assert "/lib/firmware/cli_blob.bin" in out and "entries" in out
     back = tmp_path / "back.bin"
     ok(cli("get", "/lib/firmware/cli_blob.bin", str(back), "--device", board))
     assert back.read_bytes() == data
@@ -252,6 +261,7 @@ def test_file_bad_input(board, tmp_path):
     local.write_text("x")
     refused(cli("put", str(local), "/no/dir/f", "--device", board), board, "/no/dir/f")
     refused(cli("get", "/../etc/passwd", str(tmp_path / "y"), "--device", board), board)
+    refused(cli("ls", "/../etc", "--device", board), board, "..")
 
 
 # -- peek, poke ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <utility>
+#include <vector>
 
 #include "service/caller.h"
 #include "service/error_mapping.h"
@@ -45,6 +46,38 @@ grpc::Status InventoryService::ListBuffers(grpc::ServerContext* context,
     record->set_physical_address(entry.allocation.phys);
   }
   for (auto& [key, group] : groups) *response->add_sessions() = std::move(group);
+  return grpc::Status::OK;
+}
+
+grpc::Status InventoryService::ListFiles(grpc::ServerContext* context,
+                                         const v1::ListFilesRequest* request,
+                                         v1::ListFilesResponse* response) {
+  Result<std::string> caller = CallerSession(context, state_.sessions);
+  if (!caller.ok()) return ToGrpcStatus(context, caller.error());
+  bool truncated = false;
+  Result<std::vector<RootFs::Entry>> entries =
+      state_.root.List(request->path(), kMaxListedFiles, &truncated);
+  if (!entries.ok()) return ToGrpcStatus(context, entries.error());
+  for (const RootFs::Entry& entry : entries.value()) {
+    v1::FileRecord* record = response->add_entries();
+    record->set_name(entry.name);
+    record->set_size(entry.size);
+    switch (entry.kind) {
+      case RootFs::Entry::Kind::kFile:
+        record->set_kind(v1::FileRecord::FILE);
+        break;
+      case RootFs::Entry::Kind::kDirectory:
+        record->set_kind(v1::FileRecord::DIRECTORY);
+        break;
+      case RootFs::Entry::Kind::kSymlink:
+        record->set_kind(v1::FileRecord::SYMLINK);
+        break;
+      case RootFs::Entry::Kind::kOther:
+        record->set_kind(v1::FileRecord::OTHER);
+        break;
+    }
+  }
+  response->set_truncated(truncated);
   return grpc::Status::OK;
 }
 

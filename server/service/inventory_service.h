@@ -20,6 +20,11 @@ class InventoryService final : public v1::Inventory::Service {
   /// that is not open (as every call).
   grpc::Status ListBuffers(grpc::ServerContext* context, const v1::ListBuffersRequest* request,
                            v1::ListBuffersResponse* response) override;
+  /// A directory of the target root (at most kMaxListedFiles entries). Errors: those of
+  /// RootFs::List, mapped as every file call's.
+  grpc::Status ListFiles(grpc::ServerContext* context, const v1::ListFilesRequest* request,
+                         v1::ListFilesResponse* response) override;
+  static constexpr size_t kMaxListedFiles = 10000;
 
  private:
   /// The label another session is shown by: stable while this server runs, not its id.

@@ -1,10 +1,12 @@
 #include "state/root_fs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -150,6 +152,56 @@ Result<UniqueFd> RootFs::OpenRead(const std::string& target_path) const {
   int fd = ReopenPathFd(path.value().get(), O_RDONLY | O_NONBLOCK);
   if (fd < 0) return ReopenError(target_path, "read", -fd);
   return UniqueFd(fd);
+}
+
+Result<std::vector<RootFs::Entry>> RootFs::List(const std::string& target_path, size_t max_entries,
+                                                bool* truncated) const {
+  *truncated = false;
+  Result<UniqueFd> path = OpenPath(target_path, "list");
+  if (!path.ok()) return path.error();
+  struct stat st;
+  if (fstat(path.value().get(), &st) != 0) return OpenError(target_path, "list", errno);
+  if (!S_ISDIR(st.st_mode)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "cannot list \"" + target_path + "\": it is not a directory");
+  }
+  int fd = ReopenPathFd(path.value().get(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return ReopenError(target_path, "list", -fd);
+  DIR* dir = fdopendir(fd);  // owns fd from here
+  if (dir == nullptr) {
+    const int error = errno;
+    close(fd);
+    return OpenError(target_path, "list", error);
+  }
+  std::vector<Entry> entries;
+  while (struct dirent* found = readdir(dir)) {
+    const std::string name = found->d_name;
+    if (name == "." || name == "..") continue;
+    if (entries.size() == max_entries) {
+      *truncated = true;
+      break;
+    }
+    Entry entry;
+    entry.name = name;
+    struct stat info;
+    // Relative to the directory's own descriptor, never followed: what is there, not where
+    // a link points (which may be outside the root).
+    if (fstatat(dirfd(dir), found->d_name, &info, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISREG(info.st_mode)) {
+        entry.kind = Entry::Kind::kFile;
+        entry.size = static_cast<uint64_t>(info.st_size);
+      } else if (S_ISDIR(info.st_mode)) {
+        entry.kind = Entry::Kind::kDirectory;
+      } else if (S_ISLNK(info.st_mode)) {
+        entry.kind = Entry::Kind::kSymlink;
+      }
+    }
+    entries.push_back(std::move(entry));
+  }
+  closedir(dir);
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.name < b.name; });
+  return entries;
 }
 
 Result<UniqueFd> RootFs::OpenWrite(const std::string& target_path, bool truncate) const {

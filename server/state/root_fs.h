@@ -7,7 +7,9 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "device/device_error.h"
 #include "device/open_in_root.h"
@@ -52,6 +54,20 @@ class RootFs {
   Result<UniqueFd> OpenWrite(const std::string& target_path, bool truncate = true) const;
   /// Creates the directory and any missing parents (0755). Errors: as Exists; kInternal.
   Status MakeDirectories(const std::string& target_path) const;
+
+  /// One entry of a directory listing (List): a symlink is shown as one, not followed.
+  struct Entry {
+    enum class Kind { kFile, kDirectory, kSymlink, kOther };
+    std::string name;
+    Kind kind = Kind::kOther;
+    uint64_t size = 0;  // a regular file's bytes; 0 for the rest
+  };
+  /// The entries of a directory (without "." and ".."), sorted by name, at most
+  /// `max_entries` of them (*truncated says whether there were more). Errors: as Exists;
+  /// kUnknownId when it does not exist; kInvalidArgument naming the type of anything that is
+  /// not a directory.
+  Result<std::vector<Entry>> List(const std::string& target_path, size_t max_entries,
+                                  bool* truncated) const;
 
   /// Whole-file helpers. ReadAll fails with kNoMemory above max_bytes.
   Result<std::string> ReadAll(const std::string& target_path, size_t max_bytes) const;

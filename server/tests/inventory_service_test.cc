@@ -1,7 +1,9 @@
 // pynq_remote.v1.Inventory through the real service layer over FakeDevice, on a loopback TCP
 // port: each session's buffers grouped, the caller's own first with their ids, the sessionless
 // pool visible to all, other sessions shown only by a label (never their id or buffer ids).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <memory>
@@ -140,6 +142,70 @@ TEST_F(InventoryServiceTest, AnUnknownSessionIsRefused) {
   v1::ListBuffersResponse response;
   grpc::Status status = List("sess-not-a-session", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+}
+
+grpc::Status ListFiles(v1::Inventory::Stub& stub, const std::string& path,
+                       v1::ListFilesResponse* response) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::ListFilesRequest request;
+  request.set_path(path);
+  return stub.ListFiles(&context, request, response);
+}
+
+TEST_F(InventoryServiceTest, ListsADirectorySortedWithKindsAndSizes) {
+  const RootFs& root = services_->state().root;
+  ASSERT_TRUE(root.MakeDirectories("/home/xilinx/sub").ok());
+  ASSERT_TRUE(root.WriteAll("/home/xilinx/b.bin", std::string(1234, 'x')).ok());
+  ASSERT_TRUE(root.WriteAll("/home/xilinx/a.txt", "hi").ok());
+  // A link to somewhere outside the root is listed as a link, never followed.
+  ASSERT_EQ(symlink("/etc/passwd", (root.dir() + "/home/xilinx/out").c_str()), 0);
+  v1::ListFilesResponse response;
+  ASSERT_TRUE(ListFiles(*stub_, "/home/xilinx", &response).ok());
+  ASSERT_EQ(response.entries_size(), 4) << response.DebugString();
+  EXPECT_FALSE(response.truncated());
+  EXPECT_EQ(response.entries(0).name(), "a.txt");
+  EXPECT_EQ(response.entries(0).kind(), v1::FileRecord::FILE);
+  EXPECT_EQ(response.entries(0).size(), 2u);
+  EXPECT_EQ(response.entries(1).name(), "b.bin");
+  EXPECT_EQ(response.entries(1).size(), 1234u);
+  EXPECT_EQ(response.entries(2).name(), "out");
+  EXPECT_EQ(response.entries(2).kind(), v1::FileRecord::SYMLINK);
+  EXPECT_EQ(response.entries(2).size(), 0u);
+  EXPECT_EQ(response.entries(3).name(), "sub");
+  EXPECT_EQ(response.entries(3).kind(), v1::FileRecord::DIRECTORY);
+}
+
+TEST_F(InventoryServiceTest, ListingBadPathsSaysWhatIsWrong) {
+  const RootFs& root = services_->state().root;
+  ASSERT_TRUE(root.WriteAll("/file", "x").ok());
+  v1::ListFilesResponse response;
+  grpc::Status status = ListFiles(*stub_, "/no/such/dir", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+  status = ListFiles(*stub_, "/file", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("not a directory"), std::string::npos)
+      << status.error_message();
+  status = ListFiles(*stub_, "/../etc", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  status = ListFiles(*stub_, "", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+}
+
+TEST_F(InventoryServiceTest, AHugeDirectoryIsListedUpToTheCap) {
+  const RootFs& root = services_->state().root;
+  ASSERT_TRUE(root.MakeDirectories("/many").ok());
+  const size_t count = InventoryService::kMaxListedFiles + 5;
+  for (size_t i = 0; i < count; ++i) {
+    const std::string path = root.dir() + "/many/f" + std::to_string(i);
+    const int fd = open(path.c_str(), O_CREAT | O_WRONLY, 0644);
+    ASSERT_GE(fd, 0);
+    close(fd);
+  }
+  v1::ListFilesResponse response;
+  ASSERT_TRUE(ListFiles(*stub_, "/many", &response).ok());
+  EXPECT_EQ(static_cast<size_t>(response.entries_size()), InventoryService::kMaxListedFiles);
+  EXPECT_TRUE(response.truncated());
 }
 
 }  // namespace

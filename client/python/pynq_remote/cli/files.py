@@ -1,21 +1,31 @@
-"""ls, get and put: files inside the board's target root, through PYNQ 3.1's file services.
+"""ls, get and put: files inside the board's target root.
 
-3.1's RemoteDevice service can tell whether a path exists, read a file and write one; it has
-no directory listing, so ``ls`` reports on the paths it is given.
+get and put go through PYNQ 3.1's file services. ``ls`` lists a directory through our
+Inventory.ListFiles; against a server without it (PYNQ's own, an older pynq-remote) it falls
+back on what 3.1's services can tell: whether each path exists, and a file's size.
 """
 
 import os
+import posixpath
 import sys
 
+import grpc
+
+from .._proto.pynq_remote.v1 import board_pb2, board_pb2_grpc
+from ..exceptions import to_exception
 from .common import CliError, Timer, connect, emit, explain, human_bytes, one_address, table
+
+_KINDS = {board_pb2.FileRecord.FILE: "file", board_pb2.FileRecord.DIRECTORY: "directory",
+          board_pb2.FileRecord.SYMLINK: "symlink", board_pb2.FileRecord.OTHER: "other"}
 
 
 def add_commands(commands):
-    p = commands.add_parser("ls", help="whether paths exist on the board, files with their size",
+    p = commands.add_parser("ls", help="list directories and files on the board",
                             description="For each PATH on the board (inside its target root): "
-                            "a file with its size, a directory, or missing. The board's file "
-                            "services (PYNQ 3.1's) list no directory's contents. Exit code 1 "
-                            "when a path does not exist.")
+                            "a directory's entries (kind and size; symlinks not followed), or "
+                            "a file with its size, or missing. Against a server that cannot "
+                            "list directories (PYNQ's own) only whether each path exists and a "
+                            "file's size. Exit code 1 when a path does not exist.")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(run=ls)
     p = commands.add_parser("get", help="copy a file from the board",
@@ -30,6 +40,47 @@ def add_commands(commands):
     p.add_argument("local", metavar="LOCAL")
     p.add_argument("remote", metavar="REMOTE")
     p.set_defaults(run=put)
+
+
+def _list_files(device, path):
+    """(entries, truncated) of a directory; None for a server without ListFiles. Raises
+    NotADirectoryError for a path that is something else, FileNotFoundError when missing."""
+    stub = device._with_session(board_pb2_grpc.InventoryStub(device.client.call_channel))
+    try:
+        answer = stub.ListFiles(board_pb2.ListFilesRequest(path=path), timeout=10)
+    except grpc.RpcError as error:
+        if error.code() == grpc.StatusCode.UNIMPLEMENTED:
+            return None
+        if error.code() == grpc.StatusCode.NOT_FOUND:
+            raise FileNotFoundError(path) from None
+        if error.code() == grpc.StatusCode.INVALID_ARGUMENT and \
+                "not a directory" in (error.details() or ""):
+            raise NotADirectoryError(path) from None
+        raise to_exception(error, f"listing {path}") from None
+    entries = [{"name": e.name, "kind": _KINDS.get(e.kind, "other"), "size": e.size}
+               for e in answer.entries]
+    return entries, answer.truncated
+
+
+def _ls_one(device, path):
+    """What ``ls`` says about one path, listing directories where the server can."""
+    try:
+        listed = _list_files(device, path)
+    except FileNotFoundError:
+        return {"path": path, "exists": False}
+    except NotADirectoryError:
+        # Its size from its directory's listing: a file is never read just to be measured.
+        parent, name = posixpath.split(path.rstrip("/"))
+        entries, _ = _list_files(device, parent or "/")
+        for entry in entries:
+            if entry["name"] == name:
+                return {"path": path, "exists": True, **{k: entry[k] for k in ("kind", "size")}}
+        return {"path": path, "exists": False}  # gone between the two calls
+    if listed is None:
+        return _stat(device, path)
+    entries, truncated = listed
+    return {"path": path, "exists": True, "kind": "directory", "entries": entries,
+            "truncated": truncated}
 
 
 def _stat(device, path):
@@ -49,7 +100,7 @@ def ls(args):
     address = one_address(args)
     device = connect(args, address)
     try:
-        entries = [_stat(device, path) for path in args.paths]
+        entries = [_ls_one(device, path) for path in args.paths]
     except Exception as error:  # noqa: BLE001
         raise explain(error, address) from None
     finally:
@@ -62,6 +113,12 @@ def ls(args):
                 rows.append((e["path"], "missing", ""))
             elif e["kind"] == "file":
                 rows.append((e["path"], "file", f"{e['size']} bytes"))
+            elif "entries" in e:
+                rows.append((e["path"], "directory", f"{len(e['entries'])} entries" +
+                             (" (more not shown)" if e["truncated"] else "")))
+                for child in e["entries"]:
+                    size = f"{child['size']} bytes" if child["kind"] == "file" else ""
+                    rows.append((posixpath.join(e["path"], child["name"]), child["kind"], size))
             else:
                 rows.append((e["path"], e["kind"], e.get("detail") or ""))
         return table(rows, ("PATH", "KIND", "SIZE"))

@@ -499,6 +499,11 @@ class InventoryStub(object):
                 request_serializer=pynq__remote_dot_v1_dot_board__pb2.ListBuffersRequest.SerializeToString,
                 response_deserializer=pynq__remote_dot_v1_dot_board__pb2.ListBuffersResponse.FromString,
                 )
+        self.ListFiles = channel.unary_unary(
+                '/pynq_remote.v1.Inventory/ListFiles',
+                request_serializer=pynq__remote_dot_v1_dot_board__pb2.ListFilesRequest.SerializeToString,
+                response_deserializer=pynq__remote_dot_v1_dot_board__pb2.ListFilesResponse.FromString,
+                )
 
 
 class InventoryServicer(object):
@@ -514,6 +519,14 @@ class InventoryServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListFiles(self, request, context):
+        """A directory of the target root, for `pynq-remote ls` (PYNQ 3.1's file services have no
+        listing). Errors: NOT_FOUND, INVALID_ARGUMENT for a bad path or one that is no directory.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InventoryServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -521,6 +534,11 @@ def add_InventoryServicer_to_server(servicer, server):
                     servicer.ListBuffers,
                     request_deserializer=pynq__remote_dot_v1_dot_board__pb2.ListBuffersRequest.FromString,
                     response_serializer=pynq__remote_dot_v1_dot_board__pb2.ListBuffersResponse.SerializeToString,
+            ),
+            'ListFiles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFiles,
+                    request_deserializer=pynq__remote_dot_v1_dot_board__pb2.ListFilesRequest.FromString,
+                    response_serializer=pynq__remote_dot_v1_dot_board__pb2.ListFilesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -550,5 +568,22 @@ class Inventory(object):
         return grpc.experimental.unary_unary(request, target, '/pynq_remote.v1.Inventory/ListBuffers',
             pynq__remote_dot_v1_dot_board__pb2.ListBuffersRequest.SerializeToString,
             pynq__remote_dot_v1_dot_board__pb2.ListBuffersResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListFiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/pynq_remote.v1.Inventory/ListFiles',
+            pynq__remote_dot_v1_dot_board__pb2.ListFilesRequest.SerializeToString,
+            pynq__remote_dot_v1_dot_board__pb2.ListFilesResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
