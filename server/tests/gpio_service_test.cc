@@ -13,6 +13,7 @@
 
 #include "fake_device.h"
 #include "gpio.grpc.pb.h"
+#include "loopback_server.h"
 #include "pynq_remote/v1/session.grpc.pb.h"
 #include "service/caller.h"
 #include "service/services.h"
@@ -48,15 +49,10 @@ class GpioServiceTest : public ::testing::Test {
     auto services = Services::Create(*device_, root_.path(), true, options);
     ASSERT_TRUE(services.ok()) << services.error().message;
     services_ = std::move(services).value();
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    services_->RegisterWith(builder);
-    server_ = builder.BuildAndStart();
+    testing::LoopbackServer loopback = testing::StartLoopbackServer(*services_);
+    server_ = std::move(loopback.server);
     ASSERT_NE(server_, nullptr);
-    ASSERT_NE(port, 0);
-    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                   grpc::InsecureChannelCredentials());
+    channel_ = loopback.channel;
     stub_ = gpio::Gpio::NewStub(channel_);
   }
 

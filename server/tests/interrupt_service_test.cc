@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "interrupt.grpc.pb.h"
+#include "loopback_server.h"
 #include "service/caller.h"
 #include "service/services.h"
 #include "sim/sim_device.h"
@@ -109,15 +110,10 @@ class InterruptServiceTest : public ::testing::Test {
     auto services = Services::Create(*device_, root_.path(), true, ServiceOptions());
     ASSERT_TRUE(services.ok()) << services.error().message;
     services_ = std::move(services).value();
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    services_->RegisterWith(builder);
-    server_ = builder.BuildAndStart();
+    testing::LoopbackServer loopback = testing::StartLoopbackServer(*services_);
+    server_ = std::move(loopback.server);
     ASSERT_NE(server_, nullptr);
-    ASSERT_GT(port, 0);
-    stub_ = interrupt::RemoteInterrupt::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    stub_ = interrupt::RemoteInterrupt::NewStub(loopback.channel);
   }
 
   void TearDown() override {

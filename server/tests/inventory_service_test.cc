@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fake_device.h"
+#include "loopback_server.h"
 #include "pynq_remote/v1/board.grpc.pb.h"
 #include "service/caller.h"
 #include "service/services.h"
@@ -29,14 +30,10 @@ class InventoryServiceTest : public ::testing::Test {
     auto services = Services::Create(device_, root_.path(), true, ServiceOptions());
     ASSERT_TRUE(services.ok()) << services.error().message;
     services_ = std::move(services).value();
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    services_->RegisterWith(builder);
-    server_ = builder.BuildAndStart();
+    testing::LoopbackServer loopback = testing::StartLoopbackServer(*services_);
+    server_ = std::move(loopback.server);
     ASSERT_NE(server_, nullptr);
-    stub_ = v1::Inventory::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                                       grpc::InsecureChannelCredentials()));
+    stub_ = v1::Inventory::NewStub(loopback.channel);
   }
 
   void TearDown() override {

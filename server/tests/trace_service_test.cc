@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "fake_device.h"
+#include "loopback_server.h"
 #include "pynq_remote/v1/board.grpc.pb.h"
 #include "pynq_remote/v1/session.grpc.pb.h"
 #include "service/board_trace.h"
@@ -86,14 +87,10 @@ class TraceServiceTest : public ::testing::Test {
     auto services = Services::Create(device, root_.path(), true, options);
     ASSERT_TRUE(services.ok()) << services.error().message;
     services_ = std::move(services).value();
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    services_->RegisterWith(builder);
-    server_ = builder.BuildAndStart();
+    testing::LoopbackServer loopback = testing::StartLoopbackServer(*services_);
+    server_ = std::move(loopback.server);
     ASSERT_NE(server_, nullptr);
-    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                   grpc::InsecureChannelCredentials());
+    channel_ = loopback.channel;
     stub_ = v1::Board::NewStub(channel_);
   }
   void SetUp() override { Start(device_); }
