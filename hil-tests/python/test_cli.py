@@ -355,20 +355,6 @@ def test_buffers_of_an_idle_board_and_a_down_one(fresh):
     assert doc.get("sessions") in ([], None)
 
 
-# -- trace -----------------------------------------------------------------------------------
-
-def test_trace_says_what_this_server_offers(board, tmp_path):
-    from pynq_remote._proto.pynq_remote.v1 import board_pb2
-    methods = board_pb2.DESCRIPTOR.services_by_name["Board"].methods_by_name
-    if "StartTrace" in methods:
-        pytest.skip("Board.StartTrace exists: the trace command's own tests cover it")
-    for action in ("start", "stop"):
-        refused(cli("trace", action, str(tmp_path / "w.fst"), "--device", board), board,
-                "does not offer traces", "--trace")
-    result = cli("trace", "sideways", "w.fst", "--device", board)
-    assert result.returncode == 2 and "invalid choice" in result.stderr
-
-
 # -- token and TLS ---------------------------------------------------------------------------
 
 @pytest.fixture
