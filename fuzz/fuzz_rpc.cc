@@ -105,6 +105,7 @@ class Server {
     interrupt = interrupt::RemoteInterrupt::NewStub(channel_);
     gpio = gpio::Gpio::NewStub(channel_);
     session = v1::Session::NewStub(channel_);
+    inventory = v1::Inventory::NewStub(channel_);
     if (!RestoreFixtures()) Fail("a fresh server cannot make its fixtures");
   }
 
@@ -219,6 +220,7 @@ class Server {
   std::unique_ptr<interrupt::RemoteInterrupt::Stub> interrupt;
   std::unique_ptr<gpio::Gpio::Stub> gpio;
   std::unique_ptr<v1::Session::Stub> session;
+  std::unique_ptr<v1::Inventory::Stub> inventory;
 
  private:
   std::string BooksMismatch() const {
@@ -954,6 +956,29 @@ std::vector<Rpc> MakeRpcs() {
          r.set_value(7);
          r.set_condition(static_cast<v1::MmioPollRequest::Condition>(9));
        })}}));
+  // Waveforms: the FakeDevice has none, so these reach the service layer's checks (scopes,
+  // bounds, the caller's session) and the device's refusal.
+  rpcs.push_back(Unary<v1::StartTraceRequest, v1::StartTraceResponse>(
+      "/pynq_remote.v1.Board/StartTrace", PR_UNARY(board, StartTrace),
+      {{Encode<v1::StartTraceRequest>([](auto& r) { r.add_scopes("axi_dma_0"); })},
+       {Encode<v1::StartTraceRequest>([](auto& r) {
+         r.add_scopes("");
+         r.add_scopes("pl..x");
+         r.set_max_cycles(0xFFFFFFFFFFFFFFFFull);
+       })},
+       {Encode<v1::StartTraceRequest>([](auto& r) { r.set_max_cycles(1); })}}));
+  rpcs.push_back(Unary<v1::StopTraceRequest, v1::StopTraceResponse>(
+      "/pynq_remote.v1.Board/StopTrace", PR_UNARY(board, StopTrace), {{""}}));
+
+  // pynq_remote.v1.Inventory
+  rpcs.push_back(Unary<v1::ListBuffersRequest, v1::ListBuffersResponse>(
+      "/pynq_remote.v1.Inventory/ListBuffers", PR_UNARY(inventory, ListBuffers), {{""}}));
+  rpcs.push_back(Unary<v1::ListFilesRequest, v1::ListFilesResponse>(
+      "/pynq_remote.v1.Inventory/ListFiles", PR_UNARY(inventory, ListFiles),
+      {{Encode<v1::ListFilesRequest>([](auto& r) { r.set_path("/lib/firmware"); })},
+       {Encode<v1::ListFilesRequest>([](auto& r) { r.set_path("/"); })},
+       {Encode<v1::ListFilesRequest>([](auto& r) { r.set_path("/../etc"); })},
+       {Encode<v1::ListFilesRequest>([](auto& r) { r.set_path("relative//x\0"); })}}));
   return rpcs;
 }
 
@@ -974,7 +999,8 @@ void CheckEveryRpcIsCovered() {
   for (const Rpc& rpc : Rpcs()) covered.insert(rpc.name);
   const char* services[] = {
       "remote_device.RemoteDevice", "mmio.Mmio", "buffer.RemoteBuffer",   "pynq_remote.v1.Board",
-      "interrupt.RemoteInterrupt",  "gpio.Gpio", "pynq_remote.v1.Session"};
+      "interrupt.RemoteInterrupt",  "gpio.Gpio", "pynq_remote.v1.Session",
+      "pynq_remote.v1.Inventory"};
   for (const char* full_name : services) {
     const pb::ServiceDescriptor* service =
         pb::DescriptorPool::generated_pool()->FindServiceByName(full_name);
