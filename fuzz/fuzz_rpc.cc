@@ -997,10 +997,10 @@ const std::vector<Rpc>& Rpcs() {
 void CheckEveryRpcIsCovered() {
   std::set<std::string> covered;
   for (const Rpc& rpc : Rpcs()) covered.insert(rpc.name);
-  const char* services[] = {
-      "remote_device.RemoteDevice", "mmio.Mmio", "buffer.RemoteBuffer",   "pynq_remote.v1.Board",
-      "interrupt.RemoteInterrupt",  "gpio.Gpio", "pynq_remote.v1.Session",
-      "pynq_remote.v1.Inventory"};
+  const char* services[] = {"remote_device.RemoteDevice", "mmio.Mmio",
+                            "buffer.RemoteBuffer",        "pynq_remote.v1.Board",
+                            "interrupt.RemoteInterrupt",  "gpio.Gpio",
+                            "pynq_remote.v1.Session",     "pynq_remote.v1.Inventory"};
   for (const char* full_name : services) {
     const pb::ServiceDescriptor* service =
         pb::DescriptorPool::generated_pool()->FindServiceByName(full_name);
