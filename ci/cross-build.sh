@@ -69,8 +69,8 @@ if [[ ${CROSS_ALL:-0} == 1 ]]; then
   cmake --build "${BUILD_DIR}" -j"${JOBS}"
   labels='.'
 else
-  step "build the server and the hardware backend's unit tests"
-  cmake --build "${BUILD_DIR}" -j"${JOBS}" --target pynq-remote-server zynq/all
+  step "build the server, its health probe and the hardware backend's unit tests"
+  cmake --build "${BUILD_DIR}" -j"${JOBS}" --target pynq-remote-server pynq-remote-health zynq/all
 fi
 
 # The toolchain file sets CMAKE_CROSSCOMPILING_EMULATOR: ctest runs each aarch64 test under
