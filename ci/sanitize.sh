@@ -22,6 +22,7 @@
 #   ASAN_TIME_SCALE=4               how much slower the ASan server runs: the Python suites'
 #                                   wall-time budgets are multiplied by it
 #                                   (PYNQ_REMOTE_TIME_SCALE)
+#   ASAN_PYTEST_WORKERS=2           pytest-xdist workers for the Python suites (1: none)
 #   BUILD_DIR=build                 the main tree: both trees link its uninstrumented
 #                                   libraries (protoc's and Verilator's output,
 #                                   PYNQ_REMOTE_PREBUILT_FROM in CMakeLists.txt), built here
@@ -38,6 +39,7 @@ JOBS=${JOBS:-$(nproc)}
 TSAN_CONCURRENCY_SECONDS=${TSAN_CONCURRENCY_SECONDS:-20}
 CTEST_TIMEOUT=${CTEST_TIMEOUT:-900}
 ASAN_TIME_SCALE=${ASAN_TIME_SCALE:-4}
+ASAN_PYTEST_WORKERS=${ASAN_PYTEST_WORKERS:-2}
 supp="${root}/ci/sanitizers"
 
 failed=()
@@ -128,7 +130,12 @@ asan_pytest_leaks() {
   # not 5, and every wall-time budget of a test is scaled by PYNQ_REMOTE_TIME_SCALE
   # (hil-tests/python/conftest.py). DMA waits need nothing: by default they wait as long as
   # the simulated board makes progress (pynq_remote/lib/dma.py).
-  PYTEST_ADDOPTS="-k 'not (${rss_tests} or ${package_builds})'" PYNQ_REMOTE_CONNECT_TIMEOUT_S=30 \
+  # Two pytest-xdist workers, each with its own ASan servers (conftest.py starts them per
+  # worker): the suite alone would keep one core of two busy, as the client mostly waits.
+  local workers="-n ${ASAN_PYTEST_WORKERS}"
+  ((ASAN_PYTEST_WORKERS > 1)) || workers=""
+  PYTEST_ADDOPTS="${workers} -k 'not (${rss_tests} or ${package_builds})'" \
+    PYNQ_REMOTE_CONNECT_TIMEOUT_S=30 \
     PYNQ_REMOTE_TIME_SCALE=${ASAN_TIME_SCALE} \
     PYNQ_REMOTE_SANITIZER_LOG_DIR=${logs} ctest --test-dir "${ASAN_BUILD_DIR}" \
     --output-on-failure --no-tests=error --timeout "${CTEST_TIMEOUT}" \
