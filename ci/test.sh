@@ -26,18 +26,27 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "${root}"
 BUILD_DIR=${BUILD_DIR:-build}
 
-"${root}/ci/install-deps.sh"
-"${root}/ci/build.sh"
+# Each stage's time, and the total, in the log: CI must stay under 45 minutes on 2 cores.
+started=${SECONDS}
+stage() {
+  local name=$1 t0=${SECONDS}
+  shift
+  "$@"
+  echo "==> test.sh: ${name}: $((SECONDS - t0)) s (total $((SECONDS - started)) s)"
+}
+
+stage "install deps" "${root}/ci/install-deps.sh"
+stage "build" "${root}/ci/build.sh"
 
 # --no-tests=error: a build that registered no tests is a broken build, not a pass.
 # --output-on-failure: CI logs must show why a test failed.
-ctest --test-dir "${BUILD_DIR}" \
+stage "ctest" ctest --test-dir "${BUILD_DIR}" \
   --output-on-failure \
   --no-tests=error \
   --timeout "${CTEST_TIMEOUT:-600}" \
   -j "${CTEST_PARALLEL:-2}" \
   "$@"
 
-if [[ ${SANITIZE:-1} == 1 ]]; then "${root}/ci/sanitize.sh"; fi
-if [[ ${FUZZ:-1} == 1 ]]; then "${root}/ci/fuzz.sh"; fi
-if [[ ${CROSS:-1} == 1 ]]; then "${root}/ci/cross-build.sh"; fi
+if [[ ${SANITIZE:-1} == 1 ]]; then stage "sanitize" "${root}/ci/sanitize.sh"; fi
+if [[ ${FUZZ:-1} == 1 ]]; then stage "fuzz" "${root}/ci/fuzz.sh"; fi
+if [[ ${CROSS:-1} == 1 ]]; then stage "cross" "${root}/ci/cross-build.sh"; fi
