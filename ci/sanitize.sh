@@ -75,9 +75,10 @@ configure() {
 asan_build() {
   configure "${ASAN_BUILD_DIR}" asan &&
     # Every directory with C++ tests but rtl/'s benches (see the top), and nothing else
-    # (bench/ and fuzz/ stay out). The designs the sim needs are built as its dependencies.
+    # (bench/ stays out; fuzz/ builds its targets as corpus replays in this tree). The designs
+    # the sim needs are built as its dependencies.
     cmake --build "${ASAN_BUILD_DIR}" -j"${JOBS}" \
-      --target server/all sim/all hil-tests/all
+      --target server/all sim/all hil-tests/all fuzz/all
 }
 
 tsan_build() {
