@@ -110,7 +110,7 @@ class AsyncQueue {
 
 /// Hands one value made on another thread (the interrupt hub's, the MMIO poller's) back to the
 /// queue's thread: Put may be called once, from any thread; `tag` then runs on the queue, where
-/// Take returns the value.
+/// Take returns the value. The tag's `ok` means nothing here (see Put).
 template <typename T>
 class Handoff {
  public:
@@ -119,7 +119,12 @@ class Handoff {
       std::lock_guard<std::mutex> lock(mu_);
       value_ = std::move(value);
     }
+    // An alarm due now still waits for gRPC's next timer check, about a millisecond later
+    // (timers have millisecond deadlines): an MmioPoll that matched at once took 1.0 ms
+    // against 0.31 ms for a bare call. Cancelling it queues the tag at once (ok false); if
+    // the timer has fired already, the cancel does nothing.
     alarm_.Set(queue.cq(), gpr_now(GPR_CLOCK_MONOTONIC), tag);
+    alarm_.Cancel();
   }
   /// On the queue's thread, once `tag` has run.
   T Take() {
