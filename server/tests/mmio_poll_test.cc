@@ -34,23 +34,24 @@ class PollDevice : public testing::FakeDevice {
  public:
   DeviceInfo Info() const override {
     DeviceInfo info = FakeDevice::Info();
-    info.deterministic = deterministic_;
+    info.deterministic = deterministic_.load();
     return info;
   }
   Result<uint64_t> MmioRead(uint64_t addr, int width) override {
     ++reads_;
-    if (deterministic_ && addr == kReg) return Info().pl_cycles >= ready_at_ ? 1 : 0;
+    if (deterministic_.load() && addr == kReg) return Info().pl_cycles >= ready_at_.load() ? 1 : 0;
     return FakeDevice::MmioRead(addr, width);
   }
   void set_deterministic(uint64_t ready_at) {
-    deterministic_ = true;
     ready_at_ = ready_at;
+    deterministic_ = true;  // after ready_at_: a reader that sees the flag sees the limit
   }
   uint64_t reads() const { return reads_.load(); }
 
  private:
-  bool deterministic_ = false;
-  uint64_t ready_at_ = 0;
+  // Set by the test body while the poller's thread reads them (TSan).
+  std::atomic<bool> deterministic_{false};
+  std::atomic<uint64_t> ready_at_{0};
   std::atomic<uint64_t> reads_{0};
 };
 
