@@ -196,8 +196,7 @@ def main():
             {"name": f"full hil-tests, speed-up on {args.boards} boards", "value": one / k,
              "unit": "x", "baseline_name": "1 board", "baseline": 1.0, "ratio": one / k,
              "goal": ">= 1.7 x"}],
-            machine_note=f"{cores} cores, load average {os.getloadavg()[0]:.2f} at the end "
-                         "(shared with a CI build)")
+            machine_note=f"{cores} cores, load average {os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":

@@ -280,7 +280,7 @@ def plan(boards, designs):
 def pytest_env(addresses):
     env = dict(os.environ, PYNQ_REMOTE_DEVICES=",".join(addresses), PYTHONDONTWRITEBYTECODE="1")
     env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (os.path.join(ROOT, "client", "python"), env.get("PYTHONPATH")) if p)
+        p for p in (os.path.join(ROOT, "client", "python"), HERE, env.get("PYTHONPATH")) if p)
     return env
 
 
@@ -301,8 +301,10 @@ def run_xdist(groups, results, extra):
             continue
         junit = os.path.join(results, f"xdist-{index}.xml")
         log = open(os.path.join(results, f"xdist-{index}.log"), "w")
+        # matrix_scheduling (beside this file): tests dealt two at a time, not in xdist 3.1's
+        # big batches, so the boards finish together.
         command = pytest_command(modules, junit, ["-n", str(len(members)), "--dist", "load",
-                                                  *extra])
+                                                  "-p", "matrix_scheduling", *extra])
         procs.append((junit, log, subprocess.Popen(
             command, env=pytest_env([b.address for b in members]), cwd=ROOT,
             stdout=log, stderr=subprocess.STDOUT)))
