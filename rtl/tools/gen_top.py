@@ -875,23 +875,26 @@ def generate(design):
         out("  reg  [3:0]  wr_strb;")
         out("  reg  %swr_sel, rd_sel;  // one-hot instance, 0 = no instance (DECERR)" % sel_w)
         out("  reg         wr_aw_done, wr_w_done, rd_ar_done;")
-        out("  wire %swr_hit = %s;" % (sel_w, hits("s_axil_awaddr")))
-        out("  wire %srd_hit = %s;" % (sel_w, hits("s_axil_araddr")))
-        out("  wire %sawready_v = %s;" % (sel_w, vec("awready")))
-        out("  wire %swready_v = %s;" % (sel_w, vec("wready")))
-        out("  wire %sbvalid_v = %s;" % (sel_w, vec("bvalid")))
-        out("  wire %sarready_v = %s;" % (sel_w, vec("arready")))
-        out("  wire %srvalid_v = %s;" % (sel_w, vec("rvalid")))
-        out("  wire [1:0]  sel_bresp = " + " | ".join(
-            "({2{wr_sel[%d]}} & %s)" % (i, use(name, spec["ports"]["bresp"]))
-            for i, (name, _, _, spec) in enumerate(slaves)) + ";")
-        out("  wire [1:0]  sel_rresp = " + " | ".join(
-            "({2{rd_sel[%d]}} & %s)" % (i, use(name, spec["ports"]["rresp"]))
-            for i, (name, _, _, spec) in enumerate(slaves)) + ";")
-        out("  wire [31:0] sel_rdata = " + " | ".join(
-            "({32{rd_sel[%d]}} & %s)" % (i, use(name, spec["ports"]["rdata"]))
-            for i, (name, _, _, spec) in enumerate(slaves)) + ";")
-        zero = "%d'd0" % n
+        out("  // The address decode and the instances' handshakes and responses are written "
+            "inline where the\n  // state machine reads them: as wires the model would "
+            "evaluate them every cycle (rtl/README.md).")
+        # The decode, the instances' handshakes gathered into vectors and the selected response
+        # go inline into the branches of the state machine below that read them, not into
+        # wires: Verilator's model evaluates every wire every cycle, and the crossbar is idle
+        # in nearly all of them (simulation speed, rtl/README.md).
+        def selected(sel, width, sig):
+            return "(" + " | ".join(
+                "({%d{%s[%d]}} & %s)" % (width, sel, i, use(name, spec["ports"][sig]))
+                for i, (name, _, _, spec) in enumerate(slaves)) + ")"
+        inline = {
+            "zero": "%d'd0" % n,
+            "wr_hit": hits("s_axil_awaddr"), "rd_hit": hits("s_axil_araddr"),
+            "awready_v": vec("awready"), "wready_v": vec("wready"), "bvalid_v": vec("bvalid"),
+            "arready_v": vec("arready"), "rvalid_v": vec("rvalid"),
+            "sel_bresp": selected("wr_sel", 2, "bresp"),
+            "sel_rresp": selected("rd_sel", 2, "rresp"),
+            "sel_rdata": selected("rd_sel", 32, "rdata"),
+        }
         out("""
   always @(posedge clk) begin
     if (!rst_n) begin
@@ -925,21 +928,21 @@ def generate(design):
           wr_addr <= s_axil_awaddr;
           wr_data <= s_axil_wdata;
           wr_strb <= s_axil_wstrb;
-          wr_sel <= wr_hit;
+          wr_sel <= %(wr_hit)s;
           wr_aw_done <= 1'b0;
           wr_w_done <= 1'b0;
           wr_state <= kFwd;
         end
         kFwd: begin
-          if (|(wr_sel & awready_v)) wr_aw_done <= 1'b1;
-          if (|(wr_sel & wready_v)) wr_w_done <= 1'b1;
+          if (|(wr_sel & %(awready_v)s)) wr_aw_done <= 1'b1;
+          if (|(wr_sel & %(wready_v)s)) wr_w_done <= 1'b1;
           if (wr_sel == %(zero)s) begin
             s_axil_bvalid <= 1'b1;
             s_axil_bresp <= kDecErr;
             wr_state <= kResp;
-          end else if (|(wr_sel & bvalid_v)) begin
+          end else if (|(wr_sel & %(bvalid_v)s)) begin
             s_axil_bvalid <= 1'b1;
-            s_axil_bresp <= sel_bresp;
+            s_axil_bresp <= %(sel_bresp)s;
             wr_state <= kResp;
           end
         end
@@ -954,21 +957,21 @@ def generate(design):
         kIdle: if (s_axil_arvalid) begin
           s_axil_arready <= 1'b1;
           rd_addr <= s_axil_araddr;
-          rd_sel <= rd_hit;
+          rd_sel <= %(rd_hit)s;
           rd_ar_done <= 1'b0;
           rd_state <= kFwd;
         end
         kFwd: begin
-          if (|(rd_sel & arready_v)) rd_ar_done <= 1'b1;
+          if (|(rd_sel & %(arready_v)s)) rd_ar_done <= 1'b1;
           if (rd_sel == %(zero)s) begin
             s_axil_rvalid <= 1'b1;
             s_axil_rresp <= kDecErr;
             s_axil_rdata <= 32'd0;
             rd_state <= kResp;
-          end else if (|(rd_sel & rvalid_v)) begin
+          end else if (|(rd_sel & %(rvalid_v)s)) begin
             s_axil_rvalid <= 1'b1;
-            s_axil_rresp <= sel_rresp;
-            s_axil_rdata <= sel_rdata;
+            s_axil_rresp <= %(sel_rresp)s;
+            s_axil_rdata <= %(sel_rdata)s;
             rd_state <= kResp;
           end
         end
@@ -979,7 +982,7 @@ def generate(design):
       endcase
     end
   end
-""" % {"zero": zero})
+""" % inline)
         for i, (name, base, rng, spec) in enumerate(slaves):
             p = spec["ports"]
             aw = d.instances[name]["ports"][p["awaddr"]][1]
