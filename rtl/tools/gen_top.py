@@ -878,10 +878,6 @@ def generate(design):
         out("  // The address decode and the instances' handshakes and responses are written "
             "inline where the\n  // state machine reads them: as wires the model would "
             "evaluate them every cycle (rtl/README.md).")
-        # The decode, the instances' handshakes gathered into vectors and the selected response
-        # go inline into the branches of the state machine below that read them, not into
-        # wires: Verilator's model evaluates every wire every cycle, and the crossbar is idle
-        # in nearly all of them (simulation speed, rtl/README.md).
         def selected(sel, width, sig):
             return "(" + " | ".join(
                 "({%d{%s[%d]}} & %s)" % (width, sel, i, use(name, spec["ports"][sig]))
